@@ -1,0 +1,36 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { Logger } from '../../../libs/platform/src/logger';
+import { createGraphqlErrorFormatter } from './errors/format-graphql-error';
+import { GraphqlExceptionFilter } from './errors/graphql-exception.filter';
+import type { GatewayConfig } from './gateway.config';
+import { HealthController } from './health/health.controller';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { RolloutsModule } from './rollouts/rollouts.module';
+import { ServicesModule } from './services/services.module';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: GatewayConfig, log: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        InfrastructureModule.forConfig(config),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          autoSchemaFile: true,
+          sortSchema: true,
+          playground: false,
+          includeStacktraceInErrorResponses: false,
+          formatError: createGraphqlErrorFormatter(log),
+        }),
+        ServicesModule,
+        RolloutsModule,
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: APP_FILTER, useClass: GraphqlExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+export const PG_POOL = Symbol('PG_POOL');
+export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
+export const GATEWAY_SETTINGS = Symbol('GATEWAY_SETTINGS');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const SERVICE_CATALOG = Symbol('SERVICE_CATALOG');

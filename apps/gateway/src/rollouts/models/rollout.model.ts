@@ -1,0 +1,62 @@
+import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import GraphQLJSON from 'graphql-type-json';
+import { ROLLOUT_STATUSES, type RolloutStatus } from '../../../../../libs/domain/src';
+
+export const RolloutStatusValue = Object.fromEntries(ROLLOUT_STATUSES.map((s) => [s, s])) as {
+  [K in RolloutStatus]: K;
+};
+registerEnumType(RolloutStatusValue, { name: 'RolloutStatus' });
+
+@ObjectType({ description: 'One recorded step of a rollout, as stored in the event log.' })
+export class RolloutEvent {
+  @Field(() => Int, { description: 'Position in the rollout’s stream, from 1.' })
+  position!: number;
+
+  @Field({ description: 'Position in the whole log (a 64-bit integer as a string).' })
+  globalPosition!: string;
+
+  @Field(() => ID)
+  eventId!: string;
+
+  @Field({ description: 'Past-tense event type, e.g. `RegionConfigPushed`.' })
+  type!: string;
+
+  @Field(() => GraphQLJSON)
+  data!: Record<string, unknown>;
+
+  @Field(() => GraphQLJSON, { description: 'Actor, correlation id, Temporal workflow and run id, schema version.' })
+  metadata!: Record<string, unknown>;
+
+  @Field(() => GraphQLISODateTime)
+  recordedAt!: Date;
+}
+
+@ObjectType()
+export class Rollout {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  service!: string;
+
+  @Field()
+  version!: string;
+
+  @Field(() => RolloutStatusValue)
+  status!: RolloutStatus;
+
+  @Field()
+  requestedBy!: string;
+
+  @Field({ description: 'Temporal workflow id; one running rollout per service shares it.' })
+  workflowId!: string;
+
+  @Field({ description: 'Temporal run id of this rollout.' })
+  runId!: string;
+
+  @Field(() => [String], { description: 'Regions the new version reached, in push order.' })
+  pushedRegions!: string[];
+
+  @Field(() => [RolloutEvent])
+  events!: RolloutEvent[];
+}

@@ -1,0 +1,32 @@
+import { Field, Float, InputType } from '@nestjs/graphql';
+import { RegionTierValue } from '../models/region.model';
+
+@InputType()
+export class RegionInput {
+  @Field({ description: 'Lowercase letters, digits and dashes, e.g. `eu-west-1`.' })
+  name!: string;
+
+  @Field({ description: 'Base URL of the region’s config endpoint; Sluice calls `PUT {endpoint}/config`.' })
+  endpoint!: string;
+
+  @Field(() => Float, { nullable: true, description: 'Defaults to 1.' })
+  weight?: number;
+
+  @Field(() => RegionTierValue, { nullable: true, description: 'Defaults to STANDARD.' })
+  tier?: RegionTierValue;
+
+  @Field(() => String, { nullable: true })
+  pair?: string;
+
+  @Field(() => [String], { nullable: true })
+  customers?: string[];
+}
+
+@InputType()
+export class RegisterServiceInput {
+  @Field()
+  name!: string;
+
+  @Field(() => [RegionInput])
+  regions!: RegionInput[];
+}

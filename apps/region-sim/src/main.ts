@@ -1,0 +1,17 @@
+import { loadRegionSimConfig } from './region-sim.config';
+import { createLogger } from '../../../libs/platform/src/logger';
+import { onShutdown } from '../../../libs/platform/src/shutdown';
+import { startRegionSim } from './region-sim';
+
+async function main(): Promise<void> {
+  const config = loadRegionSimConfig();
+  const log = createLogger('region-sim');
+  const sim = await startRegionSim({ regions: config.regions, port: config.port, host: config.host });
+  log.info({ url: sim.url, regions: config.regions }, `region-sim listening on ${sim.url}`);
+  onShutdown(log, () => sim.close());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

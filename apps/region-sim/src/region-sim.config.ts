@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { loadEnv, portSchema } from '../../../libs/platform/src/config';
+import { DEFAULT_REGIONS } from './region-fleet';
+
+export const DEFAULT_REGION_SIM_PORT = 4100;
+
+export interface RegionSimConfig {
+  host: string;
+  port: number;
+  regions: string[];
+}
+
+export function loadRegionSimConfig(env: NodeJS.ProcessEnv = process.env): RegionSimConfig {
+  const c = loadEnv(
+    {
+      REGION_SIM_HOST: z.string().default('127.0.0.1'),
+      REGION_SIM_PORT: portSchema.default(DEFAULT_REGION_SIM_PORT),
+      REGION_SIM_REGIONS: z
+        .string()
+        .default(DEFAULT_REGIONS.join(','))
+        .transform((s) =>
+          s
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean),
+        )
+        .refine((r) => r.length > 0, 'must name at least one region'),
+    },
+    env,
+  );
+  return { host: c.REGION_SIM_HOST, port: c.REGION_SIM_PORT, regions: c.REGION_SIM_REGIONS };
+}

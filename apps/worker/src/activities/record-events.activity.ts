@@ -1,0 +1,42 @@
+import { Context } from '@temporalio/activity';
+import type { RolloutEvent } from '../../../../libs/domain/src';
+import { eventIdFor, type PgEventStore } from '../../../../libs/event-store/src';
+
+export interface RecordEventsInput {
+  streamId: string;
+  /** The stream's version before this batch; the batch takes the next positions. */
+  expectedVersion: number;
+  events: RolloutEvent[];
+  actor: string;
+  schemaVersion: number;
+}
+
+export interface RecordEventsResult {
+  version: number;
+}
+
+/**
+ * Appends a batch of the workflow's events. Event ids derive from workflow id, run id and
+ * stream position, so a retry after a lost acknowledgement writes nothing twice.
+ */
+export function createRecordEvents(eventStore: PgEventStore) {
+  return async function recordEvents(input: RecordEventsInput): Promise<RecordEventsResult> {
+    const execution = Context.current().info.workflowExecution;
+    if (!execution) throw new Error('recordEvents runs only on behalf of a workflow');
+    const { workflowId, runId } = execution;
+    const events = input.events.map((event, i) => ({
+      eventId: eventIdFor(workflowId, runId, input.expectedVersion + i + 1),
+      type: event.type,
+      data: event.data,
+      metadata: {
+        actor: input.actor,
+        correlationId: input.streamId,
+        workflowId,
+        runId,
+        schemaVersion: input.schemaVersion,
+      },
+    }));
+    const result = await eventStore.append(input.streamId, events, input.expectedVersion);
+    return { version: result.version };
+  };
+}

@@ -1,0 +1,18 @@
+import { loadDatabaseUrl, loadTemporalSettings } from '../../../libs/platform/src/config';
+import { createLogger } from '../../../libs/platform/src/logger';
+import { createSluiceWorker } from './worker';
+
+async function main(): Promise<void> {
+  const log = createLogger('worker');
+  const temporal = loadTemporalSettings();
+  const sluiceWorker = await createSluiceWorker({ temporal, databaseUrl: loadDatabaseUrl() });
+  log.info({ address: temporal.address, taskQueue: temporal.taskQueue }, 'worker polling');
+  // The SDK drains in-flight tasks on SIGINT/SIGTERM by itself; run() returns once it has.
+  await sluiceWorker.run();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

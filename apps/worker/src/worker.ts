@@ -1,0 +1,42 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { PgEventStore } from '../../../libs/event-store/src';
+import type { TemporalSettings } from '../../../libs/platform/src/config';
+import { HttpRegionClient } from '../../../libs/targets/src';
+import { createActivities } from './activities';
+
+export interface SluiceWorkerOptions {
+  temporal: TemporalSettings;
+  databaseUrl: string;
+}
+
+export interface SluiceWorker {
+  worker: Worker;
+  /** Runs until {@link SluiceWorker.shutdown}, then releases its connections. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<SluiceWorker> {
+  const pool = new Pool({ connectionString: options.databaseUrl, max: 10 });
+  const connection = await NativeConnection.connect({ address: options.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.temporal.namespace,
+    taskQueue: options.temporal.taskQueue,
+    workflowsPath: require.resolve('../../../workflows'),
+    activities: createActivities({ eventStore: new PgEventStore(pool), regions: new HttpRegionClient() }),
+  });
+  return {
+    worker,
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await connection.close();
+        await pool.end();
+      }
+    },
+    shutdown: () => worker.shutdown(),
+  };
+}

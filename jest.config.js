@@ -1,0 +1,18 @@
+// Three kinds of spec, each runnable alone: `.spec.ts` (pure, no I/O),
+// `.int-spec.ts` and `.e2e-spec.ts` (real Temporal and PostgreSQL, started once by the global setup).
+const swc = ['@swc/jest', JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'))];
+const base = { transform: { '^.+\\.ts$': swc }, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const withStack = {
+  ...base,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60_000,
+};
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,workflows}/**/*.spec.ts'] },
+    { ...withStack, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,workflows,test}/**/*.int-spec.ts'] },
+    { ...withStack, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 120_000 },
+  ],
+};

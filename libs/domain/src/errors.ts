@@ -1,0 +1,43 @@
+/**
+ * Stable error codes. Clients branch on these, so a code never changes meaning;
+ * the message is for people and may be reworded.
+ */
+export const ErrorCode = {
+  BadUserInput: 'BAD_USER_INPUT',
+  NotFound: 'NOT_FOUND',
+  AlreadyExists: 'ALREADY_EXISTS',
+  RolloutInProgress: 'ROLLOUT_IN_PROGRESS',
+  InvalidState: 'INVALID_STATE',
+  StreamVersionConflict: 'STREAM_VERSION_CONFLICT',
+  RegionUnreachable: 'REGION_UNREACHABLE',
+  RegionRejectedPush: 'REGION_REJECTED_PUSH',
+  VerificationFailed: 'VERIFICATION_FAILED',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface FieldError {
+  /** Dotted path of the failing field, e.g. `regions.2.endpoint`. */
+  field: string;
+  message: string;
+}
+
+export class SluiceError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'SluiceError';
+  }
+
+  static badInput(message: string, fields: FieldError[]): SluiceError {
+    return new SluiceError(ErrorCode.BadUserInput, message, { fields });
+  }
+}
+
+export function isSluiceError(value: unknown): value is SluiceError {
+  return value instanceof SluiceError;
+}

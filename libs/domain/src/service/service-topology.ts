@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { parseInput } from '../validation';
+
+export const REGION_TIERS = ['canary', 'standard', 'heavy'] as const;
+export type RegionTier = (typeof REGION_TIERS)[number];
+
+/** A name usable in URLs, metric labels and Temporal ids alike. */
+const slug = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters')
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be lowercase letters, digits and dashes');
+
+export const regionSchema = z.object({
+  name: slug,
+  endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  weight: z.number().positive('must be positive').finite().default(1),
+  tier: z.enum(REGION_TIERS).default('standard'),
+  pair: slug.optional(),
+  customers: z.array(z.string().min(1)).default([]),
+});
+export type Region = z.infer<typeof regionSchema>;
+
+export const serviceTopologySchema = z
+  .object({
+    name: slug,
+    regions: z.array(regionSchema).min(1, 'a service needs at least one region'),
+  })
+  .superRefine((service, ctx) => {
+    const seen = new Set<string>();
+    service.regions.forEach((region, i) => {
+      if (seen.has(region.name)) {
+        ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `duplicate region "${region.name}"` });
+      }
+      seen.add(region.name);
+    });
+    const names = new Set(service.regions.map((r) => r.name));
+    service.regions.forEach((region, i) => {
+      if (region.pair !== undefined && !names.has(region.pair)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', i, 'pair'],
+          message: `pair "${region.pair}" is not a region of this service`,
+        });
+      }
+      if (region.pair === region.name) {
+        ctx.addIssue({ code: 'custom', path: ['regions', i, 'pair'], message: 'a region cannot pair with itself' });
+      }
+    });
+  });
+export type ServiceTopology = z.infer<typeof serviceTopologySchema>;
+
+export function parseServiceTopology(input: unknown): ServiceTopology {
+  return parseInput(serviceTopologySchema, input, 'service');
+}

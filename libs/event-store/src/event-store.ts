@@ -1,0 +1,172 @@
+import type { Pool, PoolClient } from 'pg';
+import { ErrorCode, SluiceError } from '../../domain/src';
+
+export interface EventMetadata {
+  actor: string;
+  correlationId: string;
+  workflowId?: string;
+  runId?: string;
+  schemaVersion: number;
+  [key: string]: unknown;
+}
+
+export interface NewEvent {
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent {
+  /** bigint as a decimal string: JSON numbers cannot hold every bigserial. */
+  globalPosition: string;
+  streamId: string;
+  streamPosition: number;
+  eventId: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recordedAt: Date;
+}
+
+/** `any` skips the check; a number is the stream's version (its last position, 0 when empty). */
+export type ExpectedVersion = number | 'any';
+
+export interface AppendResult {
+  /** The stream's version after the append. */
+  version: number;
+  /** False when every event was already there (a retried append). */
+  appended: boolean;
+}
+
+interface EventRow {
+  global_position: string;
+  stream_id: string;
+  stream_position: number;
+  event_id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    globalPosition: row.global_position,
+    streamId: row.stream_id,
+    streamPosition: row.stream_position,
+    eventId: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+  };
+}
+
+export class StreamVersionConflictError extends SluiceError {
+  constructor(streamId: string, expected: number, actual: number) {
+    super(
+      ErrorCode.StreamVersionConflict,
+      `stream "${streamId}": expected version ${expected} but it is at ${actual}`,
+      { streamId, expected, actual },
+    );
+  }
+}
+
+/** Append-only event store on PostgreSQL: one stream per rollout, optimistic concurrency per stream. */
+export class PgEventStore {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Appends `events` atomically at the end of `streamId`. A batch whose ids are all stored
+   * already is a no-op (a retry); otherwise the stream must be at `expectedVersion`.
+   */
+  async append(streamId: string, events: readonly NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    return this.inTransaction(async (client) => {
+      // Serialises writers of one stream so the version check and the insert see the same tail.
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
+      const ids = events.map((e) => e.eventId);
+      const existing = await client.query<{ event_id: string; stream_id: string }>(
+        'SELECT event_id, stream_id FROM events WHERE event_id = ANY($1::uuid[])',
+        [ids],
+      );
+      const current = await this.versionWith(client, streamId);
+      if (existing.rowCount === events.length && existing.rows.every((r) => r.stream_id === streamId)) {
+        return { version: current, appended: false };
+      }
+      if (existing.rowCount !== 0) {
+        throw new SluiceError(
+          ErrorCode.StreamVersionConflict,
+          `stream "${streamId}": ${existing.rowCount} of ${events.length} event ids are stored already; a batch is all or nothing`,
+          { streamId, eventIds: existing.rows.map((r) => r.event_id) },
+        );
+      }
+      if (expectedVersion !== 'any' && expectedVersion !== current) {
+        throw new StreamVersionConflictError(streamId, expectedVersion, current);
+      }
+      await client.query(
+        `INSERT INTO events (stream_id, stream_position, event_id, type, data, metadata)
+         SELECT $1, $2 + ord, id, type, data, metadata
+         FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, ord)`,
+        [
+          streamId,
+          current,
+          ids,
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      );
+      return { version: current + events.length, appended: true };
+    });
+  }
+
+  async readStream(streamId: string, options: { after?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT * FROM events WHERE stream_id = $1 AND stream_position > $2 ORDER BY stream_position LIMIT $3`,
+      [streamId, options.after ?? 0, options.limit ?? 10_000],
+    );
+    return rows.map(toRecorded);
+  }
+
+  /** Events of every stream after `globalPosition`, in commit order of their positions: the feed for projections. */
+  async readAll(afterGlobalPosition: string, limit = 1_000): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      'SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2',
+      [afterGlobalPosition, limit],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ version: number }>(
+      'SELECT coalesce(max(stream_position), 0)::int AS version FROM events WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows[0].version;
+  }
+
+  private async versionWith(client: PoolClient, streamId: string): Promise<number> {
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT coalesce(max(stream_position), 0)::int AS version FROM events WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows[0].version;
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './event-id';
+export * from './event-store';

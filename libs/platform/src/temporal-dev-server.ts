@@ -1,0 +1,54 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SLUICE_SEARCH_ATTRIBUTES } from '../../../workflows/rollout.search-attributes';
+import { resolveTemporalCli, type TemporalCliResolution } from './temporal-cli';
+
+export interface TemporalDevServerOptions {
+  projectRoot: string;
+  /** SQLite file that keeps workflows across restarts; in-memory when absent. */
+  dbFilename?: string;
+  /** gRPC port; a free one when absent. */
+  port?: number;
+  /** Web UI port; no UI when absent. */
+  uiPort?: number;
+  namespace?: string;
+}
+
+export interface TemporalDevServer {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  cli: TemporalCliResolution;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` with Sluice's search attributes registered. The binary
+ * comes from {@link resolveTemporalCli}; without one, the SDK downloads the dev server.
+ */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const cli = resolveTemporalCli(options.projectRoot);
+  const namespace = options.namespace ?? 'default';
+  if (options.dbFilename) mkdirSync(dirname(options.dbFilename), { recursive: true });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli.path ? { type: 'existing-path', path: cli.path } : { type: 'cached-download' },
+      ip: '127.0.0.1',
+      port: options.port,
+      namespace,
+      dbFilename: options.dbFilename,
+      ui: options.uiPort !== undefined,
+      uiPort: options.uiPort,
+      searchAttributes: SLUICE_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'warn' },
+    },
+  });
+  return {
+    address: env.address,
+    namespace,
+    uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    cli,
+    stop: () => env.teardown(),
+  };
+}

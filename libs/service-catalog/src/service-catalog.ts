@@ -1,0 +1,49 @@
+import type { Pool } from 'pg';
+import { ErrorCode, SluiceError, type ServiceTopology } from '../../domain/src';
+
+export interface RegisteredService {
+  topology: ServiceTopology;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Service topologies, stored in PostgreSQL. Validation happens before they get here. */
+export class PgServiceCatalog {
+  constructor(private readonly pool: Pool) {}
+
+  async register(topology: ServiceTopology): Promise<RegisteredService> {
+    const { rows } = await this.pool.query<{ created_at: Date; updated_at: Date }>(
+      `INSERT INTO services (name, topology) VALUES ($1, $2)
+       ON CONFLICT (name) DO NOTHING RETURNING created_at, updated_at`,
+      [topology.name, JSON.stringify(topology)],
+    );
+    if (rows.length === 0) {
+      throw new SluiceError(ErrorCode.AlreadyExists, `service "${topology.name}" is already registered`, {
+        service: topology.name,
+      });
+    }
+    return { topology, createdAt: rows[0].created_at, updatedAt: rows[0].updated_at };
+  }
+
+  async find(name: string): Promise<RegisteredService | undefined> {
+    const { rows } = await this.pool.query<{ topology: ServiceTopology; created_at: Date; updated_at: Date }>(
+      'SELECT topology, created_at, updated_at FROM services WHERE name = $1',
+      [name],
+    );
+    const row = rows[0];
+    return row && { topology: row.topology, createdAt: row.created_at, updatedAt: row.updated_at };
+  }
+
+  async get(name: string): Promise<RegisteredService> {
+    const found = await this.find(name);
+    if (!found) throw new SluiceError(ErrorCode.NotFound, `service "${name}" is not registered`, { service: name });
+    return found;
+  }
+
+  async list(): Promise<RegisteredService[]> {
+    const { rows } = await this.pool.query<{ topology: ServiceTopology; created_at: Date; updated_at: Date }>(
+      'SELECT topology, created_at, updated_at FROM services ORDER BY name',
+    );
+    return rows.map((row) => ({ topology: row.topology, createdAt: row.created_at, updatedAt: row.updated_at }));
+  }
+}

@@ -1,0 +1,64 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { startGateway, type Gateway } from '../../apps/gateway/src/gateway';
+import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
+import { createSluiceWorker, type SluiceWorker } from '../../apps/worker/src/worker';
+import type { TemporalSettings } from '../../libs/platform/src/config';
+import { testServices } from './test-env';
+
+/**
+ * Sluice's own processes (region-sim, worker, gateway) started in-process against the real
+ * Temporal dev server and PostgreSQL of the global setup. Each stack has its own task queue,
+ * so specs do not pick up each other's workflows.
+ */
+export interface AppStack {
+  regionSim: RegionSim;
+  gateway: Gateway;
+  worker: SluiceWorker;
+  temporal: Client;
+  pool: Pool;
+  settings: TemporalSettings;
+  stop(): Promise<void>;
+}
+
+function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier spec in this process.
+  }
+}
+
+export async function startAppStack(options: { regions: string[] }): Promise<AppStack> {
+  quietTemporalRuntime();
+  const { temporalAddress, databaseUrl } = testServices();
+  const settings: TemporalSettings = {
+    address: temporalAddress,
+    namespace: 'default',
+    taskQueue: `sluice-test-${randomUUID()}`,
+  };
+  const regionSim = await startRegionSim({ regions: options.regions, port: 0 });
+  const worker = await createSluiceWorker({ temporal: settings, databaseUrl });
+  const running = worker.run();
+  const gateway = await startGateway({ temporal: settings, databaseUrl, host: '127.0.0.1', port: 0 });
+  const connection = await Connection.connect({ address: temporalAddress });
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  return {
+    regionSim,
+    gateway,
+    worker,
+    temporal: new Client({ connection, namespace: settings.namespace }),
+    pool,
+    settings,
+    async stop() {
+      await gateway.close();
+      worker.shutdown();
+      await running;
+      await regionSim.close();
+      await connection.close();
+      await pool.end();
+    },
+  };
+}
