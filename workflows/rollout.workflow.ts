@@ -1,4 +1,11 @@
-import { ApplicationFailure, isCancellation, proxyActivities, setCurrentDetails, upsertSearchAttributes, ActivityFailure } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  ActivityFailure,
+} from '@temporalio/workflow';
 import type { RolloutActivities } from '../apps/worker/src/activities';
 import { REGION_PUSH } from './activity-presets';
 import { EventRecorder } from './event-recorder';
@@ -42,7 +49,10 @@ export async function rolloutWorkflow(input: RolloutWorkflowInput): Promise<Roll
       data: { reason: failure?.message ?? String(err), code: failure?.type ?? 'INTERNAL' },
     });
     setStatus('FAILED');
-    throw ApplicationFailure.nonRetryable(`rollout ${input.rolloutId} failed: ${failure?.message ?? String(err)}`, failure?.type ?? 'INTERNAL');
+    throw ApplicationFailure.nonRetryable(
+      `rollout ${input.rolloutId} failed: ${failure?.message ?? String(err)}`,
+      failure?.type ?? 'INTERNAL',
+    );
   }
 
   await recorder.record({ type: 'RolloutSucceeded', data: { version: input.version, regions: pushed } });

@@ -6,17 +6,46 @@ const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-nort
 
 const REGISTER = /* GraphQL */ `
   mutation Register($input: RegisterServiceInput!) {
-    registerService(input: $input) { name regions { name endpoint tier weight } }
+    registerService(input: $input) {
+      name
+      regions {
+        name
+        endpoint
+        tier
+        weight
+      }
+    }
   }
 `;
 const START = /* GraphQL */ `
   mutation Start($input: StartRolloutInput!) {
-    startRollout(input: $input) { id status workflowId runId events { type } }
+    startRollout(input: $input) {
+      id
+      status
+      workflowId
+      runId
+      events {
+        type
+      }
+    }
   }
 `;
 const ROLLOUT = /* GraphQL */ `
   query Rollout($id: ID!) {
-    rollout(id: $id) { id service version status requestedBy pushedRegions events { position type data metadata } }
+    rollout(id: $id) {
+      id
+      service
+      version
+      status
+      requestedBy
+      pushedRegions
+      events {
+        position
+        type
+        data
+        metadata
+      }
+    }
   }
 `;
 
@@ -50,11 +79,11 @@ describe('walking skeleton: one rollout end to end on the real stack', () => {
   });
 
   it('pushes the version to every region, records the events and leaves the workflow in Temporal', async () => {
-    const started = await graphql<{ startRollout: { id: string; status: string; workflowId: string; runId: string; events: Array<{ type: string }> } }>(
-      stack.gateway.url,
-      START,
-      { input: { service, version: 'v42', config: { featureX: true, limits: { rps: 100 } } } },
-    );
+    const started = await graphql<{
+      startRollout: { id: string; status: string; workflowId: string; runId: string; events: Array<{ type: string }> };
+    }>(stack.gateway.url, START, {
+      input: { service, version: 'v42', config: { featureX: true, limits: { rps: 100 } } },
+    });
     expect(started.errors).toBeUndefined();
     const { id, workflowId, runId, events } = started.data!.startRollout;
     expect(events.map((e) => e.type)).toEqual(['RolloutRequested']);
@@ -75,13 +104,32 @@ describe('walking skeleton: one rollout end to end on the real stack', () => {
       'RolloutSucceeded',
     ]);
     expect(done.events.map((e) => e.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(done.events[1].data).toMatchObject({ region: REGIONS[0], version: 'v42', previousVersion: null, changed: true });
-    expect(done.events[0].metadata).toMatchObject({ actor: 'anonymous', correlationId: id, workflowId, runId, schemaVersion: 1 });
+    expect(done.events[1].data).toMatchObject({
+      region: REGIONS[0],
+      version: 'v42',
+      previousVersion: null,
+      changed: true,
+    });
+    expect(done.events[0].metadata).toMatchObject({
+      actor: 'anonymous',
+      correlationId: id,
+      workflowId,
+      runId,
+      schemaVersion: 1,
+    });
 
     // Every simulated region now serves the new version, read over HTTP.
     for (const region of REGIONS) {
-      const live = (await (await fetch(`${stack.regionSim.url}/regions/${region}/config`)).json()) as Record<string, unknown>;
-      expect(live).toMatchObject({ region, version: 'v42', config: { featureX: true, limits: { rps: 100 } }, applyCount: 1 });
+      const live = (await (await fetch(`${stack.regionSim.url}/regions/${region}/config`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(live).toMatchObject({
+        region,
+        version: 'v42',
+        config: { featureX: true, limits: { rps: 100 } },
+        applyCount: 1,
+      });
     }
 
     // The events are rows in PostgreSQL, not only an API answer.

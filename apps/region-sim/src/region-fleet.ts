@@ -17,14 +17,16 @@ export interface RegionRecord {
 }
 
 export type ApplyOutcome =
-  | { kind: 'applied' | 'unchanged'; record: RegionRecord }
-  | { kind: 'conflict'; record: RegionRecord };
+  { kind: 'applied' | 'unchanged'; record: RegionRecord } | { kind: 'conflict'; record: RegionRecord };
 
 /** The in-memory state of the simulated regions: one live config and version each. */
 export class RegionFleet {
   private readonly regions = new Map<string, RegionRecord>();
 
-  constructor(names: readonly string[], private readonly now: () => Date = () => new Date()) {
+  constructor(
+    names: readonly string[],
+    private readonly now: () => Date = () => new Date(),
+  ) {
     for (const region of names) {
       this.regions.set(region, {
         region,

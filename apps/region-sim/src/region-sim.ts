@@ -38,16 +38,20 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
   });
   app.get('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
     const record = fleet.get(req.params.region);
-    if (!record) return void res.status(404).json({ code: 'NOT_FOUND', message: `unknown region "${req.params.region}"` });
+    if (!record)
+      return void res.status(404).json({ code: 'NOT_FOUND', message: `unknown region "${req.params.region}"` });
     res.json(view(record));
   });
   app.put('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
     const body = pushBodySchema.safeParse(req.body);
     if (!body.success) {
-      return void res.status(400).json({ code: 'BAD_REQUEST', message: 'body must be {version: string, config: object}' });
+      return void res
+        .status(400)
+        .json({ code: 'BAD_REQUEST', message: 'body must be {version: string, config: object}' });
     }
     const outcome = fleet.apply(req.params.region, body.data.version, body.data.config);
-    if (!outcome) return void res.status(404).json({ code: 'NOT_FOUND', message: `unknown region "${req.params.region}"` });
+    if (!outcome)
+      return void res.status(404).json({ code: 'NOT_FOUND', message: `unknown region "${req.params.region}"` });
     if (outcome.kind === 'conflict') {
       return void res.status(409).json({
         code: 'VERSION_CONFLICT',

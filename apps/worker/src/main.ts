@@ -1,9 +1,12 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadDatabaseUrl, loadTemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createSluiceWorker } from './worker';
 
 async function main(): Promise<void> {
   const log = createLogger('worker');
+  // The SDK's own log (bundling, worker state) only from WARN up unless asked for.
+  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel) });
   const temporal = loadTemporalSettings();
   const sluiceWorker = await createSluiceWorker({ temporal, databaseUrl: loadDatabaseUrl() });
   log.info({ address: temporal.address, taskQueue: temporal.taskQueue }, 'worker polling');

@@ -1,7 +1,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { Pool } from 'pg';
 import { PgEventStore } from '../../../libs/event-store/src';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
+import { createLogger } from '../../../libs/platform/src/logger';
+import { createPgPool } from '../../../libs/platform/src/pg-pool';
 import { HttpRegionClient } from '../../../libs/targets/src';
 import { createActivities } from './activities';
 
@@ -18,7 +19,7 @@ export interface SluiceWorker {
 }
 
 export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<SluiceWorker> {
-  const pool = new Pool({ connectionString: options.databaseUrl, max: 10 });
+  const pool = createPgPool(options.databaseUrl, createLogger('worker'));
   const connection = await NativeConnection.connect({ address: options.temporal.address });
   const worker = await Worker.create({
     connection,

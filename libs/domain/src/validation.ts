@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { FieldError, SluiceError } from './errors';
+import { type FieldError, SluiceError } from './errors';
 
 /** Parses `input` with `schema`, or throws BAD_USER_INPUT naming every failing field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {

@@ -2,7 +2,11 @@ import { runner } from 'node-pg-migrate';
 import { join } from 'node:path';
 
 /** Applies every pending migration under `migrations/` (node-pg-migrate, SQL files). */
-export async function migrateDatabase(databaseUrl: string, projectRoot: string, log: (msg: string) => void = () => undefined) {
+export async function migrateDatabase(
+  databaseUrl: string,
+  projectRoot: string,
+  log: (msg: string) => void = () => undefined,
+) {
   return runner({
     databaseUrl,
     dir: join(projectRoot, 'migrations'),

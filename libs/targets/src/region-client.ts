@@ -54,16 +54,24 @@ export class HttpRegionClient implements RegionClient {
     }
     const text = await response.text();
     if (response.status >= 500) {
-      throw new SluiceError(ErrorCode.RegionUnreachable, `${method} ${url} answered ${response.status}: ${text.slice(0, 200)}`, {
-        url,
-        status: response.status,
-      });
+      throw new SluiceError(
+        ErrorCode.RegionUnreachable,
+        `${method} ${url} answered ${response.status}: ${text.slice(0, 200)}`,
+        {
+          url,
+          status: response.status,
+        },
+      );
     }
     if (!response.ok) {
-      throw new SluiceError(ErrorCode.RegionRejectedPush, `${method} ${url} answered ${response.status}: ${text.slice(0, 200)}`, {
-        url,
-        status: response.status,
-      });
+      throw new SluiceError(
+        ErrorCode.RegionRejectedPush,
+        `${method} ${url} answered ${response.status}: ${text.slice(0, 200)}`,
+        {
+          url,
+          status: response.status,
+        },
+      );
     }
     return JSON.parse(text) as T;
   }

@@ -1,8 +1,10 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { PgEventStore } from '../../../../libs/event-store/src';
 import { PgServiceCatalog } from '../../../../libs/service-catalog/src';
+import { createLogger } from '../../../../libs/platform/src/logger';
+import { createPgPool } from '../../../../libs/platform/src/pg-pool';
 import type { GatewayConfig } from '../gateway.config';
 import { EVENT_STORE, GATEWAY_SETTINGS, PG_POOL, SERVICE_CATALOG, TEMPORAL_CLIENT } from '../gateway.tokens';
 
@@ -20,7 +22,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
       module: InfrastructureModule,
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: config },
-        { provide: PG_POOL, useFactory: () => new Pool({ connectionString: config.databaseUrl, max: 10 }) },
+        { provide: PG_POOL, useFactory: () => createPgPool(config.databaseUrl, createLogger('gateway')) },
         {
           provide: TEMPORAL_CLIENT,
           useFactory: async () =>

@@ -11,7 +11,12 @@ import {
 import { eventIdFor, type PgEventStore, type RecordedEvent } from '../../../../libs/event-store/src';
 import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import type { rolloutWorkflow } from '../../../../workflows/rollout.workflow';
-import { SluiceRolloutId, SluiceService, SluiceStatus, SluiceVersion } from '../../../../workflows/rollout.search-attributes';
+import {
+  SluiceRolloutId,
+  SluiceService,
+  SluiceStatus,
+  SluiceVersion,
+} from '../../../../workflows/rollout.search-attributes';
 import {
   ROLLOUT_EVENT_SCHEMA_VERSION,
   rolloutRequested,
@@ -79,7 +84,13 @@ export class RolloutService {
         {
           eventId: eventIdFor(workflowId, runId, 1),
           ...rolloutRequested(input),
-          metadata: { actor, correlationId: input.rolloutId, workflowId, runId, schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION },
+          metadata: {
+            actor,
+            correlationId: input.rolloutId,
+            workflowId,
+            runId,
+            schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION,
+          },
         },
       ],
       0,
@@ -89,7 +100,8 @@ export class RolloutService {
 
   async get(rolloutId: string): Promise<Rollout> {
     const events = await this.eventStore.readStream(rolloutId);
-    if (events.length === 0) throw new SluiceError(ErrorCode.NotFound, `rollout "${rolloutId}" does not exist`, { rolloutId });
+    if (events.length === 0)
+      throw new SluiceError(ErrorCode.NotFound, `rollout "${rolloutId}" does not exist`, { rolloutId });
     const summary = summarizeRollout(events.map(toDomainEvent));
     const first = events[0];
     return {

@@ -35,7 +35,9 @@ export class ServicesResolver {
     return toModel(await this.catalog.get(name));
   }
 
-  @Mutation(() => Service, { description: 'Registers a service and its regions. Fails with ALREADY_EXISTS for a known name.' })
+  @Mutation(() => Service, {
+    description: 'Registers a service and its regions. Fails with ALREADY_EXISTS for a known name.',
+  })
   async registerService(@Args('input') input: RegisterServiceInput): Promise<Service> {
     const topology = parseServiceTopology({ name: input.name, regions: input.regions.map(withoutNulls) });
     return toModel(await this.catalog.register(topology));

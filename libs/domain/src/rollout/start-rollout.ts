@@ -11,7 +11,10 @@ export const startRolloutSchema = z.object({
     .trim()
     .min(1, 'must not be empty')
     .max(128, 'must be at most 128 characters')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'must start with a letter or digit and use only letters, digits, ".", "_", "+", "-"'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._+-]*$/,
+      'must start with a letter or digit and use only letters, digits, ".", "_", "+", "-"',
+    ),
   config: z
     .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
     .refine((config) => JSON.stringify(config).length <= MAX_CONFIG_BYTES, {
