@@ -1,0 +1,56 @@
+import { ErrorCode, SluiceError } from '../errors';
+import { parseServiceTopology } from './service-topology';
+
+const region = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  endpoint: `http://127.0.0.1:4100/regions/${name}`,
+  ...extra,
+});
+
+function rejection(input: unknown): SluiceError {
+  try {
+    parseServiceTopology(input);
+  } catch (err) {
+    if (err instanceof SluiceError) return err;
+    throw err;
+  }
+  throw new Error('expected the topology to be rejected');
+}
+
+describe('service topology', () => {
+  it('fills in defaults for weight, tier and customers', () => {
+    const topology = parseServiceTopology({ name: 'checkout', regions: [region('eu-west-1')] });
+    expect(topology.regions[0]).toEqual({ ...region('eu-west-1'), weight: 1, tier: 'standard', customers: [] });
+  });
+
+  it('names every failing field', () => {
+    const err = rejection({
+      name: 'Checkout!',
+      regions: [region('a', { endpoint: 'ftp://x' }), region('b', { weight: -1 })],
+    });
+    expect(err.code).toBe(ErrorCode.BadUserInput);
+    expect((err.details.fields as Array<{ field: string }>).map((f) => f.field)).toEqual([
+      'name',
+      'regions.0.endpoint',
+      'regions.1.weight',
+    ]);
+  });
+
+  it('rejects duplicate regions, unknown pairs and self-pairs', () => {
+    const err = rejection({
+      name: 'checkout',
+      regions: [region('a', { pair: 'zz' }), region('a'), region('b', { pair: 'b' })],
+    });
+    expect(err.details.fields).toEqual([
+      { field: 'regions.1.name', message: 'duplicate region "a"' },
+      { field: 'regions.0.pair', message: 'pair "zz" is not a region of this service' },
+      { field: 'regions.2.pair', message: 'a region cannot pair with itself' },
+    ]);
+  });
+
+  it('needs at least one region', () => {
+    expect(rejection({ name: 'checkout', regions: [] }).details.fields).toEqual([
+      { field: 'regions', message: 'a service needs at least one region' },
+    ]);
+  });
+});
