@@ -8,6 +8,8 @@ export const ErrorCode = {
   AlreadyExists: 'ALREADY_EXISTS',
   RolloutInProgress: 'ROLLOUT_IN_PROGRESS',
   InvalidState: 'INVALID_STATE',
+  Forbidden: 'FORBIDDEN',
+  PlanInvalid: 'PLAN_INVALID',
   StreamVersionConflict: 'STREAM_VERSION_CONFLICT',
   RegionUnreachable: 'REGION_UNREACHABLE',
   RegionRejectedPush: 'REGION_REJECTED_PUSH',

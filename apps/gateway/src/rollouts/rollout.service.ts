@@ -5,7 +5,8 @@ import {
   ErrorCode,
   SluiceError,
   parseStartRollout,
-  summarizeRollout,
+  foldRollout,
+  touchedRegions,
   type RolloutEvent as DomainEvent,
 } from '../../../../libs/domain/src';
 import { eventIdFor, type PgEventStore, type RecordedEvent } from '../../../../libs/event-store/src';
@@ -102,7 +103,7 @@ export class RolloutService {
     const events = await this.eventStore.readStream(rolloutId);
     if (events.length === 0)
       throw new SluiceError(ErrorCode.NotFound, `rollout "${rolloutId}" does not exist`, { rolloutId });
-    const summary = summarizeRollout(events.map(toDomainEvent));
+    const summary = foldRollout(events.map(toDomainEvent));
     const first = events[0];
     return {
       id: rolloutId,
@@ -112,7 +113,7 @@ export class RolloutService {
       requestedBy: summary.requestedBy ?? first.metadata.actor,
       workflowId: first.metadata.workflowId ?? '',
       runId: first.metadata.runId ?? '',
-      pushedRegions: summary.pushedRegions,
+      pushedRegions: touchedRegions(summary),
       events: events.map((e) => ({
         position: e.streamPosition,
         globalPosition: e.globalPosition,

@@ -1,40 +1,93 @@
+import type { RolloutPlan } from '../plan/rollout-plan';
+
 /**
  * Domain events of one rollout, past tense, one stream per rollout (stream id = rollout id).
- * `data` holds the facts a person needs later; who and where live in the event metadata.
+ * `data` holds the facts a person needs later; the actor and Temporal ids live in the metadata.
  */
-export interface RolloutRequested {
-  type: 'RolloutRequested';
-  data: {
-    rolloutId: string;
-    service: string;
-    version: string;
-    requestedBy: string;
-    requestedAt: string;
-    regions: string[];
-  };
-}
+type Event<T extends string, D> = { type: T; data: D };
 
-export interface RegionConfigPushed {
-  type: 'RegionConfigPushed';
-  data: {
+export type GateVerdict = 'PASS' | 'FAIL' | 'NO_DATA';
+
+export type RolloutRequested = Event<
+  'RolloutRequested',
+  { rolloutId: string; service: string; version: string; requestedBy: string; requestedAt: string; regions: string[] }
+>;
+export type RolloutPlanned = Event<'RolloutPlanned', { plan: RolloutPlan; source: 'strategy' | 'explicit' }>;
+export type PrecheckPassed = Event<'PrecheckPassed', { checks: string[] }>;
+export type PrecheckFailed = Event<
+  'PrecheckFailed',
+  { check: string; code: string; reason: string; regions?: string[] }
+>;
+export type WaveStarted = Event<'WaveStarted', { wave: number; regions: string[] }>;
+export type RegionConfigPushed = Event<
+  'RegionConfigPushed',
+  {
     region: string;
+    wave?: number;
     version: string;
     previousVersion: string | null;
     configHash: string;
     /** False when the region already ran this version with this config (idempotent re-push). */
     changed: boolean;
-  };
-}
+  }
+>;
+export type RegionConfigVerified = Event<
+  'RegionConfigVerified',
+  { region: string; wave: number; version: string; configHash: string }
+>;
+export type HealthGateEvaluated = Event<
+  'HealthGateEvaluated',
+  {
+    wave: number;
+    gate: string;
+    kind: string;
+    region: string;
+    verdict: GateVerdict;
+    value?: number | string;
+    detail: string;
+  }
+>;
+export type WaveCompleted = Event<'WaveCompleted', { wave: number }>;
+export type ApprovalRequested = Event<'ApprovalRequested', { wave: number }>;
+export type ApprovalGranted = Event<'ApprovalGranted', { wave: number; approver: string; comment?: string }>;
+export type RolloutPaused = Event<'RolloutPaused', { by: string; reason: string }>;
+export type RolloutResumed = Event<'RolloutResumed', { by: string }>;
+export type RolloutHalted = Event<
+  'RolloutHalted',
+  { reason: string; source: string; by: string; alert?: Record<string, unknown> }
+>;
+export type RolloutAborted = Event<'RolloutAborted', { by: string; reason: string }>;
+export type RollbackStarted = Event<'RollbackStarted', { reason: string; regions: string[]; attempt: number }>;
+export type RegionRolledBack = Event<
+  'RegionRolledBack',
+  { region: string; fromVersion: string; toVersion: string | null; outcome: 'RESTORED' | 'FAILED'; error?: string }
+>;
+export type RolloutRolledBack = Event<'RolloutRolledBack', { regions: string[]; reason: string }>;
+export type RollbackFailed = Event<'RollbackFailed', { failedRegions: string[]; reason: string }>;
+export type RolloutSucceeded = Event<'RolloutSucceeded', { version: string; regions: string[] }>;
+/** A failure with nothing left to undo (nothing was changed). */
+export type RolloutFailed = Event<'RolloutFailed', { reason: string; code: string; region?: string }>;
 
-export interface RolloutSucceeded {
-  type: 'RolloutSucceeded';
-  data: { version: string; regions: string[] };
-}
-
-export interface RolloutFailed {
-  type: 'RolloutFailed';
-  data: { reason: string; code: string; region?: string };
-}
-
-export type RolloutEvent = RolloutRequested | RegionConfigPushed | RolloutSucceeded | RolloutFailed;
+export type RolloutEvent =
+  | RolloutRequested
+  | RolloutPlanned
+  | PrecheckPassed
+  | PrecheckFailed
+  | WaveStarted
+  | RegionConfigPushed
+  | RegionConfigVerified
+  | HealthGateEvaluated
+  | WaveCompleted
+  | ApprovalRequested
+  | ApprovalGranted
+  | RolloutPaused
+  | RolloutResumed
+  | RolloutHalted
+  | RolloutAborted
+  | RollbackStarted
+  | RegionRolledBack
+  | RolloutRolledBack
+  | RollbackFailed
+  | RolloutSucceeded
+  | RolloutFailed;
 export type RolloutEventType = RolloutEvent['type'];

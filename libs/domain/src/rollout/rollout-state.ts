@@ -1,0 +1,214 @@
+import type { RolloutPlan } from '../plan/rollout-plan';
+import type { GateVerdict, RolloutEvent } from './rollout.events';
+
+export const ROLLOUT_STATUSES = [
+  'PENDING',
+  'PRECHECKING',
+  'ROLLING',
+  'PAUSED',
+  'SUCCEEDED',
+  'ROLLING_BACK',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+  'ABORTED',
+  'FAILED',
+] as const;
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+
+export const WAVE_PHASES = ['PUSHING', 'VERIFYING', 'BAKING', 'AWAITING_APPROVAL'] as const;
+export type WavePhase = (typeof WAVE_PHASES)[number];
+
+export const REGION_STATES = ['PENDING', 'PUSHED', 'VERIFIED', 'ROLLED_BACK', 'ROLLBACK_FAILED'] as const;
+export type RegionState = (typeof REGION_STATES)[number];
+
+/** Statuses in which nothing more happens without a person (ROLLBACK_FAILED waits for retryRollback). */
+export const TERMINAL_STATUSES: readonly RolloutStatus[] = ['SUCCEEDED', 'ROLLED_BACK', 'ABORTED', 'FAILED'];
+/** Statuses in which the rollout still moves forward. */
+export const ACTIVE_STATUSES: readonly RolloutStatus[] = ['PENDING', 'PRECHECKING', 'ROLLING', 'PAUSED'];
+
+export interface GateResult {
+  wave: number;
+  gate: string;
+  region: string;
+  verdict: GateVerdict;
+  value?: number | string;
+  detail: string;
+}
+
+export interface ControlAction {
+  action: 'PAUSED' | 'RESUMED' | 'APPROVED' | 'ABORTED' | 'HALTED';
+  by: string;
+  wave: number;
+  detail: string;
+}
+
+export interface RolloutState {
+  status: RolloutStatus;
+  /** Phase of the current wave while ROLLING or PAUSED; null between waves. */
+  phase: WavePhase | null;
+  /** Current wave, 1-based; 0 before the first. */
+  wave: number;
+  rolloutId: string | null;
+  service: string | null;
+  version: string | null;
+  requestedBy: string | null;
+  plan: RolloutPlan | null;
+  regions: Record<string, RegionState>;
+  /** Latest verdict per gate and region. */
+  gates: GateResult[];
+  actions: ControlAction[];
+  /** Why the rollout stopped moving forward (halt, abort, gate or push failure). */
+  stopReason: string | null;
+  aborted: boolean;
+  rollbackAttempt: number;
+}
+
+export const initialRolloutState: RolloutState = {
+  status: 'PENDING',
+  phase: null,
+  wave: 0,
+  rolloutId: null,
+  service: null,
+  version: null,
+  requestedBy: null,
+  plan: null,
+  regions: {},
+  gates: [],
+  actions: [],
+  stopReason: null,
+  aborted: false,
+  rollbackAttempt: 0,
+};
+
+const setRegion = (state: RolloutState, region: string, value: RegionState) => ({
+  ...state.regions,
+  [region]: value,
+});
+
+/** Applies one event. Pure: the workflow, the gateway and projections all fold the same way. */
+export function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
+  switch (event.type) {
+    case 'RolloutRequested':
+      return {
+        ...state,
+        status: 'PENDING',
+        rolloutId: event.data.rolloutId,
+        service: event.data.service,
+        version: event.data.version,
+        requestedBy: event.data.requestedBy,
+        regions: Object.fromEntries(event.data.regions.map((r) => [r, 'PENDING' as const])),
+      };
+    case 'RolloutPlanned':
+      return { ...state, status: 'PRECHECKING', plan: event.data.plan };
+    case 'PrecheckPassed':
+      return { ...state, status: 'ROLLING' };
+    case 'PrecheckFailed':
+      return { ...state, status: 'FAILED', stopReason: `${event.data.check}: ${event.data.reason}` };
+    case 'WaveStarted':
+      return { ...state, wave: event.data.wave, phase: 'PUSHING' };
+    case 'RegionConfigPushed': {
+      const regions = setRegion(state, event.data.region, 'PUSHED');
+      const wave = state.plan?.waves[state.wave - 1];
+      const allPushed = wave?.regions.every((r) => regions[r] === 'PUSHED' || regions[r] === 'VERIFIED') ?? false;
+      return { ...state, regions, phase: allPushed && state.phase === 'PUSHING' ? 'VERIFYING' : state.phase };
+    }
+    case 'RegionConfigVerified': {
+      const regions = setRegion(state, event.data.region, 'VERIFIED');
+      const wave = state.plan?.waves[state.wave - 1];
+      const allVerified = wave?.regions.every((r) => regions[r] === 'VERIFIED') ?? false;
+      return { ...state, regions, phase: allVerified ? 'BAKING' : state.phase };
+    }
+    case 'HealthGateEvaluated': {
+      const { wave, gate, region, verdict, value, detail } = event.data;
+      const others = state.gates.filter((g) => !(g.gate === gate && g.region === region));
+      return { ...state, gates: [...others, { wave, gate, region, verdict, value, detail }] };
+    }
+    case 'ApprovalRequested':
+      return { ...state, phase: 'AWAITING_APPROVAL' };
+    case 'ApprovalGranted':
+      return {
+        ...state,
+        phase: null,
+        actions: [
+          ...state.actions,
+          { action: 'APPROVED', by: event.data.approver, wave: event.data.wave, detail: event.data.comment ?? '' },
+        ],
+      };
+    case 'WaveCompleted':
+      return { ...state, phase: null };
+    case 'RolloutPaused':
+      return {
+        ...state,
+        status: 'PAUSED',
+        actions: [
+          ...state.actions,
+          { action: 'PAUSED', by: event.data.by, wave: state.wave, detail: event.data.reason },
+        ],
+      };
+    case 'RolloutResumed':
+      return {
+        ...state,
+        status: 'ROLLING',
+        actions: [...state.actions, { action: 'RESUMED', by: event.data.by, wave: state.wave, detail: '' }],
+      };
+    case 'RolloutHalted':
+      return {
+        ...state,
+        stopReason: `halted by ${event.data.source}: ${event.data.reason}`,
+        actions: [
+          ...state.actions,
+          { action: 'HALTED', by: event.data.by, wave: state.wave, detail: event.data.reason },
+        ],
+      };
+    case 'RolloutAborted':
+      return {
+        ...state,
+        aborted: true,
+        stopReason: `aborted by ${event.data.by}: ${event.data.reason}`,
+        actions: [
+          ...state.actions,
+          { action: 'ABORTED', by: event.data.by, wave: state.wave, detail: event.data.reason },
+        ],
+      };
+    case 'RollbackStarted':
+      return {
+        ...state,
+        status: 'ROLLING_BACK',
+        phase: null,
+        stopReason: state.stopReason ?? event.data.reason,
+        rollbackAttempt: event.data.attempt,
+      };
+    case 'RegionRolledBack':
+      return {
+        ...state,
+        regions: setRegion(
+          state,
+          event.data.region,
+          event.data.outcome === 'RESTORED' ? 'ROLLED_BACK' : 'ROLLBACK_FAILED',
+        ),
+      };
+    case 'RolloutRolledBack':
+      return { ...state, status: state.aborted ? 'ABORTED' : 'ROLLED_BACK' };
+    case 'RollbackFailed':
+      return { ...state, status: 'ROLLBACK_FAILED' };
+    case 'RolloutSucceeded':
+      return { ...state, status: 'SUCCEEDED', phase: null };
+    case 'RolloutFailed':
+      return { ...state, status: 'FAILED', phase: null, stopReason: state.stopReason ?? event.data.reason };
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+export function foldRollout(events: readonly RolloutEvent[], from: RolloutState = initialRolloutState): RolloutState {
+  return events.reduce(evolve, from);
+}
+
+/** Regions the new version reached, in the order the plan pushed them. */
+export function touchedRegions(state: RolloutState): string[] {
+  return Object.entries(state.regions)
+    .filter(([, s]) => s !== 'PENDING')
+    .map(([name]) => name);
+}
