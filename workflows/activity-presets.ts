@@ -14,3 +14,36 @@ export const REGION_PUSH: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
 };
+
+/** Reads and prechecks: cheap, so retried quickly; a region that never answers fails the precheck. */
+export const REGION_READ: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '15 seconds',
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 seconds',
+    maximumAttempts: 3,
+  },
+};
+
+/**
+ * Rollback pushes retry longer than forward pushes: giving up means ROLLBACK_FAILED and a
+ * person paged, so a short outage of the region is worth waiting out.
+ */
+export const ROLLBACK_PUSH: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+};
+
+/** One evaluation of the wave's gates; heartbeats per region, so a stuck probe is noticed quickly. */
+export const GATE_EVALUATION: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+};
+
+export const CONFIG_VALIDATION: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3 },
+};

@@ -7,30 +7,42 @@ import { ROLLOUT_EVENT_SCHEMA_VERSION } from './rollout.types';
 const { recordEvents } = proxyActivities<RolloutActivities>(RECORD_EVENTS);
 
 /**
- * Appends the workflow's events to its stream, in the workflow's order. The workflow is the
- * only writer of its stream, so it knows the expected version of every batch.
+ * Appends the workflow's events to its stream, one batch at a time in the order they were
+ * recorded. The workflow is the only writer of its stream, so it knows the expected version
+ * of every batch; batches from update handlers queue behind the main flow's.
  */
 export class EventRecorder {
   private version = 0;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly streamId: string,
-    private readonly actor: string,
+    private readonly defaultActor: string,
   ) {}
 
-  async record(...events: RolloutEvent[]): Promise<void> {
-    const result = await recordEvents.executeWithOptions(
-      { ...RECORD_EVENTS, summary: `record ${events.map((e) => e.type).join(', ')}` },
-      [
-        {
-          streamId: this.streamId,
-          expectedVersion: this.version,
-          events,
-          actor: this.actor,
-          schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION,
-        },
-      ],
-    );
-    this.version = result.version;
+  record(events: RolloutEvent[], actor = this.defaultActor): Promise<void> {
+    const next = this.tail.then(async () => {
+      const result = await recordEvents.executeWithOptions(
+        { ...RECORD_EVENTS, summary: `record ${summarize(events)}` },
+        [
+          {
+            streamId: this.streamId,
+            expectedVersion: this.version,
+            events,
+            actor,
+            schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION,
+          },
+        ],
+      );
+      this.version = result.version;
+    });
+    this.tail = next.catch(() => undefined);
+    return next;
   }
+}
+
+function summarize(events: RolloutEvent[]): string {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  return [...counts].map(([type, n]) => (n > 1 ? `${n}× ${type}` : type)).join(', ');
 }

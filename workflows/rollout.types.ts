@@ -1,9 +1,14 @@
+import type { GateSpec } from '../libs/domain/src/gates/gate-spec';
+import type { Strategy } from '../libs/domain/src/plan/rollout-plan';
 import type { RolloutRequested } from '../libs/domain/src/rollout/rollout.events';
+import type { RolloutStatus } from '../libs/domain/src/rollout/rollout-state';
+import type { FreezeWindow } from '../libs/domain/src/service/freeze-window';
+import type { Region } from '../libs/domain/src/service/service-topology';
 
-/** A region as the workflow sees it: a snapshot of the topology taken when the rollout starts. */
-export interface RolloutTarget {
-  name: string;
-  endpoint: string;
+export interface ExplicitWave {
+  regions: string[];
+  bakeSeconds?: number;
+  requiresApproval?: boolean;
 }
 
 export interface RolloutWorkflowInput {
@@ -15,13 +20,21 @@ export interface RolloutWorkflowInput {
   requestedBy: string;
   /** ISO time the request was accepted; passed in so the workflow never reads the clock for facts. */
   requestedAt: string;
-  regions: RolloutTarget[];
+  /** Snapshot of the service topology taken when the rollout was requested. */
+  regions: Region[];
+  configSchema?: Record<string, unknown>;
+  freezeWindows: FreezeWindow[];
+  strategy: Strategy;
+  /** An explicit plan; built from `strategy` when absent. */
+  waves?: ExplicitWave[];
+  gates: GateSpec[];
+  gateIntervalSeconds: number;
 }
 
 export interface RolloutWorkflowResult {
   rolloutId: string;
-  status: 'SUCCEEDED';
-  regions: string[];
+  status: RolloutStatus;
+  reason: string | null;
 }
 
 /** One running rollout per service: the workflow id is derived from the service name. */

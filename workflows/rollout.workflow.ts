@@ -1,70 +1,84 @@
+import { CancellationScope, isCancellation, log, setHandler } from '@temporalio/workflow';
+import type { RolloutCommand } from '../libs/domain/src/rollout/rollout-commands';
 import {
-  ApplicationFailure,
-  isCancellation,
-  proxyActivities,
-  setCurrentDetails,
-  upsertSearchAttributes,
-  ActivityFailure,
-} from '@temporalio/workflow';
-import type { RolloutActivities } from '../apps/worker/src/activities';
-import { REGION_PUSH } from './activity-presets';
-import { EventRecorder } from './event-recorder';
-import { SluiceStatus } from './rollout.search-attributes';
-import { rolloutRequested, type RolloutWorkflowInput, type RolloutWorkflowResult } from './rollout.types';
+  abortUpdate,
+  approveWaveUpdate,
+  haltSignal,
+  liveStateQuery,
+  pauseUpdate,
+  resumeUpdate,
+  retryRollbackUpdate,
+} from './rollout.messages';
+import type { RolloutWorkflowInput, RolloutWorkflowResult } from './rollout.types';
+import { RolloutRun, StopRollout, toFailure } from './rollout-run';
 
-const { pushRegionConfig } = proxyActivities<RolloutActivities>(REGION_PUSH);
-
-/** One rollout of one version to every region of a service, in order. */
+/**
+ * One rollout of one version across a service's regions: prechecks, then wave by wave push,
+ * verify, bake and approve; on a failed gate, a halt, an abort or a cancellation, every
+ * touched region is rolled back in reverse order.
+ */
 export async function rolloutWorkflow(input: RolloutWorkflowInput): Promise<RolloutWorkflowResult> {
-  const recorder = new EventRecorder(input.rolloutId, input.requestedBy);
-  const setStatus = (status: string) => upsertSearchAttributes([{ key: SluiceStatus, value: status }]);
-
-  await recorder.record(rolloutRequested(input));
-  setStatus('ROLLING');
-  const pushed: string[] = [];
-  try {
-    for (const region of input.regions) {
-      setCurrentDetails(progressTable(input, pushed, region.name));
-      const result = await pushRegionConfig.executeWithOptions(
-        { ...REGION_PUSH, summary: `push ${input.version} → ${region.name}` },
-        [{ region: region.name, endpoint: region.endpoint, version: input.version, config: input.config }],
-      );
-      await recorder.record({
-        type: 'RegionConfigPushed',
-        data: {
-          region: region.name,
-          version: result.version,
-          previousVersion: result.previousVersion,
-          configHash: result.configHash,
-          changed: result.changed,
-        },
-      });
-      pushed.push(region.name);
+  const run = new RolloutRun(input);
+  const guarded = (command: RolloutCommand) => {
+    try {
+      run.validate(command);
+    } catch (err) {
+      throw toFailure(err);
     }
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    await recorder.record({
-      type: 'RolloutFailed',
-      data: { reason: failure?.message ?? String(err), code: failure?.type ?? 'INTERNAL' },
-    });
-    setStatus('FAILED');
-    throw ApplicationFailure.nonRetryable(
-      `rollout ${input.rolloutId} failed: ${failure?.message ?? String(err)}`,
-      failure?.type ?? 'INTERNAL',
-    );
-  }
+  };
 
-  await recorder.record({ type: 'RolloutSucceeded', data: { version: input.version, regions: pushed } });
-  setStatus('SUCCEEDED');
-  setCurrentDetails(progressTable(input, pushed));
-  return { rolloutId: input.rolloutId, status: 'SUCCEEDED', regions: pushed };
-}
-
-function progressTable(input: RolloutWorkflowInput, done: readonly string[], current?: string): string {
-  const rows = input.regions.map((r) => {
-    const state = done.includes(r.name) ? `✅ ${input.version}` : r.name === current ? '⏳ pushing' : '·';
-    return `| ${r.name} | ${state} |`;
+  setHandler(liveStateQuery, () => run.liveState());
+  setHandler(pauseUpdate, (a) => run.execute({ type: 'PauseRollout', ...a }), {
+    validator: (a) => guarded({ type: 'PauseRollout', ...a }),
   });
-  return [`**${input.service}** → \`${input.version}\``, '', '| region | state |', '|---|---|', ...rows].join('\n');
+  setHandler(resumeUpdate, (a) => run.execute({ type: 'ResumeRollout', ...a }), {
+    validator: (a) => guarded({ type: 'ResumeRollout', ...a }),
+  });
+  setHandler(abortUpdate, (a) => run.execute({ type: 'AbortRollout', ...a }), {
+    validator: (a) => guarded({ type: 'AbortRollout', ...a }),
+  });
+  setHandler(approveWaveUpdate, (a) => run.execute({ type: 'ApproveWave', ...a }), {
+    validator: (a) => guarded({ type: 'ApproveWave', ...a }),
+  });
+  setHandler(retryRollbackUpdate, (a) => run.execute({ type: 'RetryRollback', ...a }), {
+    validator: (a) => guarded({ type: 'RetryRollback', ...a }),
+  });
+  // Monitoring may deliver the same halt twice, or after the rollout stopped: both are no-ops.
+  setHandler(haltSignal, async (halt) => {
+    try {
+      await run.execute({ type: 'HaltRollout', ...halt });
+    } catch (err) {
+      log.info('halt ignored', { reason: halt.reason, error: String(err) });
+    }
+  });
+
+  const result = (): RolloutWorkflowResult => ({
+    rolloutId: input.rolloutId,
+    status: run.state.status,
+    reason: run.state.stopReason,
+  });
+
+  try {
+    const plan = await run.precheck();
+    if (plan === null) return result();
+    for (const wave of plan.waves) await run.runWave(wave);
+    await run.checkpoint();
+    await run.emit([
+      { type: 'RolloutSucceeded', data: { version: input.version, regions: plan.waves.flatMap((w) => w.regions) } },
+    ]);
+    return result();
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    const reason = cancelled
+      ? 'the workflow was cancelled in Temporal'
+      : err instanceof StopRollout
+        ? err.message
+        : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+    await CancellationScope.nonCancellable(async () => {
+      if (cancelled) await run.recordCancellation();
+      await run.rollback(run.state.stopReason ?? reason);
+    });
+    if (cancelled) throw err;
+    return result();
+  }
 }

@@ -42,7 +42,16 @@ export async function startAppStack(options: { regions: string[] }): Promise<App
   const regionSim = await startRegionSim({ regions: options.regions, port: 0 });
   const worker = await createSluiceWorker({ temporal: settings, databaseUrl });
   const running = worker.run();
-  const gateway = await startGateway({ temporal: settings, databaseUrl, host: '127.0.0.1', port: 0 });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ temporal: settings, databaseUrl, host: '127.0.0.1', port: 0 });
+  } catch (err) {
+    // Leave nothing running behind a failed start, or Jest never exits.
+    worker.shutdown();
+    await running;
+    await regionSim.close();
+    throw err;
+  }
   const connection = await Connection.connect({ address: temporalAddress });
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
   return {

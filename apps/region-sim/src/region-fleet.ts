@@ -16,12 +16,27 @@ export interface RegionRecord {
   applyCount: number;
 }
 
+/** Faults injected into the simulator itself (not carried by a config): for tests and demos. */
+export interface RegionFaults {
+  /** `GET /health` answers 503. */
+  unhealthy: boolean;
+  /** The next N pushes answer 503. */
+  failNextPushes: number;
+  /** Every push answers 503 until cleared. */
+  failAllPushes: boolean;
+}
+
+const NO_FAULTS: RegionFaults = { unhealthy: false, failNextPushes: 0, failAllPushes: false };
+
 export type ApplyOutcome =
   { kind: 'applied' | 'unchanged'; record: RegionRecord } | { kind: 'conflict'; record: RegionRecord };
 
 /** The in-memory state of the simulated regions: one live config and version each. */
 export class RegionFleet {
   private readonly regions = new Map<string, RegionRecord>();
+  private readonly faults = new Map<string, RegionFaults>();
+  /** Push requests received per region, including refused and idempotent ones. */
+  private readonly pushRequests = new Map<string, number>();
 
   constructor(
     names: readonly string[],
@@ -47,6 +62,52 @@ export class RegionFleet {
 
   get(region: string): RegionRecord | undefined {
     return this.regions.get(region);
+  }
+
+  faultsOf(region: string): RegionFaults {
+    return this.faults.get(region) ?? NO_FAULTS;
+  }
+
+  setFaults(region: string, faults: Partial<RegionFaults>): RegionFaults | undefined {
+    if (!this.regions.has(region)) return undefined;
+    const next = { ...this.faultsOf(region), ...faults };
+    this.faults.set(region, next);
+    return next;
+  }
+
+  pushRequestCount(region: string): number {
+    return this.pushRequests.get(region) ?? 0;
+  }
+
+  /** Counts a push request and says whether an injected fault refuses it. */
+  admitPush(region: string): boolean {
+    this.pushRequests.set(region, this.pushRequestCount(region) + 1);
+    const faults = this.faultsOf(region);
+    if (faults.failAllPushes) return false;
+    if (faults.failNextPushes > 0) {
+      this.faults.set(region, { ...faults, failNextPushes: faults.failNextPushes - 1 });
+      return false;
+    }
+    return true;
+  }
+
+  /** Removes the region's config, as if it never had one (what rolling back a first push means). */
+  clear(region: string): RegionRecord | undefined {
+    const current = this.regions.get(region);
+    if (!current) return undefined;
+    if (current.version === null) return current;
+    const next: RegionRecord = {
+      region,
+      version: null,
+      config: null,
+      configHash: null,
+      appliedAt: this.now().toISOString(),
+      previousVersion: current.version,
+      previousConfig: current.config,
+      applyCount: current.applyCount + 1,
+    };
+    this.regions.set(region, next);
+    return next;
   }
 
   /**

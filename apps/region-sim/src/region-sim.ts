@@ -4,6 +4,19 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RegionFleet, type RegionRecord } from './region-fleet';
 
+const faultsBodySchema = z
+  .object({
+    unhealthy: z.boolean(),
+    failNextPushes: z.number().int().min(0).max(1_000_000),
+    failAllPushes: z.boolean(),
+  })
+  .partial();
+
+/** Faults a config can carry: the probe endpoint then answers as a broken release would. */
+const configFaultsSchema = z
+  .object({ faults: z.object({ probeStatus: z.number().int().min(100).max(599).optional() }).partial() })
+  .partial();
+
 const pushBodySchema = z.object({
   version: z.string().min(1),
   config: z.record(z.string(), z.unknown()),
@@ -26,6 +39,10 @@ function view(record: RegionRecord) {
   return { region, version, config, configHash, appliedAt, applyCount };
 }
 
+function notFound(res: Response, region: string): void {
+  res.status(404).json({ code: 'NOT_FOUND', message: `unknown region "${region}"` });
+}
+
 export function createRegionSimApp(fleet: RegionFleet): express.Express {
   const app = express();
   app.use(express.json({ limit: '1mb' }));
@@ -38,11 +55,43 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
   });
   app.get('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
     const record = fleet.get(req.params.region);
-    if (!record)
-      return void res.status(404).json({ code: 'NOT_FOUND', message: `unknown region "${req.params.region}"` });
+    if (!record) return void notFound(res, req.params.region);
     res.json(view(record));
   });
+  app.get('/regions/:region/health', (req: Request<{ region: string }>, res: Response) => {
+    if (!fleet.get(req.params.region)) return void notFound(res, req.params.region);
+    const unhealthy = fleet.faultsOf(req.params.region).unhealthy;
+    res.status(unhealthy ? 503 : 200).json({ region: req.params.region, status: unhealthy ? 'unhealthy' : 'ok' });
+  });
+  app.get('/regions/:region/probe', (req: Request<{ region: string }>, res: Response) => {
+    const record = fleet.get(req.params.region);
+    if (!record) return void notFound(res, req.params.region);
+    const faults = configFaultsSchema.safeParse(record.config ?? {});
+    const status = (faults.success && faults.data.faults?.probeStatus) || 200;
+    res.status(status).json({ region: record.region, version: record.version, ok: status < 400 });
+  });
+  app.put('/regions/:region/faults', (req: Request<{ region: string }>, res: Response) => {
+    const body = faultsBodySchema.safeParse(req.body);
+    if (!body.success) {
+      return void res
+        .status(400)
+        .json({ code: 'BAD_REQUEST', message: 'body must be {unhealthy?, failNextPushes?, failAllPushes?}' });
+    }
+    const faults = fleet.setFaults(req.params.region, body.data);
+    if (!faults) return void notFound(res, req.params.region);
+    res.json({ region: req.params.region, faults });
+  });
+  app.delete('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
+    if (!fleet.get(req.params.region)) return void notFound(res, req.params.region);
+    if (!fleet.admitPush(req.params.region)) {
+      return void res.status(503).json({ code: 'INJECTED_FAULT', message: 'push refused by an injected fault' });
+    }
+    res.json(view(fleet.clear(req.params.region)!));
+  });
   app.put('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
+    if (fleet.get(req.params.region) && !fleet.admitPush(req.params.region)) {
+      return void res.status(503).json({ code: 'INJECTED_FAULT', message: 'push refused by an injected fault' });
+    }
     const body = pushBodySchema.safeParse(req.body);
     if (!body.success) {
       return void res
@@ -50,8 +99,7 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
         .json({ code: 'BAD_REQUEST', message: 'body must be {version: string, config: object}' });
     }
     const outcome = fleet.apply(req.params.region, body.data.version, body.data.config);
-    if (!outcome)
-      return void res.status(404).json({ code: 'NOT_FOUND', message: `unknown region "${req.params.region}"` });
+    if (!outcome) return void notFound(res, req.params.region);
     if (outcome.kind === 'conflict') {
       return void res.status(409).json({
         code: 'VERSION_CONFLICT',

@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './validation';
 export * from './service/service-topology';
+export * from './service/freeze-window';
 export * from './rollout/rollout.events';
 export * from './rollout/rollout-state';
 export * from './rollout/rollout-commands';
@@ -8,3 +9,4 @@ export * from './plan/rollout-plan';
 export * from './plan/build-plan';
 export * from './rollout/start-rollout';
 export * from './rollout/canonical-json';
+export * from './gates/gate-spec';

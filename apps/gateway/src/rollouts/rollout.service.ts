@@ -1,16 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
   SluiceError,
-  parseStartRollout,
   foldRollout,
+  parseStartRollout,
   touchedRegions,
   type RolloutEvent as DomainEvent,
 } from '../../../../libs/domain/src';
 import { eventIdFor, type PgEventStore, type RecordedEvent } from '../../../../libs/event-store/src';
 import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
+import {
+  abortUpdate,
+  approveWaveUpdate,
+  haltSignal,
+  liveStateQuery,
+  pauseUpdate,
+  resumeUpdate,
+  retryRollbackUpdate,
+  type ControlAck,
+  type LiveState,
+} from '../../../../workflows/rollout.messages';
 import type { rolloutWorkflow } from '../../../../workflows/rollout.workflow';
 import {
   SluiceRolloutId,
@@ -26,9 +44,18 @@ import {
 } from '../../../../workflows/rollout.types';
 import type { GatewayConfig } from '../gateway.config';
 import { EVENT_STORE, GATEWAY_SETTINGS, SERVICE_CATALOG, TEMPORAL_CLIENT } from '../gateway.tokens';
+import { withoutNulls } from '../graphql-input';
 import type { Rollout } from './models/rollout.model';
+import type { ControlResult, RolloutLive } from './models/rollout-live.model';
 
-/** Starts rollouts on Temporal and reads them back from the event log. */
+export type ControlCommand =
+  | { type: 'pause'; by: string; reason: string }
+  | { type: 'resume'; by: string }
+  | { type: 'abort'; by: string; reason: string }
+  | { type: 'approve'; approver: string; wave: number; comment?: string }
+  | { type: 'retryRollback'; by: string };
+
+/** Starts and steers rollouts on Temporal; reads them back from the event log. */
 @Injectable()
 export class RolloutService {
   constructor(
@@ -39,19 +66,25 @@ export class RolloutService {
   ) {}
 
   async start(request: unknown, actor: string): Promise<Rollout> {
-    const { service, version, config, description } = parseStartRollout(request);
-    const { topology } = await this.catalog.get(service);
+    const req = parseStartRollout(withoutNulls(request));
+    const { topology } = await this.catalog.get(req.service);
     const input: RolloutWorkflowInput = {
       rolloutId: randomUUID(),
-      service,
-      version,
-      config,
-      description,
+      service: req.service,
+      version: req.version,
+      config: req.config,
+      description: req.description,
       requestedBy: actor,
       requestedAt: new Date().toISOString(),
-      regions: topology.regions.map(({ name, endpoint }) => ({ name, endpoint })),
+      regions: topology.regions,
+      configSchema: topology.configSchema,
+      freezeWindows: topology.freezeWindows,
+      strategy: req.strategy,
+      waves: req.waves,
+      gates: req.gates,
+      gateIntervalSeconds: req.gateIntervalSeconds,
     };
-    const workflowId = rolloutWorkflowId(service);
+    const workflowId = rolloutWorkflowId(req.service);
     let runId: string;
     try {
       const handle = await this.temporal.workflow.start<typeof rolloutWorkflow>('rolloutWorkflow', {
@@ -60,21 +93,22 @@ export class RolloutService {
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
-          { key: SluiceService, value: service },
-          { key: SluiceVersion, value: version },
+          { key: SluiceService, value: req.service },
+          { key: SluiceVersion, value: req.version },
           { key: SluiceStatus, value: 'PENDING' },
           { key: SluiceRolloutId, value: input.rolloutId },
         ],
-        staticSummary: `${service} → ${version} (${input.regions.length} regions)`,
+        staticSummary: `${req.service} → ${req.version} (${input.regions.length} regions)`,
         staticDetails: [
           `**Rollout** \`${input.rolloutId}\``,
           `requested by ${actor} at ${input.requestedAt}`,
-          description ? `\n${description}` : '',
+          req.description ? `\n${req.description}` : '',
         ].join('\n'),
       });
       runId = handle.firstExecutionRunId;
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw await this.inProgressError(service, workflowId);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw await this.inProgressError(req.service, workflowId);
       throw err;
     }
     // Recorded here as well as by the workflow (same event id, so whichever comes second is a
@@ -101,19 +135,21 @@ export class RolloutService {
 
   async get(rolloutId: string): Promise<Rollout> {
     const events = await this.eventStore.readStream(rolloutId);
-    if (events.length === 0)
+    if (events.length === 0) {
       throw new SluiceError(ErrorCode.NotFound, `rollout "${rolloutId}" does not exist`, { rolloutId });
-    const summary = foldRollout(events.map(toDomainEvent));
+    }
+    const state = foldRollout(events.map(toDomainEvent));
     const first = events[0];
     return {
       id: rolloutId,
-      service: summary.service ?? '',
-      version: summary.version ?? '',
-      status: summary.status,
-      requestedBy: summary.requestedBy ?? first.metadata.actor,
+      service: state.service ?? '',
+      version: state.version ?? '',
+      status: state.status,
+      requestedBy: state.requestedBy ?? first.metadata.actor,
       workflowId: first.metadata.workflowId ?? '',
       runId: first.metadata.runId ?? '',
-      pushedRegions: touchedRegions(summary),
+      pushedRegions: touchedRegions(state),
+      stopReason: state.stopReason,
       events: events.map((e) => ({
         position: e.streamPosition,
         globalPosition: e.globalPosition,
@@ -124,6 +160,80 @@ export class RolloutService {
         recordedAt: e.recordedAt,
       })),
     };
+  }
+
+  async live(rolloutId: string): Promise<RolloutLive> {
+    const handle = await this.handleOf(rolloutId);
+    const state = await this.call(rolloutId, () => handle.query(liveStateQuery));
+    return toLiveModel(state);
+  }
+
+  async control(rolloutId: string, command: ControlCommand): Promise<ControlResult> {
+    const handle = await this.handleOf(rolloutId);
+    const ack = await this.call(rolloutId, (): Promise<ControlAck> => {
+      switch (command.type) {
+        case 'pause':
+          return handle.executeUpdate(pauseUpdate, { args: [{ by: command.by, reason: command.reason }] });
+        case 'resume':
+          return handle.executeUpdate(resumeUpdate, { args: [{ by: command.by }] });
+        case 'abort':
+          return handle.executeUpdate(abortUpdate, { args: [{ by: command.by, reason: command.reason }] });
+        case 'approve':
+          return handle.executeUpdate(approveWaveUpdate, {
+            args: [{ wave: command.wave, approver: command.approver, comment: command.comment }],
+          });
+        case 'retryRollback':
+          return handle.executeUpdate(retryRollbackUpdate, { args: [{ by: command.by }] });
+      }
+    });
+    return { rolloutId, ...ack };
+  }
+
+  /** Halts are fire-and-forget signals (monitoring may repeat them); the answer is the live state after. */
+  async halt(rolloutId: string, by: string, reason: string, source: string): Promise<ControlResult> {
+    const handle = await this.handleOf(rolloutId);
+    await this.call(rolloutId, () => handle.signal(haltSignal, { by, reason, source }));
+    const state = await this.call(rolloutId, () => handle.query(liveStateQuery));
+    return { rolloutId, status: state.status, wave: state.wave, phase: state.phase };
+  }
+
+  private async handleOf(rolloutId: string): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
+    const events = await this.eventStore.readStream(rolloutId, { limit: 1 });
+    const first = events[0];
+    if (!first?.metadata.workflowId) {
+      throw new SluiceError(ErrorCode.NotFound, `rollout "${rolloutId}" does not exist`, { rolloutId });
+    }
+    return this.temporal.workflow.getHandle(first.metadata.workflowId, first.metadata.runId);
+  }
+
+  /** Maps Temporal's answers to the API's codes: a refused update keeps the workflow's code. */
+  private async call<T>(rolloutId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        const details = (err.cause.details?.[0] ?? {}) as Record<string, unknown>;
+        throw new SluiceError((err.cause.type ?? ErrorCode.Internal) as ErrorCode, err.cause.message, {
+          ...details,
+          rolloutId,
+        });
+      }
+      if (
+        err instanceof WorkflowNotFoundError ||
+        /already completed|workflow execution already completed/i.test(String(err))
+      ) {
+        const { status } = await this.get(rolloutId);
+        throw new SluiceError(
+          ErrorCode.InvalidState,
+          `rollout ${rolloutId} has finished (${status}); it takes no more controls`,
+          {
+            rolloutId,
+            status,
+          },
+        );
+      }
+      throw err;
+    }
   }
 
   private async inProgressError(service: string, workflowId: string): Promise<SluiceError> {
@@ -139,4 +249,19 @@ export class RolloutService {
 
 function toDomainEvent(event: RecordedEvent): DomainEvent {
   return { type: event.type, data: event.data } as DomainEvent;
+}
+
+function toLiveModel(state: LiveState): RolloutLive {
+  return {
+    rolloutId: state.rolloutId,
+    status: state.status,
+    wave: state.wave,
+    phase: state.phase,
+    plan: state.plan?.waves ?? [],
+    regions: Object.entries(state.regions).map(([region, s]) => ({ region, state: s })),
+    gates: state.gates.map((g) => ({ ...g, value: typeof g.value === 'number' ? g.value : null })),
+    actions: state.actions,
+    requestedBy: state.requestedBy,
+    stopReason: state.stopReason,
+  };
 }

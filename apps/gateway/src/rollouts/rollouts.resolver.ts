@@ -1,10 +1,9 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Actor } from '../actor.decorator';
 import { StartRolloutInput } from './dto/start-rollout.input';
+import { ControlResult, RolloutLive } from './models/rollout-live.model';
 import { Rollout } from './models/rollout.model';
 import { RolloutService } from './rollout.service';
-
-/** Until authentication lands, every request acts as this principal. */
-const ANONYMOUS = 'anonymous';
 
 @Resolver(() => Rollout)
 export class RolloutsResolver {
@@ -15,10 +14,70 @@ export class RolloutsResolver {
     return this.rollouts.get(id);
   }
 
+  @Query(() => RolloutLive, { description: 'The live state, asked of the running workflow.' })
+  rolloutLive(@Args('id', { type: () => ID }) id: string): Promise<RolloutLive> {
+    return this.rollouts.live(id);
+  }
+
   @Mutation(() => Rollout, {
-    description: 'Starts rolling a version out to every region of a service. ROLLOUT_IN_PROGRESS if one is running.',
+    description: 'Starts rolling a version out to a service, wave by wave. ROLLOUT_IN_PROGRESS if one is running.',
   })
-  startRollout(@Args('input') input: StartRolloutInput): Promise<Rollout> {
-    return this.rollouts.start(input, ANONYMOUS);
+  startRollout(@Args('input') input: StartRolloutInput, @Actor() actor: string): Promise<Rollout> {
+    return this.rollouts.start(input, actor);
+  }
+
+  @Mutation(() => ControlResult, {
+    description: 'Holds before the next step. INVALID_STATE unless the rollout is moving.',
+  })
+  pauseRollout(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('reason') reason: string,
+    @Actor() by: string,
+  ): Promise<ControlResult> {
+    return this.rollouts.control(id, { type: 'pause', by, reason });
+  }
+
+  @Mutation(() => ControlResult, { description: 'Continues a paused rollout. INVALID_STATE unless it is paused.' })
+  resumeRollout(@Args('id', { type: () => ID }) id: string, @Actor() by: string): Promise<ControlResult> {
+    return this.rollouts.control(id, { type: 'resume', by });
+  }
+
+  @Mutation(() => ControlResult, {
+    description: 'Approves the wave awaiting approval. FORBIDDEN for the requester; INVALID_STATE for another wave.',
+  })
+  approveWave(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('wave', { type: () => Int }) wave: number,
+    @Args('comment', { type: () => String, nullable: true }) comment: string | undefined,
+    @Actor() approver: string,
+  ): Promise<ControlResult> {
+    return this.rollouts.control(id, { type: 'approve', approver, wave, comment: comment ?? undefined });
+  }
+
+  @Mutation(() => ControlResult, { description: 'Stops the rollout and rolls back every region it touched.' })
+  abortRollout(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('reason') reason: string,
+    @Actor() by: string,
+  ): Promise<ControlResult> {
+    return this.rollouts.control(id, { type: 'abort', by, reason });
+  }
+
+  @Mutation(() => ControlResult, {
+    description: 'Halts as monitoring would: stop and roll back. Repeats are harmless.',
+  })
+  haltRollout(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('reason') reason: string,
+    @Actor() by: string,
+  ): Promise<ControlResult> {
+    return this.rollouts.halt(id, by, reason, 'api');
+  }
+
+  @Mutation(() => ControlResult, {
+    description: 'Tries a failed rollback again. INVALID_STATE unless ROLLBACK_FAILED.',
+  })
+  retryRollback(@Args('id', { type: () => ID }) id: string, @Actor() by: string): Promise<ControlResult> {
+    return this.rollouts.control(id, { type: 'retryRollback', by });
   }
 }

@@ -1,8 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { parseServiceTopology } from '../../../../libs/domain/src';
+import Ajv2020 from 'ajv/dist/2020';
+import { SluiceError, parseServiceTopology } from '../../../../libs/domain/src';
 import type { PgServiceCatalog, RegisteredService } from '../../../../libs/service-catalog/src';
 import { SERVICE_CATALOG } from '../gateway.tokens';
+import { withoutNulls } from '../graphql-input';
 import { RegisterServiceInput } from './dto/register-service.input';
 import { RegionTierValue } from './models/region.model';
 import { Service } from './models/service.model';
@@ -11,14 +13,22 @@ function toModel({ topology, createdAt, updatedAt }: RegisteredService): Service
   return {
     name: topology.name,
     regions: topology.regions.map((r) => ({ ...r, tier: r.tier as RegionTierValue, pair: r.pair ?? null })),
+    configSchema: topology.configSchema ?? null,
+    freezeWindows: topology.freezeWindows ?? [],
     createdAt,
     updatedAt,
   };
 }
 
-/** Omits GraphQL's explicit nulls so the domain's defaults apply to fields left out. */
-function withoutNulls<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
+/** A schema that does not compile would fail every rollout's precheck: refuse it on the way in. */
+function assertSchemaCompiles(schema: Record<string, unknown> | undefined): void {
+  if (!schema) return;
+  try {
+    new Ajv2020({ strict: false }).compile(schema);
+  } catch (err) {
+    const message = `configSchema is not a valid JSON Schema: ${(err as Error).message}`;
+    throw SluiceError.badInput(message, [{ field: 'configSchema', message }]);
+  }
 }
 
 @Resolver(() => Service)
@@ -39,7 +49,8 @@ export class ServicesResolver {
     description: 'Registers a service and its regions. Fails with ALREADY_EXISTS for a known name.',
   })
   async registerService(@Args('input') input: RegisterServiceInput): Promise<Service> {
-    const topology = parseServiceTopology({ name: input.name, regions: input.regions.map(withoutNulls) });
+    const topology = parseServiceTopology(withoutNulls(input));
+    assertSchemaCompiles(topology.configSchema);
     return toModel(await this.catalog.register(topology));
   }
 }

@@ -1,7 +1,9 @@
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import type { RegionClient } from '../../../../libs/targets/src';
-import { createPushRegionConfig } from './push-region-config.activity';
+import { createConfigActivities } from './config.activities';
+import { createGateActivities } from './gate.activities';
 import { createRecordEvents } from './record-events.activity';
+import { createRegionActivities } from './region.activities';
 
 export interface ActivityDependencies {
   eventStore: PgEventStore;
@@ -12,10 +14,14 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   return {
     recordEvents: createRecordEvents(deps.eventStore),
-    pushRegionConfig: createPushRegionConfig(deps.regions),
+    ...createRegionActivities(deps.regions),
+    ...createGateActivities(deps.regions),
+    ...createConfigActivities(),
   };
 }
 
 export type RolloutActivities = ReturnType<typeof createActivities>;
 export type { RecordEventsInput, RecordEventsResult } from './record-events.activity';
-export type { PushRegionConfigInput, PushRegionConfigResult } from './push-region-config.activity';
+export type * from './region.activities';
+export type { EvaluateGatesInput } from './gate.activities';
+export type { ConfigValidation } from './config.activities';

@@ -57,7 +57,10 @@ export type RolloutHalted = Event<
   { reason: string; source: string; by: string; alert?: Record<string, unknown> }
 >;
 export type RolloutAborted = Event<'RolloutAborted', { by: string; reason: string }>;
-export type RollbackStarted = Event<'RollbackStarted', { reason: string; regions: string[]; attempt: number }>;
+export type RollbackStarted = Event<
+  'RollbackStarted',
+  { reason: string; regions: string[]; attempt: number; /** Who asked for a retry (attempt > 1). */ by?: string }
+>;
 export type RegionRolledBack = Event<
   'RegionRolledBack',
   { region: string; fromVersion: string; toVersion: string | null; outcome: 'RESTORED' | 'FAILED'; error?: string }

@@ -12,12 +12,27 @@ function fieldsOf(input: unknown): string[] {
 }
 
 describe('start rollout request', () => {
-  it('accepts a service, a version and an object config', () => {
+  it('accepts a service, a version and an object config, with documented defaults', () => {
     expect(parseStartRollout({ service: 'checkout', version: 'v1.2.3+build.7', config: { a: 1 } })).toEqual({
       service: 'checkout',
       version: 'v1.2.3+build.7',
       config: { a: 1 },
+      strategy: { canaryMaxShare: 0.05, growthFactor: 2.5, bakeSeconds: 300, approvalAfterCanary: true },
+      gates: [],
+      gateIntervalSeconds: 30,
     });
+  });
+
+  it('validates gates and explicit waves', () => {
+    expect(
+      fieldsOf({
+        service: 's',
+        version: 'v1',
+        config: {},
+        waves: [{ regions: [] }],
+        gates: [{ kind: 'probe', name: 'p', path: 'no-slash' }],
+      }),
+    ).toEqual(['waves.0.regions', 'gates.0.path']);
   });
 
   it.each([

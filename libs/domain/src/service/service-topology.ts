@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../validation';
+import { freezeWindowSchema } from './freeze-window';
 
 export const REGION_TIERS = ['canary', 'standard', 'heavy'] as const;
 export type RegionTier = (typeof REGION_TIERS)[number];
@@ -26,6 +27,9 @@ export const serviceTopologySchema = z
   .object({
     name: slug,
     regions: z.array(regionSchema).min(1, 'a service needs at least one region'),
+    /** JSON Schema (draft 2020-12 or 07) every config of this service must satisfy. */
+    configSchema: z.record(z.string(), z.unknown()).optional(),
+    freezeWindows: z.array(freezeWindowSchema).default([]),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();

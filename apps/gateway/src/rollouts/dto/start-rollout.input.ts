@@ -1,5 +1,55 @@
-import { Field, InputType } from '@nestjs/graphql';
+import { Field, Float, InputType, Int } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
+
+@InputType({ description: 'How to build the plan. Every field has a default.' })
+export class StrategyInput {
+  @Field(() => Float, { nullable: true, description: 'Largest share of weight in the canary wave. Default 0.05.' })
+  canaryMaxShare?: number;
+
+  @Field(() => Float, { nullable: true, description: 'Most that cumulative exposure may grow per wave. Default 2.5.' })
+  growthFactor?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Bake time per wave, in seconds. Default 300.' })
+  bakeSeconds?: number;
+
+  @Field({ nullable: true, description: 'Wait for approval after the canary wave. Default true.' })
+  approvalAfterCanary?: boolean;
+}
+
+@InputType({ description: 'One wave of an explicit plan.' })
+export class WaveInput {
+  @Field(() => [String])
+  regions!: string[];
+
+  @Field(() => Int, { nullable: true })
+  bakeSeconds?: number;
+
+  @Field({ nullable: true })
+  requiresApproval?: boolean;
+}
+
+@InputType({
+  description: 'A probe gate: GET {region endpoint}{path} must answer expectStatus (and contain expectBodyContains).',
+})
+export class GateInput {
+  @Field({ description: 'Only `probe` for now.' })
+  kind!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  path!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Default 200.' })
+  expectStatus?: number;
+
+  @Field({ nullable: true })
+  expectBodyContains?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Default 5000.' })
+  timeoutMs?: number;
+}
 
 @InputType()
 export class StartRolloutInput {
@@ -14,4 +64,16 @@ export class StartRolloutInput {
 
   @Field(() => String, { nullable: true })
   description?: string;
+
+  @Field(() => StrategyInput, { nullable: true })
+  strategy?: StrategyInput;
+
+  @Field(() => [WaveInput], { nullable: true, description: 'An explicit plan, checked by the same rules.' })
+  waves?: WaveInput[];
+
+  @Field(() => [GateInput], { nullable: true })
+  gates?: GateInput[];
+
+  @Field(() => Int, { nullable: true, description: 'Seconds between gate evaluations while baking. Default 30.' })
+  gateIntervalSeconds?: number;
 }

@@ -54,8 +54,11 @@ export class Rollout {
   @Field({ description: 'Temporal run id of this rollout.' })
   runId!: string;
 
-  @Field(() => [String], { description: 'Regions the new version reached, in push order.' })
+  @Field(() => [String], { description: 'Regions the new version reached.' })
   pushedRegions!: string[];
+
+  @Field(() => String, { nullable: true, description: 'Why it stopped moving forward, if it did.' })
+  stopReason!: string | null;
 
   @Field(() => [RolloutEvent])
   events!: RolloutEvent[];

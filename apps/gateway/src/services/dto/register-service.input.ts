@@ -1,4 +1,5 @@
 import { Field, Float, InputType } from '@nestjs/graphql';
+import GraphQLJSON from 'graphql-type-json';
 import { RegionTierValue } from '../models/region.model';
 
 @InputType()
@@ -22,6 +23,18 @@ export class RegionInput {
   customers?: string[];
 }
 
+@InputType({ description: 'A period in which no rollout of the service may start.' })
+export class FreezeWindowInput {
+  @Field({ description: 'ISO 8601 date-time with offset.' })
+  start!: string;
+
+  @Field({ description: 'ISO 8601 date-time with offset, after start.' })
+  end!: string;
+
+  @Field()
+  reason!: string;
+}
+
 @InputType()
 export class RegisterServiceInput {
   @Field()
@@ -29,4 +42,13 @@ export class RegisterServiceInput {
 
   @Field(() => [RegionInput])
   regions!: RegionInput[];
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'JSON Schema every config must satisfy (checked at precheck).',
+  })
+  configSchema?: Record<string, unknown>;
+
+  @Field(() => [FreezeWindowInput], { nullable: true })
+  freezeWindows?: FreezeWindowInput[];
 }

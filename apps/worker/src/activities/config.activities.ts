@@ -1,0 +1,34 @@
+import Ajv2020 from 'ajv/dist/2020';
+
+export interface ConfigValidation {
+  valid: boolean;
+  errors: string[];
+}
+
+/** Validates a config against the service's JSON Schema (draft 2020-12; `$schema` may pick 07). */
+export function validateConfigAgainstSchema(
+  config: unknown,
+  schema: Record<string, unknown> | undefined,
+): ConfigValidation {
+  if (!schema) return { valid: true, errors: [] };
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  let validate;
+  try {
+    validate = ajv.compile(schema);
+  } catch (err) {
+    return { valid: false, errors: [`the service's config schema does not compile: ${(err as Error).message}`] };
+  }
+  if (validate(config)) return { valid: true, errors: [] };
+  return {
+    valid: false,
+    errors: (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`),
+  };
+}
+
+export function createConfigActivities() {
+  return {
+    async validateConfig(input: { config: unknown; schema?: Record<string, unknown> }): Promise<ConfigValidation> {
+      return validateConfigAgainstSchema(input.config, input.schema);
+    },
+  };
+}

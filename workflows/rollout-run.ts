@@ -1,0 +1,394 @@
+import { ApplicationFailure, CancellationScope, condition, proxyActivities } from '@temporalio/workflow';
+import type { RolloutActivities, RegionRef } from '../apps/worker/src/activities';
+import { isSluiceError } from '../libs/domain/src/errors';
+import { buildPlan } from '../libs/domain/src/plan/build-plan';
+import { validatePlan, type RolloutPlan, type Wave } from '../libs/domain/src/plan/rollout-plan';
+import { decide, type RolloutCommand } from '../libs/domain/src/rollout/rollout-commands';
+import type { PrecheckFailed, RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
+import { evolve, initialRolloutState, type RolloutState } from '../libs/domain/src/rollout/rollout-state';
+import { activeFreezeWindow } from '../libs/domain/src/service/freeze-window';
+import { CONFIG_VALIDATION, GATE_EVALUATION, REGION_PUSH, REGION_READ, ROLLBACK_PUSH } from './activity-presets';
+import { EventRecorder } from './event-recorder';
+import type { ControlAck, LiveState } from './rollout.messages';
+import { rolloutRequested, type RolloutWorkflowInput } from './rollout.types';
+import { RolloutUi } from './rollout-ui';
+
+const { readRegionConfig, pushRegionConfig, restoreRegionConfig, checkRegions } =
+  proxyActivities<RolloutActivities>(REGION_PUSH);
+const { evaluateGates } = proxyActivities<RolloutActivities>(GATE_EVALUATION);
+const { validateConfig } = proxyActivities<RolloutActivities>(CONFIG_VALIDATION);
+
+/** Unwinds the forward path: a halt, an abort, a failed gate or a failed push. */
+export class StopRollout extends Error {
+  override name = 'StopRollout';
+}
+
+/** What undoes one push: the region's config as it was just before it. */
+interface Compensation extends RegionRef {
+  version: string | null;
+  config: Record<string, unknown> | null;
+}
+
+function failureMessage(err: unknown): string {
+  let current: unknown = err;
+  // ActivityFailure → ApplicationFailure: the innermost message is the one a person can act on.
+  while (current instanceof Error && (current as Error & { cause?: unknown }).cause instanceof Error) {
+    current = (current as Error & { cause?: unknown }).cause;
+  }
+  return current instanceof Error ? current.message : String(err);
+}
+
+/** Domain refusals leave the workflow as ApplicationFailures whose type is the stable code. */
+export function toFailure(err: unknown): unknown {
+  if (!isSluiceError(err)) return err;
+  return ApplicationFailure.create({
+    message: err.message,
+    type: err.code,
+    nonRetryable: true,
+    details: [err.details],
+  });
+}
+
+/** One rollout's state and steps: prechecks, waves, bake, approval and the compensating rollback. */
+export class RolloutRun {
+  state: RolloutState = initialRolloutState;
+  private readonly recorder: EventRecorder;
+  private readonly ui = new RolloutUi();
+  private readonly compensations: Compensation[] = [];
+  private readonly endpoints: Map<string, string>;
+  private retryRequestedBy: string | null = null;
+
+  constructor(private readonly input: RolloutWorkflowInput) {
+    this.recorder = new EventRecorder(input.rolloutId, input.requestedBy);
+    this.endpoints = new Map(input.regions.map((r) => [r.name, r.endpoint]));
+  }
+
+  get stopped(): boolean {
+    return this.state.stopReason !== null;
+  }
+
+  /** Applies events to the live state at once, then records them in order. */
+  async emit(events: RolloutEvent[], actor?: string): Promise<void> {
+    for (const event of events) this.state = evolve(this.state, event);
+    this.ui.update(this.state);
+    await this.recorder.record(events, actor);
+  }
+
+  /** Throws INVALID_STATE / FORBIDDEN (as a SluiceError) when the command is not allowed now. */
+  validate(command: RolloutCommand): void {
+    decide(command, this.state);
+  }
+
+  async execute(command: RolloutCommand): Promise<ControlAck> {
+    if (command.type === 'RetryRollback') {
+      decide(command, this.state);
+      this.retryRequestedBy = command.by;
+    } else {
+      await this.emit(decide(command, this.state), command.type === 'ApproveWave' ? command.approver : command.by);
+    }
+    return this.ack();
+  }
+
+  ack(): ControlAck {
+    return { status: this.state.status, wave: this.state.wave, phase: this.state.phase };
+  }
+
+  liveState(): LiveState {
+    const s = this.state;
+    return {
+      rolloutId: this.input.rolloutId,
+      service: this.input.service,
+      version: this.input.version,
+      status: s.status,
+      wave: s.wave,
+      phase: s.phase,
+      plan: s.plan,
+      regions: s.regions,
+      gates: s.gates,
+      actions: s.actions,
+      requestedBy: this.input.requestedBy,
+      stopReason: s.stopReason,
+      rollbackAttempt: s.rollbackAttempt,
+    };
+  }
+
+  /** Prechecks. Returns the plan, or null after recording PrecheckFailed (nothing was touched). */
+  async precheck(): Promise<RolloutPlan | null> {
+    const { input } = this;
+    await this.emit([rolloutRequested(input)]);
+    const fail = async (data: PrecheckFailed['data']) => {
+      await this.emit([{ type: 'PrecheckFailed', data }]);
+      return null;
+    };
+
+    let plan: RolloutPlan;
+    if (input.waves) {
+      plan = {
+        waves: input.waves.map((w, i) => ({
+          index: i + 1,
+          regions: w.regions,
+          bakeSeconds: w.bakeSeconds ?? input.strategy.bakeSeconds,
+          requiresApproval:
+            w.requiresApproval ?? (i === 0 && input.strategy.approvalAfterCanary && input.waves!.length > 1),
+        })),
+      };
+    } else {
+      const built = buildPlan(input.regions, input.strategy);
+      if (!built.ok) {
+        return fail({
+          check: 'plan',
+          code: 'PLAN_INVALID',
+          reason: built.violations.map((v) => `${v.rule}: ${v.message}`).join('; '),
+          regions: built.violations.flatMap((v) => v.regions),
+        });
+      }
+      plan = built.plan;
+    }
+    await this.emit([{ type: 'RolloutPlanned', data: { plan, source: input.waves ? 'explicit' : 'strategy' } }]);
+    const violations = validatePlan(plan, input.regions, input.strategy);
+    if (violations.length > 0) {
+      return fail({
+        check: 'plan',
+        code: 'PLAN_INVALID',
+        reason: violations.map((v) => `${v.rule}: ${v.message}`).join('; '),
+        regions: violations.flatMap((v) => v.regions),
+      });
+    }
+
+    const freeze = activeFreezeWindow(input.freezeWindows, new Date());
+    if (freeze) {
+      return fail({
+        check: 'freeze-window',
+        code: 'FREEZE_WINDOW_ACTIVE',
+        reason: `changes to ${input.service} are frozen from ${freeze.start} to ${freeze.end}: ${freeze.reason}`,
+      });
+    }
+
+    const validation = await validateConfig.executeWithOptions(
+      { ...CONFIG_VALIDATION, summary: 'validate config against the service schema' },
+      [{ config: input.config, schema: input.configSchema }],
+    );
+    if (!validation.valid) {
+      return fail({ check: 'config-schema', code: 'CONFIG_INVALID', reason: validation.errors.join('; ') });
+    }
+
+    const checks = await checkRegions.executeWithOptions(
+      { ...REGION_READ, summary: `check ${input.regions.length} regions` },
+      [
+        {
+          regions: input.regions.map((r) => ({ region: r.name, endpoint: r.endpoint })),
+          version: input.version,
+          config: input.config,
+        },
+      ],
+    );
+    const unhealthy = checks.filter((c) => !c.reachable || !c.healthy);
+    if (unhealthy.length > 0) {
+      return fail({
+        check: 'region-health',
+        code: 'REGION_UNHEALTHY',
+        reason: unhealthy.map((c) => `${c.region}: ${c.detail}`).join('; '),
+        regions: unhealthy.map((c) => c.region),
+      });
+    }
+    if (checks.every((c) => c.atTarget)) {
+      return fail({
+        check: 'no-op',
+        code: 'ALREADY_AT_VERSION',
+        reason: `every region already serves ${input.version} with this config`,
+      });
+    }
+    await this.emit([
+      {
+        type: 'PrecheckPassed',
+        data: { checks: ['plan', 'freeze-window', 'config-schema', 'region-health', 'no-op'] },
+      },
+    ]);
+    return plan;
+  }
+
+  /** Holds while paused; unwinds when the rollout was stopped. */
+  async checkpoint(): Promise<void> {
+    await condition(() => this.state.status !== 'PAUSED' || this.stopped);
+    if (this.stopped) throw new StopRollout(this.state.stopReason!);
+  }
+
+  async runWave(wave: Wave): Promise<void> {
+    await this.checkpoint();
+    const { input } = this;
+    await this.emit([{ type: 'WaveStarted', data: { wave: wave.index, regions: wave.regions } }]);
+    const targets: RegionRef[] = wave.regions.map((region) => ({ region, endpoint: this.endpoints.get(region)! }));
+
+    let before;
+    try {
+      before = await Promise.all(
+        targets.map((t) => readRegionConfig.executeWithOptions({ ...REGION_READ, summary: `read ${t.region}` }, [t])),
+      );
+    } catch (err) {
+      throw new StopRollout(`reading wave ${wave.index} before the push failed: ${failureMessage(err)}`);
+    }
+    // Each compensation is registered before the push it undoes, so a push that fails halfway
+    // (or whose answer is lost) is still rolled back.
+    before.forEach((live, i) => this.compensations.push({ ...targets[i], version: live.version, config: live.config }));
+    if (this.stopped) throw new StopRollout(this.state.stopReason!);
+
+    const results = await Promise.allSettled(
+      targets.map((t) =>
+        pushRegionConfig.executeWithOptions({ ...REGION_PUSH, summary: `push ${input.version} → ${t.region}` }, [
+          { ...t, version: input.version, config: input.config },
+        ]),
+      ),
+    );
+    const pushed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (pushed.length > 0) {
+      await this.emit(
+        pushed.map((p) => ({
+          type: 'RegionConfigPushed',
+          data: {
+            region: p.region,
+            wave: wave.index,
+            version: p.version,
+            previousVersion: p.previousVersion,
+            configHash: p.configHash,
+            changed: p.changed,
+          },
+        })),
+      );
+      await this.emit(
+        pushed.map((p) => ({
+          type: 'RegionConfigVerified',
+          data: { region: p.region, wave: wave.index, version: p.version, configHash: p.configHash },
+        })),
+      );
+    }
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      const reason = (results[failed] as PromiseRejectedResult).reason;
+      throw new StopRollout(`push of ${input.version} to ${targets[failed].region} failed: ${failureMessage(reason)}`);
+    }
+
+    await this.bake(wave, targets);
+    if (wave.requiresApproval) await this.awaitApproval(wave);
+    await this.emit([{ type: 'WaveCompleted', data: { wave: wave.index } }]);
+  }
+
+  /**
+   * Bakes the wave: gates are evaluated every interval by a heartbeating activity, and each
+   * wait between evaluations is a durable timer that a halt or abort cuts short at once.
+   */
+  private async bake(wave: Wave, targets: RegionRef[]): Promise<void> {
+    const { gates, gateIntervalSeconds } = this.input;
+    const deadline = Date.now() + wave.bakeSeconds * 1000;
+    for (;;) {
+      if (gates.length > 0) {
+        const scope = new CancellationScope();
+        const evaluation = scope.run(() =>
+          evaluateGates.executeWithOptions(
+            { ...GATE_EVALUATION, summary: `gates wave ${wave.index}: ${gates.map((g) => g.name).join(', ')}` },
+            [{ wave: wave.index, regions: targets, gates }],
+          ),
+        );
+        const results = await Promise.race([evaluation, condition(() => this.stopped).then(() => null)]).catch(
+          (err: unknown) => {
+            throw new StopRollout(`evaluating the gates of wave ${wave.index} failed: ${failureMessage(err)}`);
+          },
+        );
+        if (results === null) {
+          scope.cancel();
+          evaluation.catch(() => undefined);
+          throw new StopRollout(this.state.stopReason!);
+        }
+        await this.emit(results.map((r) => ({ type: 'HealthGateEvaluated', data: { wave: wave.index, ...r } })));
+        const failing = results.find((r) => r.verdict !== 'PASS');
+        if (failing) {
+          throw new StopRollout(`gate ${failing.gate} failed in ${failing.region}: ${failing.detail}`);
+        }
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return;
+      if (await condition(() => this.stopped, Math.min(remaining, gateIntervalSeconds * 1000))) {
+        throw new StopRollout(this.state.stopReason!);
+      }
+    }
+  }
+
+  private async awaitApproval(wave: Wave): Promise<void> {
+    await this.emit([{ type: 'ApprovalRequested', data: { wave: wave.index } }]);
+    const approved = () => this.state.actions.some((a) => a.action === 'APPROVED' && a.wave === wave.index);
+    await condition(() => approved() || this.stopped);
+    if (!approved()) throw new StopRollout(this.state.stopReason!);
+  }
+
+  /** Records that the Temporal workflow itself was cancelled, so the history says who stopped it. */
+  async recordCancellation(): Promise<void> {
+    if (this.state.aborted) return;
+    await this.emit(
+      [{ type: 'RolloutAborted', data: { by: 'temporal', reason: 'the workflow was cancelled in Temporal' } }],
+      'temporal',
+    );
+  }
+
+  /**
+   * Restores every touched region, newest push first, verifying each. A region that cannot be
+   * restored after its retries leaves the rollout in ROLLBACK_FAILED, waiting for retryRollback.
+   * Must run in a non-cancellable scope: a rollback that can be cancelled is no guarantee.
+   */
+  async rollback(reason: string): Promise<void> {
+    const { input } = this;
+    let pending = [...this.compensations].reverse();
+    let attempt = 0;
+    for (;;) {
+      attempt += 1;
+      await this.emit([
+        {
+          type: 'RollbackStarted',
+          data: {
+            reason,
+            regions: pending.map((c) => c.region),
+            attempt,
+            ...(this.retryRequestedBy ? { by: this.retryRequestedBy } : {}),
+          },
+        },
+      ]);
+      const failed: Compensation[] = [];
+      for (const c of pending) {
+        try {
+          await restoreRegionConfig.executeWithOptions(
+            { ...ROLLBACK_PUSH, summary: `rollback ${c.region} → ${c.version ?? 'no config'}` },
+            [c],
+          );
+          await this.emit([
+            {
+              type: 'RegionRolledBack',
+              data: { region: c.region, fromVersion: input.version, toVersion: c.version, outcome: 'RESTORED' },
+            },
+          ]);
+        } catch (err) {
+          failed.push(c);
+          await this.emit([
+            {
+              type: 'RegionRolledBack',
+              data: {
+                region: c.region,
+                fromVersion: input.version,
+                toVersion: c.version,
+                outcome: 'FAILED',
+                error: failureMessage(err),
+              },
+            },
+          ]);
+        }
+      }
+      if (failed.length === 0) {
+        await this.emit([
+          { type: 'RolloutRolledBack', data: { regions: this.compensations.map((c) => c.region).reverse(), reason } },
+        ]);
+        return;
+      }
+      await this.emit([{ type: 'RollbackFailed', data: { failedRegions: failed.map((c) => c.region), reason } }]);
+      this.retryRequestedBy = null;
+      await condition(() => this.retryRequestedBy !== null);
+      pending = failed;
+    }
+  }
+}

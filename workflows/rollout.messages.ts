@@ -1,0 +1,53 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ControlAction,
+  GateResult,
+  RegionState,
+  RolloutStatus,
+  WavePhase,
+} from '../libs/domain/src/rollout/rollout-state';
+import type { RolloutPlan } from '../libs/domain/src/plan/rollout-plan';
+
+/**
+ * The rollout workflow's messages, imported by the workflow and by every client.
+ * Updates where the caller needs an answer (accepted or why not); a signal for halts from
+ * monitoring, which are fire-and-forget and may arrive more than once.
+ */
+export interface LiveState {
+  rolloutId: string;
+  service: string;
+  version: string;
+  status: RolloutStatus;
+  wave: number;
+  phase: WavePhase | null;
+  plan: RolloutPlan | null;
+  regions: Record<string, RegionState>;
+  gates: GateResult[];
+  actions: ControlAction[];
+  requestedBy: string;
+  stopReason: string | null;
+  rollbackAttempt: number;
+}
+
+export interface ControlAck {
+  status: RolloutStatus;
+  wave: number;
+  phase: WavePhase | null;
+}
+
+export interface HaltRequest {
+  reason: string;
+  source: string;
+  by: string;
+  alert?: Record<string, unknown>;
+}
+
+export const liveStateQuery = defineQuery<LiveState>('liveState');
+export const pauseUpdate = defineUpdate<ControlAck, [{ by: string; reason: string }]>('pause');
+export const resumeUpdate = defineUpdate<ControlAck, [{ by: string }]>('resume');
+export const abortUpdate = defineUpdate<ControlAck, [{ by: string; reason: string }]>('abort');
+export const approveWaveUpdate = defineUpdate<ControlAck, [{ wave: number; approver: string; comment?: string }]>(
+  'approveWave',
+);
+export const retryRollbackUpdate = defineUpdate<ControlAck, [{ by: string }]>('retryRollback');
+export const haltSignal = defineSignal<[HaltRequest]>('halt');
