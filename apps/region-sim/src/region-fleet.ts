@@ -24,9 +24,11 @@ export interface RegionFaults {
   failNextPushes: number;
   /** Every push answers 503 until cleared. */
   failAllPushes: boolean;
+  /** `GET /probe` answers this status whatever the config says (0: no override). */
+  probeStatus: number;
 }
 
-const NO_FAULTS: RegionFaults = { unhealthy: false, failNextPushes: 0, failAllPushes: false };
+const NO_FAULTS: RegionFaults = { unhealthy: false, failNextPushes: 0, failAllPushes: false, probeStatus: 0 };
 
 export type ApplyOutcome =
   { kind: 'applied' | 'unchanged'; record: RegionRecord } | { kind: 'conflict'; record: RegionRecord };

@@ -9,6 +9,7 @@ const faultsBodySchema = z
     unhealthy: z.boolean(),
     failNextPushes: z.number().int().min(0).max(1_000_000),
     failAllPushes: z.boolean(),
+    probeStatus: z.number().int().min(0).max(599),
   })
   .partial();
 
@@ -67,7 +68,8 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
     const record = fleet.get(req.params.region);
     if (!record) return void notFound(res, req.params.region);
     const faults = configFaultsSchema.safeParse(record.config ?? {});
-    const status = (faults.success && faults.data.faults?.probeStatus) || 200;
+    const status =
+      fleet.faultsOf(record.region).probeStatus || (faults.success && faults.data.faults?.probeStatus) || 200;
     res.status(status).json({ region: record.region, version: record.version, ok: status < 400 });
   });
   app.put('/regions/:region/faults', (req: Request<{ region: string }>, res: Response) => {
@@ -75,7 +77,10 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
     if (!body.success) {
       return void res
         .status(400)
-        .json({ code: 'BAD_REQUEST', message: 'body must be {unhealthy?, failNextPushes?, failAllPushes?}' });
+        .json({
+          code: 'BAD_REQUEST',
+          message: 'body must be {unhealthy?, failNextPushes?, failAllPushes?, probeStatus?}',
+        });
     }
     const faults = fleet.setFaults(req.params.region, body.data);
     if (!faults) return void notFound(res, req.params.region);

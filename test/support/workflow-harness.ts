@@ -1,0 +1,129 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
+import { createActivities } from '../../apps/worker/src/activities';
+import { DEFAULT_STRATEGY, type Region, type RolloutEvent } from '../../libs/domain/src';
+import { PgEventStore } from '../../libs/event-store/src';
+import { projectRoot } from '../../libs/platform/src/project-root';
+import { registerSearchAttributes } from '../../libs/platform/src/search-attributes';
+import { resolveTestServer } from '../../libs/platform/src/temporal-cli';
+import { HttpRegionClient } from '../../libs/targets/src';
+import { liveStateQuery, type LiveState } from '../../workflows/rollout.messages';
+import { rolloutWorkflow } from '../../workflows/rollout.workflow';
+import { rolloutWorkflowId, type RolloutWorkflowInput } from '../../workflows/rollout.types';
+import { testServices } from './test-env';
+
+/**
+ * A Temporal time-skipping test server, a real worker with the real activities, the real
+ * PostgreSQL event store and an in-process region-sim: only the clock is simulated, so bakes
+ * of minutes take moments.
+ */
+export interface WorkflowHarness {
+  env: TestWorkflowEnvironment;
+  regionSim: RegionSim;
+  pool: Pool;
+  taskQueue: string;
+  start(overrides?: Partial<RolloutWorkflowInput>): Promise<WorkflowHandle<typeof rolloutWorkflow>>;
+  input(overrides?: Partial<RolloutWorkflowInput>): RolloutWorkflowInput;
+  events(rolloutId: string): Promise<RolloutEvent[]>;
+  live(handle: WorkflowHandle<typeof rolloutWorkflow>): Promise<LiveState>;
+  waitFor(
+    handle: WorkflowHandle<typeof rolloutWorkflow>,
+    predicate: (s: LiveState) => boolean,
+    what: string,
+  ): Promise<LiveState>;
+  stop(): Promise<void>;
+}
+
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // installed by an earlier spec in this process
+  }
+}
+
+export async function startWorkflowHarness(
+  regions: Array<Pick<Region, 'name' | 'tier' | 'weight'>>,
+): Promise<WorkflowHarness> {
+  quietRuntime();
+  const testServer = resolveTestServer(projectRoot(__dirname));
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: testServer ? { type: 'existing-path', path: testServer } : { type: 'cached-download' } },
+  });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  const pool = new Pool({ connectionString: testServices().databaseUrl, max: 8 });
+  const regionSim = await startRegionSim({ regions: regions.map((r) => r.name), port: 0 });
+  const taskQueue = `wf-test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: createActivities({ eventStore: new PgEventStore(pool), regions: new HttpRegionClient() }),
+  });
+  const running = worker.run();
+  const eventStore = new PgEventStore(pool);
+  const topology: Region[] = regions.map((r) => ({
+    ...r,
+    endpoint: `${regionSim.url}/regions/${r.name}`,
+    customers: [],
+  }));
+
+  const input = (overrides: Partial<RolloutWorkflowInput> = {}): RolloutWorkflowInput => ({
+    rolloutId: randomUUID(),
+    service: `svc-${randomUUID().slice(0, 8)}`,
+    version: 'v2',
+    config: { feature: true },
+    requestedBy: 'alice',
+    requestedAt: new Date().toISOString(),
+    regions: topology,
+    freezeWindows: [],
+    strategy: { ...DEFAULT_STRATEGY, canaryMaxShare: 0.5, growthFactor: 20, approvalAfterCanary: false },
+    gates: [{ kind: 'probe', name: 'probe', path: '/probe', expectStatus: 200, timeoutMs: 2_000 }],
+    gateIntervalSeconds: 60,
+    ...overrides,
+  });
+
+  const live = (handle: WorkflowHandle<typeof rolloutWorkflow>) => handle.query(liveStateQuery);
+
+  return {
+    env,
+    regionSim,
+    pool,
+    taskQueue,
+    input,
+    async start(overrides = {}) {
+      const args = input(overrides);
+      return env.client.workflow.start(rolloutWorkflow, {
+        taskQueue,
+        workflowId: rolloutWorkflowId(args.service),
+        args: [args],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+    },
+    async events(rolloutId) {
+      return (await eventStore.readStream(rolloutId)).map((e) => ({ type: e.type, data: e.data }) as RolloutEvent);
+    },
+    live,
+    async waitFor(handle, predicate, what) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const state = await live(handle);
+        if (predicate(state)) return state;
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}; last state ${JSON.stringify(state)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await regionSim.close();
+      await pool.end();
+      await env.teardown();
+    },
+  };
+}
