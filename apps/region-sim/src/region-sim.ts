@@ -75,12 +75,10 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
   app.put('/regions/:region/faults', (req: Request<{ region: string }>, res: Response) => {
     const body = faultsBodySchema.safeParse(req.body);
     if (!body.success) {
-      return void res
-        .status(400)
-        .json({
-          code: 'BAD_REQUEST',
-          message: 'body must be {unhealthy?, failNextPushes?, failAllPushes?, probeStatus?}',
-        });
+      return void res.status(400).json({
+        code: 'BAD_REQUEST',
+        message: 'body must be {unhealthy?, failNextPushes?, failAllPushes?, probeStatus?}',
+      });
     }
     const faults = fleet.setFaults(req.params.region, body.data);
     if (!faults) return void notFound(res, req.params.region);

@@ -1,0 +1,127 @@
+/**
+ * Records the Temporal histories that the replay spec checks every change against.
+ * Run with `npm run histories:record` only when the workflow changes on purpose and the
+ * change is patched (see docs/VERSIONING.md): new histories are added, old ones are kept.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../libs/platform/src/project-root';
+import { resolveTemporalCli } from '../../libs/platform/src/temporal-cli';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import {
+  abortUpdate,
+  approveWaveUpdate,
+  haltSignal,
+  pauseUpdate,
+  resumeUpdate,
+  retryRollbackUpdate,
+} from '../../workflows/rollout.messages';
+import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
+
+const REGIONS = [
+  { name: 'c1', tier: 'canary' as const, weight: 1 },
+  { name: 'a1', tier: 'standard' as const, weight: 2 },
+  { name: 'b1', tier: 'standard' as const, weight: 3 },
+  { name: 'h1', tier: 'heavy' as const, weight: 10 },
+];
+const WAVES = [
+  { regions: ['c1'], bakeSeconds: 0, requiresApproval: true },
+  { regions: ['a1', 'b1'], bakeSeconds: 120 },
+  { regions: ['h1'], bakeSeconds: 60 },
+];
+const stamp = process.env.SLUICE_HISTORY_STAMP ?? new Date().toISOString().slice(0, 10);
+
+describe('record replay histories', () => {
+  let h: WorkflowHarness;
+  let seed = 0;
+  beforeAll(async () => {
+    h = await startWorkflowHarness(REGIONS);
+  });
+  afterAll(() => h?.stop());
+  beforeEach(() => {
+    seed += 1;
+    for (const { name } of REGIONS) {
+      h.regionSim.fleet.setFaults(name, { unhealthy: false, failNextPushes: 0, failAllPushes: false, probeStatus: 0 });
+      h.regionSim.fleet.apply(name, `v1-${seed}`, { seed });
+    }
+  });
+
+  /** The Temporal CLI writes the canonical JSON form of a history, the one replay reads back. */
+  async function save(name: string, handle: WorkflowHandle<typeof rolloutWorkflow>): Promise<void> {
+    const cli = resolveTemporalCli(projectRoot(__dirname)).path;
+    if (!cli) throw new Error('recording histories needs the Temporal CLI (npm run bootstrap)');
+    const { runId } = await handle.describe();
+    const json = execFileSync(cli, [
+      'workflow',
+      'show',
+      '--workflow-id',
+      handle.workflowId,
+      '--run-id',
+      runId,
+      '--output',
+      'json',
+      '--address',
+      h.env.address,
+    ]);
+    writeFileSync(join(__dirname, 'histories', `${stamp}-${name}.json`), json);
+  }
+
+  it('approved, paused, resumed and succeeded', async () => {
+    const handle = await h.start({ waves: WAVES });
+    await h.waitFor(handle, (s) => s.phase === 'AWAITING_APPROVAL', 'approval');
+    await handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob', reason: 'look' }] });
+    await handle.executeUpdate(approveWaveUpdate, { args: [{ wave: 1, approver: 'bob' }] });
+    await handle.executeUpdate(resumeUpdate, { args: [{ by: 'bob' }] });
+    expect((await handle.result()).status).toBe('SUCCEEDED');
+    await save('succeeded', handle);
+  });
+
+  it('gate failure rolled back', async () => {
+    h.regionSim.fleet.setFaults('b1', { probeStatus: 500 });
+    const handle = await h.start({ waves: WAVES.map((w) => ({ ...w, requiresApproval: false })) });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('gate-failed-rolled-back', handle);
+  });
+
+  it('halted during a bake', async () => {
+    const handle = await h.start({ waves: WAVES.map((w) => ({ ...w, requiresApproval: false })) });
+    await h.waitFor(handle, (s) => s.wave === 2 && s.phase === 'BAKING', 'bake');
+    await handle.signal(haltSignal, { reason: 'alert', source: 'alertmanager', by: 'alertmanager' });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('halted', handle);
+  });
+
+  it('aborted while awaiting approval', async () => {
+    const handle = await h.start({ waves: WAVES });
+    await h.waitFor(handle, (s) => s.phase === 'AWAITING_APPROVAL', 'approval');
+    await handle.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'no' }] });
+    expect((await handle.result()).status).toBe('ABORTED');
+    await save('aborted', handle);
+  });
+
+  it('rollback failed, then retried', async () => {
+    const handle = await h.start({ waves: WAVES.map((w) => ({ ...w, requiresApproval: false })) });
+    await h.waitFor(handle, (s) => s.wave === 2 && s.phase === 'BAKING', 'bake');
+    h.regionSim.fleet.setFaults('a1', { failAllPushes: true });
+    await handle.signal(haltSignal, { reason: 'alert', source: 'alertmanager', by: 'alertmanager' });
+    let state = await h.live(handle);
+    for (let i = 0; i < 20 && state.status !== 'ROLLBACK_FAILED'; i++) {
+      await h.env.sleep('2 minutes');
+      state = await h.live(handle);
+    }
+    expect(state.status).toBe('ROLLBACK_FAILED');
+    h.regionSim.fleet.setFaults('a1', { failAllPushes: false });
+    await handle.executeUpdate(retryRollbackUpdate, { args: [{ by: 'oncall' }] });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('rollback-failed-retried', handle);
+  });
+
+  it('precheck failed', async () => {
+    h.regionSim.fleet.setFaults('h1', { unhealthy: true });
+    const handle = await h.start({ waves: WAVES });
+    expect((await handle.result()).status).toBe('FAILED');
+    await save('precheck-failed', handle);
+  });
+});
