@@ -217,4 +217,37 @@ describe('steering a rollout through GraphQL on the real stack', () => {
     expect((await fetch(`${stack.regionSim.url}/regions/eu-canary-1/probe`)).status).toBe(200);
     for (const region of REGIONS.slice(1)) expect(await served(region)).toBe('v1');
   });
+
+  it('reports ROLLBACK_FAILED loudly (event, status, metric) and completes after retryRollback', async () => {
+    const metric = async () => {
+      const text = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('sluice_rollouts_rollback_failed{'));
+      return line ? Number(line.split(' ').at(-1)) : undefined;
+    };
+    const faults = (body: Record<string, unknown>) =>
+      fetch(`${stack.regionSim.url}/regions/eu-canary-1/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(await metric()).toBe(0);
+
+    const id = await start({ version: 'v4', config: { greeting: 'hey' }, strategy });
+    await waitLive(id, (s) => s.phase === 'AWAITING_APPROVAL', 'the canary approval gate');
+    await faults({ rejectAllPushes: true });
+    await gql(control('abortRollout', `id: "${id}", reason: "changed my mind"`), {}, 'carol');
+    const failed = await waitLive(id, (s) => s.status === 'ROLLBACK_FAILED', 'ROLLBACK_FAILED');
+    expect(failed.regions.find((r) => r.region === 'eu-canary-1')?.state).toBe('ROLLBACK_FAILED');
+    expect(await served('eu-canary-1')).toBe('v4');
+    await eventually(async () => ((await metric()) === 1 ? true : undefined), { what: 'the metric to show 1' });
+
+    await faults({ rejectAllPushes: false });
+    const retried = await gql(control('retryRollback', `id: "${id}"`), {}, 'oncall');
+    expect(retried.errors).toBeUndefined();
+    await waitLive(id, (s) => s.status === 'ABORTED', 'ABORTED after the retry');
+    expect(await served('eu-canary-1')).toBe('v1');
+    await eventually(async () => ((await metric()) === 0 ? true : undefined), { what: 'the metric to drop to 0' });
+    const again = await gql(control('retryRollback', `id: "${id}"`), {}, 'oncall');
+    expect(codeOf(again)).toBe('INVALID_STATE');
+  });
 });

@@ -43,7 +43,13 @@ describe('record replay histories', () => {
   beforeEach(() => {
     seed += 1;
     for (const { name } of REGIONS) {
-      h.regionSim.fleet.setFaults(name, { unhealthy: false, failNextPushes: 0, failAllPushes: false, probeStatus: 0 });
+      h.regionSim.fleet.setFaults(name, {
+        unhealthy: false,
+        failNextPushes: 0,
+        failAllPushes: false,
+        rejectAllPushes: false,
+        probeStatus: 0,
+      });
       h.regionSim.fleet.apply(name, `v1-${seed}`, { seed });
     }
   });

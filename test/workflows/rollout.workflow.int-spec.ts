@@ -53,7 +53,13 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
   beforeEach(() => {
     seed += 1;
     for (const { name } of REGIONS) {
-      h.regionSim.fleet.setFaults(name, { unhealthy: false, failNextPushes: 0, failAllPushes: false, probeStatus: 0 });
+      h.regionSim.fleet.setFaults(name, {
+        unhealthy: false,
+        failNextPushes: 0,
+        failAllPushes: false,
+        rejectAllPushes: false,
+        probeStatus: 0,
+      });
       h.regionSim.fleet.apply(name, `v1-${seed}`, { feature: false, seed });
     }
   });

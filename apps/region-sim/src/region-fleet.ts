@@ -24,11 +24,21 @@ export interface RegionFaults {
   failNextPushes: number;
   /** Every push answers 503 until cleared. */
   failAllPushes: boolean;
+  /** Every push answers 422 (refused for good, not worth retrying) until cleared. */
+  rejectAllPushes: boolean;
   /** `GET /probe` answers this status whatever the config says (0: no override). */
   probeStatus: number;
 }
 
-const NO_FAULTS: RegionFaults = { unhealthy: false, failNextPushes: 0, failAllPushes: false, probeStatus: 0 };
+const NO_FAULTS: RegionFaults = {
+  unhealthy: false,
+  failNextPushes: 0,
+  failAllPushes: false,
+  rejectAllPushes: false,
+  probeStatus: 0,
+};
+
+export type PushAdmission = 'accept' | 'unavailable' | 'reject';
 
 export type ApplyOutcome =
   { kind: 'applied' | 'unchanged'; record: RegionRecord } | { kind: 'conflict'; record: RegionRecord };
@@ -82,15 +92,16 @@ export class RegionFleet {
   }
 
   /** Counts a push request and says whether an injected fault refuses it. */
-  admitPush(region: string): boolean {
+  admitPush(region: string): PushAdmission {
     this.pushRequests.set(region, this.pushRequestCount(region) + 1);
     const faults = this.faultsOf(region);
-    if (faults.failAllPushes) return false;
+    if (faults.rejectAllPushes) return 'reject';
+    if (faults.failAllPushes) return 'unavailable';
     if (faults.failNextPushes > 0) {
       this.faults.set(region, { ...faults, failNextPushes: faults.failNextPushes - 1 });
-      return false;
+      return 'unavailable';
     }
-    return true;
+    return 'accept';
   }
 
   /** Removes the region's config, as if it never had one (what rolling back a first push means). */

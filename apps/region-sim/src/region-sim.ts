@@ -9,6 +9,7 @@ const faultsBodySchema = z
     unhealthy: z.boolean(),
     failNextPushes: z.number().int().min(0).max(1_000_000),
     failAllPushes: z.boolean(),
+    rejectAllPushes: z.boolean(),
     probeStatus: z.number().int().min(0).max(599),
   })
   .partial();
@@ -38,6 +39,15 @@ export interface RegionSimOptions {
 function view(record: RegionRecord) {
   const { region, version, config, configHash, appliedAt, applyCount } = record;
   return { region, version, config, configHash, appliedAt, applyCount };
+}
+
+/** Applies an injected push fault, if any: 503 (worth a retry) or 422 (refused for good). */
+function refusedByFault(fleet: RegionFleet, region: string, res: Response): boolean {
+  const admission = fleet.admitPush(region);
+  if (admission === 'accept') return false;
+  const status = admission === 'reject' ? 422 : 503;
+  res.status(status).json({ code: 'INJECTED_FAULT', message: `push refused by an injected fault (${admission})` });
+  return true;
 }
 
 function notFound(res: Response, region: string): void {
@@ -77,7 +87,7 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
     if (!body.success) {
       return void res.status(400).json({
         code: 'BAD_REQUEST',
-        message: 'body must be {unhealthy?, failNextPushes?, failAllPushes?, probeStatus?}',
+        message: 'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?}',
       });
     }
     const faults = fleet.setFaults(req.params.region, body.data);
@@ -86,15 +96,11 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
   });
   app.delete('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
     if (!fleet.get(req.params.region)) return void notFound(res, req.params.region);
-    if (!fleet.admitPush(req.params.region)) {
-      return void res.status(503).json({ code: 'INJECTED_FAULT', message: 'push refused by an injected fault' });
-    }
+    if (refusedByFault(fleet, req.params.region, res)) return;
     res.json(view(fleet.clear(req.params.region)!));
   });
   app.put('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
-    if (fleet.get(req.params.region) && !fleet.admitPush(req.params.region)) {
-      return void res.status(503).json({ code: 'INJECTED_FAULT', message: 'push refused by an injected fault' });
-    }
+    if (fleet.get(req.params.region) && refusedByFault(fleet, req.params.region, res)) return;
     const body = pushBodySchema.safeParse(req.body);
     if (!body.success) {
       return void res
