@@ -281,23 +281,22 @@ export class RolloutRun {
     const deadline = Date.now() + wave.bakeSeconds * 1000;
     for (;;) {
       if (gates.length > 0) {
-        const scope = new CancellationScope();
-        const evaluation = scope.run(() =>
-          evaluateGates.executeWithOptions(
-            { ...GATE_EVALUATION, summary: `gates wave ${wave.index}: ${gates.map((g) => g.name).join(', ')}` },
-            [{ wave: wave.index, regions: targets, gates }],
-          ),
+        // On a stop the workflow moves on at once and leaves the read-only evaluation to finish
+        // unobserved; cancelling it would only race its completion.
+        let settled = false;
+        const evaluation = evaluateGates.executeWithOptions(
+          { ...GATE_EVALUATION, summary: `gates wave ${wave.index}: ${gates.map((g) => g.name).join(', ')}` },
+          [{ wave: wave.index, regions: targets, gates }],
         );
-        const results = await Promise.race([evaluation, condition(() => this.stopped).then(() => null)]).catch(
-          (err: unknown) => {
-            throw new StopRollout(`evaluating the gates of wave ${wave.index} failed: ${failureMessage(err)}`);
-          },
+        evaluation.then(
+          () => (settled = true),
+          () => (settled = true),
         );
-        if (results === null) {
-          scope.cancel();
-          evaluation.catch(() => undefined);
-          throw new StopRollout(this.state.stopReason!);
-        }
+        await condition(() => settled || this.stopped);
+        if (this.stopped) throw new StopRollout(this.state.stopReason!);
+        const results = await evaluation.catch((err: unknown) => {
+          throw new StopRollout(`evaluating the gates of wave ${wave.index} failed: ${failureMessage(err)}`);
+        });
         await this.emit(results.map((r) => ({ type: 'HealthGateEvaluated', data: { wave: wave.index, ...r } })));
         const failing = results.find((r) => r.verdict !== 'PASS');
         if (failing) {

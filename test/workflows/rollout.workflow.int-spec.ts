@@ -246,7 +246,10 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
   });
 
   it('rolls back when the workflow is cancelled from Temporal', async () => {
-    const handle = await h.start({ waves: QUICK_THEN_LONG_BAKE });
+    // No gates: the cancel then lands on the bake timer. The time-skipping server answers
+    // ACTIVITY_UNKNOWN when a cancel races an activity that just completed (the real server
+    // does not), which would make this spec flaky without testing anything of ours.
+    const handle = await h.start({ waves: QUICK_THEN_LONG_BAKE, gates: [] });
     await h.waitFor(handle, (s) => s.wave === 3 && s.phase === 'BAKING', 'wave 3 to bake');
     await handle.cancel();
     const outcome = await handle.result().catch((e) => e);

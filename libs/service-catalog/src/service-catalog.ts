@@ -1,10 +1,18 @@
 import type { Pool } from 'pg';
-import { ErrorCode, SluiceError, type ServiceTopology } from '../../domain/src';
+import { ErrorCode, SluiceError, serviceTopologySchema, type ServiceTopology } from '../../domain/src';
 
 export interface RegisteredService {
   topology: ServiceTopology;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * Reads go through the current schema, so topologies stored by an older Sluice get the
+ * defaults of fields added since (freeze windows, tiers) instead of surprising callers.
+ */
+function upcast(stored: unknown): ServiceTopology {
+  return serviceTopologySchema.parse(stored);
 }
 
 /** Service topologies, stored in PostgreSQL. Validation happens before they get here. */
@@ -31,7 +39,7 @@ export class PgServiceCatalog {
       [name],
     );
     const row = rows[0];
-    return row && { topology: row.topology, createdAt: row.created_at, updatedAt: row.updated_at };
+    return row && { topology: upcast(row.topology), createdAt: row.created_at, updatedAt: row.updated_at };
   }
 
   async get(name: string): Promise<RegisteredService> {
@@ -44,6 +52,10 @@ export class PgServiceCatalog {
     const { rows } = await this.pool.query<{ topology: ServiceTopology; created_at: Date; updated_at: Date }>(
       'SELECT topology, created_at, updated_at FROM services ORDER BY name',
     );
-    return rows.map((row) => ({ topology: row.topology, createdAt: row.created_at, updatedAt: row.updated_at }));
+    return rows.map((row) => ({
+      topology: upcast(row.topology),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }));
   }
 }
