@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { RolloutActivities, RegionRef } from '../apps/worker/src/activities';
 import { isSluiceError } from '../libs/domain/src/errors';
 import { buildPlan } from '../libs/domain/src/plan/build-plan';
