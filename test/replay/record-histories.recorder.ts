@@ -40,19 +40,7 @@ describe('record replay histories', () => {
     h = await startWorkflowHarness(REGIONS);
   });
   afterAll(() => h?.stop());
-  beforeEach(() => {
-    seed += 1;
-    for (const { name } of REGIONS) {
-      h.regionSim.fleet.setFaults(name, {
-        unhealthy: false,
-        failNextPushes: 0,
-        failAllPushes: false,
-        rejectAllPushes: false,
-        probeStatus: 0,
-      });
-      h.regionSim.fleet.apply(name, `v1-${seed}`, { seed });
-    }
-  });
+  beforeEach(() => h.reset(++seed));
 
   /** The Temporal CLI writes the canonical JSON form of a history, the one replay reads back. */
   async function save(name: string, handle: WorkflowHandle<typeof rolloutWorkflow>): Promise<void> {

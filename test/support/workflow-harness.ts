@@ -26,6 +26,8 @@ export interface WorkflowHarness {
   regionSim: RegionSim;
   pool: Pool;
   taskQueue: string;
+  /** Every region back to a fresh `v1-<seed>` with no injected faults. */
+  reset(seed: number): void;
   start(overrides?: Partial<RolloutWorkflowInput>): Promise<WorkflowHandle<typeof rolloutWorkflow>>;
   input(overrides?: Partial<RolloutWorkflowInput>): RolloutWorkflowInput;
   events(rolloutId: string): Promise<RolloutEvent[]>;
@@ -95,6 +97,18 @@ export async function startWorkflowHarness(
     pool,
     taskQueue,
     input,
+    reset(seed) {
+      for (const { name } of regions) {
+        regionSim.fleet.setFaults(name, {
+          unhealthy: false,
+          failNextPushes: 0,
+          failAllPushes: false,
+          rejectAllPushes: false,
+          probeStatus: 0,
+        });
+        regionSim.fleet.apply(name, `v1-${seed}`, { feature: false, seed });
+      }
+    },
     async start(overrides = {}) {
       const args = input(overrides);
       return env.client.workflow.start(rolloutWorkflow, {

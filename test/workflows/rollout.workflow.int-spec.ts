@@ -50,19 +50,7 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
   });
 
   /** Every region serves a fresh v1 and has no faults; returns push counters to compare against. */
-  beforeEach(() => {
-    seed += 1;
-    for (const { name } of REGIONS) {
-      h.regionSim.fleet.setFaults(name, {
-        unhealthy: false,
-        failNextPushes: 0,
-        failAllPushes: false,
-        rejectAllPushes: false,
-        probeStatus: 0,
-      });
-      h.regionSim.fleet.apply(name, `v1-${seed}`, { feature: false, seed });
-    }
-  });
+  beforeEach(() => h.reset(++seed));
   const version = (region: string) => h.regionSim.fleet.get(region)!.version;
   const pushes = () => Object.fromEntries(REGIONS.map((r) => [r.name, h.regionSim.fleet.pushRequestCount(r.name)]));
 
