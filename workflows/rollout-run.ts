@@ -352,14 +352,20 @@ export class RolloutRun {
       const failed: Compensation[] = [];
       for (const c of pending) {
         try {
-          await restoreRegionConfig.executeWithOptions(
+          const restored = await restoreRegionConfig.executeWithOptions(
             { ...ROLLBACK_PUSH, summary: `rollback ${c.region} → ${c.version ?? 'no config'}` },
             [c],
           );
           await this.emit([
             {
               type: 'RegionRolledBack',
-              data: { region: c.region, fromVersion: input.version, toVersion: c.version, outcome: 'RESTORED' },
+              data: {
+                region: c.region,
+                fromVersion: input.version,
+                toVersion: restored.version,
+                configHash: restored.configHash,
+                outcome: 'RESTORED',
+              },
             },
           ]);
         } catch (err) {
@@ -371,6 +377,7 @@ export class RolloutRun {
                 region: c.region,
                 fromVersion: input.version,
                 toVersion: c.version,
+                configHash: null,
                 outcome: 'FAILED',
                 error: failureMessage(err),
               },

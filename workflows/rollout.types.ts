@@ -57,4 +57,4 @@ export function rolloutRequested(input: RolloutWorkflowInput): RolloutRequested 
   };
 }
 
-export const ROLLOUT_EVENT_SCHEMA_VERSION = 1;
+export { CURRENT_EVENT_SCHEMA_VERSION as ROLLOUT_EVENT_SCHEMA_VERSION } from '../libs/domain/src/rollout/rollout-event-upcasters';

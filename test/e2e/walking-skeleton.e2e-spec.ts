@@ -121,7 +121,7 @@ describe('walking skeleton: one rollout end to end on the real stack', () => {
       correlationId: id,
       workflowId,
       runId,
-      schemaVersion: 1,
+      schemaVersion: 2,
     });
 
     // Every simulated region now serves the new version, read over HTTP.

@@ -7,6 +7,7 @@ import { createGraphqlErrorFormatter } from './errors/format-graphql-error';
 import { GraphqlExceptionFilter } from './errors/graphql-exception.filter';
 import type { GatewayConfig } from './gateway.config';
 import { HealthController } from './health/health.controller';
+import { HistoryModule } from './history/history.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
@@ -29,6 +30,7 @@ export class AppModule {
         }),
         ServicesModule,
         RolloutsModule,
+        HistoryModule,
       ],
       controllers: [HealthController, MetricsController],
       providers: [{ provide: APP_FILTER, useClass: GraphqlExceptionFilter }],

@@ -3,3 +3,5 @@ export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
 export const GATEWAY_SETTINGS = Symbol('GATEWAY_SETTINGS');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const SERVICE_CATALOG = Symbol('SERVICE_CATALOG');
+export const READ_MODELS = Symbol('READ_MODELS');
+export const PROJECTIONS = Symbol('PROJECTIONS');

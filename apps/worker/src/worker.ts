@@ -1,5 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { upcastEventData } from '../../../libs/domain/src';
 import { PgEventStore } from '../../../libs/event-store/src';
+import { ProjectionRunner, Projector } from '../../../libs/projections/src';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
@@ -19,21 +21,30 @@ export interface SluiceWorker {
 }
 
 export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<SluiceWorker> {
-  const pool = createPgPool(options.databaseUrl, createLogger('worker'));
+  const log = createLogger('worker');
+  const pool = createPgPool(options.databaseUrl, log);
+  const eventStore = new PgEventStore(pool, upcastEventData);
+  const projections = new ProjectionRunner(new Projector(pool, eventStore), log);
   const connection = await NativeConnection.connect({ address: options.temporal.address });
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,
     taskQueue: options.temporal.taskQueue,
     workflowsPath: require.resolve('../../../workflows'),
-    activities: createActivities({ eventStore: new PgEventStore(pool), regions: new HttpRegionClient() }),
+    activities: createActivities({
+      eventStore,
+      regions: new HttpRegionClient(),
+      onEventsAppended: () => void projections.trigger(),
+    }),
   });
   return {
     worker,
     async run() {
+      projections.start();
       try {
         await worker.run();
       } finally {
+        await projections.stop();
         await connection.close();
         await pool.end();
       }

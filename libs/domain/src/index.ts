@@ -10,3 +10,4 @@ export * from './plan/build-plan';
 export * from './rollout/start-rollout';
 export * from './rollout/canonical-json';
 export * from './gates/gate-spec';
+export * from './rollout/rollout-event-upcasters';

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode, SluiceError } from '../../domain/src';
+import { withTransaction } from './transaction';
 
 export interface EventMetadata {
   actor: string;
@@ -29,6 +30,9 @@ export interface RecordedEvent {
   recordedAt: Date;
 }
 
+/** Key of the advisory lock that serialises appends (an arbitrary constant, "sluice" in ASCII). */
+export const APPEND_LOCK_KEY = 0x736c75696365;
+
 /** `any` skips the check; a number is the stream's version (its last position, 0 when empty). */
 export type ExpectedVersion = number | 'any';
 
@@ -39,7 +43,7 @@ export interface AppendResult {
   appended: boolean;
 }
 
-interface EventRow {
+export interface EventRow {
   global_position: string;
   stream_id: string;
   stream_position: number;
@@ -50,18 +54,10 @@ interface EventRow {
   recorded_at: Date;
 }
 
-function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    globalPosition: row.global_position,
-    streamId: row.stream_id,
-    streamPosition: row.stream_position,
-    eventId: row.event_id,
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata,
-    recordedAt: row.recorded_at,
-  };
-}
+/** Brings stored `data` written at `schemaVersion` up to the shape readers expect. */
+export type Upcaster = (type: string, schemaVersion: number, data: Record<string, unknown>) => Record<string, unknown>;
+
+const noUpcasting: Upcaster = (_type, _version, data) => data;
 
 export class StreamVersionConflictError extends SluiceError {
   constructor(streamId: string, expected: number, actual: number) {
@@ -75,7 +71,24 @@ export class StreamVersionConflictError extends SluiceError {
 
 /** Append-only event store on PostgreSQL: one stream per rollout, optimistic concurrency per stream. */
 export class PgEventStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly upcast: Upcaster = noUpcasting,
+  ) {}
+
+  /** Every read goes through here: old event shapes are upcast before anyone sees them. */
+  toRecorded(row: EventRow): RecordedEvent {
+    return {
+      globalPosition: row.global_position,
+      streamId: row.stream_id,
+      streamPosition: row.stream_position,
+      eventId: row.event_id,
+      type: row.type,
+      data: this.upcast(row.type, row.metadata.schemaVersion ?? 1, row.data),
+      metadata: row.metadata,
+      recordedAt: row.recorded_at,
+    };
+  }
 
   /**
    * Appends `events` atomically at the end of `streamId`. A batch whose ids are all stored
@@ -83,9 +96,11 @@ export class PgEventStore {
    */
   async append(streamId: string, events: readonly NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    return this.inTransaction(async (client) => {
-      // Serialises writers of one stream so the version check and the insert see the same tail.
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
+    return withTransaction(this.pool, async (client) => {
+      // One writer at a time, for two reasons: the version check and the insert must see the
+      // same tail of the stream, and global_position must be taken in commit order, or a
+      // projection reading "after N" could pass over an event that commits late.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
       const ids = events.map((e) => e.eventId);
       const existing = await client.query<{ event_id: string; stream_id: string }>(
         'SELECT event_id, stream_id FROM events WHERE event_id = ANY($1::uuid[])',
@@ -127,7 +142,7 @@ export class PgEventStore {
       `SELECT * FROM events WHERE stream_id = $1 AND stream_position > $2 ORDER BY stream_position LIMIT $3`,
       [streamId, options.after ?? 0, options.limit ?? 10_000],
     );
-    return rows.map(toRecorded);
+    return rows.map((row) => this.toRecorded(row));
   }
 
   /** Events of every stream after `globalPosition`, in commit order of their positions: the feed for projections. */
@@ -136,7 +151,7 @@ export class PgEventStore {
       'SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2',
       [afterGlobalPosition, limit],
     );
-    return rows.map(toRecorded);
+    return rows.map((row) => this.toRecorded(row));
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -153,20 +168,5 @@ export class PgEventStore {
       [streamId],
     );
     return rows[0].version;
-  }
-
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 }

@@ -1,2 +1,3 @@
 export * from './event-id';
 export * from './event-store';
+export * from './transaction';

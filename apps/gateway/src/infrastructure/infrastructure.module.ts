@@ -1,20 +1,31 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { upcastEventData } from '../../../../libs/domain/src';
 import { PgEventStore } from '../../../../libs/event-store/src';
+import { ProjectionRunner, Projector, ReadModels } from '../../../../libs/projections/src';
 import { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import { createLogger } from '../../../../libs/platform/src/logger';
 import { createPgPool } from '../../../../libs/platform/src/pg-pool';
 import type { GatewayConfig } from '../gateway.config';
-import { EVENT_STORE, GATEWAY_SETTINGS, PG_POOL, SERVICE_CATALOG, TEMPORAL_CLIENT } from '../gateway.tokens';
+import {
+  EVENT_STORE,
+  GATEWAY_SETTINGS,
+  PG_POOL,
+  PROJECTIONS,
+  READ_MODELS,
+  SERVICE_CATALOG,
+  TEMPORAL_CLIENT,
+} from '../gateway.tokens';
 
 /** The gateway's adapters: PostgreSQL (read models, catalog) and the Temporal client. */
 @Global()
 @Module({})
-export class InfrastructureModule implements OnApplicationShutdown {
+export class InfrastructureModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
   ) {}
 
   static forConfig(config: GatewayConfig) {
@@ -31,14 +42,30 @@ export class InfrastructureModule implements OnApplicationShutdown {
               namespace: config.temporal.namespace,
             }),
         },
-        { provide: EVENT_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new PgEventStore(pool) },
+        {
+          provide: EVENT_STORE,
+          inject: [PG_POOL],
+          useFactory: (pool: Pool) => new PgEventStore(pool, upcastEventData),
+        },
+        { provide: READ_MODELS, inject: [PG_POOL], useFactory: (pool: Pool) => new ReadModels(pool) },
+        {
+          provide: PROJECTIONS,
+          inject: [PG_POOL, EVENT_STORE],
+          useFactory: (pool: Pool, eventStore: PgEventStore) =>
+            new ProjectionRunner(new Projector(pool, eventStore), createLogger('gateway')),
+        },
         { provide: SERVICE_CATALOG, inject: [PG_POOL], useFactory: (pool: Pool) => new PgServiceCatalog(pool) },
       ],
-      exports: [GATEWAY_SETTINGS, PG_POOL, TEMPORAL_CLIENT, EVENT_STORE, SERVICE_CATALOG],
+      exports: [GATEWAY_SETTINGS, PG_POOL, TEMPORAL_CLIENT, EVENT_STORE, SERVICE_CATALOG, READ_MODELS, PROJECTIONS],
     };
   }
 
+  onApplicationBootstrap(): void {
+    this.projections.start();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.projections.stop();
     await this.temporal.connection.close();
     await this.pool.end();
   }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
   SluiceError,
+  TERMINAL_STATUSES,
   foldRollout,
   parseStartRollout,
   touchedRegions,
@@ -45,7 +46,7 @@ import {
 import type { GatewayConfig } from '../gateway.config';
 import { EVENT_STORE, GATEWAY_SETTINGS, SERVICE_CATALOG, TEMPORAL_CLIENT } from '../gateway.tokens';
 import { withoutNulls } from '../graphql-input';
-import type { Rollout } from './models/rollout.model';
+import type { Rollout, RolloutEvent as RolloutEventModel } from './models/rollout.model';
 import type { ControlResult, RolloutLive } from './models/rollout-live.model';
 
 export type ControlCommand =
@@ -140,6 +141,7 @@ export class RolloutService {
     }
     const state = foldRollout(events.map(toDomainEvent));
     const first = events[0];
+    const last = events[events.length - 1];
     return {
       id: rolloutId,
       service: state.service ?? '',
@@ -150,15 +152,11 @@ export class RolloutService {
       runId: first.metadata.runId ?? '',
       pushedRegions: touchedRegions(state),
       stopReason: state.stopReason,
-      events: events.map((e) => ({
-        position: e.streamPosition,
-        globalPosition: e.globalPosition,
-        eventId: e.eventId,
-        type: e.type,
-        data: e.data,
-        metadata: e.metadata,
-        recordedAt: e.recordedAt,
-      })),
+      requestedAt: first.recordedAt,
+      updatedAt: last.recordedAt,
+      finishedAt: TERMINAL_STATUSES.includes(state.status) ? last.recordedAt : null,
+      currentWave: state.wave,
+      events: events.map(toEventModel),
     };
   }
 
@@ -245,6 +243,18 @@ export class RolloutService {
       { service, rolloutId, workflowId, runId: running.runId },
     );
   }
+}
+
+export function toEventModel(e: RecordedEvent): RolloutEventModel {
+  return {
+    position: e.streamPosition,
+    globalPosition: e.globalPosition,
+    eventId: e.eventId,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    recordedAt: e.recordedAt,
+  };
 }
 
 function toDomainEvent(event: RecordedEvent): DomainEvent {

@@ -1,13 +1,25 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Inject } from '@nestjs/common';
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { PgEventStore } from '../../../../libs/event-store/src';
+import { EVENT_STORE } from '../gateway.tokens';
 import { Actor } from '../actor.decorator';
 import { StartRolloutInput } from './dto/start-rollout.input';
 import { ControlResult, RolloutLive } from './models/rollout-live.model';
-import { Rollout } from './models/rollout.model';
-import { RolloutService } from './rollout.service';
+import { Rollout, RolloutEvent } from './models/rollout.model';
+import { RolloutService, toEventModel } from './rollout.service';
 
 @Resolver(() => Rollout)
 export class RolloutsResolver {
-  constructor(private readonly rollouts: RolloutService) {}
+  constructor(
+    private readonly rollouts: RolloutService,
+    @Inject(EVENT_STORE) private readonly eventStore: PgEventStore,
+  ) {}
+
+  /** Loaded only when asked for: list queries do not pay for every rollout's history. */
+  @ResolveField(() => [RolloutEvent])
+  async events(@Parent() rollout: Rollout): Promise<RolloutEvent[]> {
+    return rollout.events ?? (await this.eventStore.readStream(rollout.id)).map(toEventModel);
+  }
 
   @Query(() => Rollout, { description: 'A rollout with its status and recorded events; NOT_FOUND for an unknown id.' })
   rollout(@Args('id', { type: () => ID }) id: string): Promise<Rollout> {

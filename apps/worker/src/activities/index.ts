@@ -8,12 +8,14 @@ import { createRegionActivities } from './region.activities';
 export interface ActivityDependencies {
   eventStore: PgEventStore;
   regions: RegionClient;
+  /** Called after events were appended, to let projections catch up. */
+  onEventsAppended?: () => void;
 }
 
 /** Every activity the rollout workflow calls, built from its dependencies. */
 export function createActivities(deps: ActivityDependencies) {
   return {
-    recordEvents: createRecordEvents(deps.eventStore),
+    recordEvents: createRecordEvents(deps.eventStore, deps.onEventsAppended),
     ...createRegionActivities(deps.regions),
     ...createGateActivities(deps.regions),
     ...createConfigActivities(),

@@ -19,7 +19,7 @@ export interface RecordEventsResult {
  * Appends a batch of the workflow's events. Event ids derive from workflow id, run id and
  * stream position, so a retry after a lost acknowledgement writes nothing twice.
  */
-export function createRecordEvents(eventStore: PgEventStore) {
+export function createRecordEvents(eventStore: PgEventStore, onAppended: () => void = () => undefined) {
   return async function recordEvents(input: RecordEventsInput): Promise<RecordEventsResult> {
     const execution = Context.current().info.workflowExecution;
     if (!execution) throw new Error('recordEvents runs only on behalf of a workflow');
@@ -37,6 +37,8 @@ export function createRecordEvents(eventStore: PgEventStore) {
       },
     }));
     const result = await eventStore.append(input.streamId, events, input.expectedVersion);
+    // Projections follow asynchronously: the event log, not the read model, is the record.
+    if (result.appended) onAppended();
     return { version: result.version };
   };
 }

@@ -28,6 +28,12 @@ export interface RestoreRegionConfigInput extends RegionRef {
   config: Record<string, unknown> | null;
 }
 
+export interface RestoreRegionConfigResult {
+  region: string;
+  version: string | null;
+  configHash: string | null;
+}
+
 export interface RegionCheck {
   region: string;
   reachable: boolean;
@@ -71,16 +77,17 @@ export function createRegionActivities(regions: RegionClient) {
     },
 
     /** Puts back what the region served before the rollout, then verifies it. */
-    async restoreRegionConfig(input: RestoreRegionConfigInput): Promise<{ region: string; version: string | null }> {
+    async restoreRegionConfig(input: RestoreRegionConfigInput): Promise<RestoreRegionConfigResult> {
       return asActivity(async () => {
         if (input.version === null || input.config === null) {
           await regions.clear(input.endpoint);
           verify(input.region, await regions.read(input.endpoint), null, null);
-        } else {
-          await regions.push(input.endpoint, input.version, input.config);
-          verify(input.region, await regions.read(input.endpoint), input.version, configHash(input.config));
+          return { region: input.region, version: null, configHash: null };
         }
-        return { region: input.region, version: input.version };
+        const hash = configHash(input.config);
+        await regions.push(input.endpoint, input.version, input.config);
+        verify(input.region, await regions.read(input.endpoint), input.version, hash);
+        return { region: input.region, version: input.version, configHash: hash };
       });
     },
 

@@ -105,7 +105,10 @@ describe('rollout state (evolve)', () => {
   it('ends ABORTED after an abort and a complete rollback, ROLLED_BACK after a halt', () => {
     const rolledBack: RolloutEvent[] = [
       { type: 'RollbackStarted', data: { reason: 'x', regions: ['canary'], attempt: 1 } },
-      { type: 'RegionRolledBack', data: { region: 'canary', fromVersion: 'v2', toVersion: 'v1', outcome: 'RESTORED' } },
+      {
+        type: 'RegionRolledBack',
+        data: { region: 'canary', fromVersion: 'v2', toVersion: 'v1', configHash: 'h1', outcome: 'RESTORED' },
+      },
       { type: 'RolloutRolledBack', data: { regions: ['canary'], reason: 'x' } },
     ];
     const aborted = foldRollout([
@@ -130,7 +133,14 @@ describe('rollout state (evolve)', () => {
       { type: 'RollbackStarted', data: { reason: 'gate', regions: ['canary'], attempt: 1 } },
       {
         type: 'RegionRolledBack',
-        data: { region: 'canary', fromVersion: 'v2', toVersion: 'v1', outcome: 'FAILED', error: 'down' },
+        data: {
+          region: 'canary',
+          fromVersion: 'v2',
+          toVersion: 'v1',
+          configHash: null,
+          outcome: 'FAILED',
+          error: 'down',
+        },
       },
       { type: 'RollbackFailed', data: { failedRegions: ['canary'], reason: 'gate' } },
     ]);

@@ -23,7 +23,8 @@ export type RegionConfigPushed = Event<
   'RegionConfigPushed',
   {
     region: string;
-    wave?: number;
+    /** 0 for events recorded before plans had waves (schema version 1). */
+    wave: number;
     version: string;
     previousVersion: string | null;
     configHash: string;
@@ -63,7 +64,15 @@ export type RollbackStarted = Event<
 >;
 export type RegionRolledBack = Event<
   'RegionRolledBack',
-  { region: string; fromVersion: string; toVersion: string | null; outcome: 'RESTORED' | 'FAILED'; error?: string }
+  {
+    region: string;
+    fromVersion: string;
+    toVersion: string | null;
+    /** Hash of the config restored; null when the region was cleared or the restore failed. */
+    configHash: string | null;
+    outcome: 'RESTORED' | 'FAILED';
+    error?: string;
+  }
 >;
 export type RolloutRolledBack = Event<'RolloutRolledBack', { regions: string[]; reason: string }>;
 export type RollbackFailed = Event<'RollbackFailed', { failedRegions: string[]; reason: string }>;

@@ -60,6 +60,18 @@ export class Rollout {
   @Field(() => String, { nullable: true, description: 'Why it stopped moving forward, if it did.' })
   stopReason!: string | null;
 
-  @Field(() => [RolloutEvent])
-  events!: RolloutEvent[];
+  @Field(() => GraphQLISODateTime)
+  requestedAt!: Date;
+
+  @Field(() => GraphQLISODateTime, { description: 'When the last event was recorded.' })
+  updatedAt!: Date;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When it reached a final status.' })
+  finishedAt!: Date | null;
+
+  @Field(() => Int, { description: 'The wave it is in, or stopped in; 0 before the first.' })
+  currentWave!: number;
+
+  @Field(() => [RolloutEvent], { description: 'Every recorded event; `rolloutEvents` pages through long histories.' })
+  events?: RolloutEvent[];
 }

@@ -1,0 +1,127 @@
+import type { Pool } from 'pg';
+import type { RolloutState, RolloutStatus } from '../../domain/src';
+
+export interface RolloutRow {
+  id: string;
+  service: string;
+  version: string;
+  status: RolloutStatus;
+  requestedBy: string;
+  requestedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+  currentWave: number;
+  regions: string[];
+  stopReason: string | null;
+  workflowId: string | null;
+  runId: string | null;
+  state: RolloutState;
+}
+
+export interface RolloutFilter {
+  service?: string;
+  status?: RolloutStatus;
+  /** Rollouts that touched this region. */
+  region?: string;
+  /** Requested at or after. */
+  since?: Date;
+  /** Requested before. */
+  until?: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+}
+
+export interface RegionVersionRow {
+  service: string;
+  region: string;
+  version: string | null;
+  configHash: string | null;
+  rolloutId: string;
+  since: Date;
+}
+
+export interface RegionChangeRow {
+  globalPosition: string;
+  service: string;
+  region: string;
+  rolloutId: string;
+  kind: 'PUSH' | 'ROLLBACK';
+  fromVersion: string | null;
+  toVersion: string | null;
+  configHash: string | null;
+  changed: boolean;
+  actor: string;
+  changedAt: Date;
+}
+
+/** A position in the newest-first rollout list. */
+export interface RolloutCursor {
+  requestedAt: Date;
+  id: string;
+}
+
+const ROLLOUT_COLUMNS = `id, service, version, status, requested_by AS "requestedBy", requested_at AS "requestedAt",
+  updated_at AS "updatedAt", finished_at AS "finishedAt", current_wave AS "currentWave", regions,
+  stop_reason AS "stopReason", workflow_id AS "workflowId", run_id AS "runId", state`;
+
+/** Queries over the projections; what the history API reads instead of Temporal. */
+export class ReadModels {
+  constructor(private readonly pool: Pool) {}
+
+  async rollout(id: string): Promise<RolloutRow | undefined> {
+    const { rows } = await this.pool.query<RolloutRow>(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  /** Newest first, keyset-paginated on (requested_at, id). */
+  async rollouts(filter: RolloutFilter, first: number, after?: RolloutCursor): Promise<Page<RolloutRow>> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (value: unknown) => `$${args.push(value)}`;
+    if (filter.service) where.push(`service = ${arg(filter.service)}`);
+    if (filter.status) where.push(`status = ${arg(filter.status)}`);
+    if (filter.region) where.push(`regions @> ARRAY[${arg(filter.region)}]::text[]`);
+    if (filter.since) where.push(`requested_at >= ${arg(filter.since)}`);
+    if (filter.until) where.push(`requested_at < ${arg(filter.until)}`);
+    if (after) where.push(`(requested_at, id) < (${arg(after.requestedAt)}, ${arg(after.id)})`);
+    const { rows } = await this.pool.query<RolloutRow>(
+      `SELECT ${ROLLOUT_COLUMNS} FROM rollouts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY requested_at DESC, id DESC LIMIT ${arg(first + 1)}`,
+      args,
+    );
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
+  async regionVersions(service: string): Promise<RegionVersionRow[]> {
+    const { rows } = await this.pool.query<RegionVersionRow>(
+      `SELECT service, region, version, config_hash AS "configHash", rollout_id AS "rolloutId", since
+       FROM region_versions WHERE service = $1 ORDER BY region`,
+      [service],
+    );
+    return rows;
+  }
+
+  /** Every push and restore that touched `region` in [from, to), oldest first. */
+  async changes(query: {
+    region: string;
+    from: Date;
+    to: Date;
+    service?: string;
+    limit?: number;
+  }): Promise<RegionChangeRow[]> {
+    const { rows } = await this.pool.query<RegionChangeRow>(
+      `SELECT global_position AS "globalPosition", service, region, rollout_id AS "rolloutId", kind,
+              from_version AS "fromVersion", to_version AS "toVersion", config_hash AS "configHash", changed,
+              actor, changed_at AS "changedAt"
+       FROM region_changes
+       WHERE region = $1 AND changed_at >= $2 AND changed_at < $3 AND ($4::text IS NULL OR service = $4)
+       ORDER BY changed_at, global_position
+       LIMIT $5`,
+      [query.region, query.from, query.to, query.service ?? null, query.limit ?? 1_000],
+    );
+    return rows;
+  }
+}

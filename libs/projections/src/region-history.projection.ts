@@ -1,0 +1,102 @@
+import type { PoolClient } from 'pg';
+import type { RecordedEvent } from '../../event-store/src';
+import type { Projection } from './projection';
+
+/** A change to what a region serves, read off a push or a restore. */
+interface RegionChange {
+  globalPosition: string;
+  service: string;
+  region: string;
+  rolloutId: string;
+  kind: 'PUSH' | 'ROLLBACK';
+  fromVersion: string | null;
+  toVersion: string | null;
+  configHash: string | null;
+  changed: boolean;
+  actor: string;
+  changedAt: Date;
+}
+
+/** Finds the service of each stream: from a RolloutRequested in the batch, else the rollouts table. */
+async function servicesOf(client: PoolClient, events: readonly RecordedEvent[]): Promise<Map<string, string>> {
+  const services = new Map<string, string>();
+  for (const e of events) if (e.type === 'RolloutRequested') services.set(e.streamId, String(e.data.service));
+  const missing = [...new Set(events.map((e) => e.streamId))].filter((id) => !services.has(id));
+  if (missing.length > 0) {
+    const { rows } = await client.query<{ stream_id: string; service: string }>(
+      `SELECT stream_id, data->>'service' AS service FROM events
+       WHERE stream_id = ANY($1) AND stream_position = 1 AND type = 'RolloutRequested'`,
+      [missing],
+    );
+    for (const r of rows) services.set(r.stream_id, r.service);
+  }
+  return services;
+}
+
+async function changesIn(client: PoolClient, events: readonly RecordedEvent[]): Promise<RegionChange[]> {
+  const relevant = events.filter(
+    (e) => e.type === 'RegionConfigPushed' || (e.type === 'RegionRolledBack' && e.data.outcome === 'RESTORED'),
+  );
+  if (relevant.length === 0) return [];
+  const services = await servicesOf(client, relevant);
+  return relevant.map((e) => {
+    const push = e.type === 'RegionConfigPushed';
+    return {
+      globalPosition: e.globalPosition,
+      service: services.get(e.streamId) ?? 'unknown',
+      region: String(e.data.region),
+      rolloutId: e.streamId,
+      kind: push ? 'PUSH' : 'ROLLBACK',
+      fromVersion: ((push ? e.data.previousVersion : e.data.fromVersion) as string | null) ?? null,
+      toVersion: ((push ? e.data.version : e.data.toVersion) as string | null) ?? null,
+      configHash: (e.data.configHash as string | null) ?? null,
+      changed: push ? e.data.changed !== false : true,
+      actor: e.metadata.actor,
+      changedAt: e.recordedAt,
+    };
+  });
+}
+
+/** `region_changes`: every push and restore per region, keyed by global position (so replays are no-ops). */
+export class RegionChangesProjection implements Projection {
+  readonly name = 'region_changes';
+  readonly tables = ['region_changes'];
+
+  async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    const changes = await changesIn(client, events);
+    if (changes.length === 0) return;
+    await client.query(
+      `INSERT INTO region_changes (global_position, service, region, rollout_id, kind, from_version, to_version,
+                                   config_hash, changed, actor, changed_at)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(
+         "globalPosition" bigint, service text, region text, "rolloutId" text, kind text, "fromVersion" text,
+         "toVersion" text, "configHash" text, changed boolean, actor text, "changedAt" timestamptz)
+       ON CONFLICT (global_position) DO NOTHING`,
+      [JSON.stringify(changes)],
+    );
+  }
+}
+
+/** `region_versions`: what each region of each service serves now, and since when. */
+export class RegionVersionsProjection implements Projection {
+  readonly name = 'region_versions';
+  readonly tables = ['region_versions'];
+
+  async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    const latest = new Map<string, RegionChange>();
+    for (const change of await changesIn(client, events)) {
+      if (change.changed) latest.set(`${change.service}/${change.region}`, change);
+    }
+    if (latest.size === 0) return;
+    await client.query(
+      `INSERT INTO region_versions (service, region, version, config_hash, rollout_id, since)
+       SELECT service, region, "toVersion", "configHash", "rolloutId", "changedAt"
+       FROM jsonb_to_recordset($1::jsonb) AS c(
+         service text, region text, "toVersion" text, "configHash" text, "rolloutId" text, "changedAt" timestamptz)
+       ON CONFLICT (service, region) DO UPDATE SET
+         version = EXCLUDED.version, config_hash = EXCLUDED.config_hash,
+         rollout_id = EXCLUDED.rollout_id, since = EXCLUDED.since`,
+      [JSON.stringify([...latest.values()])],
+    );
+  }
+}
