@@ -10,6 +10,7 @@ import { DEFAULT_GATEWAY_PORT } from '../apps/gateway/src/gateway.config';
 import { DEFAULT_REGIONS } from '../apps/region-sim/src/region-fleet';
 import { DEFAULT_REGION_SIM_PORT } from '../apps/region-sim/src/region-sim.config';
 import { DEFAULT_TASK_QUEUE } from '../libs/platform/src/config';
+import { devPostgresPort } from '../libs/platform/src/dev-database';
 import { createLogger } from '../libs/platform/src/logger';
 import { migrateDatabase } from '../libs/platform/src/migrate';
 import { startDatabase, type Database } from '../libs/platform/src/postgres';
@@ -20,7 +21,7 @@ const log = createLogger('dev');
 const root = projectRoot(__dirname);
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
-const POSTGRES_PORT = Number(process.env.SLUICE_PG_PORT ?? 54329);
+const POSTGRES_PORT = devPostgresPort();
 const DEMO_SERVICE = 'demo';
 
 interface App {

@@ -32,6 +32,8 @@ export async function startDatabase(options: DatabaseOptions): Promise<Database>
 
   const databaseName = options.databaseName ?? 'sluice';
   mkdirSync(options.dataDir, { recursive: true });
+  // Stopping the server ends its own admin connection; that is not worth an error line.
+  let stopping = false;
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
@@ -41,7 +43,9 @@ export async function startDatabase(options: DatabaseOptions): Promise<Database>
     // The server refuses to run as root; the package then runs it as a `postgres` OS user.
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
-    onError: (err: unknown) => console.error(`[postgres] ${String(err)}`),
+    onError: (err: unknown) => {
+      if (!stopping) console.error(`[postgres] ${String(err)}`);
+    },
   });
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
@@ -53,6 +57,9 @@ export async function startDatabase(options: DatabaseOptions): Promise<Database>
   return {
     url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${options.port}/${databaseName}`,
     embedded: true,
-    stop: () => server.stop(),
+    stop: () => {
+      stopping = true;
+      return server.stop();
+    },
   };
 }

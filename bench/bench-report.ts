@@ -1,0 +1,66 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+/** Machine and versions, stamped on every report so figures can be compared fairly. */
+export function machineInfo(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    ...extra,
+  };
+}
+
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+export interface Report {
+  name: string;
+  startedAt: string;
+  machine: Record<string, string>;
+  parameters: Record<string, unknown>;
+  results: Record<string, unknown>;
+  targets: Array<{ what: string; target: string; measured: string; met: boolean }>;
+  notes: string[];
+}
+
+/** Writes `<name>-<timestamp>.json` and `.md` under bench/results/ and returns their paths. */
+export function writeReport(root: string, report: Report): { json: string; markdown: string } {
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const json = join(dir, `${report.name}-${stamp}.json`);
+  const markdown = join(dir, `${report.name}-${stamp}.md`);
+  writeFileSync(json, JSON.stringify(report, null, 2));
+  const lines = [
+    `# ${report.name} (${report.startedAt})`,
+    '',
+    '## Machine',
+    ...Object.entries(report.machine).map(([k, v]) => `- ${k}: ${v}`),
+    '',
+    '## Parameters',
+    ...Object.entries(report.parameters).map(([k, v]) => `- ${k}: ${JSON.stringify(v)}`),
+    '',
+    '## Targets',
+    '| what | target | measured | met |',
+    '|---|---|---|---|',
+    ...report.targets.map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`),
+    '',
+    '## Results',
+    '```json',
+    JSON.stringify(report.results, null, 2),
+    '```',
+    '',
+    '## Notes',
+    ...report.notes.map((n) => `- ${n}`),
+    '',
+  ];
+  writeFileSync(markdown, lines.join('\n'));
+  return { json, markdown };
+}
