@@ -70,8 +70,9 @@ function rolloutEvents(index: number, eventsWanted: number, start: Date): SeedRo
   });
   add('PrecheckPassed', { checks: ['plan'] });
   const rollback = index % 5 === 0;
+  const closing = rollback ? 3 : 1;
   let wave = 0;
-  while (rows.length < eventsWanted - 4) {
+  while (rows.length + 4 <= eventsWanted - closing) {
     const region = regions[wave % regions.length];
     wave += 1;
     add('WaveStarted', { wave, regions: [region] });
@@ -89,6 +90,17 @@ function rolloutEvents(index: number, eventsWanted: number, start: Date): SeedRo
       gate: 'probe',
       kind: 'probe',
       region,
+      verdict: 'PASS',
+      value: 200,
+      detail: 'ok',
+    });
+  }
+  while (rows.length < eventsWanted - closing) {
+    add('HealthGateEvaluated', {
+      wave,
+      gate: 'probe',
+      kind: 'probe',
+      region: regions[0],
       verdict: 'PASS',
       value: 200,
       detail: 'ok',
@@ -130,7 +142,10 @@ async function insertRows(pool: Pool, rows: SeedRow[]): Promise<void> {
 
 async function seed(pool: Pool): Promise<{ events: number; bigRollout: string; spanStart: Date }> {
   const spanStart = new Date(Date.now() - SPAN_DAYS * 86_400_000);
-  const perRollout = Math.floor((TOTAL_EVENTS - BIG_ROLLOUT_EVENTS) / ROLLOUTS);
+  // Every rollout but the big one gets the same share; the last takes the remainder, so the
+  // log holds exactly TOTAL_EVENTS.
+  const perRollout = Math.floor((TOTAL_EVENTS - BIG_ROLLOUT_EVENTS) / (ROLLOUTS - 1));
+  const remainder = TOTAL_EVENTS - BIG_ROLLOUT_EVENTS - perRollout * (ROLLOUTS - 1);
   let buffer: SeedRow[] = [];
   let events = 0;
   const started = performance.now();
@@ -143,7 +158,8 @@ async function seed(pool: Pool): Promise<{ events: number; bigRollout: string; s
   const bigIndex = Math.floor(ROLLOUTS / 2);
   for (let i = 1; i <= ROLLOUTS; i++) {
     const start = new Date(spanStart.getTime() + (i / ROLLOUTS) * SPAN_DAYS * 86_400_000);
-    buffer.push(...rolloutEvents(i, i === bigIndex ? BIG_ROLLOUT_EVENTS : perRollout, start));
+    const wanted = i === bigIndex ? BIG_ROLLOUT_EVENTS : perRollout + (i === ROLLOUTS ? remainder : 0);
+    buffer.push(...rolloutEvents(i, wanted, start));
     if (buffer.length >= 20_000) await flush();
     if (i % Math.floor(ROLLOUTS / 10) === 0)
       log(`seeded ${events.toLocaleString()} events (${i}/${ROLLOUTS} rollouts)`);
