@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { DEV_TOKENS } from '../apps/gateway/src/auth/token-registry';
 import { DEFAULT_GATEWAY_PORT } from '../apps/gateway/src/gateway.config';
 import { DEFAULT_REGIONS } from '../apps/region-sim/src/region-fleet';
 import { DEFAULT_REGION_SIM_PORT } from '../apps/region-sim/src/region-sim.config';
@@ -51,7 +52,7 @@ async function registerDemoService(gatewayUrl: string, regionSimUrl: string): Pr
   }));
   const response = await fetch(`${gatewayUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${DEV_TOKENS.admin.token}` },
     body: JSON.stringify({
       query: 'mutation($input: RegisterServiceInput!) { registerService(input: $input) { name } }',
       variables: { input: { name: DEMO_SERVICE, regions } },
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
     DATABASE_URL: database.url,
     SLUICE_TASK_QUEUE: process.env.SLUICE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     GATEWAY_PORT: String(gatewayPort),
+    // npm start is for one person's machine: the well-known dev tokens and the explorer are on.
+    SLUICE_MODE: process.env.SLUICE_MODE ?? 'development',
     REGION_SIM_PORT: String(regionSimPort),
   };
   const apps: App[] = ['region-sim', 'worker', 'gateway'].map((name) => ({
@@ -160,8 +163,12 @@ async function main(): Promise<void> {
       `  region-sim   ${regionSimUrl}/regions`,
       `  PostgreSQL   ${database.embedded ? `embedded, port ${POSTGRES_PORT}, data in .data/postgres` : 'DATABASE_URL'}`,
       '',
+      'Development mode: these tokens work here and nowhere else.',
+      `  admin     Authorization: Bearer ${DEV_TOKENS.admin.token}`,
+      `  approver  Authorization: Bearer ${DEV_TOKENS.approver.token}`,
+      '',
       `A service "${DEMO_SERVICE}" with ${DEFAULT_REGIONS.length} simulated regions is registered. Start a rollout:`,
-      `  curl -s ${gatewayUrl}/graphql -H 'content-type: application/json' -d '${example}'`,
+      `  curl -s ${gatewayUrl}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${DEV_TOKENS.admin.token}' -d '${example}'`,
       '',
       'Ctrl-C stops everything.',
       '',

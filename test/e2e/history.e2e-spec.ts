@@ -60,7 +60,7 @@ describe('history outlives Temporal: queries after the workflow is deleted', () 
           strategy: { canaryMaxShare: 0.4, growthFactor: 3, bakeSeconds: 0, approvalAfterCanary: false },
         },
       },
-      { 'x-sluice-actor': 'dana' },
+      'dana',
     );
     expect(started.errors).toBeUndefined();
     const { id, workflowId, runId } = started.data!.startRollout;

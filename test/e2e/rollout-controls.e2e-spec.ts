@@ -59,9 +59,8 @@ describe('steering a rollout through GraphQL on the real stack', () => {
   let stack: AppStack;
   const service = `payments-${Date.now()}`;
 
-  const as = (actor: string) => ({ 'x-sluice-actor': actor });
   const gql = <T>(query: string, variables: Record<string, unknown> = {}, actor = 'alice') =>
-    graphql<T>(stack.gateway.url, query, variables, as(actor));
+    graphql<T>(stack.gateway.url, query, variables, actor);
   const live = async (id: string) => (await gql<{ rolloutLive: Live }>(LIVE, { id })).data!.rolloutLive;
   const waitLive = (id: string, predicate: (s: Live) => boolean, what: string) =>
     eventually(
@@ -83,7 +82,8 @@ describe('steering a rollout through GraphQL on the real stack', () => {
 
   beforeAll(async () => {
     stack = await startAppStack({ regions: REGIONS });
-    const registered = await gql(
+    const registered = await graphql(
+      stack.gateway.url,
       /* GraphQL */ `
         mutation ($input: RegisterServiceInput!) {
           registerService(input: $input) {
@@ -102,6 +102,7 @@ describe('steering a rollout through GraphQL on the real stack', () => {
           })),
         },
       },
+      'admin',
     );
     expect(registered.errors).toBeUndefined();
   });
@@ -113,7 +114,8 @@ describe('steering a rollout through GraphQL on the real stack', () => {
   const probe = [{ kind: 'probe', name: 'checkout-probe', path: '/probe', expectStatus: 200 }];
 
   it('pauses, refuses self-approval, resumes and completes on another person’s approval', async () => {
-    const id = await start({ version: 'v1', config: { greeting: 'hello' }, strategy, gates: probe });
+    // oncall holds every role, so only separation of duties stops it approving its own rollout
+    const id = await start({ version: 'v1', config: { greeting: 'hello' }, strategy, gates: probe }, 'oncall');
     await waitLive(id, (s) => s.phase === 'AWAITING_APPROVAL', 'the canary approval gate');
     expect(await served('eu-canary-1')).toBe('v1');
     expect(await served('eu-west-1')).toBeNull();
@@ -122,18 +124,21 @@ describe('steering a rollout through GraphQL on the real stack', () => {
     expect(codeOf(second)).toBe('ROLLOUT_IN_PROGRESS');
     expect(second.errors?.[0].extensions?.rolloutId).toBe(id);
 
-    const self = await gql(control('approveWave', `id: "${id}", wave: 1`), {}, 'alice');
+    const self = await gql(control('approveWave', `id: "${id}", wave: 1`), {}, 'oncall');
     expect(codeOf(self)).toBe('FORBIDDEN');
-    expect(self.errors?.[0].message).toBe('alice requested this rollout and cannot also approve it');
+    expect(self.errors?.[0].message).toBe('oncall requested this rollout and cannot also approve it');
+    const deployerApproves = await gql(control('approveWave', `id: "${id}", wave: 1`), {}, 'alice');
+    expect(codeOf(deployerApproves)).toBe('FORBIDDEN');
+    expect(deployerApproves.errors?.[0].message).toMatch(/approveWave needs the approver role; alice has deployer/);
     const stale = await gql(control('approveWave', `id: "${id}", wave: 2`), {}, 'bob');
     expect(codeOf(stale)).toBe('INVALID_STATE');
-    const resumeEarly = await gql(control('resumeRollout', `id: "${id}"`), {}, 'bob');
+    const resumeEarly = await gql(control('resumeRollout', `id: "${id}"`), {}, 'carol');
     expect(codeOf(resumeEarly)).toBe('INVALID_STATE');
 
     const paused = await gql<{ pauseRollout: { status: string } }>(
       control('pauseRollout', `id: "${id}", reason: "checking graphs"`),
       {},
-      'bob',
+      'carol',
     );
     expect(paused.data?.pauseRollout.status).toBe('PAUSED');
     const approved = await gql<{ approveWave: { wave: number } }>(
@@ -148,7 +153,7 @@ describe('steering a rollout through GraphQL on the real stack', () => {
     const resumed = await gql<{ resumeRollout: { status: string } }>(
       control('resumeRollout', `id: "${id}"`),
       {},
-      'bob',
+      'carol',
     );
     expect(resumed.data?.resumeRollout.status).toBe('ROLLING');
 
@@ -165,7 +170,7 @@ describe('steering a rollout through GraphQL on the real stack', () => {
     });
     expect(history.filter((e) => e.type === 'HealthGateEvaluated').every((e) => e.data.verdict === 'PASS')).toBe(true);
 
-    const late = await gql(control('abortRollout', `id: "${id}", reason: "too late"`), {}, 'bob');
+    const late = await gql(control('abortRollout', `id: "${id}", reason: "too late"`), {}, 'carol');
     expect(codeOf(late)).toBe('INVALID_STATE');
   });
 

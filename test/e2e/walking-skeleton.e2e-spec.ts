@@ -117,7 +117,7 @@ describe('walking skeleton: one rollout end to end on the real stack', () => {
     const canaryPush = done.events.find((e) => e.type === 'RegionConfigPushed' && e.data.region === REGIONS[0]);
     expect(canaryPush?.data).toMatchObject({ wave: 1, version: 'v42', previousVersion: null, changed: true });
     expect(done.events[0].metadata).toMatchObject({
-      actor: 'anonymous',
+      actor: 'admin',
       correlationId: id,
       workflowId,
       runId,

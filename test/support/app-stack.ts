@@ -7,6 +7,7 @@ import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region
 import { createSluiceWorker, type SluiceWorker } from '../../apps/worker/src/worker';
 import type { TemporalSettings } from '../../libs/platform/src/config';
 import { testServices } from './test-env';
+import { testTokenRegistry } from './test-tokens';
 
 /**
  * Sluice's own processes (region-sim, worker, gateway) started in-process against the real
@@ -44,7 +45,15 @@ export async function startAppStack(options: { regions: string[] }): Promise<App
   const running = worker.run();
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ temporal: settings, databaseUrl, host: '127.0.0.1', port: 0 });
+    gateway = await startGateway({
+      temporal: settings,
+      databaseUrl,
+      host: '127.0.0.1',
+      port: 0,
+      development: false,
+      explorer: false,
+      tokens: testTokenRegistry(),
+    });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.
     worker.shutdown();

@@ -1,17 +1,10 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import type { Request } from 'express';
+import type { GraphqlContext } from './auth/auth.guard';
 
-export const ANONYMOUS = 'anonymous';
-const ACTOR_HEADER = 'x-sluice-actor';
-
-/**
- * The principal a request acts as. Until token authentication lands, it is the
- * `X-Sluice-Actor` header (development only: anyone can claim any name), else `anonymous`.
- */
+/** The authenticated principal's name (set by AuthGuard); recorded as the actor of every event. */
 export const Actor = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
-  const req = GqlExecutionContext.create(context).getContext<{ req: Request }>().req;
-  const claimed = req.headers[ACTOR_HEADER];
-  const actor = (Array.isArray(claimed) ? claimed[0] : claimed)?.trim();
-  return actor && /^[\w.@+-]{1,100}$/.test(actor) ? actor : ANONYMOUS;
+  const principal = GqlExecutionContext.create(context).getContext<GraphqlContext>().principal;
+  if (!principal) throw new Error('Actor used on an operation that AuthGuard did not authenticate');
+  return principal.name;
 });

@@ -1,6 +1,7 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth/auth.guard';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '../../../libs/platform/src/logger';
 import { createGraphqlErrorFormatter } from './errors/format-graphql-error';
@@ -33,7 +34,10 @@ export class AppModule {
         HistoryModule,
       ],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: APP_FILTER, useClass: GraphqlExceptionFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
     };
   }
 }

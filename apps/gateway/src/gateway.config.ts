@@ -6,6 +6,7 @@ import {
   portSchema,
   type TemporalSettings,
 } from '../../../libs/platform/src/config';
+import { loadTokenRegistry, type TokenRegistry } from './auth/token-registry';
 
 export const DEFAULT_GATEWAY_PORT = 4000;
 
@@ -14,17 +15,33 @@ export interface GatewayConfig {
   databaseUrl: string;
   host: string;
   port: number;
+  /** Development mode: well-known dev tokens and the explorer on. Production is the default. */
+  development: boolean;
+  /** The GraphQL explorer at /explorer (default: on in development, off in production). */
+  explorer: boolean;
+  tokens: TokenRegistry;
 }
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const c = loadEnv(
-    { GATEWAY_HOST: z.string().min(1).default('127.0.0.1'), GATEWAY_PORT: portSchema.default(DEFAULT_GATEWAY_PORT) },
+    {
+      GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+      GATEWAY_PORT: portSchema.default(DEFAULT_GATEWAY_PORT),
+      SLUICE_MODE: z.enum(['development', 'production']).default('production'),
+      SLUICE_EXPLORER: flag.optional(),
+    },
     env,
   );
+  const development = c.SLUICE_MODE === 'development';
   return {
     temporal: loadTemporalSettings(env),
     databaseUrl: loadDatabaseUrl(env),
     host: c.GATEWAY_HOST,
     port: c.GATEWAY_PORT,
+    development,
+    explorer: c.SLUICE_EXPLORER ?? development,
+    tokens: loadTokenRegistry(env, development),
   };
 }

@@ -5,3 +5,4 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export const SERVICE_CATALOG = Symbol('SERVICE_CATALOG');
 export const READ_MODELS = Symbol('READ_MODELS');
 export const PROJECTIONS = Symbol('PROJECTIONS');
+export const TOKEN_REGISTRY = Symbol('TOKEN_REGISTRY');

@@ -9,6 +9,8 @@ export const ErrorCode = {
   RolloutInProgress: 'ROLLOUT_IN_PROGRESS',
   InvalidState: 'INVALID_STATE',
   Forbidden: 'FORBIDDEN',
+  Unauthenticated: 'UNAUTHENTICATED',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   PlanInvalid: 'PLAN_INVALID',
   StreamVersionConflict: 'STREAM_VERSION_CONFLICT',
   RegionUnreachable: 'REGION_UNREACHABLE',

@@ -16,6 +16,7 @@ import {
   READ_MODELS,
   SERVICE_CATALOG,
   TEMPORAL_CLIENT,
+  TOKEN_REGISTRY,
 } from '../gateway.tokens';
 
 /** The gateway's adapters: PostgreSQL (read models, catalog) and the Temporal client. */
@@ -33,6 +34,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
       module: InfrastructureModule,
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: config },
+        { provide: TOKEN_REGISTRY, useValue: config.tokens },
         { provide: PG_POOL, useFactory: () => createPgPool(config.databaseUrl, createLogger('gateway')) },
         {
           provide: TEMPORAL_CLIENT,
@@ -56,7 +58,16 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         },
         { provide: SERVICE_CATALOG, inject: [PG_POOL], useFactory: (pool: Pool) => new PgServiceCatalog(pool) },
       ],
-      exports: [GATEWAY_SETTINGS, PG_POOL, TEMPORAL_CLIENT, EVENT_STORE, SERVICE_CATALOG, READ_MODELS, PROJECTIONS],
+      exports: [
+        TOKEN_REGISTRY,
+        GATEWAY_SETTINGS,
+        PG_POOL,
+        TEMPORAL_CLIENT,
+        EVENT_STORE,
+        SERVICE_CATALOG,
+        READ_MODELS,
+        PROJECTIONS,
+      ],
     };
   }
 

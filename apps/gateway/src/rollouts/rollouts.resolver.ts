@@ -7,6 +7,7 @@ import { StartRolloutInput } from './dto/start-rollout.input';
 import { ControlResult, RolloutLive } from './models/rollout-live.model';
 import { Rollout, RolloutEvent } from './models/rollout.model';
 import { RolloutService, toEventModel } from './rollout.service';
+import { RequireRole } from '../auth/roles.decorator';
 
 @Resolver(() => Rollout)
 export class RolloutsResolver {
@@ -22,11 +23,13 @@ export class RolloutsResolver {
   }
 
   @Query(() => Rollout, { description: 'A rollout with its status and recorded events; NOT_FOUND for an unknown id.' })
+  @RequireRole('viewer')
   rollout(@Args('id', { type: () => ID }) id: string): Promise<Rollout> {
     return this.rollouts.get(id);
   }
 
   @Query(() => RolloutLive, { description: 'The live state, asked of the running workflow.' })
+  @RequireRole('viewer')
   rolloutLive(@Args('id', { type: () => ID }) id: string): Promise<RolloutLive> {
     return this.rollouts.live(id);
   }
@@ -34,6 +37,7 @@ export class RolloutsResolver {
   @Mutation(() => Rollout, {
     description: 'Starts rolling a version out to a service, wave by wave. ROLLOUT_IN_PROGRESS if one is running.',
   })
+  @RequireRole('deployer')
   startRollout(@Args('input') input: StartRolloutInput, @Actor() actor: string): Promise<Rollout> {
     return this.rollouts.start(input, actor);
   }
@@ -41,6 +45,7 @@ export class RolloutsResolver {
   @Mutation(() => ControlResult, {
     description: 'Holds before the next step. INVALID_STATE unless the rollout is moving.',
   })
+  @RequireRole('deployer')
   pauseRollout(
     @Args('id', { type: () => ID }) id: string,
     @Args('reason') reason: string,
@@ -50,6 +55,7 @@ export class RolloutsResolver {
   }
 
   @Mutation(() => ControlResult, { description: 'Continues a paused rollout. INVALID_STATE unless it is paused.' })
+  @RequireRole('deployer')
   resumeRollout(@Args('id', { type: () => ID }) id: string, @Actor() by: string): Promise<ControlResult> {
     return this.rollouts.control(id, { type: 'resume', by });
   }
@@ -57,6 +63,7 @@ export class RolloutsResolver {
   @Mutation(() => ControlResult, {
     description: 'Approves the wave awaiting approval. FORBIDDEN for the requester; INVALID_STATE for another wave.',
   })
+  @RequireRole('approver')
   approveWave(
     @Args('id', { type: () => ID }) id: string,
     @Args('wave', { type: () => Int }) wave: number,
@@ -67,6 +74,7 @@ export class RolloutsResolver {
   }
 
   @Mutation(() => ControlResult, { description: 'Stops the rollout and rolls back every region it touched.' })
+  @RequireRole('deployer')
   abortRollout(
     @Args('id', { type: () => ID }) id: string,
     @Args('reason') reason: string,
@@ -78,6 +86,7 @@ export class RolloutsResolver {
   @Mutation(() => ControlResult, {
     description: 'Halts as monitoring would: stop and roll back. Repeats are harmless.',
   })
+  @RequireRole('deployer')
   haltRollout(
     @Args('id', { type: () => ID }) id: string,
     @Args('reason') reason: string,
@@ -89,6 +98,7 @@ export class RolloutsResolver {
   @Mutation(() => ControlResult, {
     description: 'Tries a failed rollback again. INVALID_STATE unless ROLLBACK_FAILED.',
   })
+  @RequireRole('admin')
   retryRollback(@Args('id', { type: () => ID }) id: string, @Actor() by: string): Promise<ControlResult> {
     return this.rollouts.control(id, { type: 'retryRollback', by });
   }

@@ -8,6 +8,7 @@ import { withoutNulls } from '../graphql-input';
 import { RegisterServiceInput } from './dto/register-service.input';
 import { RegionTierValue } from './models/region.model';
 import { Service } from './models/service.model';
+import { RequireRole } from '../auth/roles.decorator';
 
 function toModel({ topology, createdAt, updatedAt }: RegisteredService): Service {
   return {
@@ -36,11 +37,13 @@ export class ServicesResolver {
   constructor(@Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog) {}
 
   @Query(() => [Service], { description: 'Every registered service, by name.' })
+  @RequireRole('viewer')
   async services(): Promise<Service[]> {
     return (await this.catalog.list()).map(toModel);
   }
 
   @Query(() => Service, { description: 'One service; NOT_FOUND when it is not registered.' })
+  @RequireRole('viewer')
   async service(@Args('name') name: string): Promise<Service> {
     return toModel(await this.catalog.get(name));
   }
@@ -48,6 +51,7 @@ export class ServicesResolver {
   @Mutation(() => Service, {
     description: 'Registers a service and its regions. Fails with ALREADY_EXISTS for a known name.',
   })
+  @RequireRole('admin')
   async registerService(@Args('input') input: RegisterServiceInput): Promise<Service> {
     const topology = parseServiceTopology(withoutNulls(input));
     assertSchemaCompiles(topology.configSchema);

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+export const ROLES = ['viewer', 'deployer', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  name: string;
+  roles: Role[];
+}
+
+/** What each role may do beyond its own name: admin may do everything, deployers and approvers also read. */
+const IMPLIED: Record<Role, Role[]> = {
+  viewer: ['viewer'],
+  deployer: ['deployer', 'viewer'],
+  approver: ['approver', 'viewer'],
+  admin: ['admin', 'deployer', 'approver', 'viewer'],
+};
+
+export function hasRole(principal: Principal, role: Role): boolean {
+  return principal.roles.some((held) => IMPLIED[held].includes(role));
+}
+
+/**
+ * Tokens are random secrets, so a single SHA-256 is enough to store them safely (no
+ * dictionary to guess from); only the hash is ever configured or kept in memory.
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export const tokenEntrySchema = z.object({
+  principal: z.string().regex(/^[\w.@+-]{1,100}$/, 'letters, digits and . _ @ + - only'),
+  roles: z.array(z.enum(ROLES)).min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the token'),
+});
+export type TokenEntry = z.infer<typeof tokenEntrySchema>;
+export const tokenFileSchema = z.array(tokenEntrySchema);

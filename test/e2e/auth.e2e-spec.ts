@@ -1,0 +1,131 @@
+import { startAppStack, type AppStack } from '../support/app-stack';
+import { graphql } from '../support/graphql-client';
+
+describe('authentication and roles on every kind of operation', () => {
+  let stack: AppStack;
+  const service = `auth-${Date.now()}`;
+
+  beforeAll(async () => {
+    stack = await startAppStack({ regions: ['au-canary-1', 'au-west-1'] });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const register = (as: string | null, name = service) =>
+    graphql(
+      stack.gateway.url,
+      /* GraphQL */ `
+        mutation ($input: RegisterServiceInput!) {
+          registerService(input: $input) {
+            name
+          }
+        }
+      `,
+      {
+        input: {
+          name,
+          regions: [
+            { name: 'au-canary-1', endpoint: `${stack.regionSim.url}/regions/au-canary-1`, tier: 'CANARY' },
+            { name: 'au-west-1', endpoint: `${stack.regionSim.url}/regions/au-west-1` },
+          ],
+        },
+      },
+      as,
+    );
+  const code = (res: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => res.errors?.[0]?.extensions?.code;
+
+  it('answers UNAUTHENTICATED without a token or with a wrong one', async () => {
+    const missing = await graphql(stack.gateway.url, '{ services { name } }', {}, null);
+    expect(code(missing)).toBe('UNAUTHENTICATED');
+    expect(missing.errors?.[0].message).toBe('send an API token as "Authorization: Bearer <token>"');
+    const wrong = await fetch(`${stack.gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-real-token' },
+      body: JSON.stringify({ query: '{ services { name } }' }),
+    });
+    expect(
+      ((await wrong.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code,
+    ).toBe('UNAUTHENTICATED');
+  });
+
+  it('lets only admin register services', async () => {
+    for (const as of ['viewer', 'alice', 'bob']) expect(code(await register(as, `${service}-${as}`))).toBe('FORBIDDEN');
+    expect((await register('admin')).errors).toBeUndefined();
+  });
+
+  it('lets every role read', async () => {
+    for (const as of ['viewer', 'alice', 'bob', 'admin']) {
+      const res = await graphql<{ service: { name: string } }>(
+        stack.gateway.url,
+        `{ service(name: "${service}") { name } }`,
+        {},
+        as,
+      );
+      expect(res.data?.service.name).toBe(service);
+    }
+  });
+
+  it('lets deployers and admins start rollouts, not viewers or approvers, and records the principal', async () => {
+    const start = (as: string) =>
+      graphql<{ startRollout: { id: string; requestedBy: string } }>(
+        stack.gateway.url,
+        /* GraphQL */ `
+          mutation ($input: StartRolloutInput!) {
+            startRollout(input: $input) {
+              id
+              requestedBy
+            }
+          }
+        `,
+        {
+          input: {
+            service,
+            version: `v-${as}`,
+            config: { by: as },
+            strategy: { canaryMaxShare: 0.5, bakeSeconds: 0, approvalAfterCanary: false },
+          },
+        },
+        as,
+      );
+    expect(code(await start('viewer'))).toBe('FORBIDDEN');
+    expect(code(await start('bob'))).toBe('FORBIDDEN');
+    const started = await start('alice');
+    expect(started.errors).toBeUndefined();
+    expect(started.data!.startRollout.requestedBy).toBe('alice');
+    const rollout = await graphql<{ rollout: { events: Array<{ metadata: { actor: string } }> } }>(
+      stack.gateway.url,
+      `{ rollout(id: "${started.data!.startRollout.id}") { events { metadata } } }`,
+    );
+    expect(rollout.data!.rollout.events[0].metadata.actor).toBe('alice');
+  });
+
+  it('keeps retryRollback for admins', async () => {
+    const res = await graphql(
+      stack.gateway.url,
+      `
+        mutation {
+          retryRollback(id: "nope") {
+            status
+          }
+        }
+      `,
+      {},
+      'alice',
+    );
+    expect(code(res)).toBe('FORBIDDEN');
+    const asAdmin = await graphql(
+      stack.gateway.url,
+      `
+        mutation {
+          retryRollback(id: "nope") {
+            status
+          }
+        }
+      `,
+      {},
+      'admin',
+    );
+    expect(code(asAdmin)).toBe('NOT_FOUND');
+  });
+});
