@@ -39,7 +39,7 @@ export class RegionProgress {
   state!: RegionState;
 }
 
-@ObjectType()
+@ObjectType('GateResult', { description: 'The latest verdict of one gate in one region.' })
 export class GateResultModel {
   @Field(() => Int)
   wave!: number;
@@ -60,7 +60,7 @@ export class GateResultModel {
   detail!: string;
 }
 
-@ObjectType()
+@ObjectType('ControlAction', { description: 'Who did what to the rollout, and when (by wave).' })
 export class ControlActionModel {
   @Field({ description: 'PAUSED, RESUMED, APPROVED, ABORTED or HALTED.' })
   action!: string;
