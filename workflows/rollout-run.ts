@@ -1,8 +1,8 @@
 import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { RolloutActivities, RegionRef } from '../apps/worker/src/activities';
 import { isSluiceError } from '../libs/domain/src/errors';
-import { buildPlan } from '../libs/domain/src/plan/build-plan';
-import { validatePlan, type RolloutPlan, type Wave } from '../libs/domain/src/plan/rollout-plan';
+import { planRollout } from '../libs/domain/src/plan/plan-rollout';
+import type { RolloutPlan, Wave } from '../libs/domain/src/plan/rollout-plan';
 import { decide, type RolloutCommand } from '../libs/domain/src/rollout/rollout-commands';
 import type { PrecheckFailed, RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import { evolve, initialRolloutState, type RolloutState } from '../libs/domain/src/rollout/rollout-state';
@@ -121,39 +121,18 @@ export class RolloutRun {
       return null;
     };
 
-    let plan: RolloutPlan;
-    if (input.waves) {
-      plan = {
-        waves: input.waves.map((w, i) => ({
-          index: i + 1,
-          regions: w.regions,
-          bakeSeconds: w.bakeSeconds ?? input.strategy.bakeSeconds,
-          requiresApproval:
-            w.requiresApproval ?? (i === 0 && input.strategy.approvalAfterCanary && input.waves!.length > 1),
-        })),
-      };
-    } else {
-      const built = buildPlan(input.regions, input.strategy);
-      if (!built.ok) {
-        return fail({
-          check: 'plan',
-          code: 'PLAN_INVALID',
-          reason: built.violations.map((v) => `${v.rule}: ${v.message}`).join('; '),
-          regions: built.violations.flatMap((v) => v.regions),
-        });
-      }
-      plan = built.plan;
-    }
-    await this.emit([{ type: 'RolloutPlanned', data: { plan, source: input.waves ? 'explicit' : 'strategy' } }]);
-    const violations = validatePlan(plan, input.regions, input.strategy);
-    if (violations.length > 0) {
-      return fail({
+    const outcome = planRollout({ regions: input.regions, strategy: input.strategy, waves: input.waves });
+    const planFailure = () =>
+      fail({
         check: 'plan',
         code: 'PLAN_INVALID',
-        reason: violations.map((v) => `${v.rule}: ${v.message}`).join('; '),
-        regions: violations.flatMap((v) => v.regions),
+        reason: outcome.violations.map((v) => `${v.rule}: ${v.message}`).join('; '),
+        regions: outcome.violations.flatMap((v) => v.regions),
       });
-    }
+    if (outcome.plan === null) return planFailure();
+    const plan = outcome.plan;
+    await this.emit([{ type: 'RolloutPlanned', data: { plan, source: outcome.source } }]);
+    if (outcome.violations.length > 0) return planFailure();
 
     const freeze = activeFreezeWindow(input.freezeWindows, new Date());
     if (freeze) {

@@ -1,15 +1,10 @@
 import type { GateSpec } from '../libs/domain/src/gates/gate-spec';
+import type { ExplicitWave } from '../libs/domain/src/plan/plan-rollout';
 import type { Strategy } from '../libs/domain/src/plan/rollout-plan';
 import type { RolloutRequested } from '../libs/domain/src/rollout/rollout.events';
 import type { RolloutStatus } from '../libs/domain/src/rollout/rollout-state';
 import type { FreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { Region } from '../libs/domain/src/service/service-topology';
-
-export interface ExplicitWave {
-  regions: string[];
-  bakeSeconds?: number;
-  requiresApproval?: boolean;
-}
 
 export interface RolloutWorkflowInput {
   rolloutId: string;

@@ -7,6 +7,7 @@ export * from './rollout/rollout-state';
 export * from './rollout/rollout-commands';
 export * from './plan/rollout-plan';
 export * from './plan/build-plan';
+export * from './plan/plan-rollout';
 export * from './rollout/start-rollout';
 export * from './rollout/canonical-json';
 export * from './gates/gate-spec';

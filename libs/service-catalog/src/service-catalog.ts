@@ -33,6 +33,20 @@ export class PgServiceCatalog {
     return { topology, createdAt: rows[0].created_at, updatedAt: rows[0].updated_at };
   }
 
+  /** Replaces a service's topology. Running rollouts keep the snapshot they started with. */
+  async update(topology: ServiceTopology): Promise<RegisteredService> {
+    const { rows } = await this.pool.query<{ created_at: Date; updated_at: Date }>(
+      `UPDATE services SET topology = $2, updated_at = now() WHERE name = $1 RETURNING created_at, updated_at`,
+      [topology.name, JSON.stringify(topology)],
+    );
+    if (rows.length === 0) {
+      throw new SluiceError(ErrorCode.NotFound, `service "${topology.name}" is not registered`, {
+        service: topology.name,
+      });
+    }
+    return { topology, createdAt: rows[0].created_at, updatedAt: rows[0].updated_at };
+  }
+
   async find(name: string): Promise<RegisteredService | undefined> {
     const { rows } = await this.pool.query<{ topology: ServiceTopology; created_at: Date; updated_at: Date }>(
       'SELECT topology, created_at, updated_at FROM services WHERE name = $1',

@@ -13,7 +13,11 @@ import {
   SluiceError,
   TERMINAL_STATUSES,
   foldRollout,
+  parseInput,
   parseStartRollout,
+  planRequestSchema,
+  planRollout,
+  type PlanOutcome,
   touchedRegions,
   type RolloutEvent as DomainEvent,
 } from '../../../../libs/domain/src';
@@ -48,6 +52,7 @@ import { EVENT_STORE, GATEWAY_SETTINGS, SERVICE_CATALOG, TEMPORAL_CLIENT } from 
 import { withoutNulls } from '../graphql-input';
 import type { Rollout, RolloutEvent as RolloutEventModel } from './models/rollout.model';
 import type { ControlResult, RolloutLive } from './models/rollout-live.model';
+import type { PlanPreview } from './models/plan-preview.model';
 
 export type ControlCommand =
   | { type: 'pause'; by: string; reason: string }
@@ -66,9 +71,25 @@ export class RolloutService {
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
   ) {}
 
+  /** The dry run: the plan a rollout would run now, with every rule it breaks. Starts nothing. */
+  async plan(request: unknown): Promise<PlanPreview> {
+    const req = parseInput(planRequestSchema, withoutNulls(request), 'plan request');
+    const { topology } = await this.catalog.get(req.service);
+    return toPlanPreview(planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves }));
+  }
+
   async start(request: unknown, actor: string): Promise<Rollout> {
     const req = parseStartRollout(withoutNulls(request));
     const { topology } = await this.catalog.get(req.service);
+    // Refuse a plan that cannot run before any workflow exists; the workflow checks it again.
+    const outcome = planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves });
+    if (outcome.violations.length > 0) {
+      throw new SluiceError(
+        ErrorCode.PlanInvalid,
+        `the plan breaks ${outcome.violations.length} rule(s): ${outcome.violations.map((v) => `${v.rule} (${v.message})`).join('; ')}`,
+        { violations: outcome.violations },
+      );
+    }
     const input: RolloutWorkflowInput = {
       rolloutId: randomUUID(),
       service: req.service,
@@ -259,6 +280,15 @@ export function toEventModel(e: RecordedEvent): RolloutEventModel {
 
 function toDomainEvent(event: RecordedEvent): DomainEvent {
   return { type: event.type, data: event.data } as DomainEvent;
+}
+
+function toPlanPreview(outcome: PlanOutcome): PlanPreview {
+  return {
+    valid: outcome.violations.length === 0,
+    source: outcome.source,
+    waves: (outcome.plan?.waves ?? []).map((w, i) => ({ ...w, cumulativeExposure: outcome.exposure[i] ?? 0 })),
+    violations: outcome.violations.map((v) => ({ ...v, wave: v.wave ?? null })),
+  };
 }
 
 function toLiveModel(state: LiveState): RolloutLive {

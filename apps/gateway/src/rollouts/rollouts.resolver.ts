@@ -5,6 +5,7 @@ import { EVENT_STORE } from '../gateway.tokens';
 import { Actor } from '../actor.decorator';
 import { StartRolloutInput } from './dto/start-rollout.input';
 import { ControlResult, RolloutLive } from './models/rollout-live.model';
+import { PlanPreview, PlanRolloutInput } from './models/plan-preview.model';
 import { Rollout, RolloutEvent } from './models/rollout.model';
 import { RolloutService, toEventModel } from './rollout.service';
 import { RequireRole } from '../auth/roles.decorator';
@@ -26,6 +27,14 @@ export class RolloutsResolver {
   @RequireRole('viewer')
   rollout(@Args('id', { type: () => ID }) id: string): Promise<Rollout> {
     return this.rollouts.get(id);
+  }
+
+  @Query(() => PlanPreview, {
+    description: 'Dry run: the waves, exposure per wave and rule violations. Starts nothing.',
+  })
+  @RequireRole('viewer')
+  planRollout(@Args('input') input: PlanRolloutInput): Promise<PlanPreview> {
+    return this.rollouts.plan(input);
   }
 
   @Query(() => RolloutLive, { description: 'The live state, asked of the running workflow.' })

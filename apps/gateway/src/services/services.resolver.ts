@@ -32,6 +32,12 @@ function assertSchemaCompiles(schema: Record<string, unknown> | undefined): void
   }
 }
 
+function validTopology(input: RegisterServiceInput) {
+  const topology = parseServiceTopology(withoutNulls(input));
+  assertSchemaCompiles(topology.configSchema);
+  return topology;
+}
+
 @Resolver(() => Service)
 export class ServicesResolver {
   constructor(@Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog) {}
@@ -53,8 +59,14 @@ export class ServicesResolver {
   })
   @RequireRole('admin')
   async registerService(@Args('input') input: RegisterServiceInput): Promise<Service> {
-    const topology = parseServiceTopology(withoutNulls(input));
-    assertSchemaCompiles(topology.configSchema);
-    return toModel(await this.catalog.register(topology));
+    return toModel(await this.catalog.register(validTopology(input)));
+  }
+
+  @Mutation(() => Service, {
+    description: 'Replaces a service’s regions, schema and freeze windows. Running rollouts keep their snapshot.',
+  })
+  @RequireRole('admin')
+  async updateService(@Args('input') input: RegisterServiceInput): Promise<Service> {
+    return toModel(await this.catalog.update(validTopology(input)));
   }
 }

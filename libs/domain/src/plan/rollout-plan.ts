@@ -26,6 +26,21 @@ export const strategySchema = z.object({
 export type Strategy = z.infer<typeof strategySchema>;
 export const DEFAULT_STRATEGY: Strategy = strategySchema.parse({});
 
+export const planRequestSchema = z.object({
+  service: z.string().trim().min(1, 'must not be empty'),
+  strategy: strategySchema.default(DEFAULT_STRATEGY),
+  waves: z
+    .array(
+      z.object({
+        regions: z.array(z.string().min(1)).min(1, 'a wave needs at least one region'),
+        bakeSeconds: z.number().int().min(0).max(86_400).optional(),
+        requiresApproval: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
+});
+
 /** Every rule a plan must keep, with the code a violation carries. */
 export const PlanRule = {
   Empty: 'PLAN_EMPTY',

@@ -1,0 +1,62 @@
+import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { StrategyInput, WaveInput } from '../dto/start-rollout.input';
+
+@InputType({ description: 'What to plan: a service, and a strategy or explicit waves. Nothing is started.' })
+export class PlanRolloutInput {
+  @Field()
+  service!: string;
+
+  @Field(() => StrategyInput, { nullable: true })
+  strategy?: StrategyInput;
+
+  @Field(() => [WaveInput], { nullable: true })
+  waves?: WaveInput[];
+}
+
+@ObjectType()
+export class PlannedWaveExposure {
+  @Field(() => Int)
+  index!: number;
+
+  @Field(() => [String])
+  regions!: string[];
+
+  @Field(() => Int)
+  bakeSeconds!: number;
+
+  @Field()
+  requiresApproval!: boolean;
+
+  @Field(() => Float, { description: 'Share of total weight reached once this wave is done (0–1).' })
+  cumulativeExposure!: number;
+}
+
+@ObjectType({ description: 'One broken plan rule.' })
+export class PlanViolationModel {
+  @Field({ description: 'PLAN_CANARY_TIER, PLAN_CANARY_CAP, PLAN_GROWTH, PLAN_HEAVY_LAST, PLAN_PAIR_SAME_WAVE, …' })
+  rule!: string;
+
+  @Field()
+  message!: string;
+
+  @Field(() => [String])
+  regions!: string[];
+
+  @Field(() => Int, { nullable: true })
+  wave?: number | null;
+}
+
+@ObjectType({ description: 'A dry run: the waves a rollout would run, and every rule they break.' })
+export class PlanPreview {
+  @Field()
+  valid!: boolean;
+
+  @Field({ description: '`strategy` (built) or `explicit` (given waves).' })
+  source!: string;
+
+  @Field(() => [PlannedWaveExposure])
+  waves!: PlannedWaveExposure[];
+
+  @Field(() => [PlanViolationModel])
+  violations!: PlanViolationModel[];
+}
