@@ -1,13 +1,14 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AuthGuard } from './auth/auth.guard';
+import { AuthGuard, bearerToken } from './auth/auth.guard';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '../../../libs/platform/src/logger';
 import { createGraphqlErrorFormatter } from './errors/format-graphql-error';
 import { GraphqlExceptionFilter } from './errors/graphql-exception.filter';
 import type { GatewayConfig } from './gateway.config';
 import { HealthController } from './health/health.controller';
+import { complexityLimitPlugin, depthLimitRule } from './limits';
 import { HistoryModule } from './history/history.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
@@ -28,6 +29,26 @@ export class AppModule {
           playground: false,
           includeStacktraceInErrorResponses: false,
           formatError: createGraphqlErrorFormatter(log),
+          validationRules: [depthLimitRule],
+          subscriptions: {
+            'graphql-ws': {
+              path: '/graphql',
+              // A WebSocket authenticates once, with connectionParams.authorization = "Bearer <token>";
+              // an unknown token closes the socket with 4403.
+              onConnect: (ctx: { connectionParams?: Record<string, unknown>; extra: unknown }) => {
+                const token = bearerToken(ctx.connectionParams?.authorization as string | undefined);
+                const principal = token ? config.tokens.resolve(token) : undefined;
+                if (!principal) return false;
+                (ctx.extra as { principal?: unknown }).principal = principal;
+                return true;
+              },
+            },
+          },
+          context: ({ req, extra }: { req?: unknown; extra?: { principal?: unknown } }) => ({
+            req,
+            principal: extra?.principal,
+          }),
+          plugins: [complexityLimitPlugin],
         }),
         ServicesModule,
         RolloutsModule,

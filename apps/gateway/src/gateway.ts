@@ -6,9 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './gateway.config';
-
-/** Request bodies above this are refused before parsing; configs are capped lower (MAX_CONFIG_BYTES). */
-export const MAX_REQUEST_BODY = '1mb';
+import { bodyErrorHandler, MAX_REQUEST_BODY } from './limits';
 
 export interface Gateway {
   app: INestApplication;
@@ -23,6 +21,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     bodyParser: false,
   });
   app.useBodyParser('json', { limit: MAX_REQUEST_BODY });
+  app.use(bodyErrorHandler);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -11,6 +11,8 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   Unauthenticated: 'UNAUTHENTICATED',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  QueryTooComplex: 'QUERY_TOO_COMPLEX',
+  BadRequest: 'BAD_REQUEST',
   PlanInvalid: 'PLAN_INVALID',
   StreamVersionConflict: 'STREAM_VERSION_CONFLICT',
   RegionUnreachable: 'REGION_UNREACHABLE',
