@@ -128,4 +128,11 @@ describe('authentication and roles on every kind of operation', () => {
     );
     expect(code(asAdmin)).toBe('NOT_FOUND');
   });
+
+  it('keeps the explorer off in production mode, and answers unknown routes with a plain 404', async () => {
+    for (const path of ['/explorer', '/explorer/assets/graphiql.js', '/no-such-route']) {
+      const res = await fetch(`${stack.gateway.url}${path}`, { signal: AbortSignal.timeout(5_000) });
+      expect(res.status).toBe(404);
+    }
+  });
 });

@@ -32,7 +32,7 @@ function quietTemporalRuntime(): void {
   }
 }
 
-export async function startAppStack(options: { regions: string[] }): Promise<AppStack> {
+export async function startAppStack(options: { regions: string[]; explorer?: boolean }): Promise<AppStack> {
   quietTemporalRuntime();
   const { temporalAddress, databaseUrl } = testServices();
   const settings: TemporalSettings = {
@@ -51,7 +51,7 @@ export async function startAppStack(options: { regions: string[] }): Promise<App
       host: '127.0.0.1',
       port: 0,
       development: false,
-      explorer: false,
+      explorer: options.explorer ?? false,
       tokens: testTokenRegistry(),
     });
   } catch (err) {

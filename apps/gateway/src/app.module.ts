@@ -7,6 +7,7 @@ import type { Logger } from '../../../libs/platform/src/logger';
 import { createGraphqlErrorFormatter } from './errors/format-graphql-error';
 import { GraphqlExceptionFilter } from './errors/graphql-exception.filter';
 import type { GatewayConfig } from './gateway.config';
+import { ExplorerController } from './explorer/explorer.controller';
 import { HealthController } from './health/health.controller';
 import { complexityLimitPlugin, depthLimitRule } from './limits';
 import { HistoryModule } from './history/history.module';
@@ -54,7 +55,7 @@ export class AppModule {
         RolloutsModule,
         HistoryModule,
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, ExplorerController],
       providers: [
         { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
