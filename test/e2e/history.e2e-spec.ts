@@ -229,7 +229,7 @@ describe('history outlives Temporal: queries after the workflow is deleted', () 
     expect(badCursor.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'after' }] });
     const tooMany = await gql(/* GraphQL */ `
       {
-        rollouts(first: 100000) {
+        rollouts(first: 501) {
           edges {
             cursor
           }

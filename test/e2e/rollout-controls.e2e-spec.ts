@@ -120,7 +120,7 @@ describe('steering a rollout through GraphQL on the real stack', () => {
     expect(await served('eu-canary-1')).toBe('v1');
     expect(await served('eu-west-1')).toBeNull();
 
-    const second = await gql(START, { input: { service, version: 'v9', config: {} } });
+    const second = await gql(START, { input: { service, version: 'v9', config: {}, strategy } });
     expect(codeOf(second)).toBe('ROLLOUT_IN_PROGRESS');
     expect(second.errors?.[0].extensions?.rolloutId).toBe(id);
 
@@ -189,6 +189,22 @@ describe('steering a rollout through GraphQL on the real stack', () => {
     );
     expect(rollout.stopReason).toBe('aborted by carol: wrong greeting');
     expect(await served('eu-canary-1')).toBe('v1');
+  });
+
+  it('halts through the API like monitoring would, and a second halt is harmless', async () => {
+    const id = await start({ version: 'v2h', config: { greeting: 'halt me' }, strategy });
+    await waitLive(id, (s) => s.phase === 'AWAITING_APPROVAL', 'the canary approval gate');
+    const halted = await gql<{ haltRollout: { rolloutId: string } }>(
+      control('haltRollout', `id: "${id}", reason: "error budget burning"`),
+      {},
+      'carol',
+    );
+    expect(halted.errors).toBeUndefined();
+    const stopped = await waitLive(id, (s) => s.status === 'ROLLED_BACK', 'ROLLED_BACK');
+    expect(stopped.stopReason).toBe('halted by api: error budget burning');
+    expect(await served('eu-canary-1')).toBe('v1');
+    const again = await gql(control('haltRollout', `id: "${id}", reason: "again"`), {}, 'carol');
+    expect(codeOf(again)).toBe('INVALID_STATE');
   });
 
   it('rolls back for real when a region serves a bad probe response after a faulty config', async () => {
