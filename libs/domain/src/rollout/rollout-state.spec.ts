@@ -2,7 +2,7 @@ import { ErrorCode, SluiceError } from '../errors';
 import type { RolloutPlan } from '../plan/rollout-plan';
 import type { RolloutEvent } from './rollout.events';
 import { decide, type RolloutCommand } from './rollout-commands';
-import { foldRollout } from './rollout-state';
+import { foldRollout, touchedRegions } from './rollout-state';
 
 const plan: RolloutPlan = {
   waves: [
@@ -213,5 +213,20 @@ describe('rollout commands (decide)', () => {
     given(...awaitingApproval, { type: 'RollbackFailed', data: { failedRegions: ['canary'], reason: 'x' } })
       .when({ type: 'RetryRollback', by: 'admin' })
       .then([]);
+  });
+});
+
+describe('touched regions', () => {
+  it('follow the plan order, whatever the key order of the stored state', () => {
+    const state = foldRollout([
+      ...awaitingApproval,
+      { type: 'WaveCompleted', data: { wave: 1 } },
+      waveStarted(2, ['a', 'b']),
+      pushed('b', 2),
+      pushed('a', 2),
+    ]);
+    const reordered = { ...state, regions: { b: state.regions.b, canary: state.regions.canary, a: state.regions.a } };
+    expect(touchedRegions(state)).toEqual(['canary', 'a', 'b']);
+    expect(touchedRegions(reordered)).toEqual(['canary', 'a', 'b']);
   });
 });

@@ -206,9 +206,12 @@ export function foldRollout(events: readonly RolloutEvent[], from: RolloutState 
   return events.reduce(evolve, from);
 }
 
-/** Regions the new version reached, in the order the plan pushed them. */
+/**
+ * Regions the new version reached, in plan order. Never relies on the key order of
+ * `state.regions`: a state that went through PostgreSQL's jsonb comes back with its keys
+ * re-sorted.
+ */
 export function touchedRegions(state: RolloutState): string[] {
-  return Object.entries(state.regions)
-    .filter(([, s]) => s !== 'PENDING')
-    .map(([name]) => name);
+  const order = state.plan?.waves.flatMap((w) => w.regions) ?? Object.keys(state.regions).sort();
+  return order.filter((name) => state.regions[name] !== undefined && state.regions[name] !== 'PENDING');
 }
