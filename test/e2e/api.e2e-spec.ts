@@ -1,7 +1,8 @@
 import { startAppStack, type AppStack } from '../support/app-stack';
+import { registerService, type RegionFixture } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 
-const REGIONS = [
+const REGIONS: RegionFixture[] = [
   { name: 'ap-canary-1', tier: 'CANARY', weight: 1 },
   { name: 'ap-east-1', tier: 'STANDARD', weight: 2 },
   { name: 'ap-east-2', tier: 'STANDARD', weight: 3, pair: 'ap-west-2' },
@@ -58,23 +59,7 @@ describe('the rest of the API: dry-run plans, plan errors, service updates', () 
 
   beforeAll(async () => {
     stack = await startAppStack({ regions: REGIONS.map((r) => r.name) });
-    const res = await graphql(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: RegisterServiceInput!) {
-          registerService(input: $input) {
-            name
-          }
-        }
-      `,
-      {
-        input: {
-          name: service,
-          regions: REGIONS.map((r) => ({ ...r, endpoint: `${stack.regionSim.url}/regions/${r.name}` })),
-        },
-      },
-    );
-    expect(res.errors).toBeUndefined();
+    await registerService(stack, service, REGIONS);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -163,7 +148,7 @@ describe('the rest of the API: dry-run plans, plan errors, service updates', () 
       name: service,
       regions: REGIONS.map((r) => ({
         ...r,
-        weight: r.weight * 2,
+        weight: (r.weight ?? 1) * 2,
         endpoint: `${stack.regionSim.url}/regions/${r.name}`,
       })),
       freezeWindows: [{ start: '2030-12-24T00:00:00Z', end: '2030-12-27T00:00:00Z', reason: 'holidays' }],

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startAppStack, type AppStack } from '../support/app-stack';
+import { registerService } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 
 const REGIONS = ['hx-canary-1', 'hx-west-1', 'hx-east-1'];
@@ -19,27 +20,7 @@ describe('history outlives Temporal: queries after the workflow is deleted', () 
 
   beforeAll(async () => {
     stack = await startAppStack({ regions: REGIONS });
-    const registered = await graphql(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: RegisterServiceInput!) {
-          registerService(input: $input) {
-            name
-          }
-        }
-      `,
-      {
-        input: {
-          name: service,
-          regions: REGIONS.map((name, i) => ({
-            name,
-            endpoint: `${stack.regionSim.url}/regions/${name}`,
-            tier: i === 0 ? 'CANARY' : 'STANDARD',
-          })),
-        },
-      },
-    );
-    expect(registered.errors).toBeUndefined();
+    await registerService(stack, service, REGIONS);
     startedAt = new Date(Date.now() - 1_000);
     const started = await graphql<{ startRollout: { id: string; workflowId: string; runId: string } }>(
       stack.gateway.url,

@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startAppStack, type AppStack } from '../support/app-stack';
+import { registerService } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 import { tokenOf } from '../support/test-tokens';
 
@@ -44,27 +45,7 @@ describe('following a rollout live over graphql-ws, and the API limits', () => {
 
   beforeAll(async () => {
     stack = await startAppStack({ regions: REGIONS });
-    const res = await graphql(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: RegisterServiceInput!) {
-          registerService(input: $input) {
-            name
-          }
-        }
-      `,
-      {
-        input: {
-          name: service,
-          regions: REGIONS.map((name, i) => ({
-            name,
-            endpoint: `${stack.regionSim.url}/regions/${name}`,
-            tier: i === 0 ? 'CANARY' : 'STANDARD',
-          })),
-        },
-      },
-    );
-    expect(res.errors).toBeUndefined();
+    await registerService(stack, service, REGIONS);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));

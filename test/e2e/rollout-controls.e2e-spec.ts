@@ -1,4 +1,5 @@
 import { startAppStack, type AppStack } from '../support/app-stack';
+import { registerService } from '../support/fixtures';
 import { eventually, graphql, type GraphqlResponse } from '../support/graphql-client';
 
 const REGIONS = ['eu-canary-1', 'eu-west-1', 'eu-west-2', 'us-east-1'];
@@ -82,29 +83,11 @@ describe('steering a rollout through GraphQL on the real stack', () => {
 
   beforeAll(async () => {
     stack = await startAppStack({ regions: REGIONS });
-    const registered = await graphql(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: RegisterServiceInput!) {
-          registerService(input: $input) {
-            name
-          }
-        }
-      `,
-      {
-        input: {
-          name: service,
-          regions: REGIONS.map((name, i) => ({
-            name,
-            endpoint: `${stack.regionSim.url}/regions/${name}`,
-            tier: i === 0 ? 'CANARY' : 'STANDARD',
-            weight: i === 0 ? 1 : 3,
-          })),
-        },
-      },
-      'admin',
+    await registerService(
+      stack,
+      service,
+      REGIONS.map((name, i) => ({ name, tier: i === 0 ? 'CANARY' : 'STANDARD', weight: i === 0 ? 1 : 3 })),
     );
-    expect(registered.errors).toBeUndefined();
   });
   afterAll(async () => {
     await stack?.stop();

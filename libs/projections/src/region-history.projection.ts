@@ -1,21 +1,10 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '../../event-store/src';
 import type { Projection } from './projection';
+import type { RegionChangeRow } from './read-models';
 
-/** A change to what a region serves, read off a push or a restore. */
-interface RegionChange {
-  globalPosition: string;
-  service: string;
-  region: string;
-  rolloutId: string;
-  kind: 'PUSH' | 'ROLLBACK';
-  fromVersion: string | null;
-  toVersion: string | null;
-  configHash: string | null;
-  changed: boolean;
-  actor: string;
-  changedAt: Date;
-}
+/** A change to what a region serves, read off a push or a restore: a future row of region_changes. */
+type RegionChange = RegionChangeRow;
 
 /** Finds the service of each stream: from a RolloutRequested in the batch, else the rollouts table. */
 async function servicesOf(client: PoolClient, events: readonly RecordedEvent[]): Promise<Map<string, string>> {
