@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RegionFleet, type RegionRecord } from './region-fleet';
+import { DEFAULT_TRAFFIC, TrafficGenerator, type TrafficOptions } from './traffic';
 
 const faultsBodySchema = z
   .object({
@@ -27,6 +28,7 @@ const pushBodySchema = z.object({
 export interface RegionSim {
   url: string;
   fleet: RegionFleet;
+  traffic: TrafficGenerator;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,14 @@ export interface RegionSimOptions {
   regions: readonly string[];
   port: number;
   host?: string;
+  /** Synthetic traffic; on by default. */
+  traffic?: Partial<TrafficOptions> | false;
 }
+
+const incidentBodySchema = z.object({
+  errorRate: z.number().min(0).max(1).default(0),
+  extraLatencyMs: z.number().min(0).max(60_000).default(0),
+});
 
 function view(record: RegionRecord) {
   const { region, version, config, configHash, appliedAt, applyCount } = record;
@@ -54,9 +63,24 @@ function notFound(res: Response, region: string): void {
   res.status(404).json({ code: 'NOT_FOUND', message: `unknown region "${region}"` });
 }
 
-export function createRegionSimApp(fleet: RegionFleet): express.Express {
+export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator): express.Express {
   const app = express();
   app.use(express.json({ limit: '1mb' }));
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(traffic.registry.contentType).send(await traffic.registry.metrics());
+  });
+  /** Degrades every region at once, as a failing shared dependency would; {} ends the incident. */
+  app.put('/incident', (req, res) => {
+    const body = incidentBodySchema.safeParse(req.body ?? {});
+    if (!body.success) {
+      return void res
+        .status(400)
+        .json({ code: 'BAD_REQUEST', message: 'body must be {errorRate?: 0..1, extraLatencyMs?}' });
+    }
+    traffic.incident = body.data;
+    res.json({ incident: traffic.incident });
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', regions: fleet.list().length });
@@ -127,7 +151,9 @@ export function createRegionSimApp(fleet: RegionFleet): express.Express {
 
 export async function startRegionSim(options: RegionSimOptions): Promise<RegionSim> {
   const fleet = new RegionFleet(options.regions);
-  const app = createRegionSimApp(fleet);
+  const traffic = new TrafficGenerator(fleet, { ...DEFAULT_TRAFFIC, ...(options.traffic || {}) });
+  if (options.traffic !== false) traffic.start();
+  const app = createRegionSimApp(fleet, traffic);
   const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port, host, () => resolve(s));
@@ -137,6 +163,10 @@ export async function startRegionSim(options: RegionSimOptions): Promise<RegionS
   return {
     url: `http://${host}:${port}`,
     fleet,
-    close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    traffic,
+    close: () => {
+      traffic.stop();
+      return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
   };
 }

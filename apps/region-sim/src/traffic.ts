@@ -1,0 +1,113 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import { z } from 'zod';
+import type { RegionFleet } from './region-fleet';
+
+/** Latency buckets (seconds) of sluice_sim_request_duration_seconds: dense where gates set thresholds. */
+export const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5];
+
+/** Faults a pushed config can carry; a bad change really degrades the region, a rollback heals it. */
+const configFaultsSchema = z
+  .object({
+    faults: z
+      .object({
+        errorRate: z.number().min(0).max(1).optional(),
+        extraLatencyMs: z.number().min(0).max(60_000).optional(),
+      })
+      .partial(),
+  })
+  .partial();
+
+export interface TrafficOptions {
+  /** Simulated requests per second per region; a region's index spreads load (region i: base × (1 + i/2)). */
+  baseRps: number;
+  /** Error share with no fault. */
+  baseErrorRate: number;
+  /** Typical latency with no fault. */
+  baseLatencyMs: number;
+  tickMs: number;
+  random?: () => number;
+}
+
+export const DEFAULT_TRAFFIC: TrafficOptions = { baseRps: 40, baseErrorRate: 0.005, baseLatencyMs: 40, tickMs: 100 };
+
+export interface RegionHealth {
+  errorRate: number;
+  extraLatencyMs: number;
+}
+
+/**
+ * Steady synthetic traffic per region, generated in-process: every tick each region serves
+ * its share of requests, and each succeeds or fails, fast or slow, by the live config's
+ * faults plus any simulator-wide incident (a shared dependency going down).
+ */
+export class TrafficGenerator {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'region' | 'code'>;
+  private readonly duration: Histogram<'region'>;
+  private readonly carry = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  /** Simulator-wide degradation on top of each region's own (an outside dependency failing). */
+  incident: RegionHealth = { errorRate: 0, extraLatencyMs: 0 };
+
+  constructor(
+    private readonly fleet: RegionFleet,
+    private readonly options: TrafficOptions = DEFAULT_TRAFFIC,
+  ) {
+    this.requests = new Counter({
+      name: 'sluice_sim_requests_total',
+      help: 'Requests served by a simulated region, by HTTP status code.',
+      labelNames: ['region', 'code'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'sluice_sim_request_duration_seconds',
+      help: 'Latency of requests served by a simulated region.',
+      labelNames: ['region'],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
+    // Every series exists from the start, so rate() has a baseline before the first error.
+    for (const { region } of fleet.list()) {
+      this.requests.inc({ region, code: '200' }, 0);
+      this.requests.inc({ region, code: '500' }, 0);
+    }
+  }
+
+  /** What a region's live config asks for, plus the incident. */
+  healthOf(region: string): RegionHealth {
+    const parsed = configFaultsSchema.safeParse(this.fleet.get(region)?.config ?? {});
+    const faults = parsed.success ? (parsed.data.faults ?? {}) : {};
+    return {
+      errorRate: Math.min(1, this.options.baseErrorRate + (faults.errorRate ?? 0) + this.incident.errorRate),
+      extraLatencyMs: (faults.extraLatencyMs ?? 0) + this.incident.extraLatencyMs,
+    };
+  }
+
+  /** Serves one tick of traffic in every region. */
+  tick(seconds = this.options.tickMs / 1000): void {
+    const random = this.options.random ?? Math.random;
+    this.fleet.list().forEach(({ region }, index) => {
+      const due = (this.carry.get(region) ?? 0) + this.options.baseRps * (1 + index / 2) * seconds;
+      const count = Math.floor(due);
+      this.carry.set(region, due - count);
+      const health = this.healthOf(region);
+      for (let i = 0; i < count; i++) {
+        const failed = random() < health.errorRate;
+        this.requests.inc({ region, code: failed ? '500' : '200' });
+        // latency: exponential around the base, plus the fault's extra
+        const latencyMs = -Math.log(1 - random()) * this.options.baseLatencyMs + health.extraLatencyMs;
+        this.duration.observe({ region }, latencyMs / 1000);
+      }
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.options.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
