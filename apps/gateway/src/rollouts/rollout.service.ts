@@ -107,9 +107,8 @@ export class RolloutService {
       gateIntervalSeconds: req.gateIntervalSeconds,
     };
     const workflowId = rolloutWorkflowId(req.service);
-    let runId: string;
-    try {
-      const handle = await this.temporal.workflow.start<typeof rolloutWorkflow>('rolloutWorkflow', {
+    const startWorkflow = () =>
+      this.temporal.workflow.start<typeof rolloutWorkflow>('rolloutWorkflow', {
         taskQueue: this.settings.temporal.taskQueue,
         workflowId,
         args: [input],
@@ -127,11 +126,21 @@ export class RolloutService {
           req.description ? `\n${req.description}` : '',
         ].join('\n'),
       });
-      runId = handle.firstExecutionRunId;
+    let runId: string;
+    try {
+      runId = (await startWorkflow()).firstExecutionRunId;
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError)
-        throw await this.inProgressError(req.service, workflowId);
-      throw err;
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // The previous rollout may have recorded its final event and still be closing its
+      // workflow; wait for that briefly instead of refusing a person who was right.
+      if (!(await this.previousRolloutClosed(workflowId))) throw await this.inProgressError(req.service, workflowId);
+      try {
+        runId = (await startWorkflow()).firstExecutionRunId;
+      } catch (retryErr) {
+        if (retryErr instanceof WorkflowExecutionAlreadyStartedError)
+          throw await this.inProgressError(req.service, workflowId);
+        throw retryErr;
+      }
     }
     // Recorded here as well as by the workflow (same event id, so whichever comes second is a
     // no-op): the caller can read the rollout back as soon as this mutation answers.
@@ -253,6 +262,25 @@ export class RolloutService {
       }
       throw err;
     }
+  }
+
+  /** True once the running rollout of this workflow id has finished and its workflow closed (within 5 s). */
+  private async previousRolloutClosed(workflowId: string): Promise<boolean> {
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    const running = await handle.describe();
+    const rolloutId = running.typedSearchAttributes.get(SluiceRolloutId);
+    if (!rolloutId) return false;
+    const events = await this.eventStore.readStream(rolloutId);
+    const status = foldRollout(events.map(toDomainEvent)).status;
+    if (!TERMINAL_STATUSES.includes(status)) return false;
+    const closed = await Promise.race([
+      handle.result().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000).unref()),
+    ]);
+    return closed;
   }
 
   private async inProgressError(service: string, workflowId: string): Promise<SluiceError> {
