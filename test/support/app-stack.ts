@@ -53,6 +53,7 @@ export async function startAppStack(options: { regions: string[]; explorer?: boo
       development: false,
       explorer: options.explorer ?? false,
       tokens: testTokenRegistry(),
+      alertLabels: { service: 'service', region: 'region' },
     });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.

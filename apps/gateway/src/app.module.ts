@@ -11,6 +11,7 @@ import { ExplorerController } from './explorer/explorer.controller';
 import { HealthController } from './health/health.controller';
 import { complexityLimitPlugin, depthLimitRule } from './limits';
 import { HistoryModule } from './history/history.module';
+import { HooksModule } from './hooks/hooks.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
@@ -54,6 +55,7 @@ export class AppModule {
         ServicesModule,
         RolloutsModule,
         HistoryModule,
+        HooksModule,
       ],
       controllers: [HealthController, MetricsController, ExplorerController],
       providers: [

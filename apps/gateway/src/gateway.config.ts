@@ -7,6 +7,7 @@ import {
   type TemporalSettings,
 } from '../../../libs/platform/src/config';
 import { loadTokenRegistry, type TokenRegistry } from './auth/token-registry';
+import { DEFAULT_ALERT_LABELS, type AlertLabels } from './hooks/alertmanager-payload';
 
 export const DEFAULT_GATEWAY_PORT = 4000;
 
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   /** The GraphQL explorer at /explorer (default: on in development, off in production). */
   explorer: boolean;
   tokens: TokenRegistry;
+  /** Alert label names that name the service and the region (Alertmanager webhook). */
+  alertLabels: AlertLabels;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -31,6 +34,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       GATEWAY_PORT: portSchema.default(DEFAULT_GATEWAY_PORT),
       SLUICE_MODE: z.enum(['development', 'production']).default('production'),
       SLUICE_EXPLORER: flag.optional(),
+      SLUICE_ALERT_SERVICE_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.service),
+      SLUICE_ALERT_REGION_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.region),
     },
     env,
   );
@@ -43,5 +48,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     development,
     explorer: c.SLUICE_EXPLORER ?? development,
     tokens: loadTokenRegistry(env, development),
+    alertLabels: { service: c.SLUICE_ALERT_SERVICE_LABEL, region: c.SLUICE_ALERT_REGION_LABEL },
   };
 }

@@ -6,3 +6,6 @@ export const SERVICE_CATALOG = Symbol('SERVICE_CATALOG');
 export const READ_MODELS = Symbol('READ_MODELS');
 export const PROJECTIONS = Symbol('PROJECTIONS');
 export const TOKEN_REGISTRY = Symbol('TOKEN_REGISTRY');
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+export const HALT_OUTBOX = Symbol('HALT_OUTBOX');
+export const HALT_DISPATCHER = Symbol('HALT_DISPATCHER');

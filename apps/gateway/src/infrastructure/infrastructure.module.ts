@@ -6,6 +6,9 @@ import { PgEventStore } from '../../../../libs/event-store/src';
 import { ProjectionRunner, Projector, ReadModels } from '../../../../libs/projections/src';
 import { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import { createLogger } from '../../../../libs/platform/src/logger';
+import { SerialTask } from '../../../../libs/platform/src/serial-task';
+import { Registry } from 'prom-client';
+import { HaltOutbox } from '../hooks/halt-outbox';
 import { createPgPool } from '../../../../libs/platform/src/pg-pool';
 import type { GatewayConfig } from '../gateway.config';
 import {
@@ -17,6 +20,9 @@ import {
   SERVICE_CATALOG,
   TEMPORAL_CLIENT,
   TOKEN_REGISTRY,
+  METRICS_REGISTRY,
+  HALT_OUTBOX,
+  HALT_DISPATCHER,
 } from '../gateway.tokens';
 
 /** The gateway's adapters: PostgreSQL (read models, catalog) and the Temporal client. */
@@ -35,6 +41,19 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: config },
         { provide: TOKEN_REGISTRY, useValue: config.tokens },
+        { provide: METRICS_REGISTRY, useFactory: () => new Registry() },
+        {
+          provide: HALT_OUTBOX,
+          inject: [PG_POOL, TEMPORAL_CLIENT, METRICS_REGISTRY],
+          useFactory: (pool: Pool, temporal: Client, metrics: Registry) =>
+            new HaltOutbox(pool, temporal, config.alertLabels, metrics),
+        },
+        {
+          provide: HALT_DISPATCHER,
+          inject: [HALT_OUTBOX],
+          useFactory: (outbox: HaltOutbox) =>
+            new SerialTask('halt delivery', () => outbox.deliverPending(), createLogger('gateway'), 1_000),
+        },
         { provide: PG_POOL, useFactory: () => createPgPool(config.databaseUrl, createLogger('gateway')) },
         {
           provide: TEMPORAL_CLIENT,
@@ -60,6 +79,9 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
       ],
       exports: [
         TOKEN_REGISTRY,
+        METRICS_REGISTRY,
+        HALT_OUTBOX,
+        HALT_DISPATCHER,
         GATEWAY_SETTINGS,
         PG_POOL,
         TEMPORAL_CLIENT,

@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
 import type { GatewayConfig } from '../gateway.config';
-import { GATEWAY_SETTINGS, TEMPORAL_CLIENT } from '../gateway.tokens';
+import { GATEWAY_SETTINGS, METRICS_REGISTRY, TEMPORAL_CLIENT } from '../gateway.tokens';
 
 /** Visibility query for rollouts stuck in a failed rollback: running workflows waiting for a person. */
 export const ROLLBACK_FAILED_QUERY = `SluiceStatus = "ROLLBACK_FAILED" AND ExecutionStatus = "Running"`;
@@ -10,9 +10,11 @@ export const ROLLBACK_FAILED_QUERY = `SluiceStatus = "ROLLBACK_FAILED" AND Execu
 /** `GET /metrics` in Prometheus text format. */
 @Controller('metrics')
 export class MetricsController {
-  private readonly registry = new Registry();
-
-  constructor(@Inject(TEMPORAL_CLIENT) temporal: Client, @Inject(GATEWAY_SETTINGS) settings: GatewayConfig) {
+  constructor(
+    @Inject(TEMPORAL_CLIENT) temporal: Client,
+    @Inject(GATEWAY_SETTINGS) settings: GatewayConfig,
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sluice_gateway_' });
     new Gauge({
       name: 'sluice_rollouts_rollback_failed',

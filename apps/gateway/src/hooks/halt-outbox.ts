@@ -1,0 +1,148 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { withTransaction } from '../../../../libs/event-store/src';
+import { liveStateQuery, haltSignal } from '../../../../workflows/rollout.messages';
+import { SluiceRolloutId } from '../../../../workflows/rollout.search-attributes';
+import { rolloutWorkflowId } from '../../../../workflows/rollout.types';
+import type { Alert, AlertLabels } from './alertmanager-payload';
+
+export interface EnqueueResult {
+  /** Firing alerts queued for delivery. */
+  queued: number;
+  /** Firing alerts already received (same fingerprint, start and service). */
+  duplicates: number;
+  /** Resolved alerts, and alerts without a service label. */
+  ignored: number;
+}
+
+interface HaltRequestRow {
+  id: string;
+  fingerprint: string;
+  starts_at: Date;
+  service: string;
+  region: string | null;
+  alertname: string;
+  alert: Alert;
+  requested_by: string;
+  received_at: Date;
+}
+
+type Outcome = 'HALTED' | 'NO_RUNNING_ROLLOUT' | 'NOT_AFFECTED';
+
+/**
+ * The webhook's outbox: alerts are committed before the webhook answers, then delivered as
+ * halt signals, so a gateway crash in between loses nothing.
+ */
+export class HaltOutbox {
+  private readonly latency: Histogram;
+  private readonly outcomes: Counter<'outcome'>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly temporal: Client,
+    private readonly labels: AlertLabels,
+    metrics: Registry,
+  ) {
+    this.latency = new Histogram({
+      name: 'sluice_halt_latency_seconds',
+      help: 'From receiving a firing alert to the halt signal being accepted by the rollout workflow.',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [metrics],
+    });
+    this.outcomes = new Counter({
+      name: 'sluice_alert_deliveries_total',
+      help: 'Firing alerts delivered, by outcome: HALTED, NO_RUNNING_ROLLOUT, NOT_AFFECTED.',
+      labelNames: ['outcome'],
+      registers: [metrics],
+    });
+  }
+
+  async enqueue(alerts: readonly Alert[], requestedBy: string): Promise<EnqueueResult> {
+    const result: EnqueueResult = { queued: 0, duplicates: 0, ignored: 0 };
+    await withTransaction(this.pool, async (client) => {
+      for (const alert of alerts) {
+        const service = alert.labels[this.labels.service];
+        if (alert.status !== 'firing' || !service) {
+          result.ignored += 1;
+          continue;
+        }
+        const inserted = await client.query(
+          `INSERT INTO halt_requests (fingerprint, starts_at, service, region, alertname, alert, requested_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (fingerprint, starts_at, service) DO NOTHING RETURNING id`,
+          [
+            alert.fingerprint,
+            alert.startsAt,
+            service,
+            alert.labels[this.labels.region] ?? null,
+            alert.labels.alertname ?? 'unnamed alert',
+            JSON.stringify(alert),
+            requestedBy,
+          ],
+        );
+        if (inserted.rowCount === 1) result.queued += 1;
+        else result.duplicates += 1;
+      }
+    });
+    return result;
+  }
+
+  /** Delivers pending halts; rows are locked so several gateways never deliver one twice. */
+  async deliverPending(): Promise<number> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<HaltRequestRow>(
+        `SELECT * FROM halt_requests WHERE delivered_at IS NULL ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED`,
+      );
+      for (const row of rows) {
+        try {
+          const { outcome, rolloutId } = await this.deliver(row);
+          await client.query(
+            `UPDATE halt_requests SET delivered_at = now(), outcome = $2, rollout_id = $3, attempts = attempts + 1 WHERE id = $1`,
+            [row.id, outcome, rolloutId],
+          );
+          this.outcomes.inc({ outcome });
+          if (outcome === 'HALTED') this.latency.observe((Date.now() - row.received_at.getTime()) / 1000);
+        } catch (err) {
+          await client.query('UPDATE halt_requests SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
+            row.id,
+            err instanceof Error ? err.message : String(err),
+          ]);
+        }
+      }
+      return rows.length;
+    });
+  }
+
+  private async deliver(row: HaltRequestRow): Promise<{ outcome: Outcome; rolloutId: string | null }> {
+    const handle = this.temporal.workflow.getHandle(rolloutWorkflowId(row.service));
+    let description;
+    try {
+      description = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { outcome: 'NO_RUNNING_ROLLOUT', rolloutId: null };
+      throw err;
+    }
+    const rolloutId = description.typedSearchAttributes.get(SluiceRolloutId) ?? null;
+    if (description.status.name !== 'RUNNING') return { outcome: 'NO_RUNNING_ROLLOUT', rolloutId };
+    if (row.region) {
+      const live = await handle.query(liveStateQuery);
+      const state = live.regions[row.region];
+      if (state === undefined || state === 'PENDING') return { outcome: 'NOT_AFFECTED', rolloutId };
+    }
+    const { alert } = row;
+    await handle.signal(haltSignal, {
+      reason: `${row.alertname} firing${row.region ? ` in ${row.region}` : ''}`,
+      source: 'alertmanager',
+      by: row.requested_by,
+      alert: {
+        alertname: row.alertname,
+        fingerprint: alert.fingerprint,
+        startsAt: alert.startsAt,
+        generatorURL: alert.generatorURL,
+        labels: alert.labels,
+        summary: alert.annotations.summary ?? alert.annotations.description ?? null,
+      },
+    });
+    return { outcome: 'HALTED', rolloutId };
+  }
+}

@@ -1,0 +1,152 @@
+import { startAppStack, type AppStack } from '../support/app-stack';
+import { registerService } from '../support/fixtures';
+import { eventually, graphql } from '../support/graphql-client';
+import { tokenOf } from '../support/test-tokens';
+
+const REGIONS = ['am-canary-1', 'am-west-1', 'am-west-2'];
+
+function alert(overrides: Record<string, unknown> & { labels: Record<string, string> }) {
+  return {
+    status: 'firing',
+    annotations: { summary: 'error ratio above 5%' },
+    startsAt: '2026-11-26T10:00:00Z',
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=errors',
+    fingerprint: 'f00dfeed',
+    ...overrides,
+  };
+}
+
+const payload = (alerts: unknown[]) => ({
+  version: '4',
+  groupKey: '{}:{alertname="HighErrorRate"}',
+  status: 'firing',
+  receiver: 'sluice',
+  groupLabels: {},
+  commonLabels: {},
+  commonAnnotations: {},
+  externalURL: 'http://127.0.0.1:9093',
+  alerts,
+});
+
+describe('halts from Alertmanager webhooks', () => {
+  let stack: AppStack;
+  const service = `hooked-${Date.now()}`;
+
+  const post = (body: unknown, as: string | null = 'alertmanager') =>
+    fetch(`${stack.gateway.url}/hooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(as ? { authorization: `Bearer ${tokenOf(as)}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const rollout = async (id: string) =>
+    (
+      await graphql<{
+        rollout: { status: string; stopReason: string; events: Array<{ type: string; data: Record<string, unknown> }> };
+      }>(stack.gateway.url, `{ rollout(id: "${id}") { status stopReason events { type data } } }`)
+    ).data!.rollout;
+  const startAndWaitForApproval = async (version: string) => {
+    const started = await graphql<{ startRollout: { id: string } }>(
+      stack.gateway.url,
+      /* GraphQL */ `
+        mutation ($input: StartRolloutInput!) {
+          startRollout(input: $input) {
+            id
+          }
+        }
+      `,
+      {
+        input: {
+          service,
+          version,
+          config: { v: version },
+          strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds: 0 },
+        },
+      },
+      'alice',
+    );
+    const id = started.data!.startRollout.id;
+    await eventually(
+      async () => {
+        const live = await graphql<{ rolloutLive: { phase: string } }>(
+          stack.gateway.url,
+          `{ rolloutLive(id: "${id}") { phase } }`,
+        );
+        return live.data?.rolloutLive.phase === 'AWAITING_APPROVAL' ? true : undefined;
+      },
+      { what: 'the approval gate' },
+    );
+    return id;
+  };
+
+  beforeAll(async () => {
+    stack = await startAppStack({ regions: REGIONS });
+    await registerService(stack, service, REGIONS);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('refuses callers without a token, without the right role, or with a payload that is not Alertmanager’s', async () => {
+    expect((await post(payload([]), null)).status).toBe(401);
+    expect((await post(payload([]), 'viewer')).status).toBe(403);
+    const bad = await post({ version: '3', status: 'firing', alerts: [] });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', fields: [{ field: 'version' }] } });
+  });
+
+  it('leaves a rollout alone for an alert in a region it has not touched, and halts it for one in its canary', async () => {
+    const id = await startAndWaitForApproval('v1');
+
+    const elsewhere = await post(
+      payload([
+        alert({ fingerprint: 'elsewhere', labels: { alertname: 'HighErrorRate', service, region: 'am-west-2' } }),
+      ]),
+    );
+    expect(await elsewhere.json()).toEqual({ queued: 1, duplicates: 0, ignored: 0 });
+    await eventually(
+      async () => {
+        const { rows } = await stack.pool.query("SELECT outcome FROM halt_requests WHERE fingerprint = 'elsewhere'");
+        return rows[0]?.outcome ?? undefined;
+      },
+      { what: 'the delivery' },
+    ).then((outcome) => expect(outcome).toBe('NOT_AFFECTED'));
+    expect((await rollout(id)).status).toBe('ROLLING');
+
+    const resolved = await post(
+      payload([alert({ status: 'resolved', labels: { alertname: 'HighErrorRate', service, region: 'am-canary-1' } })]),
+    );
+    expect(await resolved.json()).toEqual({ queued: 0, duplicates: 0, ignored: 1 });
+
+    const firing = alert({ labels: { alertname: 'HighErrorRate', service, region: 'am-canary-1', severity: 'page' } });
+    expect(await (await post(payload([firing]))).json()).toEqual({ queued: 1, duplicates: 0, ignored: 0 });
+    const stopped = await eventually(
+      async () => {
+        const r = await rollout(id);
+        return r.status === 'ROLLED_BACK' ? r : undefined;
+      },
+      { what: 'the rollback' },
+    );
+    expect(stopped.stopReason).toBe('halted by alertmanager: HighErrorRate firing in am-canary-1');
+    const halted = stopped.events.find((e) => e.type === 'RolloutHalted');
+    expect(halted?.data).toMatchObject({
+      source: 'alertmanager',
+      by: 'alertmanager',
+      alert: {
+        alertname: 'HighErrorRate',
+        fingerprint: 'f00dfeed',
+        startsAt: '2026-11-26T10:00:00Z',
+        generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=errors',
+        summary: 'error ratio above 5%',
+      },
+    });
+
+    // Alertmanager repeats notifications: the same alert again is a recognised duplicate.
+    expect(await (await post(payload([firing]))).json()).toEqual({ queued: 0, duplicates: 1, ignored: 0 });
+    expect((await rollout(id)).events.filter((e) => e.type === 'RolloutHalted')).toHaveLength(1);
+
+    const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/sluice_halt_latency_seconds_count 1/);
+    expect(metrics).toMatch(/sluice_alert_deliveries_total\{outcome="HALTED"\} 1/);
+  });
+});
