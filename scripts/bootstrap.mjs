@@ -99,6 +99,26 @@ function ensureTemporal() {
   }
 }
 
+/** The monitoring specs run a real Prometheus: install Debian's package when it is missing and we may. */
+function ensurePrometheus() {
+  if (onPath('prometheus') || process.env.PROMETHEUS_BIN) return;
+  const root = process.getuid?.() === 0;
+  if (!root || !onPath('apt-get')) {
+    step(
+      'Prometheus is missing: install it (apt-get install prometheus prometheus-alertmanager) for the monitoring specs',
+    );
+    return;
+  }
+  step('installing prometheus and prometheus-alertmanager (apt-get)');
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  if (
+    !run('apt-get', ['update', '-qq'], env) ||
+    !run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus', 'prometheus-alertmanager'], env)
+  ) {
+    step('apt-get could not install Prometheus; the monitoring specs will say so');
+  }
+}
+
 function build() {
   step('compiling TypeScript (npm run build)');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
@@ -107,6 +127,7 @@ function build() {
 try {
   ensureNodeModules();
   ensureTemporal();
+  if (args.has('--test')) ensurePrometheus();
   if (args.has('--build')) build();
 } catch (err) {
   console.error(`[bootstrap] ${err.message}`);

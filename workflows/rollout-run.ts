@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { RolloutActivities, RegionRef } from '../apps/worker/src/activities';
 import { isSluiceError } from '../libs/domain/src/errors';
 import { planRollout } from '../libs/domain/src/plan/plan-rollout';
@@ -7,6 +7,7 @@ import { decide, type RolloutCommand } from '../libs/domain/src/rollout/rollout-
 import type { PrecheckFailed, RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import { evolve, initialRolloutState, type RolloutState } from '../libs/domain/src/rollout/rollout-state';
 import { activeFreezeWindow } from '../libs/domain/src/service/freeze-window';
+import type { GateEvaluation } from '../libs/domain/src/gates/gate-spec';
 import { CONFIG_VALIDATION, GATE_EVALUATION, REGION_PUSH, REGION_READ, ROLLBACK_PUSH } from './activity-presets';
 import { EventRecorder } from './event-recorder';
 import type { ControlAck, LiveState } from './rollout.messages';
@@ -15,7 +16,7 @@ import { RolloutUi } from './rollout-ui';
 
 const { readRegionConfig, pushRegionConfig, restoreRegionConfig, checkRegions } =
   proxyActivities<RolloutActivities>(REGION_PUSH);
-const { evaluateGates } = proxyActivities<RolloutActivities>(GATE_EVALUATION);
+const { evaluateGates, checkGates } = proxyActivities<RolloutActivities>(GATE_EVALUATION);
 const { validateConfig } = proxyActivities<RolloutActivities>(CONFIG_VALIDATION);
 
 /** Unwinds the forward path: a halt, an abort, a failed gate or a failed push. */
@@ -57,6 +58,7 @@ export class RolloutRun {
   private readonly compensations: Compensation[] = [];
   private readonly endpoints: Map<string, string>;
   private retryRequestedBy: string | null = null;
+  private readonly pausedForNoData = new Set<string>();
 
   constructor(private readonly input: RolloutWorkflowInput) {
     this.recorder = new EventRecorder(input.rolloutId, input.requestedBy);
@@ -149,6 +151,24 @@ export class RolloutRun {
     );
     if (!validation.valid) {
       return fail({ check: 'config-schema', code: 'CONFIG_INVALID', reason: validation.errors.join('; ') });
+    }
+
+    // Added after the first histories were recorded: patched, so rollouts started before replay as they ran.
+    if (input.gates.some((g) => g.kind === 'prometheus') && patched('prometheus-gate-precheck')) {
+      const problems = await checkGates.executeWithOptions({ ...GATE_EVALUATION, summary: 'check gate queries' }, [
+        {
+          service: input.service,
+          regions: input.regions.map((r) => ({ region: r.name, endpoint: r.endpoint })),
+          gates: input.gates,
+        },
+      ]);
+      if (problems.length > 0) {
+        return fail({
+          check: 'gates',
+          code: 'GATE_MISCONFIGURED',
+          reason: problems.map((p) => `${p.gate}: ${p.problem}`).join('; '),
+        });
+      }
     }
 
     const checks = await checkRegions.executeWithOptions(
@@ -265,7 +285,7 @@ export class RolloutRun {
         let settled = false;
         const evaluation = evaluateGates.executeWithOptions(
           { ...GATE_EVALUATION, summary: `gates wave ${wave.index}: ${gates.map((g) => g.name).join(', ')}` },
-          [{ wave: wave.index, regions: targets, gates }],
+          [{ wave: wave.index, service: this.input.service, regions: targets, gates }],
         );
         evaluation.then(
           () => (settled = true),
@@ -277,16 +297,39 @@ export class RolloutRun {
           throw new StopRollout(`evaluating the gates of wave ${wave.index} failed: ${failureMessage(err)}`);
         });
         await this.emit(results.map((r) => ({ type: 'HealthGateEvaluated', data: { wave: wave.index, ...r } })));
-        const failing = results.find((r) => r.verdict !== 'PASS');
+        const failing = results.find((r) => r.verdict === 'FAIL' || (r.verdict === 'NO_DATA' && r.noData === 'fail'));
         if (failing) {
           throw new StopRollout(`gate ${failing.gate} failed in ${failing.region}: ${failing.detail}`);
         }
+        await this.pauseForMissingData(wave, results);
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) return;
       if (await condition(() => this.stopped, Math.min(remaining, gateIntervalSeconds * 1000))) {
         throw new StopRollout(this.state.stopReason!);
       }
+    }
+  }
+
+  /**
+   * The default no-data policy: a person decides. The rollout pauses (once per gate and region
+   * per wave) and holds before its next step until someone resumes or aborts it.
+   */
+  private async pauseForMissingData(wave: Wave, results: GateEvaluation[]): Promise<void> {
+    for (const r of results) {
+      const key = `${wave.index}/${r.gate}/${r.region}`;
+      if (r.verdict !== 'NO_DATA' || r.noData !== 'pause' || this.pausedForNoData.has(key)) continue;
+      this.pausedForNoData.add(key);
+      if (this.state.status === 'PAUSED' || this.stopped) continue;
+      await this.emit(
+        [
+          {
+            type: 'RolloutPaused',
+            data: { by: 'sluice', reason: `gate ${r.gate} has no data in ${r.region} (${r.detail}); resume or abort` },
+          },
+        ],
+        'sluice',
+      );
     }
   }
 

@@ -164,4 +164,36 @@ describe('the rest of the API: dry-run plans, plan errors, service updates', () 
     const missing = await graphql(stack.gateway.url, UPDATE, { input: { ...input, name: 'no-such-service' } });
     expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
+
+  it('fails a prometheus gate at precheck when Prometheus does not answer, touching nothing', async () => {
+    // this stack's worker points at a closed port for Prometheus
+    const promService = `${service}-prom`;
+    await registerService(stack, promService, REGIONS);
+    const started = await graphql<{ startRollout: { id: string } }>(
+      stack.gateway.url,
+      START,
+      {
+        input: {
+          service: promService,
+          version: 'v-unreachable',
+          config: { a: 2 },
+          strategy,
+          gates: [{ kind: 'prometheus', name: 'errors', query: 'up', comparison: '>', threshold: 0 }],
+        },
+      },
+      'alice',
+    );
+    expect(started.errors).toBeUndefined();
+    const rollout = await eventually(
+      async () => {
+        const res = await graphql<{ rollout: { status: string; stopReason: string } }>(
+          stack.gateway.url,
+          `{ rollout(id: "${started.data!.startRollout.id}") { status stopReason } }`,
+        );
+        return res.data?.rollout.status === 'FAILED' ? res.data.rollout : undefined;
+      },
+      { what: 'the precheck to fail' },
+    );
+    expect(rollout.stopReason).toMatch(/^gates: errors: Prometheus at http:\/\/127\.0\.0\.1:1 did not answer/);
+  });
 });

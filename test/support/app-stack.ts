@@ -32,7 +32,14 @@ function quietTemporalRuntime(): void {
   }
 }
 
-export async function startAppStack(options: { regions: string[]; explorer?: boolean }): Promise<AppStack> {
+export async function startAppStack(options: {
+  regions: string[];
+  explorer?: boolean;
+  /** Prometheus for `prometheus` gates; a closed port when the spec uses none. */
+  prometheusUrl?: string;
+  /** Start region-sim on this port (Prometheus scrapes a fixed address). */
+  regionSimPort?: number;
+}): Promise<AppStack> {
   quietTemporalRuntime();
   const { temporalAddress, databaseUrl } = testServices();
   const settings: TemporalSettings = {
@@ -40,8 +47,12 @@ export async function startAppStack(options: { regions: string[]; explorer?: boo
     namespace: 'default',
     taskQueue: `sluice-test-${randomUUID()}`,
   };
-  const regionSim = await startRegionSim({ regions: options.regions, port: 0 });
-  const worker = await createSluiceWorker({ temporal: settings, databaseUrl });
+  const regionSim = await startRegionSim({ regions: options.regions, port: options.regionSimPort ?? 0 });
+  const worker = await createSluiceWorker({
+    temporal: settings,
+    databaseUrl,
+    prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
+  });
   const running = worker.run();
   let gateway: Gateway;
   try {

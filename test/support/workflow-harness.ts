@@ -10,7 +10,7 @@ import { PgEventStore } from '../../libs/event-store/src';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { registerSearchAttributes } from '../../libs/platform/src/search-attributes';
 import { resolveTestServer } from '../../libs/platform/src/temporal-cli';
-import { HttpRegionClient } from '../../libs/targets/src';
+import { HttpRegionClient, PrometheusClient } from '../../libs/targets/src';
 import { liveStateQuery, type LiveState } from '../../workflows/rollout.messages';
 import { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { rolloutWorkflowId, type RolloutWorkflowInput } from '../../workflows/rollout.types';
@@ -64,7 +64,11 @@ export async function startWorkflowHarness(
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({ eventStore: new PgEventStore(pool), regions: new HttpRegionClient() }),
+    activities: createActivities({
+      eventStore: new PgEventStore(pool),
+      regions: new HttpRegionClient(),
+      metrics: new PrometheusClient('http://127.0.0.1:1'),
+    }),
   });
   const running = worker.run();
   const eventStore = new PgEventStore(pool);

@@ -1,5 +1,6 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { loadDatabaseUrl, loadTemporalSettings } from '../../../libs/platform/src/config';
+import { z } from 'zod';
+import { loadDatabaseUrl, loadEnv, loadTemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createSluiceWorker } from './worker';
 
@@ -8,7 +9,12 @@ async function main(): Promise<void> {
   // The SDK's own log (bundling, worker state) only from WARN up unless asked for.
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel) });
   const temporal = loadTemporalSettings();
-  const sluiceWorker = await createSluiceWorker({ temporal, databaseUrl: loadDatabaseUrl() });
+  const { PROMETHEUS_URL } = loadEnv({ PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090') });
+  const sluiceWorker = await createSluiceWorker({
+    temporal,
+    databaseUrl: loadDatabaseUrl(),
+    prometheusUrl: PROMETHEUS_URL,
+  });
   log.info({ address: temporal.address, taskQueue: temporal.taskQueue }, 'worker polling');
   // The SDK drains in-flight tasks on SIGINT/SIGTERM by itself; run() returns once it has.
   await sluiceWorker.run();

@@ -5,12 +5,14 @@ import { ProjectionRunner, Projector } from '../../../libs/projections/src';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
-import { HttpRegionClient } from '../../../libs/targets/src';
+import { HttpRegionClient, PrometheusClient } from '../../../libs/targets/src';
 import { createActivities } from './activities';
 
 export interface SluiceWorkerOptions {
   temporal: TemporalSettings;
   databaseUrl: string;
+  /** Base URL of the Prometheus that `prometheus` gates query. */
+  prometheusUrl: string;
 }
 
 export interface SluiceWorker {
@@ -34,6 +36,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     activities: createActivities({
       eventStore,
       regions: new HttpRegionClient(),
+      metrics: new PrometheusClient(options.prometheusUrl),
       onEventsAppended: () => void projections.trigger(),
     }),
   });

@@ -19,6 +19,8 @@ export const ErrorCode = {
   RegionRejectedPush: 'REGION_REJECTED_PUSH',
   VerificationFailed: 'VERIFICATION_FAILED',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  MetricsUnavailable: 'METRICS_UNAVAILABLE',
+  GateMisconfigured: 'GATE_MISCONFIGURED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

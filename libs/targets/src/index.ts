@@ -1,2 +1,3 @@
 export * from './config-hash';
 export * from './region-client';
+export * from './prometheus-client';

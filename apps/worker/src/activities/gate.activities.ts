@@ -1,16 +1,30 @@
 import { heartbeat } from '@temporalio/activity';
-import { isSluiceError, type GateEvaluation, type GateSpec, type ProbeGate } from '../../../../libs/domain/src';
-import type { RegionClient } from '../../../../libs/targets/src';
+import {
+  compare,
+  isSluiceError,
+  renderQuery,
+  type GateEvaluation,
+  type GateSpec,
+  type ProbeGate,
+  type PrometheusGate,
+} from '../../../../libs/domain/src';
+import type { MetricsSource, RegionClient } from '../../../../libs/targets/src';
 import type { RegionRef } from './region.activities';
 
 export interface EvaluateGatesInput {
   wave: number;
+  service: string;
   regions: RegionRef[];
   gates: GateSpec[];
 }
 
+export interface GateProblem {
+  gate: string;
+  problem: string;
+}
+
 async function evaluateProbe(regions: RegionClient, gate: ProbeGate, target: RegionRef): Promise<GateEvaluation> {
-  const base = { gate: gate.name, kind: gate.kind, region: target.region };
+  const base = { gate: gate.name, kind: gate.kind, region: target.region, query: `GET ${gate.path}` };
   try {
     const response = await regions.probe(target.endpoint, gate.path, gate.timeoutMs);
     const statusOk = response.status === gate.expectStatus;
@@ -29,7 +43,37 @@ async function evaluateProbe(regions: RegionClient, gate: ProbeGate, target: Reg
   }
 }
 
-export function createGateActivities(regions: RegionClient) {
+async function evaluatePrometheus(
+  metrics: MetricsSource,
+  gate: PrometheusGate,
+  service: string,
+  target: RegionRef,
+): Promise<GateEvaluation> {
+  const query = renderQuery(gate.query, { region: target.region, service });
+  const base = { gate: gate.name, kind: gate.kind, region: target.region, query };
+  let samples;
+  try {
+    samples = await metrics.query(query, gate.timeoutMs);
+  } catch (err) {
+    if (!isSluiceError(err)) throw err;
+    return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: err.message };
+  }
+  if (samples.length === 0) {
+    return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: `no data for ${query}` };
+  }
+  // Several series: judge the worst one for the comparison.
+  const values = samples.map((s) => s.value);
+  const value = gate.comparison.startsWith('<') ? Math.max(...values) : Math.min(...values);
+  const pass = compare(value, gate.comparison, gate.threshold);
+  return {
+    ...base,
+    verdict: pass ? 'PASS' : 'FAIL',
+    value,
+    detail: `${value} ${pass ? '' : 'not '}${gate.comparison} ${gate.threshold}`,
+  };
+}
+
+export function createGateActivities(regions: RegionClient, metrics: MetricsSource) {
   return {
     /** Evaluates every gate against every region of the wave once; heartbeats as it goes. */
     async evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]> {
@@ -41,14 +85,38 @@ export function createGateActivities(regions: RegionClient) {
             case 'probe':
               results.push(await evaluateProbe(regions, gate, target));
               break;
+            case 'prometheus':
+              results.push(await evaluatePrometheus(metrics, gate, input.service, target));
+              break;
             default: {
-              const unknown: never = gate.kind;
-              throw new Error(`unknown gate kind ${String(unknown)}`);
+              const unknown: never = gate;
+              throw new Error(`unknown gate kind ${JSON.stringify(unknown)}`);
             }
           }
         }
       }
       return results;
+    },
+
+    /**
+     * Precheck: a gate that cannot work should fail the rollout before anything changes, not
+     * halfway through. Templates must only use known variables, and each query must be
+     * accepted by Prometheus.
+     */
+    async checkGates(input: { service: string; regions: RegionRef[]; gates: GateSpec[] }): Promise<GateProblem[]> {
+      const problems: GateProblem[] = [];
+      for (const gate of input.gates) {
+        if (gate.kind !== 'prometheus') continue;
+        try {
+          const queries = input.regions.map((r) =>
+            renderQuery(gate.query, { region: r.region, service: input.service }),
+          );
+          await metrics.query(queries[0], gate.timeoutMs);
+        } catch (err) {
+          problems.push({ gate: gate.name, problem: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      return problems;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { PgEventStore } from '../../../../libs/event-store/src';
-import type { RegionClient } from '../../../../libs/targets/src';
+import type { MetricsSource, RegionClient } from '../../../../libs/targets/src';
 import { createConfigActivities } from './config.activities';
 import { createGateActivities } from './gate.activities';
 import { createRecordEvents } from './record-events.activity';
@@ -8,6 +8,8 @@ import { createRegionActivities } from './region.activities';
 export interface ActivityDependencies {
   eventStore: PgEventStore;
   regions: RegionClient;
+  /** Where Prometheus gates read metrics. */
+  metrics: MetricsSource;
   /** Called after events were appended, to let projections catch up. */
   onEventsAppended?: () => void;
 }
@@ -17,7 +19,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     recordEvents: createRecordEvents(deps.eventStore, deps.onEventsAppended),
     ...createRegionActivities(deps.regions),
-    ...createGateActivities(deps.regions),
+    ...createGateActivities(deps.regions, deps.metrics),
     ...createConfigActivities(),
   };
 }
@@ -25,5 +27,5 @@ export function createActivities(deps: ActivityDependencies) {
 export type RolloutActivities = ReturnType<typeof createActivities>;
 export type { RecordEventsInput, RecordEventsResult } from './record-events.activity';
 export type * from './region.activities';
-export type { EvaluateGatesInput } from './gate.activities';
+export type { EvaluateGatesInput, GateProblem } from './gate.activities';
 export type { ConfigValidation } from './config.activities';

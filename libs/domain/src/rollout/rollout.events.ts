@@ -46,6 +46,10 @@ export type HealthGateEvaluated = Event<
     verdict: GateVerdict;
     value?: number | string;
     detail: string;
+    /** What was evaluated, e.g. the PromQL with the region filled in. */
+    query?: string;
+    /** For NO_DATA: the gate's policy (fail, pause, pass). */
+    noData?: string;
   }
 >;
 export type WaveCompleted = Event<'WaveCompleted', { wave: number }>;

@@ -29,23 +29,40 @@ export class WaveInput {
 }
 
 @InputType({
-  description: 'A probe gate: GET {region endpoint}{path} must answer expectStatus (and contain expectBodyContains).',
+  description:
+    'A health gate. `probe`: GET {region endpoint}{path} must answer expectStatus (and contain expectBodyContains). ' +
+    '`prometheus`: query (with {{region}} and {{service}}) must satisfy `value comparison threshold`; noData says what no data means.',
 })
 export class GateInput {
-  @Field({ description: 'Only `probe` for now.' })
+  @Field({ description: '`probe` or `prometheus`.' })
   kind!: string;
 
   @Field()
   name!: string;
 
-  @Field()
-  path!: string;
+  @Field({ nullable: true, description: 'probe: path under the region endpoint, e.g. /probe.' })
+  path?: string;
 
-  @Field(() => Int, { nullable: true, description: 'Default 200.' })
+  @Field(() => Int, { nullable: true, description: 'probe: default 200.' })
   expectStatus?: number;
 
   @Field({ nullable: true })
   expectBodyContains?: string;
+
+  @Field({ nullable: true, description: 'prometheus: PromQL; {{region}} and {{service}} are filled in.' })
+  query?: string;
+
+  @Field({
+    nullable: true,
+    description: 'prometheus: <, <=, > or >=; the gate passes while value comparison threshold.',
+  })
+  comparison?: string;
+
+  @Field(() => Float, { nullable: true })
+  threshold?: number;
+
+  @Field({ nullable: true, description: 'prometheus: fail, pause (default: a person decides) or pass.' })
+  noData?: string;
 
   @Field(() => Int, { nullable: true, description: 'Default 5000.' })
   timeoutMs?: number;

@@ -1,0 +1,158 @@
+import { freePort } from '../../libs/platform/src/free-port';
+import { startAppStack, type AppStack } from '../support/app-stack';
+import { registerService } from '../support/fixtures';
+import { eventually, graphql } from '../support/graphql-client';
+import { startPrometheus, type PrometheusServer } from '../support/prometheus';
+
+const REGIONS = ['pg-canary-1', 'pg-west-1', 'pg-west-2'];
+const ERROR_RATIO =
+  'sum(rate(sluice_sim_requests_total{region="{{region}}",code="500"}[10s])) / sum(rate(sluice_sim_requests_total{region="{{region}}"}[10s]))';
+
+interface RolloutView {
+  status: string;
+  stopReason: string | null;
+  events: Array<{ type: string; data: Record<string, unknown> }>;
+}
+
+describe('prometheus gates against a real Prometheus scraping region-sim', () => {
+  let prometheus: PrometheusServer;
+  let stack: AppStack;
+  const service = `promgated-${Date.now()}`;
+
+  beforeAll(async () => {
+    const regionSimPort = await freePort();
+    prometheus = await startPrometheus({ targets: [`127.0.0.1:${regionSimPort}`] });
+    stack = await startAppStack({ regions: REGIONS, regionSimPort, prometheusUrl: prometheus.url });
+    await registerService(stack, service, REGIONS);
+    // wait until Prometheus has a baseline of every region
+    await eventually(
+      async () => {
+        const res = (await (
+          await fetch(
+            `${prometheus.url}/api/v1/query?query=${encodeURIComponent('count(rate(sluice_sim_requests_total[10s]) > 0)')}`,
+          )
+        ).json()) as {
+          data: { result: Array<{ value: [number, string] }> };
+        };
+        return Number(res.data.result[0]?.value[1] ?? 0) >= REGIONS.length ? true : undefined;
+      },
+      { what: 'Prometheus to scrape region-sim', timeoutMs: 60_000, intervalMs: 500 },
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await prometheus?.stop();
+  });
+
+  const start = async (
+    version: string,
+    config: Record<string, unknown>,
+    gate: Record<string, unknown>,
+    bakeSeconds = 60,
+  ) => {
+    const res = await graphql<{ startRollout: { id: string } }>(
+      stack.gateway.url,
+      /* GraphQL */ `
+        mutation ($input: StartRolloutInput!) {
+          startRollout(input: $input) {
+            id
+          }
+        }
+      `,
+      {
+        input: {
+          service,
+          version,
+          config,
+          strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds, approvalAfterCanary: false },
+          gates: [{ kind: 'prometheus', name: 'error-ratio', comparison: '<', threshold: 0.05, ...gate }],
+          gateIntervalSeconds: 2,
+        },
+      },
+      'alice',
+    );
+    expect(res.errors).toBeUndefined();
+    return res.data!.startRollout.id;
+  };
+  const rollout = async (id: string) =>
+    (
+      await graphql<{ rollout: RolloutView }>(
+        stack.gateway.url,
+        `{ rollout(id: "${id}") { status stopReason events { type data } } }`,
+      )
+    ).data!.rollout;
+  const until = (id: string, statuses: string[]) =>
+    eventually(
+      async () => {
+        const r = await rollout(id);
+        return statuses.includes(r.status) ? r : undefined;
+      },
+      { what: statuses.join(' or '), timeoutMs: 90_000, intervalMs: 500 },
+    );
+
+  it('fails a misconfigured gate at precheck: bad PromQL, unknown template variable', async () => {
+    const badPromql = await until(await start('v-bad-1', {}, { query: 'sum(rate(' }), ['FAILED']);
+    expect(badPromql.stopReason).toMatch(/^gates: error-ratio: Prometheus refused "sum\(rate\(": .*parse error/);
+    const unknownVariable = await until(await start('v-bad-2', {}, { query: 'up{zone="{{zone}}"}' }), ['FAILED']);
+    expect(unknownVariable.stopReason).toBe(
+      'gates: error-ratio: unknown template variable {{zone}}; use {{region}} or {{service}}',
+    );
+    for (const r of [badPromql, unknownVariable]) expect(r.events.map((e) => e.type)).not.toContain('WaveStarted');
+  });
+
+  it('stops a change that raises the canary’s error ratio, rolls it back, and the region heals', async () => {
+    const id = await start('v-faulty', { faults: { errorRate: 0.5 } }, { query: ERROR_RATIO }, 120);
+    const stopped = await until(id, ['ROLLED_BACK', 'SUCCEEDED']);
+    expect(stopped.status).toBe('ROLLED_BACK');
+    expect(stopped.stopReason).toMatch(/^gate error-ratio failed in pg-canary-1: /);
+    const failed = stopped.events.find((e) => e.type === 'HealthGateEvaluated' && e.data.verdict === 'FAIL');
+    expect(failed?.data).toMatchObject({
+      kind: 'prometheus',
+      region: 'pg-canary-1',
+      query: ERROR_RATIO.replaceAll('{{region}}', 'pg-canary-1'),
+    });
+    expect(failed?.data.value as number).toBeGreaterThan(0.05);
+    expect(stopped.events.filter((e) => e.type === 'WaveStarted')).toHaveLength(1);
+    expect(stack.regionSim.fleet.get('pg-west-1')!.version).toBeNull();
+    expect(stack.regionSim.traffic.healthOf('pg-canary-1').errorRate).toBeLessThan(0.05);
+    // and Prometheus sees the error ratio come back down
+    await eventually(
+      async () => {
+        const q = encodeURIComponent(ERROR_RATIO.replaceAll('{{region}}', 'pg-canary-1'));
+        const res = (await (await fetch(`${prometheus.url}/api/v1/query?query=${q}`)).json()) as {
+          data: { result: Array<{ value: [number, string] }> };
+        };
+        return Number(res.data.result[0]?.value[1] ?? 1) < 0.05 ? true : undefined;
+      },
+      { what: 'the error ratio to recover', timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+  });
+
+  it('passes a healthy change, recording each measured value', async () => {
+    const done = await until(await start('v-good', { feature: 'on' }, { query: ERROR_RATIO }, 4), [
+      'SUCCEEDED',
+      'ROLLED_BACK',
+      'PAUSED',
+    ]);
+    expect(done.status).toBe('SUCCEEDED');
+    const evaluations = done.events.filter((e) => e.type === 'HealthGateEvaluated');
+    expect(evaluations.length).toBeGreaterThanOrEqual(REGIONS.length);
+    expect(evaluations.every((e) => e.data.verdict === 'PASS' && typeof e.data.value === 'number')).toBe(true);
+  });
+
+  it('pauses for a person when a gate has no data (the default policy), never passing silently', async () => {
+    const id = await start('v-nodata', { feature: 'off' }, { query: 'sum(no_such_metric{region="{{region}}"})' }, 4);
+    const paused = await until(id, ['PAUSED']);
+    const pause = paused.events.find((e) => e.type === 'RolloutPaused');
+    expect(pause?.data).toMatchObject({ by: 'sluice' });
+    expect(String(pause?.data.reason)).toMatch(/gate error-ratio has no data in pg-canary-1/);
+    const aborted = await graphql(
+      stack.gateway.url,
+      `mutation { abortRollout(id: "${id}", reason: "no metrics yet") { status } }`,
+      {},
+      'alice',
+    );
+    expect(aborted.errors).toBeUndefined();
+    expect((await until(id, ['ABORTED'])).status).toBe('ABORTED');
+  });
+});
