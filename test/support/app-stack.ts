@@ -37,6 +37,8 @@ export async function startAppStack(options: {
   explorer?: boolean;
   /** Prometheus for `prometheus` gates; a closed port when the spec uses none. */
   prometheusUrl?: string;
+  /** Alertmanager for `alerts` gates. */
+  alertmanagerUrl?: string;
   /** Start region-sim on this port (Prometheus scrapes a fixed address). */
   regionSimPort?: number;
 }): Promise<AppStack> {
@@ -52,6 +54,7 @@ export async function startAppStack(options: {
     temporal: settings,
     databaseUrl,
     prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
+    alertmanagerUrl: options.alertmanagerUrl ?? 'http://127.0.0.1:1',
   });
   const running = worker.run();
   let gateway: Gateway;

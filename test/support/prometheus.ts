@@ -56,10 +56,11 @@ export async function startPrometheus(options: {
   targets: string[];
   rules?: string;
   alertmanager?: string;
+  port?: number;
 }): Promise<PrometheusServer> {
   const binary = findBinary('prometheus', 'PROMETHEUS_BIN');
   const dir = mkdtempSync(join(tmpdir(), 'sluice-prom-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = [
     'global:',
     '  scrape_interval: 1s',
@@ -87,5 +88,49 @@ export async function startPrometheus(options: {
   );
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/-/ready`, child, 'Prometheus');
+  return { url, stop: () => stopChild(child) };
+}
+
+/** Starts Alertmanager (Debian's `prometheus-alertmanager`) routing everything to `webhookUrl` with a bearer token. */
+export async function startAlertmanager(options: {
+  port: number;
+  webhookUrl: string;
+  token: string;
+}): Promise<PrometheusServer> {
+  const binary = findBinary('prometheus-alertmanager', 'ALERTMANAGER_BIN');
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-am-'));
+  writeFileSync(
+    join(dir, 'alertmanager.yml'),
+    [
+      'route:',
+      '  receiver: sluice',
+      '  group_by: [alertname, service, region]',
+      '  group_wait: 1s',
+      '  group_interval: 1s',
+      '  repeat_interval: 1h',
+      'receivers:',
+      '  - name: sluice',
+      '    webhook_configs:',
+      `      - url: ${options.webhookUrl}`,
+      '        send_resolved: false',
+      '        http_config:',
+      '          authorization:',
+      '            type: Bearer',
+      `            credentials: ${options.token}`,
+    ].join('\n'),
+  );
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${options.port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitReady(`${url}/-/ready`, child, 'Alertmanager');
   return { url, stop: () => stopChild(child) };
 }

@@ -10,7 +10,7 @@ import { PgEventStore } from '../../libs/event-store/src';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { registerSearchAttributes } from '../../libs/platform/src/search-attributes';
 import { resolveTestServer } from '../../libs/platform/src/temporal-cli';
-import { HttpRegionClient, PrometheusClient } from '../../libs/targets/src';
+import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../libs/targets/src';
 import { liveStateQuery, type LiveState } from '../../workflows/rollout.messages';
 import { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { rolloutWorkflowId, type RolloutWorkflowInput } from '../../workflows/rollout.types';
@@ -68,6 +68,7 @@ export async function startWorkflowHarness(
       eventStore: new PgEventStore(pool),
       regions: new HttpRegionClient(),
       metrics: new PrometheusClient('http://127.0.0.1:1'),
+      alerts: new AlertmanagerClient('http://127.0.0.1:1'),
     }),
   });
   const running = worker.run();

@@ -5,7 +5,7 @@ import { ProjectionRunner, Projector } from '../../../libs/projections/src';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
-import { HttpRegionClient, PrometheusClient } from '../../../libs/targets/src';
+import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../../libs/targets/src';
 import { createActivities } from './activities';
 
 export interface SluiceWorkerOptions {
@@ -13,6 +13,8 @@ export interface SluiceWorkerOptions {
   databaseUrl: string;
   /** Base URL of the Prometheus that `prometheus` gates query. */
   prometheusUrl: string;
+  /** Base URL of the Alertmanager that `alerts` gates ask. */
+  alertmanagerUrl: string;
 }
 
 export interface SluiceWorker {
@@ -37,6 +39,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
       eventStore,
       regions: new HttpRegionClient(),
       metrics: new PrometheusClient(options.prometheusUrl),
+      alerts: new AlertmanagerClient(options.alertmanagerUrl),
       onEventsAppended: () => void projections.trigger(),
     }),
   });

@@ -1,3 +1,4 @@
 export * from './config-hash';
 export * from './region-client';
 export * from './prometheus-client';
+export * from './alertmanager-client';

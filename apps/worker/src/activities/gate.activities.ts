@@ -5,10 +5,11 @@ import {
   renderQuery,
   type GateEvaluation,
   type GateSpec,
+  type AlertsGate,
   type ProbeGate,
   type PrometheusGate,
 } from '../../../../libs/domain/src';
-import type { MetricsSource, RegionClient } from '../../../../libs/targets/src';
+import type { AlertSource, MetricsSource, RegionClient } from '../../../../libs/targets/src';
 import type { RegionRef } from './region.activities';
 
 export interface EvaluateGatesInput {
@@ -73,7 +74,32 @@ async function evaluatePrometheus(
   };
 }
 
-export function createGateActivities(regions: RegionClient, metrics: MetricsSource) {
+async function evaluateAlerts(
+  alerts: AlertSource,
+  gate: AlertsGate,
+  service: string,
+  target: RegionRef,
+): Promise<GateEvaluation> {
+  const labels = { ...gate.labels, service, region: target.region };
+  const base = { gate: gate.name, kind: gate.kind, region: target.region, query: JSON.stringify(labels) };
+  let firing;
+  try {
+    firing = await alerts.firing(labels, gate.timeoutMs);
+  } catch (err) {
+    if (!isSluiceError(err)) throw err;
+    return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: err.message };
+  }
+  return firing.length === 0
+    ? { ...base, verdict: 'PASS', value: 0, detail: 'no firing alert matches' }
+    : {
+        ...base,
+        verdict: 'FAIL',
+        value: firing.length,
+        detail: `firing: ${firing.map((a) => `${a.alertname} (${a.fingerprint}, since ${a.startsAt})`).join(', ')}`,
+      };
+}
+
+export function createGateActivities(regions: RegionClient, metrics: MetricsSource, alerts: AlertSource) {
   return {
     /** Evaluates every gate against every region of the wave once; heartbeats as it goes. */
     async evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]> {
@@ -87,6 +113,9 @@ export function createGateActivities(regions: RegionClient, metrics: MetricsSour
               break;
             case 'prometheus':
               results.push(await evaluatePrometheus(metrics, gate, input.service, target));
+              break;
+            case 'alerts':
+              results.push(await evaluateAlerts(alerts, gate, input.service, target));
               break;
             default: {
               const unknown: never = gate;

@@ -1,5 +1,5 @@
 import type { PgEventStore } from '../../../../libs/event-store/src';
-import type { MetricsSource, RegionClient } from '../../../../libs/targets/src';
+import type { AlertSource, MetricsSource, RegionClient } from '../../../../libs/targets/src';
 import { createConfigActivities } from './config.activities';
 import { createGateActivities } from './gate.activities';
 import { createRecordEvents } from './record-events.activity';
@@ -10,6 +10,8 @@ export interface ActivityDependencies {
   regions: RegionClient;
   /** Where Prometheus gates read metrics. */
   metrics: MetricsSource;
+  /** Where `alerts` gates look for firing alerts. */
+  alerts: AlertSource;
   /** Called after events were appended, to let projections catch up. */
   onEventsAppended?: () => void;
 }
@@ -19,7 +21,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     recordEvents: createRecordEvents(deps.eventStore, deps.onEventsAppended),
     ...createRegionActivities(deps.regions),
-    ...createGateActivities(deps.regions, deps.metrics),
+    ...createGateActivities(deps.regions, deps.metrics, deps.alerts),
     ...createConfigActivities(),
   };
 }

@@ -36,7 +36,20 @@ export const prometheusGateSchema = z.object({
 });
 export type PrometheusGate = z.infer<typeof prometheusGateSchema>;
 
-export const gateSpecSchema = z.discriminatedUnion('kind', [probeGateSchema, prometheusGateSchema]);
+/**
+ * The wave fails while Alertmanager has a firing alert whose `service` and `region` labels
+ * match the rollout and one of the wave's regions (plus any extra `labels` given).
+ */
+export const alertsGateSchema = z.object({
+  kind: z.literal('alerts'),
+  name: z.string().min(1).max(100),
+  labels: z.record(z.string(), z.string()).default({}),
+  noData: z.enum(NO_DATA_POLICIES).default('pause'),
+  timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+});
+export type AlertsGate = z.infer<typeof alertsGateSchema>;
+
+export const gateSpecSchema = z.discriminatedUnion('kind', [probeGateSchema, prometheusGateSchema, alertsGateSchema]);
 export type GateSpec = z.infer<typeof gateSpecSchema>;
 
 export const TEMPLATE_VARIABLES = ['region', 'service'] as const;

@@ -34,7 +34,7 @@ export class WaveInput {
     '`prometheus`: query (with {{region}} and {{service}}) must satisfy `value comparison threshold`; noData says what no data means.',
 })
 export class GateInput {
-  @Field({ description: '`probe` or `prometheus`.' })
+  @Field({ description: '`probe`, `prometheus` or `alerts`.' })
   kind!: string;
 
   @Field()
@@ -61,7 +61,13 @@ export class GateInput {
   @Field(() => Float, { nullable: true })
   threshold?: number;
 
-  @Field({ nullable: true, description: 'prometheus: fail, pause (default: a person decides) or pass.' })
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'alerts: extra labels an alert must carry, e.g. {"severity": "page"}.',
+  })
+  labels?: Record<string, string>;
+
+  @Field({ nullable: true, description: 'prometheus, alerts: fail, pause (default: a person decides) or pass.' })
   noData?: string;
 
   @Field(() => Int, { nullable: true, description: 'Default 5000.' })
