@@ -149,4 +149,33 @@ describe('halts from Alertmanager webhooks', () => {
     expect(metrics).toMatch(/sluice_halt_latency_seconds_count 1/);
     expect(metrics).toMatch(/sluice_alert_deliveries_total\{outcome="HALTED"\} 1/);
   });
+
+  it('halts through the generic /hooks/halt too, and refuses malformed or oversized bodies', async () => {
+    const id = await startAndWaitForApproval('v2');
+    const halt = (body: unknown) =>
+      fetch(`${stack.gateway.url}/hooks/halt`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf('alertmanager')}` },
+        body: JSON.stringify(body),
+      });
+    expect((await halt({ service })).status).toBe(400);
+    const huge = await halt({ service, reason: 'x'.repeat(2 * 1024 * 1024) });
+    expect(huge.status).toBe(413);
+
+    const first = await halt({ service, reason: 'synthetic checks failing', id: 'pingdom-123' });
+    expect(await first.json()).toEqual({ queued: 1, duplicates: 0, ignored: 0 });
+    expect(await (await halt({ service, reason: 'synthetic checks failing', id: 'pingdom-123' })).json()).toEqual({
+      queued: 0,
+      duplicates: 1,
+      ignored: 0,
+    });
+    const stopped = await eventually(
+      async () => {
+        const r = await rollout(id);
+        return r.status === 'ROLLED_BACK' ? r : undefined;
+      },
+      { what: 'the rollback' },
+    );
+    expect(stopped.stopReason).toBe('halted by alertmanager: synthetic checks failing');
+  });
 });

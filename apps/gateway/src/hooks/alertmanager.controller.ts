@@ -3,10 +3,21 @@ import type { Request, Response } from 'express';
 import { ErrorCode } from '../../../../libs/domain/src';
 import type { SerialTask } from '../../../../libs/platform/src/serial-task';
 import { bearerToken } from '../auth/auth.guard';
-import { hasRole } from '../auth/principal';
+import { hasRole, type Principal } from '../auth/principal';
 import type { TokenRegistry } from '../auth/token-registry';
 import { HALT_DISPATCHER, HALT_OUTBOX, TOKEN_REGISTRY } from '../gateway.tokens';
-import { alertmanagerPayloadSchema } from './alertmanager-payload';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { alertmanagerPayloadSchema, type Alert } from './alertmanager-payload';
+
+/** `POST /hooks/halt`: for monitoring tools other than Alertmanager. */
+const haltBodySchema = z.object({
+  service: z.string().min(1).max(63),
+  region: z.string().min(1).max(63).optional(),
+  reason: z.string().min(1).max(500),
+  /** Identifies the alert in the caller's tool; a repeat with the same id is a duplicate. */
+  id: z.string().min(1).max(200).optional(),
+});
 import type { HaltOutbox } from './halt-outbox';
 
 const error = (res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -51,7 +62,62 @@ export class AlertmanagerController {
       const fields = payload.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
       return error(res, 400, ErrorCode.BadUserInput, 'not an Alertmanager webhook payload (version 4)', { fields });
     }
-    const result = await this.outbox.enqueue(payload.data.alerts, principal.name);
+    await this.enqueue(payload.data.alerts, principal, res);
+  }
+
+  /** `{service, region?, reason, id?}`: halts like a firing alert, through the same outbox. */
+  @Post('halt')
+  @HttpCode(200)
+  async halt(@Req() req: Request, @Body() body: unknown, @Res() res: Response): Promise<void> {
+    const principal = this.authorize(req, res);
+    if (!principal) return;
+    const parsed = haltBodySchema.safeParse(body);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
+      return error(res, 400, ErrorCode.BadUserInput, 'body must be {service, region?, reason, id?}', { fields });
+    }
+    const { service, region, reason, id } = parsed.data;
+    const now = new Date().toISOString();
+    const alert: Alert = {
+      status: 'firing',
+      labels: {
+        alertname: reason,
+        [this.outbox.labels.service]: service,
+        ...(region ? { [this.outbox.labels.region]: region } : {}),
+      },
+      annotations: { summary: reason },
+      startsAt: id ? '1970-01-01T00:00:00Z' : now,
+      generatorURL: '',
+      fingerprint: createHash('sha256')
+        .update(id ?? `${service}/${region ?? ''}/${reason}/${now}`)
+        .digest('hex')
+        .slice(0, 16),
+    };
+    await this.enqueue([alert], principal, res);
+  }
+
+  private authorize(req: Request, res: Response): Principal | undefined {
+    const token = bearerToken(req.headers.authorization);
+    const principal = token ? this.tokens.resolve(token) : undefined;
+    if (!principal) {
+      error(
+        res,
+        401,
+        ErrorCode.Unauthenticated,
+        'send "Authorization: Bearer <token>" (http_config.authorization in Alertmanager)',
+      );
+      return undefined;
+    }
+    if (!hasRole(principal, 'deployer')) {
+      error(res, 403, ErrorCode.Forbidden, `${principal.name} may not halt rollouts; halting needs the deployer role`);
+      return undefined;
+    }
+    return principal;
+  }
+
+  /** Commits to the outbox, answers, then nudges delivery: the answer never waits on Temporal. */
+  private async enqueue(alerts: Alert[], principal: Principal, res: Response): Promise<void> {
+    const result = await this.outbox.enqueue(alerts, principal.name);
     res.status(200).json(result);
     if (result.queued > 0) void this.dispatcher.trigger();
   }

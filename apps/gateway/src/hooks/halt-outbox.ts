@@ -41,7 +41,7 @@ export class HaltOutbox {
   constructor(
     private readonly pool: Pool,
     private readonly temporal: Client,
-    private readonly labels: AlertLabels,
+    readonly labels: AlertLabels,
     metrics: Registry,
   ) {
     this.latency = new Histogram({
@@ -131,7 +131,11 @@ export class HaltOutbox {
     }
     const { alert } = row;
     await handle.signal(haltSignal, {
-      reason: `${row.alertname} firing${row.region ? ` in ${row.region}` : ''}`,
+      // A generic halt (/hooks/halt) carries its reason as the alert name and summary.
+      reason:
+        alert.annotations.summary === row.alertname
+          ? `${row.alertname}${row.region ? ` (${row.region})` : ''}`
+          : `${row.alertname} firing${row.region ? ` in ${row.region}` : ''}`,
       source: 'alertmanager',
       by: row.requested_by,
       alert: {
