@@ -18,6 +18,7 @@ export class EventRecorder {
   constructor(
     private readonly streamId: string,
     private readonly defaultActor: string,
+    private readonly service: string,
   ) {}
 
   record(events: RolloutEvent[], actor = this.defaultActor): Promise<void> {
@@ -27,6 +28,7 @@ export class EventRecorder {
         [
           {
             streamId: this.streamId,
+            service: this.service,
             expectedVersion: this.version,
             events,
             actor,

@@ -61,7 +61,7 @@ export class RolloutRun {
   private readonly pausedForNoData = new Set<string>();
 
   constructor(private readonly input: RolloutWorkflowInput) {
-    this.recorder = new EventRecorder(input.rolloutId, input.requestedBy);
+    this.recorder = new EventRecorder(input.rolloutId, input.requestedBy, input.service);
     this.endpoints = new Map(input.regions.map((r) => [r.name, r.endpoint]));
   }
 

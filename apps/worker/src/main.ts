@@ -9,17 +9,22 @@ async function main(): Promise<void> {
   // The SDK's own log (bundling, worker state) only from WARN up unless asked for.
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel) });
   const temporal = loadTemporalSettings();
-  const { PROMETHEUS_URL, ALERTMANAGER_URL } = loadEnv({
+  const { PROMETHEUS_URL, ALERTMANAGER_URL, WORKER_METRICS_PORT } = loadEnv({
     PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
     ALERTMANAGER_URL: z.url().default('http://127.0.0.1:9093'),
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   });
   const sluiceWorker = await createSluiceWorker({
     temporal,
     databaseUrl: loadDatabaseUrl(),
     prometheusUrl: PROMETHEUS_URL,
     alertmanagerUrl: ALERTMANAGER_URL,
+    metricsPort: WORKER_METRICS_PORT,
   });
-  log.info({ address: temporal.address, taskQueue: temporal.taskQueue }, 'worker polling');
+  log.info(
+    { address: temporal.address, taskQueue: temporal.taskQueue, metrics: `${sluiceWorker.metricsUrl}/metrics` },
+    'worker polling',
+  );
   // The SDK drains in-flight tasks on SIGINT/SIGTERM by itself; run() returns once it has.
   await sluiceWorker.run();
   log.info('worker stopped');

@@ -7,6 +7,7 @@ import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
 import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../../libs/targets/src';
 import { createActivities } from './activities';
+import { WorkerMetrics } from './worker-metrics';
 
 export interface SluiceWorkerOptions {
   temporal: TemporalSettings;
@@ -15,10 +16,14 @@ export interface SluiceWorkerOptions {
   prometheusUrl: string;
   /** Base URL of the Alertmanager that `alerts` gates ask. */
   alertmanagerUrl: string;
+  /** Port of the worker's /metrics (0: any free port). */
+  metricsPort?: number;
 }
 
 export interface SluiceWorker {
   worker: Worker;
+  metrics: WorkerMetrics;
+  metricsUrl: string;
   /** Runs until {@link SluiceWorker.shutdown}, then releases its connections. */
   run(): Promise<void>;
   shutdown(): void;
@@ -29,6 +34,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   const pool = createPgPool(options.databaseUrl, log);
   const eventStore = new PgEventStore(pool, upcastEventData);
   const projections = new ProjectionRunner(new Projector(pool, eventStore), log);
+  const metrics = new WorkerMetrics(pool);
   const connection = await NativeConnection.connect({ address: options.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -40,16 +46,23 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
       regions: new HttpRegionClient(),
       metrics: new PrometheusClient(options.prometheusUrl),
       alerts: new AlertmanagerClient(options.alertmanagerUrl),
-      onEventsAppended: () => void projections.trigger(),
+      onEventsAppended: (service, events) => {
+        metrics.observe(service, events);
+        void projections.trigger();
+      },
     }),
   });
+  const metricsServer = await metrics.serve(options.metricsPort ?? 0);
   return {
     worker,
+    metrics,
+    metricsUrl: metricsServer.url,
     async run() {
       projections.start();
       try {
         await worker.run();
       } finally {
+        await metricsServer.close();
         await projections.stop();
         await connection.close();
         await pool.end();

@@ -1,3 +1,4 @@
+import type { RolloutEvent } from '../../../../libs/domain/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import type { AlertSource, MetricsSource, RegionClient } from '../../../../libs/targets/src';
 import { createConfigActivities } from './config.activities';
@@ -12,8 +13,8 @@ export interface ActivityDependencies {
   metrics: MetricsSource;
   /** Where `alerts` gates look for firing alerts. */
   alerts: AlertSource;
-  /** Called after events were appended, to let projections catch up. */
-  onEventsAppended?: () => void;
+  /** Called after events were appended (not on a retried no-op): projections and metrics follow. */
+  onEventsAppended?: (service: string, events: RolloutEvent[]) => void;
 }
 
 /** Every activity the rollout workflow calls, built from its dependencies. */

@@ -4,6 +4,8 @@ import { eventIdFor, type PgEventStore } from '../../../../libs/event-store/src'
 
 export interface RecordEventsInput {
   streamId: string;
+  /** The rollout's service, for metrics (absent in histories recorded before it was added). */
+  service?: string;
   /** The stream's version before this batch; the batch takes the next positions. */
   expectedVersion: number;
   events: RolloutEvent[];
@@ -19,7 +21,10 @@ export interface RecordEventsResult {
  * Appends a batch of the workflow's events. Event ids derive from workflow id, run id and
  * stream position, so a retry after a lost acknowledgement writes nothing twice.
  */
-export function createRecordEvents(eventStore: PgEventStore, onAppended: () => void = () => undefined) {
+export function createRecordEvents(
+  eventStore: PgEventStore,
+  onAppended: (service: string, events: RolloutEvent[]) => void = () => undefined,
+) {
   return async function recordEvents(input: RecordEventsInput): Promise<RecordEventsResult> {
     const execution = Context.current().info.workflowExecution;
     if (!execution) throw new Error('recordEvents runs only on behalf of a workflow');
@@ -38,7 +43,7 @@ export function createRecordEvents(eventStore: PgEventStore, onAppended: () => v
     }));
     const result = await eventStore.append(input.streamId, events, input.expectedVersion);
     // Projections follow asynchronously: the event log, not the read model, is the record.
-    if (result.appended) onAppended();
+    if (result.appended) onAppended(input.service ?? 'unknown', input.events);
     return { version: result.version };
   };
 }
