@@ -1,5 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import {
+  ErrorCode,
   compare,
   isSluiceError,
   renderQuery,
@@ -44,6 +45,19 @@ async function evaluateProbe(regions: RegionClient, gate: ProbeGate, target: Reg
   }
 }
 
+/** A blip of Prometheus is retried (3 tries, 200 ms apart) before it counts as no data. */
+async function withRetries<T>(work: () => Promise<T>, tries = 3, pauseMs = 200): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      const retryable = isSluiceError(err) && err.code === ErrorCode.MetricsUnavailable;
+      if (!retryable || attempt >= tries) throw err;
+      await new Promise((r) => setTimeout(r, pauseMs * attempt));
+    }
+  }
+}
+
 async function evaluatePrometheus(
   metrics: MetricsSource,
   gate: PrometheusGate,
@@ -54,7 +68,7 @@ async function evaluatePrometheus(
   const base = { gate: gate.name, kind: gate.kind, region: target.region, query };
   let samples;
   try {
-    samples = await metrics.query(query, gate.timeoutMs);
+    samples = await withRetries(() => metrics.query(query, gate.timeoutMs));
   } catch (err) {
     if (!isSluiceError(err)) throw err;
     return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: err.message };
