@@ -120,6 +120,57 @@ describe('a halt that comes from Alertmanager, end to end', () => {
     expect(metrics).toMatch(/sluice_alert_deliveries_total\{outcome="HALTED"\} [1-9]/);
   });
 
+  it('with a Prometheus gate, catches the same fault before the alert can fire', async () => {
+    const gatedService = `${service}-promgate`;
+    await registerService(stack, gatedService, REGIONS);
+    const started = await graphql<{ startRollout: { id: string } }>(
+      stack.gateway.url,
+      /* GraphQL */ `
+        mutation ($input: StartRolloutInput!) {
+          startRollout(input: $input) {
+            id
+          }
+        }
+      `,
+      {
+        input: {
+          service: gatedService,
+          version: 'v-errors-gated',
+          config: { faults: { errorRate: 0.4 } },
+          strategy: { canaryMaxShare: 0.4, growthFactor: 2, bakeSeconds: 300, approvalAfterCanary: false },
+          gates: [
+            {
+              kind: 'prometheus',
+              name: 'error-ratio',
+              comparison: '<',
+              threshold: 0.05,
+              query:
+                'sum(rate(sluice_sim_requests_total{region="{{region}}",code="500"}[5s])) / sum(rate(sluice_sim_requests_total{region="{{region}}"}[5s]))',
+            },
+          ],
+          gateIntervalSeconds: 1,
+        },
+      },
+      'alice',
+    );
+    expect(started.errors).toBeUndefined();
+    const stopped = await eventually(
+      async () => {
+        const r = (
+          await graphql<{ rollout: RolloutView }>(
+            stack.gateway.url,
+            `{ rollout(id: "${started.data!.startRollout.id}") { status stopReason events { type data } } }`,
+          )
+        ).data!.rollout;
+        return ['ROLLED_BACK', 'SUCCEEDED'].includes(r.status) ? r : undefined;
+      },
+      { what: 'the gate to stop the rollout', timeoutMs: 60_000, intervalMs: 500 },
+    );
+    // the gate, not the alert (whose rule needs 10 s of errors), stopped it
+    expect(stopped.stopReason).toMatch(/^gate error-ratio failed in ah-canary-1: /);
+    expect(stopped.events.map((e) => e.type)).not.toContain('RolloutHalted');
+  });
+
   it('fails an alerts gate while Alertmanager has a firing alert for the service and region', async () => {
     const otherService = `${service}-gated`;
     await registerService(stack, otherService, REGIONS);
