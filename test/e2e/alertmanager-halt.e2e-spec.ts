@@ -1,17 +1,10 @@
 import { freePort } from '../../libs/platform/src/free-port';
 import { startAppStack, type AppStack } from '../support/app-stack';
-import { registerService } from '../support/fixtures';
-import { eventually, graphql } from '../support/graphql-client';
+import { registerService, startRollout, waitForRollout } from '../support/fixtures';
 import { startAlertmanager, startPrometheus, type PrometheusServer } from '../support/prometheus';
 import { tokenOf } from '../support/test-tokens';
 
 const REGIONS = ['ah-canary-1', 'ah-west-1', 'ah-west-2'];
-
-interface RolloutView {
-  status: string;
-  stopReason: string | null;
-  events: Array<{ type: string; data: Record<string, unknown> }>;
-}
 
 /**
  * The whole monitoring loop, for real: region-sim's metrics → Prometheus (scraping every
@@ -63,41 +56,15 @@ describe('a halt that comes from Alertmanager, end to end', () => {
   });
 
   it('halts the rollout, rolls the canary back, pushes no later wave, and records the alert', async () => {
-    const started = await graphql<{ startRollout: { id: string } }>(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: StartRolloutInput!) {
-          startRollout(input: $input) {
-            id
-          }
-        }
-      `,
-      {
-        input: {
-          service,
-          version: 'v-errors',
-          config: { faults: { errorRate: 0.4 } },
-          // three waves, and a bake long enough that only monitoring can stop it in time
-          strategy: { canaryMaxShare: 0.4, growthFactor: 2, bakeSeconds: 300, approvalAfterCanary: false },
-        },
-      },
-      'alice',
-    );
-    expect(started.errors).toBeUndefined();
-    const id = started.data!.startRollout.id;
+    const rolloutId = await startRollout(stack, {
+      service,
+      version: 'v-errors',
+      config: { faults: { errorRate: 0.4 } },
+      // three waves, and a bake long enough that only monitoring can stop it in time
+      strategy: { canaryMaxShare: 0.4, growthFactor: 2, bakeSeconds: 300, approvalAfterCanary: false },
+    });
 
-    const stopped = await eventually(
-      async () => {
-        const r = (
-          await graphql<{ rollout: RolloutView }>(
-            stack.gateway.url,
-            `{ rollout(id: "${id}") { status stopReason events { type data } } }`,
-          )
-        ).data!.rollout;
-        return ['ROLLED_BACK', 'SUCCEEDED'].includes(r.status) ? r : undefined;
-      },
-      { what: 'the alert to halt the rollout', timeoutMs: 90_000, intervalMs: 1_000 },
-    );
+    const stopped = await waitForRollout(stack, rolloutId, ['ROLLED_BACK', 'SUCCEEDED']);
 
     expect(stopped.status).toBe('ROLLED_BACK');
     expect(stopped.stopReason).toBe('halted by alertmanager: HighErrorRate firing in ah-canary-1');
@@ -123,49 +90,24 @@ describe('a halt that comes from Alertmanager, end to end', () => {
   it('with a Prometheus gate, catches the same fault before the alert can fire', async () => {
     const gatedService = `${service}-promgate`;
     await registerService(stack, gatedService, REGIONS);
-    const started = await graphql<{ startRollout: { id: string } }>(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: StartRolloutInput!) {
-          startRollout(input: $input) {
-            id
-          }
-        }
-      `,
-      {
-        input: {
-          service: gatedService,
-          version: 'v-errors-gated',
-          config: { faults: { errorRate: 0.4 } },
-          strategy: { canaryMaxShare: 0.4, growthFactor: 2, bakeSeconds: 300, approvalAfterCanary: false },
-          gates: [
-            {
-              kind: 'prometheus',
-              name: 'error-ratio',
-              comparison: '<',
-              threshold: 0.05,
-              query:
-                'sum(rate(sluice_sim_requests_total{region="{{region}}",code="500"}[5s])) / sum(rate(sluice_sim_requests_total{region="{{region}}"}[5s]))',
-            },
-          ],
-          gateIntervalSeconds: 1,
+    const rolloutId = await startRollout(stack, {
+      service: gatedService,
+      version: 'v-errors-gated',
+      config: { faults: { errorRate: 0.4 } },
+      strategy: { canaryMaxShare: 0.4, growthFactor: 2, bakeSeconds: 300, approvalAfterCanary: false },
+      gates: [
+        {
+          kind: 'prometheus',
+          name: 'error-ratio',
+          comparison: '<',
+          threshold: 0.05,
+          query:
+            'sum(rate(sluice_sim_requests_total{region="{{region}}",code="500"}[5s])) / sum(rate(sluice_sim_requests_total{region="{{region}}"}[5s]))',
         },
-      },
-      'alice',
-    );
-    expect(started.errors).toBeUndefined();
-    const stopped = await eventually(
-      async () => {
-        const r = (
-          await graphql<{ rollout: RolloutView }>(
-            stack.gateway.url,
-            `{ rollout(id: "${started.data!.startRollout.id}") { status stopReason events { type data } } }`,
-          )
-        ).data!.rollout;
-        return ['ROLLED_BACK', 'SUCCEEDED'].includes(r.status) ? r : undefined;
-      },
-      { what: 'the gate to stop the rollout', timeoutMs: 60_000, intervalMs: 500 },
-    );
+      ],
+      gateIntervalSeconds: 1,
+    });
+    const stopped = await waitForRollout(stack, rolloutId, ['ROLLED_BACK', 'SUCCEEDED']);
     // the gate, not the alert (whose rule needs 10 s of errors), stopped it
     expect(stopped.stopReason).toMatch(/^gate error-ratio failed in ah-canary-1: /);
     expect(stopped.events.map((e) => e.type)).not.toContain('RolloutHalted');
@@ -188,40 +130,15 @@ describe('a halt that comes from Alertmanager, end to end', () => {
       ]),
     });
     expect(raised.status).toBe(200);
-    const started = await graphql<{ startRollout: { id: string } }>(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: StartRolloutInput!) {
-          startRollout(input: $input) {
-            id
-          }
-        }
-      `,
-      {
-        input: {
-          service: otherService,
-          version: 'v-gated',
-          config: { fine: true },
-          strategy: { canaryMaxShare: 0.4, growthFactor: 2, bakeSeconds: 10, approvalAfterCanary: false },
-          gates: [{ kind: 'alerts', name: 'no-alerts' }],
-          gateIntervalSeconds: 2,
-        },
-      },
-      'alice',
-    );
-    expect(started.errors).toBeUndefined();
-    const stopped = await eventually(
-      async () => {
-        const r = (
-          await graphql<{ rollout: RolloutView }>(
-            stack.gateway.url,
-            `{ rollout(id: "${started.data!.startRollout.id}") { status stopReason events { type data } } }`,
-          )
-        ).data!.rollout;
-        return ['ROLLED_BACK', 'SUCCEEDED', 'PAUSED'].includes(r.status) ? r : undefined;
-      },
-      { what: 'the alerts gate', timeoutMs: 60_000 },
-    );
+    const rolloutId = await startRollout(stack, {
+      service: otherService,
+      version: 'v-gated',
+      config: { fine: true },
+      strategy: { canaryMaxShare: 0.4, growthFactor: 2, bakeSeconds: 10, approvalAfterCanary: false },
+      gates: [{ kind: 'alerts', name: 'no-alerts' }],
+      gateIntervalSeconds: 2,
+    });
+    const stopped = await waitForRollout(stack, rolloutId, ['ROLLED_BACK', 'SUCCEEDED', 'PAUSED']);
     expect(stopped.status).toBe('ROLLED_BACK');
     expect(stopped.stopReason).toMatch(/^gate no-alerts failed in ah-canary-1: firing: LatencyBudgetBurn/);
   });

@@ -1,5 +1,5 @@
 import type { AppStack } from './app-stack';
-import { graphql } from './graphql-client';
+import { eventually, graphql } from './graphql-client';
 
 export interface RegionFixture {
   name: string;
@@ -38,4 +38,53 @@ export async function registerService(
     'admin',
   );
   if (res.errors) throw new Error(`registering ${service} failed: ${JSON.stringify(res.errors)}`);
+}
+
+export interface RolloutView {
+  status: string;
+  stopReason: string | null;
+  events: Array<{ type: string; data: Record<string, unknown> }>;
+}
+
+/** Starts a rollout through GraphQL as `as` and returns its id; fails the spec on any error. */
+export async function startRollout(stack: AppStack, input: Record<string, unknown>, as = 'alice'): Promise<string> {
+  const res = await graphql<{ startRollout: { id: string } }>(
+    stack.gateway.url,
+    /* GraphQL */ `
+      mutation ($input: StartRolloutInput!) {
+        startRollout(input: $input) {
+          id
+        }
+      }
+    `,
+    { input },
+    as,
+  );
+  if (res.errors) throw new Error(`startRollout failed: ${JSON.stringify(res.errors)}`);
+  return res.data!.startRollout.id;
+}
+
+export async function readRollout(stack: AppStack, id: string): Promise<RolloutView> {
+  const res = await graphql<{ rollout: RolloutView }>(
+    stack.gateway.url,
+    `{ rollout(id: "${id}") { status stopReason events { type data } } }`,
+  );
+  if (res.errors) throw new Error(`rollout(${id}) failed: ${JSON.stringify(res.errors)}`);
+  return res.data!.rollout;
+}
+
+/** Polls the rollout until its status is one of `statuses`. */
+export function waitForRollout(
+  stack: AppStack,
+  id: string,
+  statuses: string[],
+  timeoutMs = 90_000,
+): Promise<RolloutView> {
+  return eventually(
+    async () => {
+      const rollout = await readRollout(stack, id);
+      return statuses.includes(rollout.status) ? rollout : undefined;
+    },
+    { what: `rollout ${id} to be ${statuses.join(' or ')}`, timeoutMs, intervalMs: 500 },
+  );
 }
