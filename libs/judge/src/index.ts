@@ -1,0 +1,3 @@
+export * from './sequential-count-test';
+export * from './sequential-judge';
+export * from './simulation';
