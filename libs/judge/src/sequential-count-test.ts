@@ -73,7 +73,11 @@ export class MixtureEProcess {
   }
 }
 
-/** Evenly spaced ratios strictly between `from` and `to` (either order), `count` of them. */
-export function ratioGrid(from: number, to: number, count = 20): number[] {
-  return Array.from({ length: count }, (_, i) => from + ((to - from) * (i + 1)) / count);
+/**
+ * Geometrically spaced ratios from just past `from` up to `to` (either direction), `count` of
+ * them: dense near the null's boundary, where regressions are hardest to see, sparse far away.
+ */
+export function ratioGrid(from: number, to: number, count = 30): number[] {
+  const step = Math.log(to / from) / count;
+  return Array.from({ length: count }, (_, i) => from * Math.exp(step * (i + 1)));
 }

@@ -23,7 +23,7 @@ export interface JudgeOptions {
 
 export const DEFAULT_JUDGE: JudgeOptions = {
   alpha: 0.05,
-  beta: 0.05,
+  beta: 0.01,
   tolerance: 1.0,
   maxTolerated: 1.5,
   minRequests: 500,
