@@ -1,5 +1,6 @@
 import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { StrategyInput, WaveInput } from '../dto/start-rollout.input';
+import { PlannedWave } from './rollout-live.model';
 
 @InputType({ description: 'What to plan: a service, and a strategy or explicit waves. Nothing is started.' })
 export class PlanRolloutInput {
@@ -14,19 +15,7 @@ export class PlanRolloutInput {
 }
 
 @ObjectType()
-export class PlannedWaveExposure {
-  @Field(() => Int)
-  index!: number;
-
-  @Field(() => [String])
-  regions!: string[];
-
-  @Field(() => Int)
-  bakeSeconds!: number;
-
-  @Field()
-  requiresApproval!: boolean;
-
+export class PlannedWaveExposure extends PlannedWave {
   @Field(() => Float, { description: 'Share of total weight reached once this wave is done (0–1).' })
   cumulativeExposure!: number;
 }
