@@ -7,7 +7,9 @@ import { decide, type RolloutCommand } from '../libs/domain/src/rollout/rollout-
 import type { PrecheckFailed, RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import { evolve, initialRolloutState, type RolloutState } from '../libs/domain/src/rollout/rollout-state';
 import { activeFreezeWindow } from '../libs/domain/src/service/freeze-window';
-import type { GateEvaluation } from '../libs/domain/src/gates/gate-spec';
+import type { CanaryGate, GateEvaluation } from '../libs/domain/src/gates/gate-spec';
+import { DEFAULT_JUDGE, SequentialJudge } from '../libs/judge/src/sequential-judge';
+import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
 import { CONFIG_VALIDATION, GATE_EVALUATION, REGION_PUSH, REGION_READ, ROLLBACK_PUSH } from './activity-presets';
 import { EventRecorder } from './event-recorder';
 import type { ControlAck, LiveState } from './rollout.messages';
@@ -16,7 +18,7 @@ import { RolloutUi } from './rollout-ui';
 
 const { readRegionConfig, pushRegionConfig, restoreRegionConfig, checkRegions } =
   proxyActivities<RolloutActivities>(REGION_PUSH);
-const { evaluateGates, checkGates } = proxyActivities<RolloutActivities>(GATE_EVALUATION);
+const { evaluateGates, checkGates, readCanaryCounts } = proxyActivities<RolloutActivities>(GATE_EVALUATION);
 const { validateConfig } = proxyActivities<RolloutActivities>(CONFIG_VALIDATION);
 
 /** Unwinds the forward path: a halt, an abort, a failed gate or a failed push. */
@@ -59,6 +61,8 @@ export class RolloutRun {
   private readonly endpoints: Map<string, string>;
   private retryRequestedBy: string | null = null;
   private readonly pausedForNoData = new Set<string>();
+  private readonly judges = new Map<string, SequentialJudge>();
+  private readonly canaryTotals = new Map<string, IntervalCounts>();
 
   constructor(private readonly input: RolloutWorkflowInput) {
     this.recorder = new EventRecorder(input.rolloutId, input.requestedBy, input.service);
@@ -276,16 +280,19 @@ export class RolloutRun {
    * wait between evaluations is a durable timer that a halt or abort cuts short at once.
    */
   private async bake(wave: Wave, targets: RegionRef[]): Promise<void> {
-    const { gates, gateIntervalSeconds } = this.input;
+    const { gateIntervalSeconds } = this.input;
+    const perRegion = this.input.gates.filter((g) => g.kind !== 'canary');
+    const canaries = this.input.gates.filter((g): g is CanaryGate => g.kind === 'canary');
     const deadline = Date.now() + wave.bakeSeconds * 1000;
     for (;;) {
-      if (gates.length > 0) {
+      let results: GateEvaluation[] = [];
+      if (perRegion.length > 0) {
         // On a stop the workflow moves on at once and leaves the read-only evaluation to finish
         // unobserved; cancelling it would only race its completion.
         let settled = false;
         const evaluation = evaluateGates.executeWithOptions(
-          { ...GATE_EVALUATION, summary: `gates wave ${wave.index}: ${gates.map((g) => g.name).join(', ')}` },
-          [{ wave: wave.index, service: this.input.service, regions: targets, gates }],
+          { ...GATE_EVALUATION, summary: `gates wave ${wave.index}: ${perRegion.map((g) => g.name).join(', ')}` },
+          [{ wave: wave.index, service: this.input.service, regions: targets, gates: perRegion }],
         );
         evaluation.then(
           () => (settled = true),
@@ -293,15 +300,22 @@ export class RolloutRun {
         );
         await condition(() => settled || this.stopped);
         if (this.stopped) throw new StopRollout(this.state.stopReason!);
-        const results = await evaluation.catch((err: unknown) => {
+        results = await evaluation.catch((err: unknown) => {
           throw new StopRollout(`evaluating the gates of wave ${wave.index} failed: ${failureMessage(err)}`);
         });
+      }
+      // The canary judge needs unchanged regions to compare against; without any it does not apply.
+      const judged = this.baselineRegions(targets).length > 0 ? canaries : [];
+      for (const gate of judged) results.push(await this.judgeCanary(gate, wave, targets));
+      if (results.length > 0) {
         await this.emit(results.map((r) => ({ type: 'HealthGateEvaluated', data: { wave: wave.index, ...r } })));
         const failing = results.find((r) => r.verdict === 'FAIL' || (r.verdict === 'NO_DATA' && r.noData === 'fail'));
         if (failing) {
           throw new StopRollout(`gate ${failing.gate} failed in ${failing.region}: ${failing.detail}`);
         }
         await this.pauseForMissingData(wave, results);
+        // Every canary judge has evidence the change is fine: the bake can end early.
+        if (judged.length > 0 && perRegion.length === 0 && results.every((r) => r.verdict === 'PASS')) return;
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) return;
@@ -309,6 +323,75 @@ export class RolloutRun {
         throw new StopRollout(this.state.stopReason!);
       }
     }
+  }
+
+  /** Regions the rollout has not changed yet, outside this wave: the canary judge's baseline. */
+  private baselineRegions(targets: RegionRef[]): string[] {
+    const inWave = new Set(targets.map((t) => t.region));
+    return Object.entries(this.state.regions)
+      .filter(([name, state]) => state === 'PENDING' && !inWave.has(name))
+      .map(([name]) => name)
+      .sort();
+  }
+
+  /**
+   * One interval of the sequential canary judge: the wave's regions against those not yet
+   * changed. The judge is pure and lives in the workflow, so its state survives any crash.
+   */
+  private async judgeCanary(gate: CanaryGate, wave: Wave, targets: RegionRef[]): Promise<GateEvaluation> {
+    const canaryRegions = targets.map((t) => t.region);
+    const baselineRegions = this.baselineRegions(targets);
+    const key = `${wave.index}/${gate.name}`;
+    const judge =
+      this.judges.get(key) ??
+      new SequentialJudge({
+        ...DEFAULT_JUDGE,
+        alpha: gate.alpha,
+        beta: gate.beta,
+        tolerance: gate.tolerance,
+        maxTolerated: gate.maxTolerated,
+        minRequests: gate.minRequests,
+        maxDurationSeconds: gate.maxDurationSeconds,
+        intervalSeconds: this.input.gateIntervalSeconds,
+      });
+    this.judges.set(key, judge);
+    const base = { gate: gate.name, kind: gate.kind, region: canaryRegions.join(',') };
+    const read = await readCanaryCounts.executeWithOptions(
+      { ...GATE_EVALUATION, summary: `canary counts wave ${wave.index}: ${gate.name}` },
+      [
+        {
+          gate,
+          service: this.input.service,
+          canaryRegions,
+          baselineRegions,
+        },
+      ],
+    );
+    if ('noData' in read) return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: read.noData };
+    const previous = this.canaryTotals.get(key);
+    this.canaryTotals.set(key, read.totals);
+    const c = previous && {
+      canaryRequests: read.totals.canaryRequests - previous.canaryRequests,
+      canaryEvents: read.totals.canaryEvents - previous.canaryEvents,
+      baselineRequests: read.totals.baselineRequests - previous.baselineRequests,
+      baselineEvents: read.totals.baselineEvents - previous.baselineEvents,
+    };
+    // The first read only anchors the counters; a negative step means a counter was reset.
+    if (!c || Object.values(c).some((v) => v < 0)) {
+      return {
+        ...base,
+        verdict: 'CONTINUE',
+        detail: previous ? 'counters were reset; starting over' : 'first counter reading',
+      };
+    }
+    const d = judge.observe(c);
+    const detail =
+      `${d.verdict}: e(regression)=${d.eFail.toPrecision(3)} (fail at ${(1 / gate.alpha).toFixed(0)}), ` +
+      `e(fine)=${d.ePass.toPrecision(3)} (pass at ${(1 / gate.beta).toFixed(0)}); ` +
+      `canary ${c.canaryEvents.toFixed(0)}/${c.canaryRequests.toFixed(0)} vs baseline ${c.baselineEvents.toFixed(0)}/${c.baselineRequests.toFixed(0)}`;
+    if (d.verdict === 'INCONCLUSIVE')
+      return { ...base, verdict: 'NO_DATA', noData: gate.noData, value: d.eFail, detail };
+    return { ...base, verdict: d.verdict, value: d.eFail, detail };
   }
 
   /**

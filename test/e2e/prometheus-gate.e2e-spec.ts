@@ -161,4 +161,67 @@ describe('prometheus gates against a real Prometheus scraping region-sim', () =>
     expect(aborted.errors).toBeUndefined();
     expect((await until(id, ['ABORTED'])).status).toBe('ABORTED');
   });
+
+  describe('the sequential canary judge', () => {
+    // alpha 0.001: this spec must not flake on the 5% false alarms a default judge allows
+    const canaryGate = { kind: 'canary', name: 'canary-judge', minRequests: 300, alpha: 0.001 };
+    const startCanary = async (
+      version: string,
+      config: Record<string, unknown>,
+      bakeSeconds: number,
+      judge: Record<string, unknown> = {},
+    ) => {
+      const res = await graphql<{ startRollout: { id: string } }>(
+        stack.gateway.url,
+        /* GraphQL */ `
+          mutation ($input: StartRolloutInput!) {
+            startRollout(input: $input) {
+              id
+            }
+          }
+        `,
+        {
+          input: {
+            service,
+            version,
+            config,
+            strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds, approvalAfterCanary: false },
+            // the canary bakes (and is judged); the rest follows at once
+            waves: [{ regions: ['pg-canary-1'] }, { regions: ['pg-west-1', 'pg-west-2'], bakeSeconds: 0 }],
+            gates: [{ ...canaryGate, ...judge }],
+            gateIntervalSeconds: 4,
+          },
+        },
+        'alice',
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.startRollout.id;
+    };
+
+    it('passes a healthy canary as soon as the evidence is there, long before the bake ends', async () => {
+      const started = Date.now();
+      // region-sim's traffic is light: accept "no worse than 3×" so the evidence arrives within a minute
+      const done = await until(
+        await startCanary('v-canary-good', { feature: 'canary-ok' }, 600, { maxTolerated: 3, beta: 0.05 }),
+        ['SUCCEEDED', 'ROLLED_BACK', 'PAUSED'],
+      );
+      expect({ status: done.status, stopReason: done.stopReason }).toEqual({ status: 'SUCCEEDED', stopReason: null });
+      // the first wave's bake would take ten minutes; the judge's PASS ended it
+      expect(Date.now() - started).toBeLessThan(120_000);
+      const first = done.events.find((e) => e.type === 'HealthGateEvaluated' && e.data.verdict === 'PASS');
+      expect(first?.data).toMatchObject({ kind: 'canary', region: 'pg-canary-1' });
+    });
+    it('fails a canary whose error rate is ten times the baseline, with the e-value on record', async () => {
+      const stopped = await until(await startCanary('v-canary-bad', { faults: { errorRate: 0.05 } }, 600), [
+        'ROLLED_BACK',
+        'SUCCEEDED',
+      ]);
+      expect(stopped.status).toBe('ROLLED_BACK');
+      expect(stopped.stopReason).toMatch(/^gate canary-judge failed in pg-canary-1: FAIL: e\(regression\)=/);
+      const verdict = stopped.events.filter((e) => e.type === 'HealthGateEvaluated').at(-1)!;
+      expect(verdict.data).toMatchObject({ kind: 'canary', verdict: 'FAIL' });
+      expect(verdict.data.value as number).toBeGreaterThanOrEqual(1_000);
+      expect(stack.regionSim.fleet.get('pg-west-1')!.version).not.toBe('v-canary-bad');
+    });
+  });
 });

@@ -7,9 +7,12 @@ import {
   type GateEvaluation,
   type GateSpec,
   type AlertsGate,
+  type CanaryGate,
+  renderCanaryQuery,
   type ProbeGate,
   type PrometheusGate,
 } from '../../../../libs/domain/src';
+import type { IntervalCounts } from '../../../../libs/judge/src/sequential-count-test';
 import type { AlertSource, MetricsSource, RegionClient } from '../../../../libs/targets/src';
 import type { RegionRef } from './region.activities';
 
@@ -113,8 +116,50 @@ async function evaluateAlerts(
       };
 }
 
+export interface CanaryCountsInput {
+  gate: CanaryGate;
+  service: string;
+  canaryRegions: string[];
+  baselineRegions: string[];
+}
+
+/** Cumulative counter values now; the workflow differences consecutive reads. */
+export type CanaryCountsResult = { totals: IntervalCounts } | { noData: string };
+
 export function createGateActivities(regions: RegionClient, metrics: MetricsSource, alerts: AlertSource) {
+  const sum = async (template: string, regionsOf: string[], input: CanaryCountsInput): Promise<number | null> => {
+    const query = renderCanaryQuery(template, { regions: regionsOf, service: input.service });
+    const samples = await withRetries(() => metrics.query(query, input.gate.timeoutMs));
+    return samples.length === 0 ? null : samples.reduce((total, s) => total + s.value, 0);
+  };
   return {
+    /** The canary judge's counters now: requests and events, canary and baseline, cumulative. */
+    async readCanaryCounts(input: CanaryCountsInput): Promise<CanaryCountsResult> {
+      if (input.baselineRegions.length === 0)
+        return { noData: 'no unchanged regions are left to serve as the baseline' };
+      try {
+        const [canaryRequests, canaryEvents, baselineRequests, baselineEvents] = await Promise.all([
+          sum(input.gate.requestsQuery, input.canaryRegions, input),
+          sum(input.gate.eventsQuery, input.canaryRegions, input),
+          sum(input.gate.requestsQuery, input.baselineRegions, input),
+          sum(input.gate.eventsQuery, input.baselineRegions, input),
+        ]);
+        if (canaryRequests === null || baselineRequests === null)
+          return { noData: 'no request counts for the canary or the baseline' };
+        return {
+          totals: {
+            canaryRequests,
+            canaryEvents: canaryEvents ?? 0,
+            baselineRequests,
+            baselineEvents: baselineEvents ?? 0,
+          },
+        };
+      } catch (err) {
+        if (!isSluiceError(err)) throw err;
+        return { noData: err.message };
+      }
+    },
+
     /** Evaluates every gate against every region of the wave once; heartbeats as it goes. */
     async evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]> {
       const results: GateEvaluation[] = [];
@@ -130,6 +175,9 @@ export function createGateActivities(regions: RegionClient, metrics: MetricsSour
               break;
             case 'alerts':
               results.push(await evaluateAlerts(alerts, gate, input.service, target));
+              break;
+            case 'canary':
+              // judged by the workflow from readCanaryCounts, not per region
               break;
             default: {
               const unknown: never = gate;

@@ -30,5 +30,5 @@ export function createActivities(deps: ActivityDependencies) {
 export type RolloutActivities = ReturnType<typeof createActivities>;
 export type { RecordEventsInput, RecordEventsResult } from './record-events.activity';
 export type * from './region.activities';
-export type { EvaluateGatesInput, GateProblem } from './gate.activities';
+export type { CanaryCountsInput, CanaryCountsResult, EvaluateGatesInput, GateProblem } from './gate.activities';
 export type { ConfigValidation } from './config.activities';

@@ -49,7 +49,49 @@ export const alertsGateSchema = z.object({
 });
 export type AlertsGate = z.infer<typeof alertsGateSchema>;
 
-export const gateSpecSchema = z.discriminatedUnion('kind', [probeGateSchema, prometheusGateSchema, alertsGateSchema]);
+/**
+ * The sequential canary judge (docs/CANARY-JUDGE.md). Each interval the workflow reads the
+ * cumulative request and event counters of the wave's regions (canary) and of the regions
+ * not yet changed (baseline) from Prometheus, and feeds the judge their increase since the
+ * previous read: exact, non-overlapping counts, as the test assumes. The queries must
+ * return counters (not rates); `{{regions}}` becomes a regex alternation of region names,
+ * `{{service}}` the service.
+ */
+export const canaryGateSchema = z.object({
+  kind: z.literal('canary'),
+  name: z.string().min(1).max(100),
+  requestsQuery: z.string().min(1).max(4_000).default('sum(sluice_sim_requests_total{region=~"{{regions}}"})'),
+  eventsQuery: z
+    .string()
+    .min(1)
+    .max(4_000)
+    .default('sum(sluice_sim_requests_total{region=~"{{regions}}",code=~"5.."})'),
+  alpha: z.number().gt(0).lt(1).default(0.05),
+  beta: z.number().gt(0).lt(1).default(0.01),
+  tolerance: z.number().gt(0).default(1),
+  maxTolerated: z.number().gt(0).default(1.5),
+  minRequests: z.number().int().min(0).default(500),
+  maxDurationSeconds: z.number().int().min(1).default(3_600),
+  noData: z.enum(NO_DATA_POLICIES).default('pause'),
+  timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+});
+export type CanaryGate = z.infer<typeof canaryGateSchema>;
+
+export const gateSpecSchema = z.discriminatedUnion('kind', [
+  probeGateSchema,
+  prometheusGateSchema,
+  alertsGateSchema,
+  canaryGateSchema,
+]);
+
+/** Fills `{{regions}}` and `{{service}}` in a canary query; names any other variable. */
+export function renderCanaryQuery(template: string, values: { regions: readonly string[]; service: string }): string {
+  return template.replace(/\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g, (_match, name: string) => {
+    if (name === 'regions') return values.regions.map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    if (name === 'service') return values.service;
+    throw new Error(`unknown template variable {{${name}}}; use {{regions}} or {{service}}`);
+  });
+}
 export type GateSpec = z.infer<typeof gateSpecSchema>;
 
 export const TEMPLATE_VARIABLES = ['region', 'service'] as const;
@@ -82,7 +124,7 @@ export interface GateEvaluation {
   gate: string;
   kind: GateSpec['kind'];
   region: string;
-  verdict: 'PASS' | 'FAIL' | 'NO_DATA';
+  verdict: 'PASS' | 'FAIL' | 'NO_DATA' | 'CONTINUE';
   value?: number | string;
   detail: string;
   /** The input evaluated (e.g. the rendered PromQL), kept with the verdict. */

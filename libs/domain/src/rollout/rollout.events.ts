@@ -6,7 +6,8 @@ import type { RolloutPlan } from '../plan/rollout-plan';
  */
 type Event<T extends string, D> = { type: T; data: D };
 
-export type GateVerdict = 'PASS' | 'FAIL' | 'NO_DATA';
+/** CONTINUE: a sequential judge has no verdict yet. */
+export type GateVerdict = 'PASS' | 'FAIL' | 'NO_DATA' | 'CONTINUE';
 
 export type RolloutRequested = Event<
   'RolloutRequested',

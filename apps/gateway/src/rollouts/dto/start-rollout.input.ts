@@ -34,7 +34,7 @@ export class WaveInput {
     '`prometheus`: query (with {{region}} and {{service}}) must satisfy `value comparison threshold`; noData says what no data means.',
 })
 export class GateInput {
-  @Field({ description: '`probe`, `prometheus` or `alerts`.' })
+  @Field({ description: '`probe`, `prometheus`, `alerts` or `canary`.' })
   kind!: string;
 
   @Field()
@@ -69,6 +69,36 @@ export class GateInput {
 
   @Field({ nullable: true, description: 'prometheus, alerts: fail, pause (default: a person decides) or pass.' })
   noData?: string;
+
+  @Field({ nullable: true, description: 'canary: PromQL of a cumulative request counter; {{regions}}, {{service}}.' })
+  requestsQuery?: string;
+
+  @Field({
+    nullable: true,
+    description: 'canary: PromQL of a cumulative event counter (errors, slow requests); same variables.',
+  })
+  eventsQuery?: string;
+
+  @Field(() => Float, { nullable: true, description: 'canary: false-alarm bound (default 0.05).' })
+  alpha?: number;
+
+  @Field(() => Float, { nullable: true, description: 'canary: bound on wrongly passing (default 0.01).' })
+  beta?: number;
+
+  @Field(() => Float, { nullable: true, description: 'canary: event-rate ratio still fine (default 1).' })
+  tolerance?: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'canary: ratio at or above which the canary is bad (default 1.5).',
+  })
+  maxTolerated?: number;
+
+  @Field(() => Int, { nullable: true, description: 'canary: canary requests before any verdict (default 500).' })
+  minRequests?: number;
+
+  @Field(() => Int, { nullable: true, description: 'canary: INCONCLUSIVE after this (default 3600).' })
+  maxDurationSeconds?: number;
 
   @Field(() => Int, { nullable: true, description: 'Default 5000.' })
   timeoutMs?: number;
