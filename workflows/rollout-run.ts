@@ -346,7 +346,8 @@ export class RolloutRun {
       this.judges.get(key) ??
       new SequentialJudge({
         ...DEFAULT_JUDGE,
-        alpha: gate.alpha,
+        // several canary metrics share the false-alarm budget (Bonferroni)
+        alpha: gate.alpha / this.input.gates.filter((g) => g.kind === 'canary').length,
         beta: gate.beta,
         tolerance: gate.tolerance,
         maxTolerated: gate.maxTolerated,
@@ -386,7 +387,7 @@ export class RolloutRun {
     }
     const d = judge.observe(c);
     const detail =
-      `${d.verdict}: e(regression)=${d.eFail.toPrecision(3)} (fail at ${(1 / gate.alpha).toFixed(0)}), ` +
+      `${d.verdict}: e(regression)=${d.eFail.toPrecision(3)} (fail at ${(1 / judge.options.alpha).toFixed(0)}), ` +
       `e(fine)=${d.ePass.toPrecision(3)} (pass at ${(1 / gate.beta).toFixed(0)}); ` +
       `canary ${c.canaryEvents.toFixed(0)}/${c.canaryRequests.toFixed(0)} vs baseline ${c.baselineEvents.toFixed(0)}/${c.baselineRequests.toFixed(0)}`;
     if (d.verdict === 'INCONCLUSIVE')
