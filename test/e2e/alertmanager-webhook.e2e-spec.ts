@@ -1,5 +1,5 @@
 import { startAppStack, type AppStack } from '../support/app-stack';
-import { registerService } from '../support/fixtures';
+import { readRollout, registerService, startRollout } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 import { tokenOf } from '../support/test-tokens';
 
@@ -39,33 +39,14 @@ describe('halts from Alertmanager webhooks', () => {
       headers: { 'content-type': 'application/json', ...(as ? { authorization: `Bearer ${tokenOf(as)}` } : {}) },
       body: JSON.stringify(body),
     });
-  const rollout = async (id: string) =>
-    (
-      await graphql<{
-        rollout: { status: string; stopReason: string; events: Array<{ type: string; data: Record<string, unknown> }> };
-      }>(stack.gateway.url, `{ rollout(id: "${id}") { status stopReason events { type data } } }`)
-    ).data!.rollout;
+  const rollout = (id: string) => readRollout(stack, id);
   const startAndWaitForApproval = async (version: string) => {
-    const started = await graphql<{ startRollout: { id: string } }>(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: StartRolloutInput!) {
-          startRollout(input: $input) {
-            id
-          }
-        }
-      `,
-      {
-        input: {
-          service,
-          version,
-          config: { v: version },
-          strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds: 0 },
-        },
-      },
-      'alice',
-    );
-    const id = started.data!.startRollout.id;
+    const id = await startRollout(stack, {
+      service,
+      version,
+      config: { v: version },
+      strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds: 0 },
+    });
     await eventually(
       async () => {
         const live = await graphql<{ rolloutLive: { phase: string } }>(

@@ -1,18 +1,12 @@
 import { freePort } from '../../libs/platform/src/free-port';
 import { startAppStack, type AppStack } from '../support/app-stack';
-import { registerService } from '../support/fixtures';
+import { registerService, startRollout, waitForRollout } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus';
 
 const REGIONS = ['pg-canary-1', 'pg-west-1', 'pg-west-2'];
 const ERROR_RATIO =
   'sum(rate(sluice_sim_requests_total{region="{{region}}",code="500"}[10s])) / sum(rate(sluice_sim_requests_total{region="{{region}}"}[10s]))';
-
-interface RolloutView {
-  status: string;
-  stopReason: string | null;
-  events: Array<{ type: string; data: Record<string, unknown> }>;
-}
 
 describe('prometheus gates against a real Prometheus scraping region-sim', () => {
   let prometheus: PrometheusServer;
@@ -50,45 +44,16 @@ describe('prometheus gates against a real Prometheus scraping region-sim', () =>
     gate: Record<string, unknown>,
     bakeSeconds = 60,
   ) => {
-    const res = await graphql<{ startRollout: { id: string } }>(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: StartRolloutInput!) {
-          startRollout(input: $input) {
-            id
-          }
-        }
-      `,
-      {
-        input: {
-          service,
-          version,
-          config,
-          strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds, approvalAfterCanary: false },
-          gates: [{ kind: 'prometheus', name: 'error-ratio', comparison: '<', threshold: 0.05, ...gate }],
-          gateIntervalSeconds: 2,
-        },
-      },
-      'alice',
-    );
-    expect(res.errors).toBeUndefined();
-    return res.data!.startRollout.id;
+    return startRollout(stack, {
+      service,
+      version,
+      config,
+      strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds, approvalAfterCanary: false },
+      gates: [{ kind: 'prometheus', name: 'error-ratio', comparison: '<', threshold: 0.05, ...gate }],
+      gateIntervalSeconds: 2,
+    });
   };
-  const rollout = async (id: string) =>
-    (
-      await graphql<{ rollout: RolloutView }>(
-        stack.gateway.url,
-        `{ rollout(id: "${id}") { status stopReason events { type data } } }`,
-      )
-    ).data!.rollout;
-  const until = (id: string, statuses: string[]) =>
-    eventually(
-      async () => {
-        const r = await rollout(id);
-        return statuses.includes(r.status) ? r : undefined;
-      },
-      { what: statuses.join(' or '), timeoutMs: 90_000, intervalMs: 500 },
-    );
+  const until = (id: string, statuses: string[]) => waitForRollout(stack, id, statuses);
 
   it('fails a misconfigured gate at precheck: bad PromQL, unknown template variable', async () => {
     const badPromql = await until(await start('v-bad-1', {}, { query: 'sum(rate(' }), ['FAILED']);
@@ -171,31 +136,16 @@ describe('prometheus gates against a real Prometheus scraping region-sim', () =>
       bakeSeconds: number,
       judge: Record<string, unknown> = {},
     ) => {
-      const res = await graphql<{ startRollout: { id: string } }>(
-        stack.gateway.url,
-        /* GraphQL */ `
-          mutation ($input: StartRolloutInput!) {
-            startRollout(input: $input) {
-              id
-            }
-          }
-        `,
-        {
-          input: {
-            service,
-            version,
-            config,
-            strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds, approvalAfterCanary: false },
-            // the canary bakes (and is judged); the rest follows at once
-            waves: [{ regions: ['pg-canary-1'] }, { regions: ['pg-west-1', 'pg-west-2'], bakeSeconds: 0 }],
-            gates: [{ ...canaryGate, ...judge }],
-            gateIntervalSeconds: 4,
-          },
-        },
-        'alice',
-      );
-      expect(res.errors).toBeUndefined();
-      return res.data!.startRollout.id;
+      return startRollout(stack, {
+        service,
+        version,
+        config,
+        strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds, approvalAfterCanary: false },
+        // the canary bakes (and is judged); the rest follows at once
+        waves: [{ regions: ['pg-canary-1'] }, { regions: ['pg-west-1', 'pg-west-2'], bakeSeconds: 0 }],
+        gates: [{ ...canaryGate, ...judge }],
+        gateIntervalSeconds: 4,
+      });
     };
 
     it('passes a healthy canary as soon as the evidence is there, long before the bake ends', async () => {
