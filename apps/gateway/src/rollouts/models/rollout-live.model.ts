@@ -75,8 +75,8 @@ export class ControlActionModel {
   detail!: string;
 }
 
-@ObjectType({ description: 'The live state, answered by the running workflow itself.' })
-export class RolloutLive {
+@ObjectType({ description: 'The answer to a control mutation: the rollout’s state right after it was applied.' })
+export class ControlResult {
   @Field()
   rolloutId!: string;
 
@@ -88,7 +88,10 @@ export class RolloutLive {
 
   @Field(() => WavePhaseValue, { nullable: true })
   phase!: WavePhase | null;
+}
 
+@ObjectType({ description: 'The live state, answered by the running workflow itself.' })
+export class RolloutLive extends ControlResult {
   @Field(() => [PlannedWave])
   plan!: PlannedWave[];
 
@@ -106,19 +109,4 @@ export class RolloutLive {
 
   @Field(() => String, { nullable: true })
   stopReason!: string | null;
-}
-
-@ObjectType({ description: 'The answer to a control mutation: the rollout’s state right after it was applied.' })
-export class ControlResult {
-  @Field()
-  rolloutId!: string;
-
-  @Field(() => RolloutStatusValue)
-  status!: RolloutStatus;
-
-  @Field(() => Int)
-  wave!: number;
-
-  @Field(() => WavePhaseValue, { nullable: true })
-  phase!: WavePhase | null;
 }
