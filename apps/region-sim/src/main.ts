@@ -6,7 +6,7 @@ import { startRegionSim } from './region-sim';
 async function main(): Promise<void> {
   const config = loadRegionSimConfig();
   const log = createLogger('region-sim');
-  const sim = await startRegionSim({ regions: config.regions, port: config.port, host: config.host });
+  const sim = await startRegionSim(config);
   log.info({ url: sim.url, regions: config.regions }, `region-sim listening on ${sim.url}`);
   onShutdown(log, () => sim.close());
 }

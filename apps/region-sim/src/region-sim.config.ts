@@ -8,6 +8,8 @@ export interface RegionSimConfig {
   host: string;
   port: number;
   regions: string[];
+  /** Labels the simulator's metrics with this service (REGION_SIM_SERVICE); unset: no label. */
+  service?: string;
 }
 
 export function loadRegionSimConfig(env: NodeJS.ProcessEnv = process.env): RegionSimConfig {
@@ -25,8 +27,17 @@ export function loadRegionSimConfig(env: NodeJS.ProcessEnv = process.env): Regio
             .filter(Boolean),
         )
         .refine((r) => r.length > 0, 'must name at least one region'),
+      REGION_SIM_SERVICE: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a service name (lowercase letters, digits, dashes)')
+        .optional(),
     },
     env,
   );
-  return { host: c.REGION_SIM_HOST, port: c.REGION_SIM_PORT, regions: c.REGION_SIM_REGIONS };
+  return {
+    host: c.REGION_SIM_HOST,
+    port: c.REGION_SIM_PORT,
+    regions: c.REGION_SIM_REGIONS,
+    service: c.REGION_SIM_SERVICE,
+  };
 }

@@ -38,6 +38,8 @@ export interface RegionSimOptions {
   host?: string;
   /** Synthetic traffic; on by default. */
   traffic?: Partial<TrafficOptions> | false;
+  /** The service this simulator stands for: a `service` label on its metrics (none by default). */
+  service?: string;
 }
 
 const incidentBodySchema = z.object({
@@ -151,7 +153,11 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
 
 export async function startRegionSim(options: RegionSimOptions): Promise<RegionSim> {
   const fleet = new RegionFleet(options.regions);
-  const traffic = new TrafficGenerator(fleet, { ...DEFAULT_TRAFFIC, ...(options.traffic || {}) });
+  const traffic = new TrafficGenerator(fleet, {
+    ...DEFAULT_TRAFFIC,
+    ...(options.traffic || {}),
+    service: options.service,
+  });
   if (options.traffic !== false) traffic.start();
   const app = createRegionSimApp(fleet, traffic);
   const host = options.host ?? '127.0.0.1';

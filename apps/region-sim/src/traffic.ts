@@ -26,6 +26,8 @@ export interface TrafficOptions {
   baseLatencyMs: number;
   tickMs: number;
   random?: () => number;
+  /** Labels every series with `service`, for a simulator that stands for one service's fleet. */
+  service?: string;
 }
 
 export const DEFAULT_TRAFFIC: TrafficOptions = { baseRps: 40, baseErrorRate: 0.005, baseLatencyMs: 40, tickMs: 100 };
@@ -53,6 +55,7 @@ export class TrafficGenerator {
     private readonly fleet: RegionFleet,
     private readonly options: TrafficOptions = DEFAULT_TRAFFIC,
   ) {
+    if (options.service) this.registry.setDefaultLabels({ service: options.service });
     this.requests = new Counter({
       name: 'sluice_sim_requests_total',
       help: 'Requests served by a simulated region, by HTTP status code.',

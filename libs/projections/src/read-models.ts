@@ -57,6 +57,17 @@ export interface RegionChangeRow {
   changedAt: Date;
 }
 
+export interface RegionChangeQuery {
+  region?: string;
+  service?: string;
+  rolloutId?: string;
+  /** Any of these regions. */
+  regions?: readonly string[];
+  from?: Date;
+  to?: Date;
+  limit?: number;
+}
+
 /** A position in the newest-first rollout list. */
 export interface RolloutCursor {
   requestedAt: Date;
@@ -104,23 +115,28 @@ export class ReadModels {
     return rows;
   }
 
-  /** Every push and restore that touched `region` in [from, to), oldest first. */
-  async changes(query: {
-    region: string;
-    from: Date;
-    to: Date;
-    service?: string;
-    limit?: number;
-  }): Promise<RegionChangeRow[]> {
+  /**
+   * Pushes and restores in [from, to), oldest first, narrowed by region, service and rollout;
+   * what `changes`, incident insight and affected customers read.
+   */
+  async changes(query: RegionChangeQuery): Promise<RegionChangeRow[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (value: unknown) => `$${args.push(value)}`;
+    if (query.region !== undefined) where.push(`region = ${arg(query.region)}`);
+    if (query.service !== undefined) where.push(`service = ${arg(query.service)}`);
+    if (query.rolloutId !== undefined) where.push(`rollout_id = ${arg(query.rolloutId)}`);
+    if (query.regions !== undefined) where.push(`region = ANY(${arg(query.regions)}::text[])`);
+    if (query.from !== undefined) where.push(`changed_at >= ${arg(query.from)}`);
+    if (query.to !== undefined) where.push(`changed_at < ${arg(query.to)}`);
     const { rows } = await this.pool.query<RegionChangeRow>(
       `SELECT global_position AS "globalPosition", service, region, rollout_id AS "rolloutId", kind,
               from_version AS "fromVersion", to_version AS "toVersion", config_hash AS "configHash", changed,
               actor, changed_at AS "changedAt"
-       FROM region_changes
-       WHERE region = $1 AND changed_at >= $2 AND changed_at < $3 AND ($4::text IS NULL OR service = $4)
+       FROM region_changes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY changed_at, global_position
-       LIMIT $5`,
-      [query.region, query.from, query.to, query.service ?? null, query.limit ?? 1_000],
+       LIMIT ${arg(query.limit ?? 1_000)}`,
+      args,
     );
     return rows;
   }

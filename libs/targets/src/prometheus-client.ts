@@ -7,8 +7,8 @@ export interface PromSample {
 
 /** Port: instant queries against a Prometheus-compatible HTTP API. */
 export interface MetricsSource {
-  /** Samples of an instant query; an empty list means no data. */
-  query(expr: string, timeoutMs: number): Promise<PromSample[]>;
+  /** Samples of an instant query (now, or at `at`); an empty list means no data. */
+  query(expr: string, timeoutMs: number, at?: Date): Promise<PromSample[]>;
 }
 
 interface PromResponse {
@@ -25,8 +25,9 @@ interface PromResponse {
 export class PrometheusClient implements MetricsSource {
   constructor(private readonly baseUrl: string) {}
 
-  async query(expr: string, timeoutMs: number): Promise<PromSample[]> {
-    const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  async query(expr: string, timeoutMs: number, at?: Date): Promise<PromSample[]> {
+    const time = at ? `&time=${at.getTime() / 1000}` : '';
+    const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(expr)}${time}`;
     let response: Response;
     try {
       response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });

@@ -1,0 +1,4 @@
+export * from './scoring';
+export * from './insight-options';
+export * from './incident-analyzer';
+export * from './exposure';

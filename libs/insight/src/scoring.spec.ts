@@ -1,0 +1,133 @@
+import { poisson, seededRandom } from '../../judge/src/simulation';
+import {
+  BLAME_THRESHOLD,
+  DEFAULT_SCORE,
+  changeVerdict,
+  scoreSuspect,
+  shiftTest,
+  strength,
+  type RegionShift,
+  type WindowCounts,
+} from './scoring';
+
+const w = (requests: number, events: number): WindowCounts => ({ requests, events });
+const HEALTHY = w(2_000, 10);
+const BROKEN = w(2_000, 600);
+
+function region(name: string, changed: boolean, after: WindowCounts = HEALTHY, latencyAfter = HEALTHY): RegionShift {
+  return {
+    region: name,
+    changed,
+    errors: shiftTest(HEALTHY, after),
+    latency: shiftTest(HEALTHY, latencyAfter),
+  };
+}
+
+describe('shiftTest: the count test of [S6], after the change against before it', () => {
+  it('finds a jump from 0.5% to 30% errors overwhelming and reports the numbers', () => {
+    const t = shiftTest(HEALTHY, BROKEN);
+    expect(t).toMatchObject({ beforeRate: 0.005, afterRate: 0.3, degraded: true, enoughData: true });
+    expect(t.ratio).toBeCloseTo(60);
+    expect(t.eValue).toBeGreaterThan(1e6);
+  });
+
+  it('does not call an unchanged rate, an improvement or a rise below the tolerance degraded', () => {
+    expect(shiftTest(HEALTHY, HEALTHY).degraded).toBe(false);
+    expect(shiftTest(HEALTHY, HEALTHY).eValue).toBeLessThan(1);
+    expect(shiftTest(BROKEN, HEALTHY).degraded).toBe(false);
+    // 1.2× more errors on a million requests: real, but within the 1.5× tolerance
+    expect(shiftTest(w(1_000_000, 5_000), w(1_000_000, 6_000)).degraded).toBe(false);
+    expect(shiftTest(w(1_000_000, 5_000), w(1_000_000, 9_000)).degraded).toBe(true);
+  });
+
+  it('says nothing from too few requests', () => {
+    const t = shiftTest(w(50, 0), w(50, 40));
+    expect(t).toMatchObject({ enoughData: false, eValue: 1, degraded: false });
+    expect(strength(t, 0.01)).toBe(0);
+  });
+
+  it('keeps false alarms below alpha on healthy traffic (400 seeded trials)', () => {
+    const random = seededRandom(7);
+    let alarms = 0;
+    for (let i = 0; i < 400; i++) {
+      const before = w(1_500, poisson(1_500 * 0.01, random));
+      const after = w(1_500, poisson(1_500 * 0.01, random));
+      if (shiftTest(before, after).degraded) alarms++;
+    }
+    expect(alarms / 400).toBeLessThanOrEqual(0.01);
+  });
+
+  it('catches a 3× regression from about 100 errors before the change nearly always (200 seeded trials)', () => {
+    const random = seededRandom(11);
+    let caught = 0;
+    for (let i = 0; i < 200; i++) {
+      if (shiftTest(w(10_000, poisson(100, random)), w(10_000, poisson(300, random))).degraded) caught++;
+    }
+    expect(caught / 200).toBeGreaterThan(0.9);
+  });
+});
+
+describe('changeVerdict: the changed regions against the unchanged ones', () => {
+  it('is LIKELY_CHANGE when only changed regions degrade', () => {
+    const v = changeVerdict([region('a', true, BROKEN), region('b', false), region('c', false)]);
+    expect(v.verdict).toBe('LIKELY_CHANGE');
+    expect(v.summary).toBe('only regions that received the change degraded (a); none of the 2 without it did');
+  });
+
+  it('is LIKELY_EXTERNAL when at least half the unchanged regions degrade too, whatever the changed ones did', () => {
+    const external = changeVerdict([region('a', true, BROKEN), region('b', false, BROKEN), region('c', false)]);
+    expect(external.verdict).toBe('LIKELY_EXTERNAL');
+    expect(external.summary).toBe('1 of 2 regions without the change degraded too (b)');
+    expect(changeVerdict([region('a', true), region('b', false, BROKEN)]).verdict).toBe('LIKELY_EXTERNAL');
+  });
+
+  it('counts slow requests as degradation as well as errors', () => {
+    expect(changeVerdict([region('a', true, HEALTHY, BROKEN), region('b', false)]).verdict).toBe('LIKELY_CHANGE');
+  });
+
+  it('is UNCLEAR with nothing to compare, no shift, or a mixed picture', () => {
+    expect(changeVerdict([region('a', true, BROKEN)]).summary).toBe(
+      'every region (a) received the change, so none is left to compare with',
+    );
+    expect(changeVerdict([region('a', true), region('b', false)]).verdict).toBe('UNCLEAR');
+    const mixed = changeVerdict([
+      region('a', true, BROKEN),
+      region('b', false, BROKEN),
+      region('c', false),
+      region('d', false),
+    ]);
+    expect(mixed.verdict).toBe('UNCLEAR');
+    expect(mixed.summary).toMatch(/^changed regions degraded \(a\), but so did 1 of 3 without the change \(b\)$/);
+  });
+});
+
+describe('scoreSuspect: shift not shared by the control, then proximity, then scope', () => {
+  const control = [region('b', false), region('c', false)];
+
+  it('ranks a faulty change an hour back above a harmless one a minute back', () => {
+    const faulty = scoreSuspect({ focus: region('a', true, BROKEN), control, minutesBeforeAlert: 60, sameService: true });
+    const harmless = scoreSuspect({ focus: region('a', true), control, minutesBeforeAlert: 1, sameService: true });
+    expect(faulty.shiftStrength).toBe(1);
+    expect(harmless.shiftStrength).toBe(0);
+    expect(faulty.score).toBeGreaterThan(harmless.score);
+    expect(faulty.score).toBeGreaterThanOrEqual(BLAME_THRESHOLD);
+    expect(harmless.score).toBeLessThan(BLAME_THRESHOLD);
+  });
+
+  it('does not blame a change for a degradation its control regions share', () => {
+    const shared = [region('b', false, BROKEN), region('c', false, BROKEN)];
+    const s = scoreSuspect({ focus: region('a', true, BROKEN), control: shared, minutesBeforeAlert: 0, sameService: true });
+    expect(s).toMatchObject({ shiftStrength: 1, controlDegradedShare: 1, proximity: 1, scope: 1 });
+    expect(s.score).toBeCloseTo(DEFAULT_SCORE.weights.proximity + DEFAULT_SCORE.weights.scope);
+    expect(s.score).toBeLessThan(BLAME_THRESHOLD);
+  });
+
+  it('halves proximity every half-life and weighs another service’s change half', () => {
+    const at = (minutes: number, sameService: boolean) =>
+      scoreSuspect({ focus: region('a', true), control, minutesBeforeAlert: minutes, sameService });
+    expect(at(10, true).proximity).toBe(0.5);
+    expect(at(20, true).proximity).toBe(0.25);
+    expect(at(5, false).scope).toBe(0.5);
+    expect(at(5, true).score).toBeGreaterThan(at(5, false).score);
+  });
+});
