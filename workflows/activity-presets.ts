@@ -47,3 +47,9 @@ export const CONFIG_VALIDATION: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3 },
 };
+
+/** Judging a halt reads a few Prometheus queries; it never holds up the rollback for long. */
+export const HALT_ASSESSMENT: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 2 },
+};

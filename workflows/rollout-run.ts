@@ -5,12 +5,20 @@ import { planRollout } from '../libs/domain/src/plan/plan-rollout';
 import type { RolloutPlan, Wave } from '../libs/domain/src/plan/rollout-plan';
 import { decide, type RolloutCommand } from '../libs/domain/src/rollout/rollout-commands';
 import type { PrecheckFailed, RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
+import type { ChangeAssessment } from '../libs/domain/src/insight/change-assessment';
 import { evolve, initialRolloutState, type RolloutState } from '../libs/domain/src/rollout/rollout-state';
 import { activeFreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { CanaryGate, GateEvaluation } from '../libs/domain/src/gates/gate-spec';
 import { DEFAULT_JUDGE, SequentialJudge } from '../libs/judge/src/sequential-judge';
 import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
-import { CONFIG_VALIDATION, GATE_EVALUATION, REGION_PUSH, REGION_READ, ROLLBACK_PUSH } from './activity-presets';
+import {
+  CONFIG_VALIDATION,
+  GATE_EVALUATION,
+  HALT_ASSESSMENT,
+  REGION_PUSH,
+  REGION_READ,
+  ROLLBACK_PUSH,
+} from './activity-presets';
 import { EventRecorder } from './event-recorder';
 import type { ControlAck, LiveState } from './rollout.messages';
 import { rolloutRequested, type RolloutWorkflowInput } from './rollout.types';
@@ -20,6 +28,7 @@ const { readRegionConfig, pushRegionConfig, restoreRegionConfig, checkRegions } 
   proxyActivities<RolloutActivities>(REGION_PUSH);
 const { evaluateGates, checkGates, readCanaryCounts } = proxyActivities<RolloutActivities>(GATE_EVALUATION);
 const { validateConfig } = proxyActivities<RolloutActivities>(CONFIG_VALIDATION);
+const { assessHalt } = proxyActivities<RolloutActivities>(HALT_ASSESSMENT);
 
 /** Unwinds the forward path: a halt, an abort, a failed gate or a failed push. */
 export class StopRollout extends Error {
@@ -63,6 +72,8 @@ export class RolloutRun {
   private readonly pausedForNoData = new Set<string>();
   private readonly judges = new Map<string, SequentialJudge>();
   private readonly canaryTotals = new Map<string, IntervalCounts>();
+  /** When monitoring halted the rollout (workflow time); null if it was not halted. */
+  private haltedAt: string | null = null;
 
   constructor(private readonly input: RolloutWorkflowInput) {
     this.recorder = new EventRecorder(input.rolloutId, input.requestedBy, input.service);
@@ -90,7 +101,9 @@ export class RolloutRun {
       decide(command, this.state);
       this.retryRequestedBy = command.by;
     } else {
-      await this.emit(decide(command, this.state), command.type === 'ApproveWave' ? command.approver : command.by);
+      const events = decide(command, this.state);
+      if (command.type === 'HaltRollout') this.haltedAt = new Date().toISOString();
+      await this.emit(events, command.type === 'ApproveWave' ? command.approver : command.by);
     }
     return this.ack();
   }
@@ -434,11 +447,49 @@ export class RolloutRun {
   }
 
   /**
+   * After a halt: our change or something outside? Records HaltAssessed with the evidence.
+   * Runs beside the rollback, never before it; a failure is recorded as UNCLEAR, not thrown.
+   */
+  async assessHalt(): Promise<void> {
+    // Added after the first histories were recorded: patched, so halted rollouts replay as they ran.
+    if (this.haltedAt === null || !patched('halt-assessment')) return;
+    const { input } = this;
+    const haltedAt = this.haltedAt;
+    let assessment: ChangeAssessment;
+    try {
+      assessment = await assessHalt.executeWithOptions(
+        { ...HALT_ASSESSMENT, summary: 'assess the halt: our change or outside?' },
+        [
+          {
+            rolloutId: input.rolloutId,
+            service: input.service,
+            serviceRegions: input.regions.map((r) => r.name),
+            haltedAt,
+          },
+        ],
+      );
+    } catch (err) {
+      assessment = {
+        verdict: 'UNCLEAR',
+        summary: `no verdict: the assessment failed (${failureMessage(err)})`,
+        service: input.service,
+        pivot: haltedAt,
+        beforeFrom: haltedAt,
+        afterTo: haltedAt,
+        regions: [],
+        error: failureMessage(err),
+      };
+    }
+    await this.emit([{ type: 'HaltAssessed', data: assessment }]);
+  }
+
+  /**
    * Restores every touched region, newest push first, verifying each. A region that cannot be
    * restored after its retries leaves the rollout in ROLLBACK_FAILED, waiting for retryRollback.
    * Must run in a non-cancellable scope: a rollback that can be cancelled is no guarantee.
+   * `beforeEnd` (the halt assessment) is awaited before the final event, so it stays inside the history.
    */
-  async rollback(reason: string): Promise<void> {
+  async rollback(reason: string, beforeEnd: Promise<void> = Promise.resolve()): Promise<void> {
     const { input } = this;
     let pending = [...this.compensations].reverse();
     let attempt = 0;
@@ -491,6 +542,7 @@ export class RolloutRun {
           ]);
         }
       }
+      await beforeEnd;
       if (failed.length === 0) {
         await this.emit([
           { type: 'RolloutRolledBack', data: { regions: this.compensations.map((c) => c.region).reverse(), reason } },

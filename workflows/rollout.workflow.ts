@@ -76,7 +76,7 @@ export async function rolloutWorkflow(input: RolloutWorkflowInput): Promise<Roll
         : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
     await CancellationScope.nonCancellable(async () => {
       if (cancelled) await run.recordCancellation();
-      await run.rollback(run.state.stopReason ?? reason);
+      await run.rollback(run.state.stopReason ?? reason, run.assessHalt());
     });
     if (cancelled) throw err;
     return result();

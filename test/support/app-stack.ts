@@ -7,6 +7,7 @@ import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region
 import { createSluiceWorker, type SluiceWorker } from '../../apps/worker/src/worker';
 import type { TemporalSettings } from '../../libs/platform/src/config';
 import { testServices } from './test-env';
+import { DEFAULT_INSIGHT, type InsightOptions } from '../../libs/insight/src';
 import { testTokenRegistry } from './test-tokens';
 
 /**
@@ -41,6 +42,8 @@ export async function startAppStack(options: {
   alertmanagerUrl?: string;
   /** Start region-sim on this port (Prometheus scrapes a fixed address). */
   regionSimPort?: number;
+  /** Incident insight settings for the gateway (defaults otherwise). */
+  insight?: Partial<InsightOptions>;
 }): Promise<AppStack> {
   quietTemporalRuntime();
   const { temporalAddress, databaseUrl } = testServices();
@@ -68,6 +71,8 @@ export async function startAppStack(options: {
       explorer: options.explorer ?? false,
       tokens: testTokenRegistry(),
       alertLabels: { service: 'service', region: 'region' },
+      prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
+      insight: { ...DEFAULT_INSIGHT, ...options.insight },
     });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.

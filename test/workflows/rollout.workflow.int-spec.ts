@@ -110,12 +110,23 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
     const events = await h.events(result.rolloutId);
     const halted = types(events).indexOf('RolloutHalted');
     expect(types(events).slice(halted + 1)).not.toContain('RegionConfigPushed');
-    expect(types(events).slice(halted)).toEqual([
+    // The halt assessment runs beside the rollback and lands before its final event.
+    const afterHalt = types(events).slice(halted);
+    expect(afterHalt.filter((t) => t !== 'HaltAssessed')).toEqual([
       'RolloutHalted',
       'RollbackStarted',
       'RegionRolledBack',
       'RolloutRolledBack',
     ]);
+    expect(afterHalt.indexOf('HaltAssessed')).toBeGreaterThan(afterHalt.indexOf('RollbackStarted'));
+    expect(afterHalt.indexOf('HaltAssessed')).toBeLessThan(afterHalt.indexOf('RolloutRolledBack'));
+    // This harness has no Prometheus: no verdict, said plainly, and the rollback happened anyway.
+    expect(ofType(events, 'HaltAssessed')).toHaveLength(1);
+    expect(ofType(events, 'HaltAssessed')[0].data).toMatchObject({
+      verdict: 'UNCLEAR',
+      summary: expect.stringMatching(/^no verdict: the metrics could not be read \(Prometheus at .* did not answer/),
+      regions: [],
+    });
   });
 
   it('holds on pause before the next wave and continues on resume', async () => {

@@ -12,6 +12,7 @@ import { HealthController } from './health/health.controller';
 import { complexityLimitPlugin, depthLimitRule } from './limits';
 import { HistoryModule } from './history/history.module';
 import { HooksModule } from './hooks/hooks.module';
+import { InsightModule } from './insight/insight.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
@@ -56,6 +57,7 @@ export class AppModule {
         RolloutsModule,
         HistoryModule,
         HooksModule,
+        InsightModule,
       ],
       controllers: [HealthController, MetricsController, ExplorerController],
       providers: [

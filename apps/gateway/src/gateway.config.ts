@@ -8,6 +8,7 @@ import {
 } from '../../../libs/platform/src/config';
 import { loadTokenRegistry, type TokenRegistry } from './auth/token-registry';
 import { DEFAULT_ALERT_LABELS, type AlertLabels } from './hooks/alertmanager-payload';
+import { loadInsightOptions, type InsightOptions } from '../../../libs/insight/src/insight-options';
 
 export const DEFAULT_GATEWAY_PORT = 4000;
 
@@ -23,6 +24,9 @@ export interface GatewayConfig {
   tokens: TokenRegistry;
   /** Alert label names that name the service and the region (Alertmanager webhook). */
   alertLabels: AlertLabels;
+  /** Prometheus, read by incident insight (suspects and verdicts). */
+  prometheusUrl: string;
+  insight: InsightOptions;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -36,6 +40,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       SLUICE_EXPLORER: flag.optional(),
       SLUICE_ALERT_SERVICE_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.service),
       SLUICE_ALERT_REGION_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.region),
+      PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
     },
     env,
   );
@@ -49,5 +54,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     explorer: c.SLUICE_EXPLORER ?? development,
     tokens: loadTokenRegistry(env, development),
     alertLabels: { service: c.SLUICE_ALERT_SERVICE_LABEL, region: c.SLUICE_ALERT_REGION_LABEL },
+    prometheusUrl: c.PROMETHEUS_URL,
+    insight: loadInsightOptions(env),
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { loadDatabaseUrl, loadEnv, loadTemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createSluiceWorker } from './worker';
+import { loadInsightOptions } from '../../../libs/insight/src/insight-options';
 
 async function main(): Promise<void> {
   const log = createLogger('worker');
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     prometheusUrl: PROMETHEUS_URL,
     alertmanagerUrl: ALERTMANAGER_URL,
     metricsPort: WORKER_METRICS_PORT,
+    insight: loadInsightOptions(),
   });
   log.info(
     { address: temporal.address, taskQueue: temporal.taskQueue, metrics: `${sluiceWorker.metricsUrl}/metrics` },

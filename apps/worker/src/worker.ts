@@ -7,6 +7,7 @@ import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
 import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../../libs/targets/src';
 import { createActivities } from './activities';
+import type { InsightOptions } from '../../../libs/insight/src';
 import { WorkerMetrics } from './worker-metrics';
 
 export interface SluiceWorkerOptions {
@@ -16,6 +17,8 @@ export interface SluiceWorkerOptions {
   prometheusUrl: string;
   /** Base URL of the Alertmanager that `alerts` gates ask. */
   alertmanagerUrl: string;
+  /** How halts are assessed (SLUICE_INSIGHT_*; defaults otherwise). */
+  insight?: InsightOptions;
   /** Port of the worker's /metrics (0: any free port). */
   metricsPort?: number;
 }
@@ -46,6 +49,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
       regions: new HttpRegionClient(),
       metrics: new PrometheusClient(options.prometheusUrl),
       alerts: new AlertmanagerClient(options.alertmanagerUrl),
+      insight: options.insight,
       onEventsAppended: (service, events) => {
         metrics.observe(service, events);
         void projections.trigger();

@@ -12,3 +12,4 @@ export * from './rollout/start-rollout';
 export * from './rollout/canonical-json';
 export * from './gates/gate-spec';
 export * from './rollout/rollout-event-upcasters';
+export * from './insight/change-assessment';

@@ -22,13 +22,21 @@ describe('exposures: when each region served a rollout’s change', () => {
 
   it('ignores re-pushes that changed nothing and other rollouts’ changes before ours', () => {
     expect(
-      exposures('r1', [change('eu', 'r0', 'PUSH', 0), change('eu', 'r1', 'PUSH', 1, false), change('us', 'r2', 'PUSH', 2)]),
+      exposures('r1', [
+        change('eu', 'r0', 'PUSH', 0),
+        change('eu', 'r1', 'PUSH', 1, false),
+        change('us', 'r2', 'PUSH', 2),
+      ]),
     ).toEqual([]);
   });
 });
 
 describe('affectedCustomers and its CSV', () => {
-  const exposed = exposures('r1', [change('eu', 'r1', 'PUSH', 0), change('us', 'r1', 'PUSH', 1), change('eu', 'r1', 'ROLLBACK', 3)]);
+  const exposed = exposures('r1', [
+    change('eu', 'r1', 'PUSH', 0),
+    change('us', 'r1', 'PUSH', 1),
+    change('eu', 'r1', 'ROLLBACK', 3),
+  ]);
   const customers = new Map([
     ['eu', ['Zed GmbH', 'Acme, "Intl"']],
     ['us', ['Acme, "Intl"']],

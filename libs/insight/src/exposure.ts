@@ -43,7 +43,9 @@ export function exposures(rolloutId: string, changes: readonly ChangeFact[]): Ex
       close(c.region, c.changedAt, 'SUPERSEDED');
     }
   }
-  return [...done, ...open.values()].sort((a, b) => a.from.getTime() - b.from.getTime() || a.region.localeCompare(b.region));
+  return [...done, ...open.values()].sort(
+    (a, b) => a.from.getTime() - b.from.getTime() || a.region.localeCompare(b.region),
+  );
 }
 
 export interface AffectedCustomer extends Exposure {
@@ -58,7 +60,11 @@ export function affectedCustomers(
 ): AffectedCustomer[] {
   return exposed
     .flatMap((e) =>
-      (customersOf.get(e.region) ?? []).map((customer) => ({ ...e, customer, rolledBack: e.endedBy === 'ROLLED_BACK' })),
+      (customersOf.get(e.region) ?? []).map((customer) => ({
+        ...e,
+        customer,
+        rolledBack: e.endedBy === 'ROLLED_BACK',
+      })),
     )
     .sort((a, b) => a.customer.localeCompare(b.customer) || a.from.getTime() - b.from.getTime());
 }

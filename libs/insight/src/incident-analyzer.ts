@@ -1,19 +1,9 @@
-import { isSluiceError } from '../../domain/src';
+import { isSluiceError, type ChangeAssessment } from '../../domain/src';
+
+export type { ChangeAssessment } from '../../domain/src';
 import type { MetricsSource } from '../../targets/src';
 import { renderInsightQuery, type InsightOptions } from './insight-options';
-import { changeVerdict, shiftTest, type RegionShift, type VerdictWithReason, type WindowCounts } from './scoring';
-
-/** What a change did to its service's regions, judged from Prometheus: the evidence behind a verdict. */
-export interface ChangeAssessment extends VerdictWithReason {
-  service: string;
-  /** When the change landed; the before window ends and the after window starts here. */
-  pivot: string;
-  beforeFrom: string;
-  afterTo: string;
-  regions: RegionShift[];
-  /** Prometheus could not be read or refused a query; the verdict is then UNCLEAR. */
-  error?: string;
-}
+import { changeVerdict, shiftTest, type RegionShift, type WindowCounts } from './scoring';
 
 export interface AssessChangeInput {
   service: string;

@@ -45,13 +45,17 @@ export function renderInsightQuery(template: string, values: { service: string; 
   });
 }
 
-const template = z.string().min(1).max(4_000).superRefine((value, ctx) => {
-  try {
-    renderInsightQuery(value, { service: 'svc', rangeSeconds: 60 });
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
+const template = z
+  .string()
+  .min(1)
+  .max(4_000)
+  .superRefine((value, ctx) => {
+    try {
+      renderInsightQuery(value, { service: 'svc', rangeSeconds: 60 });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
 
 /** SLUICE_INSIGHT_* variables; an invalid one stops the process with a message naming it. */
 export function loadInsightOptions(env: NodeJS.ProcessEnv = process.env): InsightOptions {

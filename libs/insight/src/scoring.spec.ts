@@ -105,7 +105,12 @@ describe('scoreSuspect: shift not shared by the control, then proximity, then sc
   const control = [region('b', false), region('c', false)];
 
   it('ranks a faulty change an hour back above a harmless one a minute back', () => {
-    const faulty = scoreSuspect({ focus: region('a', true, BROKEN), control, minutesBeforeAlert: 60, sameService: true });
+    const faulty = scoreSuspect({
+      focus: region('a', true, BROKEN),
+      control,
+      minutesBeforeAlert: 60,
+      sameService: true,
+    });
     const harmless = scoreSuspect({ focus: region('a', true), control, minutesBeforeAlert: 1, sameService: true });
     expect(faulty.shiftStrength).toBe(1);
     expect(harmless.shiftStrength).toBe(0);
@@ -116,7 +121,12 @@ describe('scoreSuspect: shift not shared by the control, then proximity, then sc
 
   it('does not blame a change for a degradation its control regions share', () => {
     const shared = [region('b', false, BROKEN), region('c', false, BROKEN)];
-    const s = scoreSuspect({ focus: region('a', true, BROKEN), control: shared, minutesBeforeAlert: 0, sameService: true });
+    const s = scoreSuspect({
+      focus: region('a', true, BROKEN),
+      control: shared,
+      minutesBeforeAlert: 0,
+      sameService: true,
+    });
     expect(s).toMatchObject({ shiftStrength: 1, controlDegradedShare: 1, proximity: 1, scope: 1 });
     expect(s.score).toBeCloseTo(DEFAULT_SCORE.weights.proximity + DEFAULT_SCORE.weights.scope);
     expect(s.score).toBeLessThan(BLAME_THRESHOLD);

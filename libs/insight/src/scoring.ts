@@ -1,4 +1,18 @@
+import type {
+  RegionShift,
+  ShiftTest,
+  VerdictWithReason,
+  WindowCounts,
+} from '../../domain/src/insight/change-assessment';
 import { MixtureEProcess, ratioGrid } from '../../judge/src/sequential-count-test';
+
+export type {
+  RegionShift,
+  ShiftTest,
+  Verdict,
+  VerdictWithReason,
+  WindowCounts,
+} from '../../domain/src/insight/change-assessment';
 
 /**
  * Incident insight, the pure part: did a region get worse after a change, is that the
@@ -6,12 +20,6 @@ import { MixtureEProcess, ratioGrid } from '../../judge/src/sequential-count-tes
  * Prometheus and the history) lives in IncidentAnalyzer; docs/INCIDENT-INSIGHT.md explains
  * every number.
  */
-
-/** Requests served and bad ones (errors, or slow requests) in one window. */
-export interface WindowCounts {
-  requests: number;
-  events: number;
-}
 
 export interface ShiftOptions {
   /** The count test's false-alarm bound: a shift is real when its e-value reaches 1/alpha. */
@@ -23,23 +31,6 @@ export interface ShiftOptions {
 }
 
 export const DEFAULT_SHIFT: ShiftOptions = { alpha: 0.01, tolerance: 1.5, minRequests: 100 };
-
-/** The count test of one metric, after the change against before it. */
-export interface ShiftTest {
-  before: WindowCounts;
-  after: WindowCounts;
-  /** Event share before and after; null without requests. */
-  beforeRate: number | null;
-  afterRate: number | null;
-  /** afterRate / beforeRate; null when either is unknown or before had no events. */
-  ratio: number | null;
-  /** Evidence that after's event rate exceeds tolerance × before's (an e-value; 1 = none). */
-  eValue: number;
-  /** eValue ≥ 1/alpha. */
-  degraded: boolean;
-  /** False when too few requests were seen to say anything. */
-  enoughData: boolean;
-}
 
 const rate = (w: WindowCounts): number | null => (w.requests > 0 ? w.events / w.requests : null);
 
@@ -76,25 +67,7 @@ export function shiftTest(before: WindowCounts, after: WindowCounts, options: Sh
   };
 }
 
-/** One region's errors and latency around one moment. */
-export interface RegionShift {
-  region: string;
-  /** Whether the change being judged reached this region. */
-  changed: boolean;
-  errors: ShiftTest;
-  latency: ShiftTest;
-}
-
 export const isDegraded = (r: RegionShift): boolean => r.errors.degraded || r.latency.degraded;
-
-export const VERDICTS = ['LIKELY_CHANGE', 'LIKELY_EXTERNAL', 'UNCLEAR'] as const;
-export type Verdict = (typeof VERDICTS)[number];
-
-export interface VerdictWithReason {
-  verdict: Verdict;
-  /** One sentence a person can check against the regions' numbers. */
-  summary: string;
-}
 
 /** From half the unchanged regions degraded, the cause is taken to be outside the change. */
 export const EXTERNAL_SHARE = 0.5;
@@ -161,7 +134,11 @@ export interface ScoreOptions {
   alpha: number;
 }
 
-export const DEFAULT_SCORE: ScoreOptions = { weights: DEFAULT_WEIGHTS, halfLifeMinutes: 10, alpha: DEFAULT_SHIFT.alpha };
+export const DEFAULT_SCORE: ScoreOptions = {
+  weights: DEFAULT_WEIGHTS,
+  halfLifeMinutes: 10,
+  alpha: DEFAULT_SHIFT.alpha,
+};
 
 /** A suspect at or above this score, with a LIKELY_CHANGE verdict, is named a likely cause. */
 export const BLAME_THRESHOLD = 0.5;
@@ -200,7 +177,10 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
  * did not; being close in time or in the same service only breaks ties.
  */
 export function scoreSuspect(input: SuspectScoreInput, options: ScoreOptions = DEFAULT_SCORE): SuspectScore {
-  const shiftStrength = Math.max(strength(input.focus.errors, options.alpha), strength(input.focus.latency, options.alpha));
+  const shiftStrength = Math.max(
+    strength(input.focus.errors, options.alpha),
+    strength(input.focus.latency, options.alpha),
+  );
   const controlDegradedShare =
     input.control.length === 0 ? 0 : input.control.filter(isDegraded).length / input.control.length;
   const proximity = 0.5 ** (Math.max(0, input.minutesBeforeAlert) / options.halfLifeMinutes);

@@ -23,7 +23,10 @@ import {
   METRICS_REGISTRY,
   HALT_OUTBOX,
   HALT_DISPATCHER,
+  INCIDENT_ANALYZER,
 } from '../gateway.tokens';
+import { IncidentAnalyzer } from '../../../../libs/insight/src';
+import { PrometheusClient } from '../../../../libs/targets/src';
 
 /** The gateway's adapters: PostgreSQL (read models, catalog) and the Temporal client. */
 @Global()
@@ -76,6 +79,10 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
             new ProjectionRunner(new Projector(pool, eventStore), createLogger('gateway')),
         },
         { provide: SERVICE_CATALOG, inject: [PG_POOL], useFactory: (pool: Pool) => new PgServiceCatalog(pool) },
+        {
+          provide: INCIDENT_ANALYZER,
+          useFactory: () => new IncidentAnalyzer(new PrometheusClient(config.prometheusUrl), config.insight),
+        },
       ],
       exports: [
         TOKEN_REGISTRY,
@@ -89,6 +96,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         SERVICE_CATALOG,
         READ_MODELS,
         PROJECTIONS,
+        INCIDENT_ANALYZER,
       ],
     };
   }

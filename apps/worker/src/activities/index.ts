@@ -5,6 +5,8 @@ import { createConfigActivities } from './config.activities';
 import { createGateActivities } from './gate.activities';
 import { createRecordEvents } from './record-events.activity';
 import { createRegionActivities } from './region.activities';
+import { createInsightActivities } from './insight.activities';
+import { DEFAULT_INSIGHT, IncidentAnalyzer, type InsightOptions } from '../../../../libs/insight/src';
 
 export interface ActivityDependencies {
   eventStore: PgEventStore;
@@ -13,6 +15,8 @@ export interface ActivityDependencies {
   metrics: MetricsSource;
   /** Where `alerts` gates look for firing alerts. */
   alerts: AlertSource;
+  /** How halts are assessed from the metrics (default: DEFAULT_INSIGHT). */
+  insight?: InsightOptions;
   /** Called after events were appended (not on a retried no-op): projections and metrics follow. */
   onEventsAppended?: (service: string, events: RolloutEvent[]) => void;
 }
@@ -24,6 +28,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRegionActivities(deps.regions),
     ...createGateActivities(deps.regions, deps.metrics, deps.alerts),
     ...createConfigActivities(),
+    ...createInsightActivities(deps.eventStore, new IncidentAnalyzer(deps.metrics, deps.insight ?? DEFAULT_INSIGHT)),
   };
 }
 
@@ -32,3 +37,4 @@ export type { RecordEventsInput, RecordEventsResult } from './record-events.acti
 export type * from './region.activities';
 export type { CanaryCountsInput, CanaryCountsResult, EvaluateGatesInput, GateProblem } from './gate.activities';
 export type { ConfigValidation } from './config.activities';
+export type { AssessHaltInput } from './insight.activities';

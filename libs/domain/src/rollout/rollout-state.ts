@@ -160,6 +160,8 @@ export function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
           { action: 'HALTED', by: event.data.by, wave: state.wave, detail: event.data.reason },
         ],
       };
+    case 'HaltAssessed':
+      return state;
     case 'RolloutAborted':
       return {
         ...state,

@@ -1,3 +1,4 @@
+import type { ChangeAssessment } from '../insight/change-assessment';
 import type { RolloutPlan } from '../plan/rollout-plan';
 
 /**
@@ -62,6 +63,12 @@ export type RolloutHalted = Event<
   'RolloutHalted',
   { reason: string; source: string; by: string; alert?: Record<string, unknown> }
 >;
+/**
+ * Why a halt happened, judged after the fact: the regions the rollout had changed against
+ * those it had not, from the first push to the halt. Recorded while the rollback runs, before
+ * it ends, so the halt never waits for metrics.
+ */
+export type HaltAssessed = Event<'HaltAssessed', ChangeAssessment>;
 export type RolloutAborted = Event<'RolloutAborted', { by: string; reason: string }>;
 export type RollbackStarted = Event<
   'RollbackStarted',
@@ -100,6 +107,7 @@ export type RolloutEvent =
   | RolloutPaused
   | RolloutResumed
   | RolloutHalted
+  | HaltAssessed
   | RolloutAborted
   | RollbackStarted
   | RegionRolledBack

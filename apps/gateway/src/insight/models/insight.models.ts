@@ -1,0 +1,244 @@
+import { Field, Float, GraphQLISODateTime, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import GraphQLJSON from 'graphql-type-json';
+import { RegionChange } from '../../history/models/history.models';
+
+export enum VerdictValue {
+  LIKELY_CHANGE = 'LIKELY_CHANGE',
+  LIKELY_EXTERNAL = 'LIKELY_EXTERNAL',
+  UNCLEAR = 'UNCLEAR',
+}
+registerEnumType(VerdictValue, {
+  name: 'Verdict',
+  description: 'Our change or something outside (docs/INCIDENT-INSIGHT.md).',
+  valuesMap: {
+    LIKELY_CHANGE: { description: 'Only regions that received the change degraded.' },
+    LIKELY_EXTERNAL: {
+      description: 'Regions without the change degraded too (a shared dependency), or Sluice changed nothing.',
+    },
+    UNCLEAR: { description: 'No control regions, no measurable shift, a mixed picture, or no metrics.' },
+  },
+});
+
+export enum ExposureEndValue {
+  ROLLED_BACK = 'ROLLED_BACK',
+  SUPERSEDED = 'SUPERSEDED',
+}
+registerEnumType(ExposureEndValue, { name: 'ExposureEnd' });
+
+@InputType({ description: 'An Alertmanager alert, as in its webhook payload: labels and startsAt.' })
+export class AlertInput {
+  @Field(() => GraphQLJSON, {
+    description:
+      'The alert’s labels, e.g. {"alertname": "HighErrorRate", "service": "checkout", "region": "eu-west-1"}.',
+  })
+  labels!: unknown;
+
+  @Field(() => GraphQLISODateTime)
+  startsAt!: Date;
+}
+
+@ObjectType({ description: 'Requests and bad ones (errors, or slow requests) in one window.' })
+export class CountWindow {
+  @Field(() => Float)
+  requests!: number;
+
+  @Field(() => Float)
+  events!: number;
+}
+
+@ObjectType({ description: 'One metric before and after a change, and the count test’s evidence of a rise.' })
+export class MetricShift {
+  @Field(() => CountWindow)
+  before!: CountWindow;
+
+  @Field(() => CountWindow)
+  after!: CountWindow;
+
+  @Field(() => Float, { nullable: true, description: 'Share of bad requests before the change.' })
+  beforeRate!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  afterRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'afterRate / beforeRate.' })
+  ratio!: number | null;
+
+  @Field(() => Float, {
+    description: 'The test statistic: an e-value against "after is at most 1.5× before"; ≥ 1/alpha (100) is a rise.',
+  })
+  eValue!: number;
+
+  @Field()
+  degraded!: boolean;
+
+  @Field({ description: 'False when too few requests were seen to judge.' })
+  enoughData!: boolean;
+}
+
+@ObjectType({ description: 'A region’s errors and latency around a change.' })
+export class RegionShift {
+  @Field()
+  region!: string;
+
+  @Field({ description: 'Whether the change had reached this region.' })
+  changed!: boolean;
+
+  @Field()
+  degraded!: boolean;
+
+  @Field(() => MetricShift)
+  errors!: MetricShift;
+
+  @Field(() => MetricShift, { description: 'Requests slower than the latency objective.' })
+  latency!: MetricShift;
+}
+
+@ObjectType({ description: 'The regions that received a change against those that did not, same windows.' })
+export class ChangeAssessment {
+  @Field(() => VerdictValue)
+  verdict!: VerdictValue;
+
+  @Field()
+  summary!: string;
+
+  @Field()
+  service!: string;
+
+  @Field(() => GraphQLISODateTime, { description: 'When the change landed: the before window ends here.' })
+  pivot!: Date;
+
+  @Field(() => GraphQLISODateTime)
+  beforeFrom!: Date;
+
+  @Field(() => GraphQLISODateTime)
+  afterTo!: Date;
+
+  @Field(() => [RegionShift])
+  regions!: RegionShift[];
+
+  @Field(() => String, { nullable: true, description: 'Set when Prometheus could not be read.' })
+  error!: string | null;
+}
+
+@ObjectType({ description: 'Why a change is suspected, in numbers a person can check.' })
+export class SuspectExplanation {
+  @Field()
+  text!: string;
+
+  @Field(() => Float)
+  minutesBeforeAlert!: number;
+
+  @Field(() => MetricShift, { nullable: true, description: 'Errors in the alerting region before and after.' })
+  errors!: MetricShift | null;
+
+  @Field(() => MetricShift, { nullable: true })
+  latency!: MetricShift | null;
+
+  @Field(() => Float, { description: 'The larger e-value of errors and latency in the alerting region.' })
+  testStatistic!: number;
+
+  @Field(() => Float, { description: '0..1: how far the rise got towards the 1/alpha bar.' })
+  shiftStrength!: number;
+
+  @Field(() => Float, { description: 'Share of the service’s regions without the change that degraded as well.' })
+  controlDegradedShare!: number;
+
+  @Field(() => Float, { description: '0..1, halving every 10 minutes before the alert.' })
+  proximity!: number;
+
+  @Field(() => Float, { description: '1 for the alert’s own service, 0.5 for another.' })
+  scope!: number;
+}
+
+@ObjectType({ description: 'A change that may have caused an alert, ranked by score.' })
+export class Suspect {
+  @Field(() => Int)
+  rank!: number;
+
+  @Field(() => Float, { description: '0.6·shift·(1 − controlShare) + 0.25·proximity + 0.15·scope.' })
+  score!: number;
+
+  @Field({ description: 'Score ≥ 0.5 and the verdict LIKELY_CHANGE.' })
+  likelyCause!: boolean;
+
+  @Field()
+  rolloutId!: string;
+
+  @Field(() => RegionChange)
+  change!: RegionChange;
+
+  @Field(() => VerdictValue)
+  verdict!: VerdictValue;
+
+  @Field(() => SuspectExplanation)
+  explanation!: SuspectExplanation;
+
+  @Field(() => ChangeAssessment)
+  assessment!: ChangeAssessment;
+}
+
+@ObjectType({ description: 'A customer of a region the change reached.' })
+export class AffectedCustomer {
+  @Field()
+  customer!: string;
+
+  @Field()
+  region!: string;
+
+  @Field(() => GraphQLISODateTime)
+  exposedFrom!: Date;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Null while the region still serves the change.' })
+  exposedUntil!: Date | null;
+
+  @Field()
+  rolledBack!: boolean;
+
+  @Field(() => ExposureEndValue, { nullable: true })
+  endedBy!: ExposureEndValue | null;
+}
+
+@ObjectType()
+export class IncidentVerdict {
+  @Field(() => VerdictValue)
+  verdict!: VerdictValue;
+
+  @Field()
+  summary!: string;
+
+  @Field(() => String, { nullable: true, description: 'The rollout the verdict is about (the top suspect).' })
+  rolloutId!: string | null;
+
+  @Field(() => ChangeAssessment, { nullable: true })
+  evidence!: ChangeAssessment | null;
+}
+
+@ObjectType({ description: 'What Sluice knows about an alert: what changed, what is suspect, who is affected.' })
+export class Incident {
+  @Field(() => String, { nullable: true })
+  alertname!: string | null;
+
+  @Field(() => String, { nullable: true })
+  service!: string | null;
+
+  @Field(() => String, { nullable: true })
+  region!: string | null;
+
+  @Field(() => GraphQLISODateTime)
+  startsAt!: Date;
+
+  @Field(() => [RegionChange], { description: 'Changes in the alert’s region in the window before it started.' })
+  regionChanges!: RegionChange[];
+
+  @Field(() => [RegionChange], { description: 'Changes to the alert’s service, any region, same window.' })
+  serviceChanges!: RegionChange[];
+
+  @Field(() => [RegionChange], { description: 'Every change anywhere in the minutes just before the alert.' })
+  recentChanges!: RegionChange[];
+
+  @Field(() => [Suspect])
+  suspects!: Suspect[];
+
+  @Field(() => IncidentVerdict)
+  verdict!: IncidentVerdict;
+}
