@@ -58,6 +58,7 @@ export async function startAppStack(options: {
     databaseUrl,
     prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
     alertmanagerUrl: options.alertmanagerUrl ?? 'http://127.0.0.1:1',
+    insight: { ...DEFAULT_INSIGHT, ...options.insight },
   });
   const running = worker.run();
   let gateway: Gateway;

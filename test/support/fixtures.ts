@@ -6,6 +6,7 @@ export interface RegionFixture {
   tier?: 'CANARY' | 'STANDARD' | 'HEAVY';
   weight?: number;
   pair?: string;
+  customers?: string[];
 }
 
 /**
@@ -16,6 +17,8 @@ export async function registerService(
   stack: AppStack,
   service: string,
   regions: Array<string | RegionFixture>,
+  /** Another region-sim than the stack's (one per service, for metrics labelled by service). */
+  regionSimUrl = stack.regionSim.url,
 ): Promise<void> {
   const res = await graphql(
     stack.gateway.url,
@@ -31,7 +34,7 @@ export async function registerService(
         name: service,
         regions: regions.map((r, i) => {
           const region: RegionFixture = typeof r === 'string' ? { name: r, tier: i === 0 ? 'CANARY' : 'STANDARD' } : r;
-          return { ...region, endpoint: `${stack.regionSim.url}/regions/${region.name}` };
+          return { ...region, endpoint: `${regionSimUrl}/regions/${region.name}` };
         }),
       },
     },
