@@ -3,12 +3,19 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { HistoryResolver } from '../history/history.resolver';
+import { InsightResolver } from '../insight/insight.resolver';
 import { RolloutEventsSubscription } from '../history/rollout-events.subscription';
 import { RolloutsResolver } from '../rollouts/rollouts.resolver';
 import { ServicesResolver } from '../services/services.resolver';
 
 /** Every resolver of the API; the committed schema.gql is generated from exactly these. */
-export const RESOLVERS = [ServicesResolver, RolloutsResolver, HistoryResolver, RolloutEventsSubscription];
+export const RESOLVERS = [
+  ServicesResolver,
+  RolloutsResolver,
+  HistoryResolver,
+  InsightResolver,
+  RolloutEventsSubscription,
+];
 
 export const SCHEMA_FILE = 'apps/gateway/schema.gql';
 
