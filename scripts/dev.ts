@@ -43,12 +43,23 @@ async function waitForHttp(url: string, what: string, timeoutMs = 60_000): Promi
   throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000}s`);
 }
 
+/** Made-up customers per demo region, so affectedCustomers and its CSV have something to list. */
+const DEMO_CUSTOMERS = [
+  ['Acme Corp'],
+  ['Globex', 'Initech'],
+  ['Umbrella'],
+  ['Hooli', 'Stark Industries'],
+  ['Wayne Enterprises'],
+  ['Soylent'],
+];
+
 async function registerDemoService(gatewayUrl: string, regionSimUrl: string): Promise<void> {
   const regions = DEFAULT_REGIONS.map((name, i) => ({
     name,
     endpoint: `${regionSimUrl}/regions/${name}`,
     tier: i === 0 ? 'CANARY' : i === DEFAULT_REGIONS.length - 1 ? 'HEAVY' : 'STANDARD',
     weight: i === 0 ? 1 : i === DEFAULT_REGIONS.length - 1 ? 10 : 5,
+    customers: DEMO_CUSTOMERS[i % DEMO_CUSTOMERS.length],
   }));
   const response = await fetch(`${gatewayUrl}/graphql`, {
     method: 'POST',

@@ -110,8 +110,12 @@ export class InsightService {
       const text = [
         `${change.kind === 'PUSH' ? 'push' : 'rollback'} of ${change.service} ${change.toVersion ?? '(no config)'} to ${change.region} ${minutesBeforeAlert} min before the alert`,
         focus ? describeShift('errors', focus.errors) : `no metrics: ${assessment.error ?? 'no series for the region'}`,
-        ...(focus ? [describeShift('slow requests', focus.latency)] : []),
-        `${controlDegraded} of ${control.length} regions without the change degraded too`,
+        ...(focus
+          ? [
+              describeShift('slow requests', focus.latency),
+              `${controlDegraded} of ${control.length} regions without the change degraded too`,
+            ]
+          : []),
       ].join('; ');
       return {
         rank: i + 1,
