@@ -81,7 +81,7 @@ describe('prometheus gates against a real Prometheus scraping region-sim', () =>
     expect(stack.regionSim.fleet.get('pg-west-1')!.version).toBeNull();
     expect(stack.regionSim.traffic.healthOf('pg-canary-1').errorRate).toBeLessThan(0.05);
     // the worker counts what happened, by service
-    const metrics = await (await fetch(`${stack.worker.metricsUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.worker!.metricsUrl}/metrics`)).text();
     expect(metrics).toContain(`sluice_rollouts_total{service="${service}",outcome="rolled_back"} 1`);
     expect(metrics).toMatch(
       new RegExp(`sluice_gate_evaluations_total\\{service="${service}",kind="prometheus",verdict="FAIL"\\} [1-9]`),

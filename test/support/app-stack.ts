@@ -18,7 +18,8 @@ import { testTokenRegistry } from './test-tokens';
 export interface AppStack {
   regionSim: RegionSim;
   gateway: Gateway;
-  worker: SluiceWorker;
+  /** The in-process worker; absent when the spec runs its workers as processes. */
+  worker?: SluiceWorker;
   temporal: Client;
   pool: Pool;
   settings: TemporalSettings;
@@ -44,23 +45,32 @@ export async function startAppStack(options: {
   regionSimPort?: number;
   /** Incident insight settings for the gateway (defaults otherwise). */
   insight?: Partial<InsightOptions>;
+  /** Run a worker in this process (default); false when the spec spawns worker processes. */
+  inProcessWorker?: boolean;
+  /** Another Temporal server than the global setup's (one the spec stops and restarts). */
+  temporalAddress?: string;
 }): Promise<AppStack> {
   quietTemporalRuntime();
-  const { temporalAddress, databaseUrl } = testServices();
+  const services = testServices();
+  const { databaseUrl } = services;
+  const temporalAddress = options.temporalAddress ?? services.temporalAddress;
   const settings: TemporalSettings = {
     address: temporalAddress,
     namespace: 'default',
     taskQueue: `sluice-test-${randomUUID()}`,
   };
   const regionSim = await startRegionSim({ regions: options.regions, port: options.regionSimPort ?? 0 });
-  const worker = await createSluiceWorker({
-    temporal: settings,
-    databaseUrl,
-    prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
-    alertmanagerUrl: options.alertmanagerUrl ?? 'http://127.0.0.1:1',
-    insight: { ...DEFAULT_INSIGHT, ...options.insight },
-  });
-  const running = worker.run();
+  const worker =
+    options.inProcessWorker === false
+      ? undefined
+      : await createSluiceWorker({
+          temporal: settings,
+          databaseUrl,
+          prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
+          alertmanagerUrl: options.alertmanagerUrl ?? 'http://127.0.0.1:1',
+          insight: { ...DEFAULT_INSIGHT, ...options.insight },
+        });
+  const running = worker?.run();
   let gateway: Gateway;
   try {
     gateway = await startGateway({
@@ -77,7 +87,7 @@ export async function startAppStack(options: {
     });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.
-    worker.shutdown();
+    worker?.shutdown();
     await running;
     await regionSim.close();
     throw err;
@@ -93,7 +103,7 @@ export async function startAppStack(options: {
     settings,
     async stop() {
       await gateway.close();
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await regionSim.close();
       await connection.close();

@@ -28,6 +28,8 @@ export interface RegionFaults {
   rejectAllPushes: boolean;
   /** `GET /probe` answers this status whatever the config says (0: no override). */
   probeStatus: number;
+  /** A push is applied at once but answered this many ms later: a crash in between loses only the answer. */
+  slowPushMs: number;
 }
 
 const NO_FAULTS: RegionFaults = {
@@ -36,6 +38,7 @@ const NO_FAULTS: RegionFaults = {
   failAllPushes: false,
   rejectAllPushes: false,
   probeStatus: 0,
+  slowPushMs: 0,
 };
 
 export type PushAdmission = 'accept' | 'unavailable' | 'reject';

@@ -12,6 +12,7 @@ const faultsBodySchema = z
     failAllPushes: z.boolean(),
     rejectAllPushes: z.boolean(),
     probeStatus: z.number().int().min(0).max(599),
+    slowPushMs: z.number().int().min(0).max(600_000),
   })
   .partial();
 
@@ -113,7 +114,8 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
     if (!body.success) {
       return void res.status(400).json({
         code: 'BAD_REQUEST',
-        message: 'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?}',
+        message:
+          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?}',
       });
     }
     const faults = fleet.setFaults(req.params.region, body.data);
@@ -125,7 +127,7 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
     if (refusedByFault(fleet, req.params.region, res)) return;
     res.json(view(fleet.clear(req.params.region)!));
   });
-  app.put('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
+  app.put('/regions/:region/config', async (req: Request<{ region: string }>, res: Response) => {
     if (fleet.get(req.params.region) && refusedByFault(fleet, req.params.region, res)) return;
     const body = pushBodySchema.safeParse(req.body);
     if (!body.success) {
@@ -141,6 +143,8 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
         message: `region ${req.params.region} already runs version ${body.data.version} with a different config`,
       });
     }
+    const { slowPushMs } = fleet.faultsOf(req.params.region);
+    if (slowPushMs > 0) await new Promise((resolve) => setTimeout(resolve, slowPushMs));
     res.json({
       ...view(outcome.record),
       previousVersion: outcome.record.previousVersion,
