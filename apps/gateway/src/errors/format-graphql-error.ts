@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode, isSluiceError } from '../../../../libs/domain/src';
 import type { Logger } from '../../../../libs/platform/src/logger';
+import { unavailableDependency } from './dependency-unavailable';
 
 /** Codes Apollo assigns to malformed requests; passed through unchanged. */
 const REQUEST_ERROR_CODES = new Set([
@@ -35,6 +36,16 @@ export function createGraphqlErrorFormatter(log: Logger) {
     if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
+    }
+    const dependency = unavailableDependency(original);
+    if (dependency) {
+      log.warn({ err: (original as Error).message, path: formatted.path, dependency }, `${dependency} is unavailable`);
+      return {
+        message: `${dependency} is unavailable right now; try again shortly.`,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: ErrorCode.ServiceUnavailable, dependency },
+      };
     }
     log.error({ err: original, path: formatted.path }, 'unhandled error in GraphQL resolver');
     return {

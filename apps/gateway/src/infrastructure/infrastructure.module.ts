@@ -1,5 +1,5 @@
 import { Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { upcastEventData } from '../../../../libs/domain/src';
 import { PgEventStore } from '../../../../libs/event-store/src';
@@ -27,6 +27,9 @@ import {
 } from '../gateway.tokens';
 import { IncidentAnalyzer } from '../../../../libs/insight/src';
 import { PrometheusClient } from '../../../../libs/targets/src';
+
+/** gRPC attempts per Temporal call: about 3.5 s of backoff in all. */
+const GRPC_ATTEMPTS = 6;
 
 /** The gateway's adapters: PostgreSQL (read models, catalog) and the Temporal client. */
 @Global()
@@ -62,7 +65,12 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
           provide: TEMPORAL_CLIENT,
           useFactory: async () =>
             new Client({
-              connection: await Connection.connect({ address: config.temporal.address }),
+              connection: await Connection.connect({
+                address: config.temporal.address,
+                // A caller waits a few seconds, not the SDK's default of about 20, before a
+                // Temporal outage becomes SERVICE_UNAVAILABLE (halts retry through the outbox).
+                interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: GRPC_ATTEMPTS }))],
+              }),
               namespace: config.temporal.namespace,
             }),
         },
