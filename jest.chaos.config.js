@@ -5,5 +5,13 @@ const withStack = base.projects.find((p) => p.displayName === 'int');
 
 module.exports = {
   testTimeout: 240_000,
-  projects: [{ ...withStack, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'] }],
+  projects: [
+    {
+      ...withStack,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
+      globalSetup: '<rootDir>/test/chaos/chaos-setup.ts',
+      globalTeardown: '<rootDir>/test/chaos/chaos-teardown.ts',
+    },
+  ],
 };

@@ -49,10 +49,12 @@ export async function startAppStack(options: {
   inProcessWorker?: boolean;
   /** Another Temporal server than the global setup's (one the spec stops and restarts). */
   temporalAddress?: string;
+  /** Another PostgreSQL than the global setup's (one the spec stops and restarts). */
+  databaseUrl?: string;
 }): Promise<AppStack> {
   quietTemporalRuntime();
   const services = testServices();
-  const { databaseUrl } = services;
+  const databaseUrl = options.databaseUrl ?? services.databaseUrl;
   const temporalAddress = options.temporalAddress ?? services.temporalAddress;
   const settings: TemporalSettings = {
     address: temporalAddress,
@@ -94,6 +96,8 @@ export async function startAppStack(options: {
   }
   const connection = await Connection.connect({ address: temporalAddress });
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  // a spec that restarts PostgreSQL ends idle connections; the next query opens new ones
+  pool.on('error', () => undefined);
   return {
     regionSim,
     gateway,
