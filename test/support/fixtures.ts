@@ -1,4 +1,8 @@
-import type { AppStack } from './app-stack';
+/** What the fixtures need of a stack: the gateway to call and the region-sim regions live on. */
+export interface StackUrls {
+  gateway: { url: string };
+  regionSim: { url: string };
+}
 import { eventually, graphql } from './graphql-client';
 
 export interface RegionFixture {
@@ -14,7 +18,7 @@ export interface RegionFixture {
  * become a canary first region followed by standard ones.
  */
 export async function registerService(
-  stack: AppStack,
+  stack: StackUrls,
   service: string,
   regions: Array<string | RegionFixture>,
   /** Another region-sim than the stack's (one per service, for metrics labelled by service). */
@@ -50,7 +54,7 @@ export interface RolloutView {
 }
 
 /** Starts a rollout through GraphQL as `as` and returns its id; fails the spec on any error. */
-export async function startRollout(stack: AppStack, input: Record<string, unknown>, as = 'alice'): Promise<string> {
+export async function startRollout(stack: StackUrls, input: Record<string, unknown>, as = 'alice'): Promise<string> {
   const res = await graphql<{ startRollout: { id: string } }>(
     stack.gateway.url,
     /* GraphQL */ `
@@ -67,7 +71,7 @@ export async function startRollout(stack: AppStack, input: Record<string, unknow
   return res.data!.startRollout.id;
 }
 
-export async function readRollout(stack: AppStack, id: string): Promise<RolloutView> {
+export async function readRollout(stack: StackUrls, id: string): Promise<RolloutView> {
   const res = await graphql<{ rollout: RolloutView }>(
     stack.gateway.url,
     `{ rollout(id: "${id}") { status stopReason events { type data } } }`,
@@ -78,7 +82,7 @@ export async function readRollout(stack: AppStack, id: string): Promise<RolloutV
 
 /** Polls the rollout until its status is one of `statuses`. */
 export function waitForRollout(
-  stack: AppStack,
+  stack: StackUrls,
   id: string,
   statuses: string[],
   timeoutMs = 90_000,

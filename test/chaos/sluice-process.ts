@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { hashToken } from '../../apps/gateway/src/auth/principal';
+import { freePort } from '../../libs/platform/src/free-port';
+import { stopChild } from '../support/prometheus';
+import { TEST_PRINCIPALS, tokenOf } from '../support/test-tokens';
+
+/** A Sluice process (worker or gateway) from the built dist/, so a spec can SIGKILL it. */
+export interface SluiceProcess {
+  name: string;
+  /** The Temporal worker identity the SDK reports by default: `${pid}@${hostname}`. */
+  identity: string;
+  child: ChildProcess;
+  output(): string;
+  kill(signal: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type WorkerProcess = SluiceProcess;
+export interface GatewayProcess extends SluiceProcess {
+  url: string;
+}
+
+export interface ProcessEnv {
+  temporalAddress: string;
+  databaseUrl: string;
+  taskQueue: string;
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+async function spawnApp(app: string, name: string, env: NodeJS.ProcessEnv, ready: string): Promise<SluiceProcess> {
+  const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: npm run build (npm run test:chaos does it)`);
+  const child = spawn(process.execPath, [main], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes(ready)) {
+    if (child.exitCode !== null) throw new Error(`${app} ${name} exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`${app} ${name} did not start within 60 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name,
+    identity: `${child.pid}@${hostname()}`,
+    child,
+    output: () => output,
+    async kill(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+export function spawnWorker(name: string, env: ProcessEnv): Promise<WorkerProcess> {
+  return spawnApp(
+    'worker',
+    name,
+    {
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      DATABASE_URL: env.databaseUrl,
+      SLUICE_TASK_QUEUE: env.taskQueue,
+      WORKER_METRICS_PORT: '0',
+      PROMETHEUS_URL: 'http://127.0.0.1:1',
+      ALERTMANAGER_URL: 'http://127.0.0.1:1',
+    },
+    'worker polling',
+  );
+}
+
+/** A production-mode gateway that knows the test principals' tokens (as hashes). */
+export async function spawnGateway(name: string, env: ProcessEnv): Promise<GatewayProcess> {
+  const port = await freePort();
+  const tokens = Object.entries(TEST_PRINCIPALS).map(([principal, roles]) => ({
+    principal,
+    roles,
+    sha256: hashToken(tokenOf(principal)),
+  }));
+  const process = await spawnApp(
+    'gateway',
+    name,
+    {
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      DATABASE_URL: env.databaseUrl,
+      SLUICE_TASK_QUEUE: env.taskQueue,
+      GATEWAY_PORT: String(port),
+      SLUICE_MODE: 'production',
+      SLUICE_TOKENS: JSON.stringify(tokens),
+      PROMETHEUS_URL: 'http://127.0.0.1:1',
+    },
+    'gateway listening',
+  );
+  return { ...process, url: `http://127.0.0.1:${port}` };
+}
