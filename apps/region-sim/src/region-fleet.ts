@@ -30,6 +30,8 @@ export interface RegionFaults {
   probeStatus: number;
   /** A push is applied at once but answered this many ms later: a crash in between loses only the answer. */
   slowPushMs: number;
+  /** A push (PUT) is neither applied nor answered until the caller gives up: a region that hangs. */
+  stallPushes: boolean;
 }
 
 const NO_FAULTS: RegionFaults = {
@@ -39,9 +41,17 @@ const NO_FAULTS: RegionFaults = {
   rejectAllPushes: false,
   probeStatus: 0,
   slowPushMs: 0,
+  stallPushes: false,
 };
 
 export type PushAdmission = 'accept' | 'unavailable' | 'reject';
+
+export interface PushRequest {
+  region: string;
+  /** The version asked for; null for a clear (DELETE). */
+  version: string | null;
+  at: Date;
+}
 
 export type ApplyOutcome =
   { kind: 'applied' | 'unchanged'; record: RegionRecord } | { kind: 'conflict'; record: RegionRecord };
@@ -50,8 +60,8 @@ export type ApplyOutcome =
 export class RegionFleet {
   private readonly regions = new Map<string, RegionRecord>();
   private readonly faults = new Map<string, RegionFaults>();
-  /** Push requests received per region, including refused and idempotent ones. */
-  private readonly pushRequests = new Map<string, number>();
+  /** Push requests received, in order, including refused and idempotent ones. */
+  private readonly pushLog: PushRequest[] = [];
 
   constructor(
     names: readonly string[],
@@ -91,12 +101,17 @@ export class RegionFleet {
   }
 
   pushRequestCount(region: string): number {
-    return this.pushRequests.get(region) ?? 0;
+    return this.pushRequests(region).length;
   }
 
-  /** Counts a push request and says whether an injected fault refuses it. */
-  admitPush(region: string): PushAdmission {
-    this.pushRequests.set(region, this.pushRequestCount(region) + 1);
+  /** The push requests a region received, oldest first (a clear has version null). */
+  pushRequests(region: string): PushRequest[] {
+    return this.pushLog.filter((p) => p.region === region);
+  }
+
+  /** Logs a push request and says whether an injected fault refuses it. */
+  admitPush(region: string, version: string | null): PushAdmission {
+    this.pushLog.push({ region, version, at: this.now() });
     const faults = this.faultsOf(region);
     if (faults.rejectAllPushes) return 'reject';
     if (faults.failAllPushes) return 'unavailable';

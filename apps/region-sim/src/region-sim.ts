@@ -13,6 +13,7 @@ const faultsBodySchema = z
     rejectAllPushes: z.boolean(),
     probeStatus: z.number().int().min(0).max(599),
     slowPushMs: z.number().int().min(0).max(600_000),
+    stallPushes: z.boolean(),
   })
   .partial();
 
@@ -54,12 +55,22 @@ function view(record: RegionRecord) {
 }
 
 /** Applies an injected push fault, if any: 503 (worth a retry) or 422 (refused for good). */
-function refusedByFault(fleet: RegionFleet, region: string, res: Response): boolean {
-  const admission = fleet.admitPush(region);
+function refusedByFault(fleet: RegionFleet, region: string, version: string | null, res: Response): boolean {
+  const admission = fleet.admitPush(region, version);
   if (admission === 'accept') return false;
   const status = admission === 'reject' ? 422 : 503;
   res.status(status).json({ code: 'INJECTED_FAULT', message: `push refused by an injected fault (${admission})` });
   return true;
+}
+
+/** Answers nothing until the caller hangs up (or, at the latest, after two minutes with a 504). */
+function stall(res: Response): void {
+  const timer = setTimeout(() => {
+    if (!res.headersSent)
+      res.status(504).json({ code: 'INJECTED_FAULT', message: 'push stalled by an injected fault' });
+  }, 120_000);
+  timer.unref();
+  res.once('close', () => clearTimeout(timer));
 }
 
 function notFound(res: Response, region: string): void {
@@ -115,7 +126,7 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
       return void res.status(400).json({
         code: 'BAD_REQUEST',
         message:
-          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?}',
+          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?}',
       });
     }
     const faults = fleet.setFaults(req.params.region, body.data);
@@ -124,11 +135,13 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
   });
   app.delete('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
     if (!fleet.get(req.params.region)) return void notFound(res, req.params.region);
-    if (refusedByFault(fleet, req.params.region, res)) return;
+    if (refusedByFault(fleet, req.params.region, null, res)) return;
     res.json(view(fleet.clear(req.params.region)!));
   });
   app.put('/regions/:region/config', async (req: Request<{ region: string }>, res: Response) => {
-    if (fleet.get(req.params.region) && refusedByFault(fleet, req.params.region, res)) return;
+    const asked = typeof req.body?.version === 'string' ? (req.body.version as string) : null;
+    if (fleet.get(req.params.region) && refusedByFault(fleet, req.params.region, asked, res)) return;
+    if (fleet.faultsOf(req.params.region).stallPushes) return void stall(res);
     const body = pushBodySchema.safeParse(req.body);
     if (!body.success) {
       return void res
