@@ -51,6 +51,8 @@ export async function startAppStack(options: {
   temporalAddress?: string;
   /** Another PostgreSQL than the global setup's (one the spec stops and restarts). */
   databaseUrl?: string;
+  /** Origins the gateway lets browsers call it from. */
+  corsOrigins?: string[];
 }): Promise<AppStack> {
   quietTemporalRuntime();
   const services = testServices();
@@ -86,6 +88,7 @@ export async function startAppStack(options: {
       alertLabels: { service: 'service', region: 'region' },
       prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
       insight: { ...DEFAULT_INSIGHT, ...options.insight },
+      corsOrigins: options.corsOrigins ?? [],
     });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.

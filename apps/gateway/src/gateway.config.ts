@@ -27,6 +27,8 @@ export interface GatewayConfig {
   /** Prometheus, read by incident insight (suspects and verdicts). */
   prometheusUrl: string;
   insight: InsightOptions;
+  /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
+  corsOrigins: string[];
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -41,6 +43,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       SLUICE_ALERT_SERVICE_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.service),
       SLUICE_ALERT_REGION_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.region),
       PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
+      SLUICE_CORS_ORIGINS: z
+        .string()
+        .default('')
+        .transform((s) =>
+          s
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+        )
+        .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each origin must be an http(s) URL' }))),
     },
     env,
   );
@@ -56,5 +68,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     alertLabels: { service: c.SLUICE_ALERT_SERVICE_LABEL, region: c.SLUICE_ALERT_REGION_LABEL },
     prometheusUrl: c.PROMETHEUS_URL,
     insight: loadInsightOptions(env),
+    corsOrigins: c.SLUICE_CORS_ORIGINS.map((o) => new URL(o).origin),
   };
 }

@@ -1,3 +1,4 @@
+import helmet from 'helmet';
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -14,12 +15,36 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/**
+ * Helmet's defaults (nosniff, frame-ancestors, HSTS, no x-powered-by, …) with a policy the
+ * explorer page works under: its scripts are files of this origin, only styles are inline.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+};
+
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const log = createLogger('gateway');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, log), {
     logger: ['error', 'warn'],
     bodyParser: false,
   });
+  app.use(helmet({ contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } }));
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['authorization', 'content-type'],
+      maxAge: 600,
+    });
+  }
   app.useBodyParser('json', { limit: MAX_REQUEST_BODY });
   app.use(bodyErrorHandler);
   app.enableShutdownHooks();

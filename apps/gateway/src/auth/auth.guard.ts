@@ -19,6 +19,14 @@ export function bearerToken(header: string | string[] | undefined): string | und
   return match?.[1];
 }
 
+/** Why a bearer token was refused, in words a person can act on. */
+export function refusal(tokens: TokenRegistry, token: string): string {
+  const expiredAt = tokens.expiredAt(token);
+  return expiredAt
+    ? `the API token expired at ${expiredAt.toISOString()}; ask an admin for a new one`
+    : 'the API token is not valid';
+}
+
 /** Authenticates every GraphQL operation and checks the role its resolver requires. */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -63,7 +71,7 @@ export class AuthGuard implements CanActivate {
       throw new SluiceError(ErrorCode.Unauthenticated, 'send an API token as "Authorization: Bearer <token>"');
     }
     const principal = this.tokens.resolve(token);
-    if (!principal) throw new SluiceError(ErrorCode.Unauthenticated, 'the API token is not valid');
+    if (!principal) throw new SluiceError(ErrorCode.Unauthenticated, refusal(this.tokens, token));
     return principal;
   }
 }

@@ -33,6 +33,8 @@ export const tokenEntrySchema = z.object({
   principal: z.string().regex(/^[\w.@+-]{1,100}$/, 'letters, digits and . _ @ + - only'),
   roles: z.array(z.enum(ROLES)).min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the token'),
+  /** After this instant the token is refused (UNAUTHENTICATED, saying it expired). */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type TokenEntry = z.infer<typeof tokenEntrySchema>;
 export const tokenFileSchema = z.array(tokenEntrySchema);

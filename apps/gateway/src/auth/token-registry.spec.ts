@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../../libs/platform/src/config';
 import { hasRole, hashToken } from './principal';
-import { DEV_TOKENS, loadTokenRegistry } from './token-registry';
+import { refusal } from './auth.guard';
+import { DEV_TOKENS, TokenRegistry, loadTokenRegistry } from './token-registry';
 
 const entry = (principal: string, roles: string[], token: string) => ({ principal, roles, sha256: hashToken(token) });
 
@@ -16,6 +17,29 @@ describe('API tokens', () => {
     expect(registry.resolve('s3cret-alice')).toEqual({ name: 'alice', roles: ['deployer'] });
     expect(registry.resolve('s3cret-alic')).toBeUndefined();
     expect(JSON.stringify(registry)).not.toContain('s3cret-alice');
+  });
+
+  it('refuses a token after its expiresAt and says it expired, not that it is unknown', () => {
+    let now = new Date('2026-11-26T12:00:00Z');
+    const registry = new TokenRegistry(
+      [{ ...entry('temp', ['viewer'], 'temp-token'), expiresAt: '2026-11-26T13:00:00Z' }],
+      () => now,
+    );
+    expect(registry.resolve('temp-token')).toEqual({ name: 'temp', roles: ['viewer'] });
+    expect(registry.expiredAt('temp-token')).toBeUndefined();
+    now = new Date('2026-11-26T13:00:00Z');
+    expect(registry.resolve('temp-token')).toBeUndefined();
+    expect(registry.expiredAt('temp-token')).toEqual(new Date('2026-11-26T13:00:00Z'));
+    expect(refusal(registry, 'temp-token')).toBe(
+      'the API token expired at 2026-11-26T13:00:00.000Z; ask an admin for a new one',
+    );
+    expect(refusal(registry, 'other')).toBe('the API token is not valid');
+    expect(() =>
+      loadTokenRegistry(
+        { SLUICE_TOKENS: JSON.stringify([{ ...entry('x', ['viewer'], 't'), expiresAt: 'soon' }]) },
+        false,
+      ),
+    ).toThrow(/expiresAt/);
   });
 
   it('reads a tokens file and inline tokens together', () => {

@@ -12,15 +12,38 @@ export const DEV_TOKENS = {
 } as const;
 
 export class TokenRegistry {
-  private readonly byHash: Map<string, Principal>;
+  private readonly byHash: Map<string, { principal: Principal; expiresAt: Date | null }>;
 
-  constructor(entries: readonly TokenEntry[]) {
-    this.byHash = new Map(entries.map((e) => [e.sha256, { name: e.principal, roles: [...e.roles] }]));
+  constructor(
+    entries: readonly TokenEntry[],
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.byHash = new Map(
+      entries.map((e) => [
+        e.sha256,
+        {
+          principal: { name: e.principal, roles: [...e.roles] },
+          expiresAt: e.expiresAt ? new Date(e.expiresAt) : null,
+        },
+      ]),
+    );
   }
 
-  /** The principal of a bearer token, or undefined for an unknown one. */
+  /** The principal of a bearer token; undefined for an unknown or expired one. */
   resolve(token: string): Principal | undefined {
-    return this.byHash.get(hashToken(token));
+    const entry = this.byHash.get(hashToken(token));
+    if (!entry || this.expired(entry.expiresAt)) return undefined;
+    return entry.principal;
+  }
+
+  /** When a known token expired, if it has; lets a refusal say "expired" rather than "not valid". */
+  expiredAt(token: string): Date | undefined {
+    const entry = this.byHash.get(hashToken(token));
+    return entry && this.expired(entry.expiresAt) ? entry.expiresAt! : undefined;
+  }
+
+  private expired(expiresAt: Date | null): boolean {
+    return expiresAt !== null && expiresAt.getTime() <= this.now().getTime();
   }
 
   get size(): number {

@@ -2,8 +2,8 @@ import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/comm
 import type { Request, Response } from 'express';
 import { ErrorCode } from '../../../../libs/domain/src';
 import type { SerialTask } from '../../../../libs/platform/src/serial-task';
-import { bearerToken } from '../auth/auth.guard';
-import { hasRole, type Principal } from '../auth/principal';
+import type { Principal } from '../auth/principal';
+import { authorizeRest, sendError } from '../auth/rest-auth';
 import type { TokenRegistry } from '../auth/token-registry';
 import { HALT_DISPATCHER, HALT_OUTBOX, TOKEN_REGISTRY } from '../gateway.tokens';
 import { createHash } from 'node:crypto';
@@ -19,9 +19,6 @@ const haltBodySchema = z.object({
   id: z.string().min(1).max(200).optional(),
 });
 import type { HaltOutbox } from './halt-outbox';
-
-const error = (res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
-  void res.status(status).json({ error: { code, message, ...extra } });
 
 /**
  * `POST /hooks/alertmanager`: Alertmanager's webhook (payload version 4). Needs a bearer token
@@ -39,28 +36,12 @@ export class AlertmanagerController {
   @Post('alertmanager')
   @HttpCode(200)
   async receive(@Req() req: Request, @Body() body: unknown, @Res() res: Response): Promise<void> {
-    const token = bearerToken(req.headers.authorization);
-    const principal = token ? this.tokens.resolve(token) : undefined;
-    if (!principal) {
-      return error(
-        res,
-        401,
-        ErrorCode.Unauthenticated,
-        'send "Authorization: Bearer <token>" (http_config.authorization in Alertmanager)',
-      );
-    }
-    if (!hasRole(principal, 'deployer')) {
-      return error(
-        res,
-        403,
-        ErrorCode.Forbidden,
-        `${principal.name} may not halt rollouts; the webhook needs the deployer role`,
-      );
-    }
+    const principal = this.authorize(req, res);
+    if (!principal) return;
     const payload = alertmanagerPayloadSchema.safeParse(body);
     if (!payload.success) {
       const fields = payload.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
-      return error(res, 400, ErrorCode.BadUserInput, 'not an Alertmanager webhook payload (version 4)', { fields });
+      return sendError(res, 400, ErrorCode.BadUserInput, 'not an Alertmanager webhook payload (version 4)', { fields });
     }
     await this.enqueue(payload.data.alerts, principal, res);
   }
@@ -74,7 +55,7 @@ export class AlertmanagerController {
     const parsed = haltBodySchema.safeParse(body);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
-      return error(res, 400, ErrorCode.BadUserInput, 'body must be {service, region?, reason, id?}', { fields });
+      return sendError(res, 400, ErrorCode.BadUserInput, 'body must be {service, region?, reason, id?}', { fields });
     }
     const { service, region, reason, id } = parsed.data;
     const now = new Date().toISOString();
@@ -97,22 +78,14 @@ export class AlertmanagerController {
   }
 
   private authorize(req: Request, res: Response): Principal | undefined {
-    const token = bearerToken(req.headers.authorization);
-    const principal = token ? this.tokens.resolve(token) : undefined;
-    if (!principal) {
-      error(
-        res,
-        401,
-        ErrorCode.Unauthenticated,
-        'send "Authorization: Bearer <token>" (http_config.authorization in Alertmanager)',
-      );
-      return undefined;
-    }
-    if (!hasRole(principal, 'deployer')) {
-      error(res, 403, ErrorCode.Forbidden, `${principal.name} may not halt rollouts; halting needs the deployer role`);
-      return undefined;
-    }
-    return principal;
+    return authorizeRest(
+      this.tokens,
+      req,
+      res,
+      'deployer',
+      'halt rollouts',
+      ' (http_config.authorization in Alertmanager)',
+    );
   }
 
   /** Commits to the outbox, answers, then nudges delivery: the answer never waits on Temporal. */
