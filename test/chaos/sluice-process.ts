@@ -59,7 +59,7 @@ async function spawnApp(app: string, name: string, env: NodeJS.ProcessEnv, ready
   };
 }
 
-export function spawnWorker(name: string, env: ProcessEnv): Promise<WorkerProcess> {
+export function spawnWorker(name: string, env: ProcessEnv, extra: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
   return spawnApp(
     'worker',
     name,
@@ -70,19 +70,27 @@ export function spawnWorker(name: string, env: ProcessEnv): Promise<WorkerProces
       WORKER_METRICS_PORT: '0',
       PROMETHEUS_URL: 'http://127.0.0.1:1',
       ALERTMANAGER_URL: 'http://127.0.0.1:1',
+      ...extra,
     },
     'worker polling',
   );
 }
 
-/** A production-mode gateway that knows the test principals' tokens (as hashes). */
-export async function spawnGateway(name: string, env: ProcessEnv): Promise<GatewayProcess> {
+/** A production-mode gateway that knows the test principals' tokens (as hashes), plus `extra` settings. */
+export async function spawnGateway(
+  name: string,
+  env: ProcessEnv,
+  extra: { tokens?: Array<Record<string, unknown>>; env?: NodeJS.ProcessEnv } = {},
+): Promise<GatewayProcess> {
   const port = await freePort();
-  const tokens = Object.entries(TEST_PRINCIPALS).map(([principal, roles]) => ({
-    principal,
-    roles,
-    sha256: hashToken(tokenOf(principal)),
-  }));
+  const tokens = [
+    ...Object.entries(TEST_PRINCIPALS).map(([principal, roles]) => ({
+      principal,
+      roles,
+      sha256: hashToken(tokenOf(principal)),
+    })),
+    ...(extra.tokens ?? []),
+  ];
   const process = await spawnApp(
     'gateway',
     name,
@@ -94,6 +102,7 @@ export async function spawnGateway(name: string, env: ProcessEnv): Promise<Gatew
       SLUICE_MODE: 'production',
       SLUICE_TOKENS: JSON.stringify(tokens),
       PROMETHEUS_URL: 'http://127.0.0.1:1',
+      ...extra.env,
     },
     'gateway listening',
   );

@@ -9,7 +9,7 @@ import { GraphqlExceptionFilter } from './errors/graphql-exception.filter';
 import type { GatewayConfig } from './gateway.config';
 import { ExplorerController } from './explorer/explorer.controller';
 import { HealthController } from './health/health.controller';
-import { complexityLimitPlugin, depthLimitRule } from './limits';
+import { complexityLimitPlugin, depthLimitRule, nulTextPlugin } from './limits';
 import { HistoryModule } from './history/history.module';
 import { HooksModule } from './hooks/hooks.module';
 import { InsightModule } from './insight/insight.module';
@@ -51,7 +51,7 @@ export class AppModule {
             req,
             principal: extra?.principal,
           }),
-          plugins: [complexityLimitPlugin],
+          plugins: [nulTextPlugin, complexityLimitPlugin],
         }),
         ServicesModule,
         RolloutsModule,

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ErrorRequestHandler } from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, visit } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../../../libs/domain/src';
@@ -23,18 +23,54 @@ const pagedEstimator: ComplexityEstimator = ({ args, childComplexity, field }) =
   return undefined;
 };
 
+/** True when a text anywhere in `value` holds U+0000, which PostgreSQL cannot store in text or jsonb. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || holdsNul(v));
+  return false;
+}
+
+/**
+ * Refuses text with NUL characters (in variables or inline in the query) before anything
+ * runs: stored later, it would fail half-way, after a workflow had started.
+ */
+export const nulTextPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ request, document }) {
+        let inline = false;
+        visit(document, { StringValue: (node) => void (inline ||= node.value.includes('\u0000')) });
+        if (inline || holdsNul(request.variables ?? {})) {
+          throw new GraphQLError('text must not contain NUL characters (U+0000)', {
+            extensions: { code: 'BAD_USER_INPUT' },
+          });
+        }
+      },
+    };
+  },
+};
+
 /** Refuses operations whose estimated cost is above MAX_QUERY_COMPLEXITY, before anything runs. */
 export const complexityLimitPlugin: ApolloServerPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document, schema }) {
-        const complexity = getComplexity({
-          schema,
-          query: document,
-          operationName: request.operationName,
-          variables: request.variables ?? {},
-          estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
-        });
+        let complexity: number;
+        try {
+          complexity = getComplexity({
+            schema,
+            query: document,
+            operationName: request.operationName,
+            variables: request.variables ?? {},
+            estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
+          });
+        } catch (err) {
+          // Pricing coerces the variables first: a variable of the wrong type or an unknown
+          // enum value fails here, and is the caller's mistake, not an internal error.
+          throw new GraphQLError((err as Error).message, { extensions: { code: 'BAD_USER_INPUT' } });
+        }
         if (complexity > MAX_QUERY_COMPLEXITY) {
           throw new GraphQLError(
             `the query costs ${complexity}, above the limit of ${MAX_QUERY_COMPLEXITY}; ask for fewer items (first) or fields`,
@@ -46,24 +82,23 @@ export const complexityLimitPlugin: ApolloServerPlugin = {
   },
 };
 
-/** Body-parser failures answer like GraphQL errors, with a stable code, instead of an HTML page. */
-export const bodyErrorHandler: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, next) => {
-  if (err?.type === 'entity.too.large') {
-    res.status(413).json({
-      errors: [
-        {
-          message: `the request body is larger than ${MAX_REQUEST_BODY}`,
-          extensions: { code: ErrorCode.PayloadTooLarge },
-        },
-      ],
-    });
-    return;
-  }
-  if (err?.type === 'entity.parse.failed') {
-    res.status(400).json({
-      errors: [{ message: 'the request body is not valid JSON', extensions: { code: ErrorCode.BadRequest } }],
-    });
-    return;
-  }
-  next(err);
+/**
+ * Body-parser failures answer with a stable code instead of an HTML page: like GraphQL errors
+ * on /graphql, and in the REST shape `{error: {code, message}}` on the other routes (hooks).
+ */
+export const bodyErrorHandler: ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
+  const refusal =
+    err?.type === 'entity.too.large'
+      ? { status: 413, code: ErrorCode.PayloadTooLarge, message: `the request body is larger than ${MAX_REQUEST_BODY}` }
+      : err?.type === 'entity.parse.failed'
+        ? {
+            status: 400,
+            code: ErrorCode.BadRequest,
+            message: 'the request body is not valid JSON (an object or array)',
+          }
+        : null;
+  if (!refusal) return next(err);
+  const { status, code, message } = refusal;
+  if (req.path.startsWith('/graphql')) res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  else res.status(status).json({ error: { code, message } });
 };

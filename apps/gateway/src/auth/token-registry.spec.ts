@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../../libs/platform/src/config';
-import { hasRole, hashToken } from './principal';
+import { hasRole, hashToken, type Role } from './principal';
 import { refusal } from './auth.guard';
 import { DEV_TOKENS, TokenRegistry, loadTokenRegistry } from './token-registry';
 
-const entry = (principal: string, roles: string[], token: string) => ({ principal, roles, sha256: hashToken(token) });
+const entry = (principal: string, roles: Role[], token: string) => ({ principal, roles, sha256: hashToken(token) });
 
 describe('API tokens', () => {
   it('resolves a configured token to its principal and never keeps the token itself', () => {

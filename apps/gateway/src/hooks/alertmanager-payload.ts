@@ -1,14 +1,17 @@
 import { z } from 'zod';
 
+/** Text PostgreSQL can store: no NUL characters (refused here, not when the outbox row is written). */
+export const storableText = z.string().refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
 /** Alertmanager's webhook payload, version 4 (only the fields Sluice reads are required). */
 export const alertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
-  labels: z.record(z.string(), z.string()),
-  annotations: z.record(z.string(), z.string()).default({}),
+  labels: z.record(storableText, storableText),
+  annotations: z.record(storableText, storableText).default({}),
   startsAt: z.iso.datetime({ offset: true }),
-  endsAt: z.string().optional(),
-  generatorURL: z.string().default(''),
-  fingerprint: z.string().min(1),
+  endsAt: storableText.optional(),
+  generatorURL: storableText.default(''),
+  fingerprint: storableText.min(1),
 });
 export type Alert = z.infer<typeof alertSchema>;
 

@@ -8,15 +8,15 @@ import type { TokenRegistry } from '../auth/token-registry';
 import { HALT_DISPATCHER, HALT_OUTBOX, TOKEN_REGISTRY } from '../gateway.tokens';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { alertmanagerPayloadSchema, type Alert } from './alertmanager-payload';
+import { alertmanagerPayloadSchema, storableText, type Alert } from './alertmanager-payload';
 
 /** `POST /hooks/halt`: for monitoring tools other than Alertmanager. */
 const haltBodySchema = z.object({
-  service: z.string().min(1).max(63),
-  region: z.string().min(1).max(63).optional(),
-  reason: z.string().min(1).max(500),
+  service: storableText.min(1).max(63),
+  region: storableText.min(1).max(63).optional(),
+  reason: storableText.min(1).max(500),
   /** Identifies the alert in the caller's tool; a repeat with the same id is a duplicate. */
-  id: z.string().min(1).max(200).optional(),
+  id: storableText.min(1).max(200).optional(),
 });
 import type { HaltOutbox } from './halt-outbox';
 
