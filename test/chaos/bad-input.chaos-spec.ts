@@ -6,7 +6,7 @@ import { registerService, startRollout, waitForRollout, type StackUrls } from '.
 import { eventually, graphql, type GraphqlResponse } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
 import { TEST_PRINCIPALS, tokenOf } from '../support/test-tokens';
-import { spawnGateway, spawnWorker, type GatewayProcess, type SluiceProcess } from './sluice-process';
+import { spawnGateway, spawnWorker, type GatewayProcess, type SluiceProcess } from '../support/sluice-process';
 
 /**
  * Bad input, authentication and concurrency against a production-mode gateway process and a

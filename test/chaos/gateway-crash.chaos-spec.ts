@@ -11,7 +11,7 @@ import { eventually } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
 import { tokenOf } from '../support/test-tokens';
 import { streamOf } from './chaos-checks';
-import { spawnGateway, spawnWorker, type GatewayProcess, type SluiceProcess } from './sluice-process';
+import { spawnGateway, spawnWorker, type GatewayProcess, type SluiceProcess } from '../support/sluice-process';
 
 /**
  * Fault 6: the gateway dies after it accepted an Alertmanager webhook but before the halt

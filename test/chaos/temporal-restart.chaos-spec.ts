@@ -9,7 +9,7 @@ import { registerService, startRollout, waitForRollout } from '../support/fixtur
 import { eventually, graphql } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
 import { expectAppliedOnce, expectCleanStream, streamOf, temporalStatus } from './chaos-checks';
-import { spawnWorker, type WorkerProcess } from './sluice-process';
+import { spawnWorker, type WorkerProcess } from '../support/sluice-process';
 
 /**
  * Fault 2: the Temporal dev server stops mid-rollout and comes back on the same

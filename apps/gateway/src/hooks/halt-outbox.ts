@@ -30,6 +30,9 @@ interface HaltRequestRow {
 
 type Outcome = 'HALTED' | 'NO_RUNNING_ROLLOUT' | 'NOT_AFFECTED';
 
+/** Halt deliveries (Temporal describe, query, signal) in flight at once per batch. */
+const DELIVERY_CONCURRENCY = 16;
+
 /**
  * The webhook's outbox: alerts are committed before the webhook answers, then delivered as
  * halt signals, so a gateway crash in between loses nothing.
@@ -87,26 +90,47 @@ export class HaltOutbox {
     return result;
   }
 
-  /** Delivers pending halts; rows are locked so several gateways never deliver one twice. */
+  /**
+   * Delivers pending halts; rows are locked so several gateways never deliver one twice.
+   * The Temporal calls of a batch run DELIVERY_CONCURRENCY at a time (a burst of alerts for
+   * services with nothing running must not queue a real halt behind it); the outcomes are
+   * then written in order on the one transaction.
+   */
   async deliverPending(): Promise<number> {
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<HaltRequestRow>(
         `SELECT * FROM halt_requests WHERE delivered_at IS NULL ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED`,
       );
-      for (const row of rows) {
-        try {
-          const { outcome, rolloutId } = await this.deliver(row);
-          await client.query(
-            `UPDATE halt_requests SET delivered_at = now(), outcome = $2, rollout_id = $3, attempts = attempts + 1 WHERE id = $1`,
-            [row.id, outcome, rolloutId],
+      const results = new Array<
+        { outcome: Outcome; rolloutId: string | null; deliveredAt: number } | { error: unknown }
+      >(rows.length);
+      let next = 0;
+      const lane = async () => {
+        for (let i = next++; i < rows.length; i = next++) {
+          results[i] = await this.deliver(rows[i]).then(
+            (delivered) => ({ ...delivered, deliveredAt: Date.now() }),
+            (error: unknown) => ({ error }),
           );
-          this.outcomes.inc({ outcome });
-          if (outcome === 'HALTED') this.latency.observe((Date.now() - row.received_at.getTime()) / 1000);
-        } catch (err) {
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, rows.length) }, lane));
+      for (const [i, row] of rows.entries()) {
+        const result = results[i];
+        if ('error' in result) {
+          const { error } = result;
           await client.query('UPDATE halt_requests SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
             row.id,
-            err instanceof Error ? err.message : String(err),
+            error instanceof Error ? error.message : String(error),
           ]);
+          continue;
+        }
+        await client.query(
+          `UPDATE halt_requests SET delivered_at = now(), outcome = $2, rollout_id = $3, attempts = attempts + 1 WHERE id = $1`,
+          [row.id, result.outcome, result.rolloutId],
+        );
+        this.outcomes.inc({ outcome: result.outcome });
+        if (result.outcome === 'HALTED') {
+          this.latency.observe((result.deliveredAt - row.received_at.getTime()) / 1000);
         }
       }
       return rows.length;

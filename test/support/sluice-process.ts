@@ -4,8 +4,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from '../../apps/gateway/src/auth/principal';
 import { freePort } from '../../libs/platform/src/free-port';
-import { stopChild } from '../support/prometheus';
-import { TEST_PRINCIPALS, tokenOf } from '../support/test-tokens';
+import { projectRoot } from '../../libs/platform/src/project-root';
+import { stopChild } from './prometheus';
+import { TEST_PRINCIPALS, tokenOf } from './test-tokens';
 
 /** A Sluice process (worker or gateway) from the built dist/, so a spec can SIGKILL it. */
 export interface SluiceProcess {
@@ -29,7 +30,7 @@ export interface ProcessEnv {
   taskQueue: string;
 }
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = projectRoot(__dirname);
 
 async function spawnApp(app: string, name: string, env: NodeJS.ProcessEnv, ready: string): Promise<SluiceProcess> {
   const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
