@@ -20,7 +20,7 @@ import {
   ROLLBACK_PUSH,
 } from './activity-presets';
 import { EventRecorder } from './event-recorder';
-import type { ControlAck, LiveState } from './rollout.messages';
+import type { ControlAck, HaltResult, LiveState, RegionHaltRequest } from './rollout.messages';
 import { rolloutRequested, type RolloutWorkflowInput } from './rollout.types';
 import { RolloutUi } from './rollout-ui';
 
@@ -106,6 +106,21 @@ export class RolloutRun {
       await this.emit(events, command.type === 'ApproveWave' ? command.approver : command.by);
     }
     return this.ack();
+  }
+
+  /** The haltIfAffected update: halts unless the alert names a region this rollout has not touched. */
+  async haltIfAffected(halt: RegionHaltRequest): Promise<HaltResult> {
+    const { region, ...request } = halt;
+    const rolloutId = this.input.rolloutId;
+    const touched = region === undefined || (this.state.regions[region] ?? 'PENDING') !== 'PENDING';
+    if (!touched) return { outcome: 'NOT_AFFECTED', rolloutId };
+    try {
+      await this.execute({ type: 'HaltRollout', ...request });
+      return { outcome: 'HALTED', rolloutId };
+    } catch (err) {
+      if (isSluiceError(err)) return { outcome: 'NOT_RUNNING', rolloutId };
+      throw err;
+    }
   }
 
   ack(): ControlAck {

@@ -51,3 +51,21 @@ export const approveWaveUpdate = defineUpdate<ControlAck, [{ wave: number; appro
 );
 export const retryRollbackUpdate = defineUpdate<ControlAck, [{ by: string }]>('retryRollback');
 export const haltSignal = defineSignal<[HaltRequest]>('halt');
+
+/** A halt from monitoring that may name the region it is about. */
+export interface RegionHaltRequest extends HaltRequest {
+  region?: string;
+}
+
+export interface HaltResult {
+  /** NOT_AFFECTED: the rollout has not touched the region; NOT_RUNNING: it no longer moves forward. */
+  outcome: 'HALTED' | 'NOT_AFFECTED' | 'NOT_RUNNING';
+  rolloutId: string;
+}
+
+/**
+ * The halt as one round trip: the workflow itself decides whether the alert's region is one
+ * it touched, halts if so, and answers once the halt is recorded. Monitoring's deliveries use
+ * it; the `halt` signal stays for workflows started before it existed.
+ */
+export const haltIfAffectedUpdate = defineUpdate<HaltResult, [RegionHaltRequest]>('haltIfAffected');

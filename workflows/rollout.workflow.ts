@@ -3,6 +3,7 @@ import type { RolloutCommand } from '../libs/domain/src/rollout/rollout-commands
 import {
   abortUpdate,
   approveWaveUpdate,
+  haltIfAffectedUpdate,
   haltSignal,
   liveStateQuery,
   pauseUpdate,
@@ -43,6 +44,7 @@ export async function rolloutWorkflow(input: RolloutWorkflowInput): Promise<Roll
   setHandler(retryRollbackUpdate, (a) => run.execute({ type: 'RetryRollback', ...a }), {
     validator: (a) => guarded({ type: 'RetryRollback', ...a }),
   });
+  setHandler(haltIfAffectedUpdate, (halt) => run.haltIfAffected(halt));
   // Monitoring may deliver the same halt twice, or after the rollout stopped: both are no-ops.
   setHandler(haltSignal, async (halt) => {
     try {

@@ -10,7 +10,9 @@ import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-
 import {
   abortUpdate,
   approveWaveUpdate,
+  haltIfAffectedUpdate,
   haltSignal,
+  liveStateQuery,
   pauseUpdate,
   resumeUpdate,
   retryRollbackUpdate,
@@ -127,6 +129,25 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
       summary: expect.stringMatching(/^no verdict: the metrics could not be read \(Prometheus at .* did not answer/),
       regions: [],
     });
+  });
+
+  it('haltIfAffected: ignores a region not yet touched, halts for a touched one, and says when it is too late', async () => {
+    const handle = await h.start({ waves: FOUR_WAVES, strategy: { ...h.input().strategy, bakeSeconds: 3_600 } });
+    await h.waitFor(handle, (s) => s.wave === 1 && s.phase === 'BAKING', 'wave 1 to bake');
+    const halt = (region?: string) =>
+      handle.executeUpdate(haltIfAffectedUpdate, {
+        args: [{ reason: 'HighErrorRate firing', source: 'alertmanager', by: 'alertmanager', region }],
+      });
+    const rolloutId = (await handle.query(liveStateQuery)).rolloutId;
+    expect(await halt('h1')).toEqual({ outcome: 'NOT_AFFECTED', rolloutId });
+    expect((await handle.query(liveStateQuery)).stopReason).toBeNull();
+    expect(await halt('c1')).toEqual({ outcome: 'HALTED', rolloutId });
+    // the answer came after the halt was recorded and the state changed
+    expect((await handle.query(liveStateQuery)).stopReason).toBe('halted by alertmanager: HighErrorRate firing');
+    expect(await halt()).toEqual({ outcome: 'NOT_RUNNING', rolloutId });
+    expect(await handle.result()).toMatchObject({ status: 'ROLLED_BACK' });
+    const events = await h.events(rolloutId);
+    expect(ofType(events, 'RolloutHalted')).toHaveLength(1);
   });
 
   it('holds on pause before the next wave and continues on resume', async () => {

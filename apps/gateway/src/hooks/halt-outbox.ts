@@ -1,8 +1,13 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { withTransaction } from '../../../../libs/event-store/src';
-import { liveStateQuery, haltSignal } from '../../../../workflows/rollout.messages';
+import {
+  haltIfAffectedUpdate,
+  haltSignal,
+  liveStateQuery,
+  type HaltRequest,
+} from '../../../../workflows/rollout.messages';
 import { SluiceRolloutId } from '../../../../workflows/rollout.search-attributes';
 import { rolloutWorkflowId } from '../../../../workflows/rollout.types';
 import type { Alert, AlertLabels } from './alertmanager-payload';
@@ -30,7 +35,20 @@ interface HaltRequestRow {
 
 type Outcome = 'HALTED' | 'NO_RUNNING_ROLLOUT' | 'NOT_AFFECTED';
 
-/** Halt deliveries (Temporal describe, query, signal) in flight at once per batch. */
+/** The messages of an error and of its causes, for recognising a failure by what it says. */
+function causeMessages(err: unknown): string {
+  const messages: string[] = [];
+  for (
+    let e = err as { message?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 5;
+    e = e.cause as typeof e, i++
+  ) {
+    messages.push(String(e.message));
+  }
+  return messages.join(' / ');
+}
+
+/** Halt deliveries (Temporal calls) in flight at once per batch. */
 const DELIVERY_CONCURRENCY = 16;
 
 /**
@@ -137,15 +155,32 @@ export class HaltOutbox {
     });
   }
 
+  /** One round trip: the workflow's haltIfAffected update; the older path for workflows without it. */
   private async deliver(row: HaltRequestRow): Promise<{ outcome: Outcome; rolloutId: string | null }> {
     const handle = this.temporal.workflow.getHandle(rolloutWorkflowId(row.service));
-    let description;
     try {
-      description = await handle.describe();
+      const result = await handle.executeUpdate(haltIfAffectedUpdate, {
+        args: [{ ...this.haltRequest(row), ...(row.region ? { region: row.region } : {}) }],
+      });
+      const outcome: Outcome = result.outcome === 'NOT_RUNNING' ? 'NO_RUNNING_ROLLOUT' : result.outcome;
+      return { outcome, rolloutId: result.rolloutId };
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { outcome: 'NO_RUNNING_ROLLOUT', rolloutId: null };
+      const messages = causeMessages(err);
+      if (err instanceof WorkflowNotFoundError || /already completed/i.test(messages)) {
+        return { outcome: 'NO_RUNNING_ROLLOUT', rolloutId: null };
+      }
+      // a workflow from before haltIfAffected rejects it as an unknown update
+      if (/haltIfAffected/.test(messages)) return this.deliverBySignal(row, handle);
       throw err;
     }
+  }
+
+  /** For rollouts started by a worker that predates haltIfAffected: look, then signal. */
+  private async deliverBySignal(
+    row: HaltRequestRow,
+    handle: WorkflowHandle,
+  ): Promise<{ outcome: Outcome; rolloutId: string | null }> {
+    const description = await handle.describe();
     const rolloutId = description.typedSearchAttributes.get(SluiceRolloutId) ?? null;
     if (description.status.name !== 'RUNNING') return { outcome: 'NO_RUNNING_ROLLOUT', rolloutId };
     if (row.region) {
@@ -153,8 +188,13 @@ export class HaltOutbox {
       const state = live.regions[row.region];
       if (state === undefined || state === 'PENDING') return { outcome: 'NOT_AFFECTED', rolloutId };
     }
+    await handle.signal(haltSignal, this.haltRequest(row));
+    return { outcome: 'HALTED', rolloutId };
+  }
+
+  private haltRequest(row: HaltRequestRow): HaltRequest {
     const { alert } = row;
-    await handle.signal(haltSignal, {
+    return {
       // A generic halt (/hooks/halt) carries its reason as the alert name and summary.
       reason:
         alert.annotations.summary === row.alertname
@@ -170,7 +210,6 @@ export class HaltOutbox {
         labels: alert.labels,
         summary: alert.annotations.summary ?? alert.annotations.description ?? null,
       },
-    });
-    return { outcome: 'HALTED', rolloutId };
+    };
   }
 }

@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { startRegionSim, type RegionSim } from '../apps/region-sim/src/region-sim';
+import { freePort } from '../libs/platform/src/free-port';
+import { migrateDatabase } from '../libs/platform/src/migrate';
+import { startDatabase, type Database } from '../libs/platform/src/postgres';
+import { projectRoot } from '../libs/platform/src/project-root';
+import { startTemporalDevServer, type TemporalDevServer } from '../libs/platform/src/temporal-dev-server';
+import {
+  spawnGateway,
+  spawnWorker,
+  type GatewayProcess,
+  type ProcessEnv,
+  type SluiceProcess,
+} from '../test/support/sluice-process';
+import { tokenOf } from '../test/support/test-tokens';
+
+/**
+ * What every benchmark runs on: a Temporal dev server (in memory), an embedded PostgreSQL of
+ * its own, region-sim in this process, and Sluice's worker(s) and gateway as processes from
+ * dist/, all on loopback.
+ */
+export interface BenchStack {
+  root: string;
+  temporal: TemporalDevServer;
+  database: Database;
+  pool: Pool;
+  sim: RegionSim;
+  env: ProcessEnv;
+  workers: SluiceProcess[];
+  gateway: GatewayProcess;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: string): Promise<T>;
+  registerService(name: string, regions: readonly string[]): Promise<void>;
+  startRollout(input: Record<string, unknown>): Promise<string>;
+  addWorker(name: string): Promise<SluiceProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(options: { regions: readonly string[]; workers?: number }): Promise<BenchStack> {
+  const root = projectRoot(__dirname);
+  const [temporal, database] = await Promise.all([
+    startTemporalDevServer({ projectRoot: root }),
+    startDatabase({
+      dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-pg-')),
+      port: await freePort(),
+      persistent: false,
+      env: {},
+    }),
+  ]);
+  await migrateDatabase(database.url, root);
+  const sim = await startRegionSim({ regions: options.regions, port: 0, traffic: false });
+  const pool = new Pool({ connectionString: database.url, max: 4 });
+  const env: ProcessEnv = { temporalAddress: temporal.address, databaseUrl: database.url, taskQueue: 'sluice-bench' };
+  const workers = await Promise.all(
+    Array.from({ length: options.workers ?? 1 }, (_, i) => spawnWorker(`worker-${i + 1}`, env)),
+  );
+  const gateway = await spawnGateway('gateway', env);
+
+  const gql = async <T>(query: string, variables: Record<string, unknown> = {}, as = 'admin'): Promise<T> => {
+    const res = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf(as)}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data!;
+  };
+
+  return {
+    root,
+    temporal,
+    database,
+    pool,
+    sim,
+    env,
+    workers,
+    gateway,
+    gql,
+    async registerService(name, regions) {
+      await gql('mutation ($input: RegisterServiceInput!) { registerService(input: $input) { name } }', {
+        input: {
+          name,
+          regions: regions.map((r, k) => ({
+            name: r,
+            tier: k === 0 ? 'CANARY' : 'STANDARD',
+            endpoint: `${sim.url}/regions/${r}`,
+          })),
+        },
+      });
+    },
+    async startRollout(input) {
+      const data = await gql<{ startRollout: { id: string } }>(
+        'mutation ($input: StartRolloutInput!) { startRollout(input: $input) { id } }',
+        { input },
+        'alice',
+      );
+      return data.startRollout.id;
+    },
+    async addWorker(name) {
+      const worker = await spawnWorker(name, env);
+      workers.push(worker);
+      return worker;
+    },
+    async stop() {
+      await Promise.all([...workers, gateway].map((p) => p.stop()));
+      await sim.close();
+      await pool.end();
+      await temporal.stop();
+      await database.stop();
+    },
+  };
+}
+
+/** Resident set size now and at its peak (VmRSS, VmHWM), in MiB. */
+export function rssMiB(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
+  const kib = (key: string) => Number(status.find((l) => l.startsWith(key))?.split(/\s+/)[1] ?? 0);
+  return { now: Math.round(kib('VmRSS:') / 1024), peak: Math.round(kib('VmHWM:') / 1024) };
+}
+
+/** Runs `work` over `items`, `limit` at a time. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) await work(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

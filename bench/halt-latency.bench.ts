@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:halt [-- --quick]`: from an Alertmanager webhook arriving to the rollout
+ * workflow reporting the halt through its `liveState` query, 200 trials spread over the
+ * phases of a bake (during a gate evaluation and during the timer between evaluations).
+ *
+ * Reference, same server, same run: a signal and then queries until the workflow reports it,
+ * on an empty workflow. Targets: p99 < 250 ms, and p50 within 2× the reference's p50.
+ * Also checks that no push started after any halt.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { performance } from 'node:perf_hooks';
+import { liveStateQuery } from '../workflows/rollout.messages';
+import { rolloutWorkflowId } from '../workflows/rollout.types';
+import { tokenOf } from '../test/support/test-tokens';
+import { machineInfo, percentile, writeReport, type Report } from './bench-report';
+import { sleep, startBenchStack } from './bench-stack';
+import { REFERENCE_TASK_QUEUE, startReferenceWorker } from './reference/reference-worker';
+import { pokeSignal, pokesQuery } from './reference/reference.workflows';
+
+const quick = process.argv.includes('--quick');
+const TRIALS = quick ? 20 : 200;
+const SERVICES = 8;
+const GATE_INTERVAL_MS = 1_000;
+const log = (msg: string) => console.log(`[bench:halt] ${msg}`);
+
+/** Polls `probe` as fast as the server answers until it is true; returns when it was first seen true. */
+async function until(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) if (await probe()) return performance.now();
+  throw new Error('timed out');
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const services = Array.from({ length: SERVICES }, (_, i) => ({
+    name: `halt-${i}`,
+    regions: [`h${i}-canary`, `h${i}-rest`],
+  }));
+  const stack = await startBenchStack({ regions: services.flatMap((s) => s.regions) });
+  const reference = await startReferenceWorker(stack.temporal.address);
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  const client = new Client({ connection });
+  try {
+    for (const s of services) await stack.registerService(s.name, s.regions);
+
+    log(`reference: signal then query on an empty workflow, ${TRIALS} trials`);
+    const empty = await client.workflow.start('signalQueryReference', {
+      taskQueue: REFERENCE_TASK_QUEUE,
+      workflowId: `reference-${Date.now()}`,
+    });
+    await empty.query(pokesQuery);
+    const raw: number[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const before = await empty.query(pokesQuery);
+      const t0 = performance.now();
+      await empty.signal(pokeSignal);
+      const t1 = await until(async () => (await empty.query(pokesQuery)) > before);
+      raw.push(t1 - t0);
+    }
+    await empty.terminate('reference done');
+
+    log(`halts: ${TRIALS} trials over ${SERVICES} services`);
+    const latencies: number[] = [];
+    const phases = { evaluating: 0, waiting: 0 };
+    const rollouts: string[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const service = services[i % SERVICES];
+      const handle = client.workflow.getHandle(rolloutWorkflowId(service.name));
+      const id = await stack.startRollout({
+        service: service.name,
+        version: `v${i}`,
+        config: { trial: i },
+        strategy: { canaryMaxShare: 0.5, growthFactor: 2, bakeSeconds: 3_600, approvalAfterCanary: false },
+        gates: [{ kind: 'probe', name: 'probe', path: '/probe' }],
+        gateIntervalSeconds: GATE_INTERVAL_MS / 1000,
+      });
+      rollouts.push(id);
+      await until(async () => (await handle.query(liveStateQuery)).phase === 'BAKING', 30_000);
+      // land anywhere in the gate interval: some halts meet an evaluation in flight, some the timer
+      await sleep(Math.random() * GATE_INTERVAL_MS * 1.5);
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      phases[pending.some((a) => a.activityType?.name === 'evaluateGates') ? 'evaluating' : 'waiting']++;
+      const t0 = performance.now();
+      const res = await fetch(`${stack.gateway.url}/hooks/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf('alertmanager')}` },
+        body: JSON.stringify({
+          version: '4',
+          status: 'firing',
+          alerts: [
+            {
+              status: 'firing',
+              labels: { alertname: 'BenchHalt', service: service.name, region: service.regions[0] },
+              startsAt: new Date().toISOString(),
+              fingerprint: `bench-${i}`,
+            },
+          ],
+        }),
+      });
+      if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+      const t1 = await until(async () => (await handle.query(liveStateQuery)).stopReason !== null);
+      latencies.push(t1 - t0);
+      await handle.result();
+    }
+
+    // no push after any halt: nothing of wave 2 was ever pushed, and no push event follows a halt
+    const { rows } = await stack.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events p JOIN events h ON h.stream_id = p.stream_id
+       WHERE h.type = 'RolloutHalted' AND p.type = 'RegionConfigPushed' AND p.stream_position > h.stream_position
+         AND p.stream_id = ANY($1)`,
+      [rollouts],
+    );
+    const restPushes = services.reduce(
+      (n, s) => n + stack.sim.fleet.pushRequests(s.regions[1]).filter((p) => p.version !== null).length,
+      0,
+    );
+    const pushesAfterHalt = rows[0].n + restPushes;
+
+    const r = (x: number) => Math.round(x * 10) / 10;
+    const stats = (xs: number[]) => ({
+      p50: r(percentile(xs, 50)),
+      p95: r(percentile(xs, 95)),
+      p99: r(percentile(xs, 99)),
+    });
+    const halt = stats(latencies);
+    const reference_ = stats(raw);
+    const results = {
+      haltLatencyMs: halt,
+      referenceSignalQueryMs: reference_,
+      phases,
+      pushesAfterHalt,
+      trials: TRIALS,
+    };
+    const report: Report = {
+      name: quick ? 'halt-latency-quick' : 'halt-latency',
+      startedAt,
+      machine: machineInfo({ temporal: stack.temporal.cli.source }),
+      parameters: { trials: TRIALS, services: SERVICES, gateIntervalMs: GATE_INTERVAL_MS },
+      results,
+      targets: [
+        { what: 'halt latency p99', target: '< 250 ms', measured: `${halt.p99} ms`, met: halt.p99 < 250 },
+        {
+          what: 'halt p50 vs raw signal+query p50',
+          target: '≤ 2×',
+          measured: `${r(halt.p50 / reference_.p50)}× (${halt.p50} vs ${reference_.p50} ms)`,
+          met: halt.p50 <= 2 * reference_.p50,
+        },
+        { what: 'pushes after a halt', target: '0', measured: String(pushesAfterHalt), met: pushesAfterHalt === 0 },
+      ],
+      notes: [
+        'Halt latency: from sending the webhook to the first liveState query that shows the stop reason, polling back to back.',
+        'Reference: signal, then the same back-to-back queries until the empty workflow reports it.',
+        'The webhook path is: commit to the outbox, answer, then the dispatcher looks the rollout up (describe, liveState for the region) and signals it.',
+      ],
+    };
+    const paths = writeReport(stack.root, report);
+    console.log(JSON.stringify(results, null, 2));
+    log(`report: ${paths.markdown}`);
+  } finally {
+    await connection.close();
+    await reference.stop();
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
