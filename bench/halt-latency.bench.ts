@@ -13,7 +13,7 @@ import { liveStateQuery } from '../workflows/rollout.messages';
 import { rolloutWorkflowId } from '../workflows/rollout.types';
 import { tokenOf } from '../test/support/test-tokens';
 import { machineInfo, percentile, writeReport, type Report } from './bench-report';
-import { sleep, startBenchStack } from './bench-stack';
+import { startBenchStack } from './bench-stack';
 import { REFERENCE_TASK_QUEUE, startReferenceWorker } from './reference/reference-worker';
 import { pokeSignal, pokesQuery } from './reference/reference.workflows';
 
@@ -21,6 +21,7 @@ const quick = process.argv.includes('--quick');
 const TRIALS = quick ? 20 : 200;
 const SERVICES = 8;
 const GATE_INTERVAL_MS = 1_000;
+const PROBE_DELAY_MS = 300;
 const log = (msg: string) => console.log(`[bench:halt] ${msg}`);
 
 /** Polls `probe` as fast as the server answers until it is true; returns when it was first seen true. */
@@ -41,7 +42,10 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: stack.temporal.address });
   const client = new Client({ connection });
   try {
-    for (const s of services) await stack.registerService(s.name, s.regions);
+    for (const s of services) {
+      await stack.registerService(s.name, s.regions);
+      stack.sim.fleet.setFaults(s.regions[0], { probeDelayMs: PROBE_DELAY_MS });
+    }
 
     log(`reference: signal then query on an empty workflow, ${TRIALS} trials`);
     const empty = await client.workflow.start('signalQueryReference', {
@@ -61,6 +65,8 @@ async function main(): Promise<void> {
 
     log(`halts: ${TRIALS} trials over ${SERVICES} services`);
     const latencies: number[] = [];
+    /** Until the webhook's 200: the outbox commit. */
+    const answered: number[] = [];
     const phases = { evaluating: 0, waiting: 0 };
     const rollouts: string[] = [];
     for (let i = 0; i < TRIALS; i++) {
@@ -76,10 +82,14 @@ async function main(): Promise<void> {
       });
       rollouts.push(id);
       await until(async () => (await handle.query(liveStateQuery)).phase === 'BAKING', 30_000);
-      // land anywhere in the gate interval: some halts meet an evaluation in flight, some the timer
-      await sleep(Math.random() * GATE_INTERVAL_MS * 1.5);
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      phases[pending.some((a) => a.activityType?.name === 'evaluateGates') ? 'evaluating' : 'waiting']++;
+      // Alternate the phase of the bake the halt meets: a gate evaluation in flight (the probe
+      // answers 300 ms late), or the durable timer between two evaluations.
+      const phase = i % 2 === 0 ? 'evaluating' : 'waiting';
+      await until(async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        return pending.some((a) => a.activityType?.name === 'evaluateGates') === (phase === 'evaluating');
+      });
+      phases[phase]++;
       const t0 = performance.now();
       const res = await fetch(`${stack.gateway.url}/hooks/alertmanager`, {
         method: 'POST',
@@ -98,6 +108,7 @@ async function main(): Promise<void> {
         }),
       });
       if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+      answered.push(performance.now() - t0);
       const t1 = await until(async () => (await handle.query(liveStateQuery)).stopReason !== null);
       latencies.push(t1 - t0);
       await handle.result();
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
     const results = {
       haltLatencyMs: halt,
       referenceSignalQueryMs: reference_,
+      webhookAnsweredMs: stats(answered),
       phases,
       pushesAfterHalt,
       trials: TRIALS,
@@ -135,7 +147,12 @@ async function main(): Promise<void> {
       name: quick ? 'halt-latency-quick' : 'halt-latency',
       startedAt,
       machine: machineInfo({ temporal: stack.temporal.cli.source }),
-      parameters: { trials: TRIALS, services: SERVICES, gateIntervalMs: GATE_INTERVAL_MS },
+      parameters: {
+        trials: TRIALS,
+        services: SERVICES,
+        gateIntervalMs: GATE_INTERVAL_MS,
+        probeDelayMs: PROBE_DELAY_MS,
+      },
       results,
       targets: [
         { what: 'halt latency p99', target: '< 250 ms', measured: `${halt.p99} ms`, met: halt.p99 < 250 },

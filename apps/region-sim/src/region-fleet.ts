@@ -32,6 +32,8 @@ export interface RegionFaults {
   slowPushMs: number;
   /** A push (PUT) is neither applied nor answered until the caller gives up: a region that hangs. */
   stallPushes: boolean;
+  /** `GET /probe` answers this many ms late: a slow health check keeps a gate evaluation in flight. */
+  probeDelayMs: number;
 }
 
 const NO_FAULTS: RegionFaults = {
@@ -42,6 +44,7 @@ const NO_FAULTS: RegionFaults = {
   probeStatus: 0,
   slowPushMs: 0,
   stallPushes: false,
+  probeDelayMs: 0,
 };
 
 export type PushAdmission = 'accept' | 'unavailable' | 'reject';

@@ -14,6 +14,7 @@ const faultsBodySchema = z
     probeStatus: z.number().int().min(0).max(599),
     slowPushMs: z.number().int().min(0).max(600_000),
     stallPushes: z.boolean(),
+    probeDelayMs: z.number().int().min(0).max(60_000),
   })
   .partial();
 
@@ -112,9 +113,11 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
     const unhealthy = fleet.faultsOf(req.params.region).unhealthy;
     res.status(unhealthy ? 503 : 200).json({ region: req.params.region, status: unhealthy ? 'unhealthy' : 'ok' });
   });
-  app.get('/regions/:region/probe', (req: Request<{ region: string }>, res: Response) => {
+  app.get('/regions/:region/probe', async (req: Request<{ region: string }>, res: Response) => {
     const record = fleet.get(req.params.region);
     if (!record) return void notFound(res, req.params.region);
+    const { probeDelayMs } = fleet.faultsOf(record.region);
+    if (probeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, probeDelayMs));
     const faults = configFaultsSchema.safeParse(record.config ?? {});
     const status =
       fleet.faultsOf(record.region).probeStatus || (faults.success && faults.data.faults?.probeStatus) || 200;
@@ -126,7 +129,7 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
       return void res.status(400).json({
         code: 'BAD_REQUEST',
         message:
-          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?}',
+          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?, probeDelayMs?}',
       });
     }
     const faults = fleet.setFaults(req.params.region, body.data);
