@@ -1,14 +1,35 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { projectRoot } from '../libs/platform/src/project-root';
+
+/** Packages whose versions shape the figures. */
+const MEASURED_PACKAGES = ['@temporalio/worker', '@temporalio/client', '@nestjs/core', '@apollo/server', 'pg'];
+
+function packageVersion(name: string): string {
+  try {
+    const manifest = join(projectRoot(__dirname), 'node_modules', name, 'package.json');
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Machine and versions, stamped on every report so figures can be compared fairly. */
 export function machineInfo(extra: Record<string, string> = {}): Record<string, string> {
+  const root = projectRoot(__dirname);
+  const tools = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      sluice?: { tools?: Record<string, string> };
+    }
+  ).sluice?.tools;
   return {
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    ...Object.fromEntries(MEASURED_PACKAGES.map((p) => [p, packageVersion(p)])),
+    ...(tools ? { 'temporal CLI (pinned)': tools.temporalCli ?? 'unknown' } : {}),
     ...extra,
   };
 }

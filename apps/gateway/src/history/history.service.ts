@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SluiceError } from '../../../../libs/domain/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
-import type { ReadModels, RolloutCursor, RolloutFilter, RolloutRow } from '../../../../libs/projections/src';
+import type { ReadModels, RolloutCursor, RolloutFilter, RolloutSummary } from '../../../../libs/projections/src';
 import { EVENT_STORE, READ_MODELS } from '../gateway.tokens';
 import type { Rollout } from '../rollouts/models/rollout.model';
 import { toEventModel } from '../rollouts/rollout.service';
@@ -47,7 +47,7 @@ const isRolloutCursor = (v: unknown): v is { t: string; id: string } =>
 const isEventCursor = (v: unknown): v is { p: number } =>
   typeof v === 'object' && v !== null && Number.isInteger((v as { p: unknown }).p);
 
-export function rolloutFromRow(row: RolloutRow): Rollout {
+export function rolloutFromRow(row: RolloutSummary): Rollout {
   return {
     id: row.id,
     service: row.service,
