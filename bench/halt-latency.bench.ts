@@ -3,8 +3,8 @@
  * workflow reporting the halt through its `liveState` query, 200 trials spread over the
  * phases of a bake (during a gate evaluation and during the timer between evaluations).
  *
- * Reference, same server, same run: a signal and then queries until the workflow reports it,
- * on an empty workflow. Targets: p99 < 250 ms, and p50 within 2× the reference's p50.
+ * Reference, same server, same run, one trial after each halt: a signal and then queries
+ * until a fresh empty workflow reports it. Targets: p99 < 250 ms, and p50 within 2× the reference's p50.
  * Also checks that no push started after any halt.
  */
 import { Client, Connection } from '@temporalio/client';
@@ -47,21 +47,21 @@ async function main(): Promise<void> {
       stack.sim.fleet.setFaults(s.regions[0], { probeDelayMs: PROBE_DELAY_MS });
     }
 
-    log(`reference: signal then query on an empty workflow, ${TRIALS} trials`);
-    const empty = await client.workflow.start('signalQueryReference', {
-      taskQueue: REFERENCE_TASK_QUEUE,
-      workflowId: `reference-${Date.now()}`,
-    });
-    await empty.query(pokesQuery);
+    // The reference is measured trial by trial between the halts, each on a fresh empty
+    // workflow, so both see the same server, the same load and histories of the same size.
     const raw: number[] = [];
-    for (let i = 0; i < TRIALS; i++) {
-      const before = await empty.query(pokesQuery);
+    const referenceTrial = async (i: number) => {
+      const empty = await client.workflow.start('signalQueryReference', {
+        taskQueue: REFERENCE_TASK_QUEUE,
+        workflowId: `reference-${startedAt}-${i}`,
+      });
+      await empty.query(pokesQuery);
       const t0 = performance.now();
       await empty.signal(pokeSignal);
-      const t1 = await until(async () => (await empty.query(pokesQuery)) > before);
+      const t1 = await until(async () => (await empty.query(pokesQuery)) > 0);
       raw.push(t1 - t0);
-    }
-    await empty.terminate('reference done');
+      await empty.terminate('reference measured');
+    };
 
     log(`halts: ${TRIALS} trials over ${SERVICES} services`);
     const latencies: number[] = [];
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       answered.push(performance.now() - t0);
       const t1 = await until(async () => (await handle.query(liveStateQuery)).stopReason !== null);
       latencies.push(t1 - t0);
+      await referenceTrial(i);
       await handle.result();
     }
 

@@ -108,19 +108,37 @@ export class RolloutRun {
     return this.ack();
   }
 
-  /** The haltIfAffected update: halts unless the alert names a region this rollout has not touched. */
-  async haltIfAffected(halt: RegionHaltRequest): Promise<HaltResult> {
+  /**
+   * The haltIfAffected update's validator: refuses (NOT_AFFECTED, NOT_RUNNING) an alert this
+   * rollout need not act on. A refused update leaves no trace in the workflow's history, so a
+   * storm of unrelated alerts does not grow it.
+   */
+  validateHaltIfAffected(halt: RegionHaltRequest): void {
     const { region, ...request } = halt;
-    const rolloutId = this.input.rolloutId;
-    const touched = region === undefined || (this.state.regions[region] ?? 'PENDING') !== 'PENDING';
-    if (!touched) return { outcome: 'NOT_AFFECTED', rolloutId };
-    try {
-      await this.execute({ type: 'HaltRollout', ...request });
-      return { outcome: 'HALTED', rolloutId };
-    } catch (err) {
-      if (isSluiceError(err)) return { outcome: 'NOT_RUNNING', rolloutId };
-      throw err;
+    const refuse = (type: Exclude<HaltResult['outcome'], 'HALTED'>, message: string) => {
+      throw ApplicationFailure.create({
+        type,
+        message,
+        nonRetryable: true,
+        details: [{ rolloutId: this.input.rolloutId }],
+      });
+    };
+    if (region !== undefined && (this.state.regions[region] ?? 'PENDING') === 'PENDING') {
+      refuse('NOT_AFFECTED', `the rollout has not touched ${region}`);
     }
+    try {
+      decide({ type: 'HaltRollout', ...request }, this.state);
+    } catch (err) {
+      if (!isSluiceError(err)) throw err;
+      refuse('NOT_RUNNING', err.message);
+    }
+  }
+
+  /** The haltIfAffected update, once validated: halts, and answers when the halt is recorded. */
+  async haltIfAffected(halt: RegionHaltRequest): Promise<HaltResult> {
+    const { region: _region, ...request } = halt;
+    await this.execute({ type: 'HaltRollout', ...request });
+    return { outcome: 'HALTED', rolloutId: this.input.rolloutId };
   }
 
   ack(): ControlAck {

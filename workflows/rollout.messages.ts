@@ -58,7 +58,11 @@ export interface RegionHaltRequest extends HaltRequest {
 }
 
 export interface HaltResult {
-  /** NOT_AFFECTED: the rollout has not touched the region; NOT_RUNNING: it no longer moves forward. */
+  /**
+   * HALTED is the update's answer. NOT_AFFECTED (the rollout has not touched the region) and
+   * NOT_RUNNING (it no longer moves forward) come back as the validator's refusal: an
+   * ApplicationFailure of that type whose details carry `{rolloutId}`.
+   */
   outcome: 'HALTED' | 'NOT_AFFECTED' | 'NOT_RUNNING';
   rolloutId: string;
 }

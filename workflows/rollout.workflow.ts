@@ -44,7 +44,9 @@ export async function rolloutWorkflow(input: RolloutWorkflowInput): Promise<Roll
   setHandler(retryRollbackUpdate, (a) => run.execute({ type: 'RetryRollback', ...a }), {
     validator: (a) => guarded({ type: 'RetryRollback', ...a }),
   });
-  setHandler(haltIfAffectedUpdate, (halt) => run.haltIfAffected(halt));
+  setHandler(haltIfAffectedUpdate, (halt) => run.haltIfAffected(halt), {
+    validator: (halt) => run.validateHaltIfAffected(halt),
+  });
   // Monitoring may deliver the same halt twice, or after the rollout stopped: both are no-ops.
   setHandler(haltSignal, async (halt) => {
     try {

@@ -139,15 +139,28 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
         args: [{ reason: 'HighErrorRate firing', source: 'alertmanager', by: 'alertmanager', region }],
       });
     const rolloutId = (await handle.query(liveStateQuery)).rolloutId;
-    expect(await halt('h1')).toEqual({ outcome: 'NOT_AFFECTED', rolloutId });
+    const refusal = async (region?: string) => {
+      const err = await halt(region).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      const cause = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
+      return { type: cause.type, details: cause.details };
+    };
+    expect(await refusal('h1')).toEqual({ type: 'NOT_AFFECTED', details: [{ rolloutId }] });
     expect((await handle.query(liveStateQuery)).stopReason).toBeNull();
     expect(await halt('c1')).toEqual({ outcome: 'HALTED', rolloutId });
     // the answer came after the halt was recorded and the state changed
     expect((await handle.query(liveStateQuery)).stopReason).toBe('halted by alertmanager: HighErrorRate firing');
-    expect(await halt()).toEqual({ outcome: 'NOT_RUNNING', rolloutId });
+    expect(await refusal()).toEqual({ type: 'NOT_RUNNING', details: [{ rolloutId }] });
     expect(await handle.result()).toMatchObject({ status: 'ROLLED_BACK' });
     const events = await h.events(rolloutId);
     expect(ofType(events, 'RolloutHalted')).toHaveLength(1);
+    // refused updates left nothing in the workflow's history
+    const history = await handle.fetchHistory();
+    const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(updates).toHaveLength(1);
   });
 
   it('holds on pause before the next wave and continues on resume', async () => {

@@ -1,4 +1,10 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { Pool } from 'pg';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { withTransaction } from '../../../../libs/event-store/src';
@@ -162,9 +168,17 @@ export class HaltOutbox {
       const result = await handle.executeUpdate(haltIfAffectedUpdate, {
         args: [{ ...this.haltRequest(row), ...(row.region ? { region: row.region } : {}) }],
       });
-      const outcome: Outcome = result.outcome === 'NOT_RUNNING' ? 'NO_RUNNING_ROLLOUT' : result.outcome;
-      return { outcome, rolloutId: result.rolloutId };
+      return { outcome: 'HALTED', rolloutId: result.rolloutId };
     } catch (err) {
+      // the validator's refusals: not this rollout's business, or nothing left to halt
+      const refusal = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+      if (
+        refusal instanceof ApplicationFailure &&
+        (refusal.type === 'NOT_AFFECTED' || refusal.type === 'NOT_RUNNING')
+      ) {
+        const rolloutId = (refusal.details?.[0] as { rolloutId?: string } | undefined)?.rolloutId ?? null;
+        return { outcome: refusal.type === 'NOT_AFFECTED' ? 'NOT_AFFECTED' : 'NO_RUNNING_ROLLOUT', rolloutId };
+      }
       const messages = causeMessages(err);
       if (err instanceof WorkflowNotFoundError || /already completed/i.test(messages)) {
         return { outcome: 'NO_RUNNING_ROLLOUT', rolloutId: null };
