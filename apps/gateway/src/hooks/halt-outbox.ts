@@ -7,6 +7,7 @@ import {
 } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { ACTIVE_STATUSES } from '../../../../libs/domain/src';
 import { withTransaction } from '../../../../libs/event-store/src';
 import {
   haltIfAffectedUpdate,
@@ -123,7 +124,14 @@ export class HaltOutbox {
   async deliverPending(): Promise<number> {
     return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<HaltRequestRow>(
-        `SELECT * FROM halt_requests WHERE delivered_at IS NULL ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED`,
+        // Alerts for a service with a rollout in flight (per the projection) go first, so a
+        // storm of alerts about other services cannot queue a real halt behind it. Order only:
+        // every row is still delivered through Temporal, so a projection that lags loses nothing.
+        `SELECT h.* FROM halt_requests h
+         WHERE h.delivered_at IS NULL
+         ORDER BY EXISTS (SELECT 1 FROM rollouts r WHERE r.service = h.service AND r.status = ANY($1)) DESC, h.id
+         LIMIT 50 FOR UPDATE OF h SKIP LOCKED`,
+        [ACTIVE_STATUSES],
       );
       const results = new Array<
         { outcome: Outcome; rolloutId: string | null; deliveredAt: number } | { error: unknown }
