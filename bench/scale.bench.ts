@@ -9,6 +9,7 @@
  * 3. Runs short rollouts with 1, 2 and 3 worker processes and reports the throughput at
  *    each count (1 worker is the reference).
  */
+import { Client, Connection } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import { machineInfo, writeReport, type Report } from './bench-report';
 import { forEachLimited, rssMiB, sleep, startBenchStack, type BenchStack } from './bench-stack';
@@ -22,6 +23,21 @@ const START_ALLOWANCE_MS = 200;
 const log = (msg: string) => console.log(`[bench:scale] ${msg}`);
 
 const regionsOf = (name: string) => [`${name}-canary`, `${name}-rest`];
+
+/** Which worker process ran the activities of the rollouts started since `since`. */
+async function activitiesByWorker(client: Client, since: Date): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for await (const execution of client.workflow.list({
+    query: `WorkflowType = 'rolloutWorkflow' AND StartTime >= '${since.toISOString()}'`,
+  })) {
+    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      const identity = e.activityTaskStartedEventAttributes?.identity;
+      if (identity) counts[identity] = (counts[identity] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
 
 /** From calling startRollout to the canary receiving its first push. */
 async function timeToFirstPush(stack: BenchStack, service: string): Promise<number> {
@@ -51,13 +67,18 @@ async function completed(stack: BenchStack, version: string): Promise<number> {
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const fleet = Array.from({ length: IN_FLIGHT }, (_, i) => `sc-${i}`);
-  const probes = ['sc-idle', 'sc-busy'];
+  const probes = ['sc-warm', 'sc-idle', 'sc-busy'];
   const scaling = Array.from({ length: SCALING_CONCURRENCY }, (_, i) => `sw-${i}`);
   const all = [...fleet, ...probes, ...scaling];
   const stack = await startBenchStack({ regions: all.flatMap(regionsOf) });
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  const client = new Client({ connection });
   try {
     log(`registering ${all.length} services`);
     await forEachLimited(all, 16, (s) => stack.registerService(s, regionsOf(s)));
+    // a first rollout warms the system up (connections, JIT, the workflow bundle), so the
+    // idle reference is not a cold start
+    await timeToFirstPush(stack, 'sc-warm');
     const idleFirstPushMs = await timeToFirstPush(stack, 'sc-idle');
 
     // every canary bake ends at the same instant: the release
@@ -111,9 +132,12 @@ async function main(): Promise<void> {
 
     // throughput with 1, 2 and 3 worker processes
     const throughput: Record<string, number> = {};
+    /** Activities run by each worker process during each phase, from the workflows' histories. */
+    const spread: Record<string, Record<string, number>> = {};
     for (const workers of [1, 2, 3]) {
       while (stack.workers.length < workers) await stack.addWorker(`worker-${stack.workers.length + 1}`);
       const version = `v-w${workers}`;
+      const phaseStart = new Date();
       const t0 = performance.now();
       const perService = SCALING_ROLLOUTS / SCALING_CONCURRENCY;
       await Promise.all(
@@ -140,6 +164,7 @@ async function main(): Promise<void> {
         }),
       );
       throughput[`${workers}`] = Math.round((SCALING_ROLLOUTS / ((performance.now() - t0) / 1000)) * 60 * 10) / 10;
+      spread[`${workers}`] = await activitiesByWorker(client, phaseStart);
       log(`${workers} worker(s): ${throughput[workers]} rollouts/min`);
     }
 
@@ -151,6 +176,7 @@ async function main(): Promise<void> {
       releaseToAllCompletedSeconds: Math.round(drainSeconds * 10) / 10,
       timeToFirstPushMs: { idle: idleFirstPushMs, withAllInFlight: busyFirstPushMs },
       rolloutsPerMinuteByWorkers: throughput,
+      activitiesByWorker: spread,
       scalingVsOneWorker: {
         two: Math.round((throughput['2'] / throughput['1']) * 100) / 100,
         three: Math.round((throughput['3'] / throughput['1']) * 100) / 100,
@@ -172,7 +198,7 @@ async function main(): Promise<void> {
       ],
       notes: [
         'Bakes are durable timers sized at start so that every canary bake ends at the release instant (to the second).',
-        'Throughput rows: short rollouts (2 regions, no bake), 12 services at a time, with 1, 2 and 3 worker processes on the same machine.',
+        'Throughput rows: short rollouts (2 regions, no bake), 12 services at a time, with 1, 2 and 3 worker processes on the same machine; activitiesByWorker counts, per phase, the activities each worker process started (from the histories).',
         'On a 2-core machine the worker processes share the cores with Temporal, PostgreSQL, the gateway and this driver.',
       ],
     };
@@ -180,6 +206,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(results, null, 2));
     log(`report: ${paths.markdown}`);
   } finally {
+    await connection.close();
     await stack.stop();
   }
 }
