@@ -13,7 +13,7 @@ import { upcastEventData } from '../libs/domain/src';
 import { PgEventStore } from '../libs/event-store/src';
 import { Projector } from '../libs/projections/src';
 import { tokenOf } from '../test/support/test-tokens';
-import { machineInfo, writeReport, type Report } from './bench-report';
+import { machineInfo, publish, runBench, type Report } from './bench-report';
 import { startBenchStack } from './bench-stack';
 import { seedHistory } from './history-seed';
 
@@ -117,15 +117,10 @@ async function main(): Promise<void> {
         'Both GraphQL queries pass through authentication, the depth and cost rules and the NUL check.',
       ],
     };
-    const paths = writeReport(stack.root, report);
-    console.log(JSON.stringify(results, null, 2));
-    log(`report: ${paths.markdown}`);
+    publish(stack.root, report, log);
   } finally {
     await stack.stop();
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -85,3 +85,18 @@ export function writeReport(root: string, report: Report): { json: string; markd
   writeFileSync(markdown, lines.join('\n'));
   return { json, markdown };
 }
+
+/** Writes the report and prints its results and where it went. */
+export function publish(root: string, report: Report, log: (msg: string) => void): void {
+  const paths = writeReport(root, report);
+  console.log(JSON.stringify(report.results, null, 2));
+  log(`report: ${paths.markdown}`);
+}
+
+/** Runs a benchmark's main; any failure prints and exits non-zero. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

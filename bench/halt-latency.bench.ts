@@ -11,8 +11,8 @@ import { Client, Connection } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import { liveStateQuery } from '../workflows/rollout.messages';
 import { rolloutWorkflowId } from '../workflows/rollout.types';
-import { tokenOf } from '../test/support/test-tokens';
-import { machineInfo, percentile, writeReport, type Report } from './bench-report';
+import { postAlerts } from '../test/support/alertmanager-webhook';
+import { machineInfo, percentile, publish, runBench, type Report } from './bench-report';
 import { startBenchStack } from './bench-stack';
 import { REFERENCE_TASK_QUEUE, startReferenceWorker } from './reference/reference-worker';
 import { pokeSignal, pokesQuery } from './reference/reference.workflows';
@@ -91,22 +91,12 @@ async function main(): Promise<void> {
       });
       phases[phase]++;
       const t0 = performance.now();
-      const res = await fetch(`${stack.gateway.url}/hooks/alertmanager`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf('alertmanager')}` },
-        body: JSON.stringify({
-          version: '4',
-          status: 'firing',
-          alerts: [
-            {
-              status: 'firing',
-              labels: { alertname: 'BenchHalt', service: service.name, region: service.regions[0] },
-              startsAt: new Date().toISOString(),
-              fingerprint: `bench-${i}`,
-            },
-          ],
-        }),
-      });
+      const res = await postAlerts(stack.gateway.url, [
+        {
+          labels: { alertname: 'BenchHalt', service: service.name, region: service.regions[0] },
+          fingerprint: `bench-${i}`,
+        },
+      ]);
       if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
       answered.push(performance.now() - t0);
       const t1 = await until(async () => (await handle.query(liveStateQuery)).stopReason !== null);
@@ -171,9 +161,7 @@ async function main(): Promise<void> {
         'The webhook path is: commit to the outbox, answer, then the dispatcher looks the rollout up (describe, liveState for the region) and signals it.',
       ],
     };
-    const paths = writeReport(stack.root, report);
-    console.log(JSON.stringify(results, null, 2));
-    log(`report: ${paths.markdown}`);
+    publish(stack.root, report, log);
   } finally {
     await connection.close();
     await reference.stop();
@@ -181,7 +169,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -23,9 +23,10 @@ import { migrateDatabase } from '../libs/platform/src/migrate';
 import { startDatabase } from '../libs/platform/src/postgres';
 import { projectRoot } from '../libs/platform/src/project-root';
 import { startTemporalDevServer } from '../libs/platform/src/temporal-dev-server';
+import { postAlerts } from '../test/support/alertmanager-webhook';
 import { spawnGateway, spawnWorker, type SluiceProcess } from '../test/support/sluice-process';
 import { tokenOf } from '../test/support/test-tokens';
-import { machineInfo, percentile, writeReport, type Report } from './bench-report';
+import { machineInfo, percentile, publish, runBench, type Report } from './bench-report';
 
 const quick = process.argv.includes('--quick');
 const ROLLOUTS = quick ? 20 : 100;
@@ -169,22 +170,13 @@ async function main(): Promise<void> {
       const sent = Date.now();
       const a = alertFor(sent);
       const t = performance.now();
-      const res = await fetch(`${gateway.url}/hooks/alertmanager`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf('alertmanager')}` },
-        body: JSON.stringify({
-          version: '4',
-          status: 'firing',
-          alerts: [
-            {
-              status: 'firing',
-              labels: { alertname: 'LoadTest', service: a.service, region: a.region },
-              startsAt: a.startsAt,
-              fingerprint: a.fingerprint,
-            },
-          ],
-        }),
-      });
+      const res = await postAlerts(gateway.url, [
+        {
+          labels: { alertname: 'LoadTest', service: a.service, region: a.region },
+          startsAt: a.startsAt,
+          fingerprint: a.fingerprint,
+        },
+      ]);
       await res.arrayBuffer();
       webhookLatencies.push(performance.now() - t);
       if (res.status !== 200) failures.push(`webhook answered ${res.status}`);
@@ -290,9 +282,7 @@ async function main(): Promise<void> {
         'Peak RSS is VmHWM from /proc for the worker and the gateway processes.',
       ],
     };
-    const paths = writeReport(root, report);
-    console.log(JSON.stringify(results, null, 2));
-    log(`report: ${paths.markdown}`);
+    publish(root, report, log);
     if (lost.length > 0 || wrong.length > 0) process.exitCode = 1;
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
@@ -303,7 +293,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -10,7 +10,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import { rolloutWorkflowId } from '../workflows/rollout.types';
-import { machineInfo, writeReport, type Report } from './bench-report';
+import { machineInfo, publish, runBench, type Report } from './bench-report';
 import { forEachLimited, startBenchStack } from './bench-stack';
 import { REFERENCE_TASK_QUEUE, startReferenceWorker } from './reference/reference-worker';
 
@@ -119,9 +119,7 @@ async function main(): Promise<void> {
         'The Sluice worker is its own process; the bare workflow runs in a worker inside the benchmark process.',
       ],
     };
-    const paths = writeReport(stack.root, report);
-    console.log(JSON.stringify(results, null, 2));
-    log(`report: ${paths.markdown}`);
+    publish(stack.root, report, log);
   } finally {
     await connection.close();
     await reference.stop();
@@ -129,7 +127,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -11,7 +11,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
-import { machineInfo, writeReport, type Report } from './bench-report';
+import { machineInfo, publish, runBench, type Report } from './bench-report';
 import { forEachLimited, rssMiB, sleep, startBenchStack, type BenchStack } from './bench-stack';
 
 const quick = process.argv.includes('--quick');
@@ -202,16 +202,11 @@ async function main(): Promise<void> {
         'On a 2-core machine the worker processes share the cores with Temporal, PostgreSQL, the gateway and this driver.',
       ],
     };
-    const paths = writeReport(stack.root, report);
-    console.log(JSON.stringify(results, null, 2));
-    log(`report: ${paths.markdown}`);
+    publish(stack.root, report, log);
   } finally {
     await connection.close();
     await stack.stop();
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

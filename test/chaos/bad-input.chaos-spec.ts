@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { Pool } from 'pg';
 import { hashToken } from '../../apps/gateway/src/auth/principal';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
-import { registerService, startRollout, waitForRollout, type StackUrls } from '../support/fixtures';
-import { eventually, graphql, type GraphqlResponse } from '../support/graphql-client';
+import { registerService, startRollout, waitForApproval, waitForRollout, type StackUrls } from '../support/fixtures';
+import { graphql, type GraphqlResponse } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
 import { TEST_PRINCIPALS, tokenOf } from '../support/test-tokens';
 import { spawnGateway, spawnWorker, type GatewayProcess, type SluiceProcess } from '../support/sluice-process';
@@ -183,14 +183,7 @@ describe('chaos: bad input, authentication and concurrency', () => {
       { service, version: 'v1', config, description: NASTY.join('\n'), strategy: STRATEGY },
       'alice',
     );
-    await eventually(
-      async () =>
-        (await ask<{ rolloutLive: { phase: string } }>(`{ rolloutLive(id: "${id}") { phase } }`)).data?.rolloutLive
-          .phase === 'AWAITING_APPROVAL'
-          ? true
-          : undefined,
-      { what: 'the canary to await approval', timeoutMs: 60_000 },
-    );
+    await waitForApproval(urls(), id);
     expect(sim.fleet.get('bi-canary')?.config).toEqual(config);
     const paused = await ask(
       'mutation ($r: String!) { pauseRollout(id: "' + id + '", reason: $r) { status } }',
@@ -255,14 +248,7 @@ describe('chaos: bad input, authentication and concurrency', () => {
       { service: SERVICE, version: 'v-sod', config: { sod: true }, strategy: STRATEGY },
       'carol',
     );
-    await eventually(
-      async () =>
-        (await ask<{ rolloutLive: { phase: string } }>(`{ rolloutLive(id: "${id}") { phase } }`)).data?.rolloutLive
-          .phase === 'AWAITING_APPROVAL'
-          ? true
-          : undefined,
-      { what: 'the canary to await approval', timeoutMs: 60_000 },
-    );
+    await waitForApproval(urls(), id);
     const self = await ask(`mutation { approveWave(id: "${id}", wave: 1) { status } }`, {}, 'carol');
     expect(codeOf(self)).toBe('FORBIDDEN');
     expect((await waitForRollout(urls(), id, ['ROLLING'])).events.map((e) => e.type)).not.toContain('ApprovalGranted');
@@ -380,14 +366,7 @@ describe('chaos: bad input, authentication and concurrency', () => {
       { service: SERVICE, version: 'v-webhooks', config: { w: 1 }, strategy: STRATEGY },
       'alice',
     );
-    await eventually(
-      async () =>
-        (await ask<{ rolloutLive: { phase: string } }>(`{ rolloutLive(id: "${id}") { phase } }`)).data?.rolloutLive
-          .phase === 'AWAITING_APPROVAL'
-          ? true
-          : undefined,
-      { what: 'the canary to await approval', timeoutMs: 60_000 },
-    );
+    await waitForApproval(urls(), id);
     const halts = async () => Number((await pool.query('SELECT count(*) AS n FROM halt_requests')).rows[0].n);
     const before = await halts();
 

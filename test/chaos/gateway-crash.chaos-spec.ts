@@ -9,7 +9,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../libs/platf
 import { registerService, startRollout, waitForRollout, type StackUrls } from '../support/fixtures';
 import { eventually } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
-import { tokenOf } from '../support/test-tokens';
+import { postAlerts } from '../support/alertmanager-webhook';
 import { streamOf } from './chaos-checks';
 import { spawnGateway, spawnWorker, type GatewayProcess, type SluiceProcess } from '../support/sluice-process';
 
@@ -67,22 +67,9 @@ describe('chaos: the gateway killed with a halt accepted but not yet delivered',
 
     await temporal.stop();
     const fingerprint = `chaos-${Date.now()}`;
-    const webhook = await fetch(`${first.url}/hooks/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf('alertmanager')}` },
-      body: JSON.stringify({
-        version: '4',
-        status: 'firing',
-        alerts: [
-          {
-            status: 'firing',
-            labels: { alertname: 'HighErrorRate', service: SERVICE, region: 'gw-canary' },
-            startsAt: new Date().toISOString(),
-            fingerprint,
-          },
-        ],
-      }),
-    });
+    const webhook = await postAlerts(first.url, [
+      { labels: { alertname: 'HighErrorRate', service: SERVICE, region: 'gw-canary' }, fingerprint },
+    ]);
     expect(webhook.status).toBe(200);
     expect(await webhook.json()).toMatchObject({ queued: 1 });
     await first.kill('SIGKILL');

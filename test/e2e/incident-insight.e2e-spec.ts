@@ -1,7 +1,14 @@
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
 import { freePort } from '../../libs/platform/src/free-port';
 import { startAppStack, type AppStack } from '../support/app-stack';
-import { readRollout, registerService, startRollout, waitForRollout, type RegionFixture } from '../support/fixtures';
+import {
+  registerService,
+  startRollout,
+  waitForApproval,
+  waitForRollout,
+  type RegionFixture,
+} from '../support/fixtures';
+import { postAlerts } from '../support/alertmanager-webhook';
 import { eventually, graphql } from '../support/graphql-client';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus';
 import { tokenOf } from '../support/test-tokens';
@@ -143,31 +150,13 @@ describe('incident insight on the real stack (Prometheus, region-sim, Temporal, 
       gates: [],
     });
 
-  /** The canary wave is live and the rollout waits for a person: the change sits in one region. */
-  const awaitingApproval = (id: string) =>
-    eventually(
-      async () =>
-        (await readRollout(stack, id)).events.some((e) => e.type === 'ApprovalRequested') ? true : undefined,
-      { what: `rollout ${id} to await approval`, timeoutMs: 60_000, intervalMs: 300 },
-    );
-
   const halt = (s: Scenario) =>
-    fetch(`${stack.gateway.url}/hooks/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf('alertmanager')}` },
-      body: JSON.stringify({
-        version: '4',
-        status: 'firing',
-        alerts: [
-          {
-            status: 'firing',
-            labels: { alertname: 'HighErrorRate', service: s.service, region: canary(s) },
-            startsAt: new Date().toISOString(),
-            fingerprint: `insight-${s.service}`,
-          },
-        ],
-      }),
-    });
+    postAlerts(stack.gateway.url, [
+      {
+        labels: { alertname: 'HighErrorRate', service: s.service, region: canary(s) },
+        fingerprint: `insight-${s.service}`,
+      },
+    ]);
 
   beforeAll(async () => {
     const ports = await Promise.all(SCENARIOS.map(() => freePort()));
@@ -203,7 +192,7 @@ describe('incident insight on the real stack (Prometheus, region-sim, Temporal, 
       start(search, 'v2-harmless', HARMLESS),
       start(pay, 'v7-faulty', FAULTY),
     ]);
-    await Promise.all([rollouts.shop, rollouts.search, rollouts.pay].map(awaitingApproval));
+    await Promise.all([rollouts.shop, rollouts.search, rollouts.pay].map((id) => waitForApproval(stack, id)));
     await sleep(3_000);
     await fetch(`${search.sim!.url}/incident`, {
       method: 'PUT',
@@ -212,7 +201,7 @@ describe('incident insight on the real stack (Prometheus, region-sim, Temporal, 
     });
     await sleep(2_000);
     rollouts.cart = await start(cart, 'v3-harmless', HARMLESS);
-    await awaitingApproval(rollouts.cart);
+    await waitForApproval(stack, rollouts.cart);
     // a full window after every change
     await sleep((SPAN_SECONDS + 2) * 1000);
   }, 240_000);

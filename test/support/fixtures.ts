@@ -95,3 +95,14 @@ export function waitForRollout(
     { what: `rollout ${id} to be ${statuses.join(' or ')}`, timeoutMs, intervalMs: 500 },
   );
 }
+
+/** Polls until the rollout waits for a person's approval (its ApprovalRequested is recorded). */
+export function waitForApproval(stack: StackUrls, id: string, timeoutMs = 60_000): Promise<RolloutView> {
+  return eventually(
+    async () => {
+      const rollout = await readRollout(stack, id);
+      return rollout.events.some((e) => e.type === 'ApprovalRequested') ? rollout : undefined;
+    },
+    { what: `rollout ${id} to await approval`, timeoutMs, intervalMs: 300 },
+  );
+}
