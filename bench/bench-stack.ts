@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { startRegionSim, type RegionSim } from '../apps/region-sim/src/region-sim';
 import { freePort } from '../libs/platform/src/free-port';
+export { forEachLimited } from '../libs/platform/src/concurrency';
 import { migrateDatabase } from '../libs/platform/src/migrate';
 import { startDatabase, type Database } from '../libs/platform/src/postgres';
 import { projectRoot } from '../libs/platform/src/project-root';
@@ -119,15 +120,6 @@ export function rssMiB(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
   const kib = (key: string) => Number(status.find((l) => l.startsWith(key))?.split(/\s+/)[1] ?? 0);
   return { now: Math.round(kib('VmRSS:') / 1024), peak: Math.round(kib('VmHWM:') / 1024) };
-}
-
-/** Runs `work` over `items`, `limit` at a time. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,6 +9,7 @@ import type { Pool } from 'pg';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ACTIVE_STATUSES } from '../../../../libs/domain/src';
 import { withTransaction } from '../../../../libs/event-store/src';
+import { forEachLimited } from '../../../../libs/platform/src/concurrency';
 import {
   haltIfAffectedUpdate,
   haltSignal,
@@ -136,16 +137,12 @@ export class HaltOutbox {
       const results = new Array<
         { outcome: Outcome; rolloutId: string | null; deliveredAt: number } | { error: unknown }
       >(rows.length);
-      let next = 0;
-      const lane = async () => {
-        for (let i = next++; i < rows.length; i = next++) {
-          results[i] = await this.deliver(rows[i]).then(
-            (delivered) => ({ ...delivered, deliveredAt: Date.now() }),
-            (error: unknown) => ({ error }),
-          );
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, rows.length) }, lane));
+      await forEachLimited(rows, DELIVERY_CONCURRENCY, async (row, i) => {
+        results[i] = await this.deliver(row).then(
+          (delivered) => ({ ...delivered, deliveredAt: Date.now() }),
+          (error: unknown) => ({ error }),
+        );
+      });
       for (const [i, row] of rows.entries()) {
         const result = results[i];
         if ('error' in result) {
