@@ -53,8 +53,14 @@ describe('chaos: PostgreSQL stopped for 20 s mid-rollout', () => {
       await graphql<{ rollout: { workflowId: string } }>(stack.gateway.url, `{ rollout(id: "${id}") { workflowId } }`)
     ).data!.rollout.workflowId;
 
+    expect((await fetch(`${stack.gateway.url}/readyz`)).status).toBe(200);
     await postgres.stop();
     const down = Date.now();
+    // readiness says which dependency is missing; liveness stays up
+    const notReady = await fetch(`${stack.gateway.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ status: 'not ready', checks: { temporal: 'ok' } });
+    expect((await fetch(`${stack.gateway.url}/healthz`)).status).toBe(200);
     // reads and writes through the gateway fail fast with a code to retry on
     const [history, historyMs] = await timed(() =>
       graphql(stack.gateway.url, '{ rollouts(first: 5) { edges { node { id } } } }'),
@@ -79,6 +85,7 @@ describe('chaos: PostgreSQL stopped for 20 s mid-rollout', () => {
     await postgres.start();
 
     const done = await waitForRollout(stack, id, ['SUCCEEDED', 'ROLLED_BACK', 'FAILED'], 150_000);
+    expect((await fetch(`${stack.gateway.url}/readyz`)).status).toBe(200);
     expect(done.status).toBe('SUCCEEDED');
     expect(await temporalStatus(stack.temporal, workflowId)).toBe('COMPLETED');
     expectAppliedOnce(stack.regionSim.fleet, REGIONS.slice(0, 3), 'v9');

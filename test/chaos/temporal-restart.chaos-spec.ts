@@ -73,6 +73,9 @@ describe('chaos: the Temporal server stopped and restarted on the same database 
       { what: 'every rollout to bake', timeoutMs: 60_000, intervalMs: 250 },
     );
     await temporal.stop();
+    const notReady = await fetch(`${stack.gateway.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ status: 'not ready', checks: { postgresql: 'ok' } });
     // the gateway answers for Temporal being away with a code to retry on, not a hang
     const asked = Date.now();
     const down = await graphql(stack.gateway.url, `{ rolloutLive(id: "${ids[0]}") { status } }`);
