@@ -31,6 +31,7 @@ export interface ProcessEnv {
 }
 
 const ROOT = projectRoot(__dirname);
+const WORKFLOW_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
 
 async function spawnApp(app: string, name: string, env: NodeJS.ProcessEnv, ready: string): Promise<SluiceProcess> {
   const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
@@ -69,6 +70,8 @@ export function spawnWorker(name: string, env: ProcessEnv, extra: NodeJS.Process
       DATABASE_URL: env.databaseUrl,
       SLUICE_TASK_QUEUE: env.taskQueue,
       WORKER_METRICS_PORT: '0',
+      // the prebuilt bundle when there is one (npm run bundle:workflows), as production runs
+      ...(existsSync(WORKFLOW_BUNDLE) ? { SLUICE_WORKFLOW_BUNDLE: WORKFLOW_BUNDLE } : {}),
       PROMETHEUS_URL: 'http://127.0.0.1:1',
       ALERTMANAGER_URL: 'http://127.0.0.1:1',
       ...extra,

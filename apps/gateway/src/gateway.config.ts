@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   loadDatabaseUrl,
   loadEnv,
+  loadPoolSize,
   loadTemporalSettings,
   portSchema,
   type TemporalSettings,
@@ -29,6 +30,8 @@ export interface GatewayConfig {
   insight: InsightOptions;
   /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
   corsOrigins: string[];
+  /** PostgreSQL connections (PG_POOL_MAX; default 10). */
+  poolSize?: number;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -69,5 +72,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     prometheusUrl: c.PROMETHEUS_URL,
     insight: loadInsightOptions(env),
     corsOrigins: c.SLUICE_CORS_ORIGINS.map((o) => new URL(o).origin),
+    poolSize: loadPoolSize(env),
   };
 }

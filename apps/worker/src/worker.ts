@@ -7,6 +7,7 @@ import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
 import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../../libs/targets/src';
 import { createActivities } from './activities';
+import { temporalConnectionOptions } from '../../../libs/platform/src/config';
 import type { InsightOptions } from '../../../libs/insight/src';
 import { WorkerMetrics } from './worker-metrics';
 
@@ -19,6 +20,12 @@ export interface SluiceWorkerOptions {
   alertmanagerUrl: string;
   /** How halts are assessed (SLUICE_INSIGHT_*; defaults otherwise). */
   insight?: InsightOptions;
+  /** PostgreSQL connections (PG_POOL_MAX; default 10). */
+  poolSize?: number;
+  /** On SIGTERM, in-flight activities get this long to finish (default 30 s). */
+  shutdownGraceSeconds?: number;
+  /** A workflow bundle prebuilt by `npm run bundle:workflows`; the worker bundles at start without it. */
+  workflowBundlePath?: string;
   /** Port of the worker's /metrics (0: any free port). */
   metricsPort?: number;
 }
@@ -34,16 +41,19 @@ export interface SluiceWorker {
 
 export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<SluiceWorker> {
   const log = createLogger('worker');
-  const pool = createPgPool(options.databaseUrl, log);
+  const pool = createPgPool(options.databaseUrl, log, options.poolSize);
   const eventStore = new PgEventStore(pool, upcastEventData);
   const projections = new ProjectionRunner(new Projector(pool, eventStore), log);
   const metrics = new WorkerMetrics(pool);
-  const connection = await NativeConnection.connect({ address: options.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(options.temporal));
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,
     taskQueue: options.temporal.taskQueue,
-    workflowsPath: require.resolve('../../../workflows'),
+    ...(options.workflowBundlePath
+      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+      : { workflowsPath: require.resolve('../../../workflows') }),
+    shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30} seconds`,
     activities: createActivities({
       eventStore,
       regions: new HttpRegionClient(),

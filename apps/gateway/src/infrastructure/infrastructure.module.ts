@@ -10,6 +10,7 @@ import { SerialTask } from '../../../../libs/platform/src/serial-task';
 import { Registry } from 'prom-client';
 import { HaltOutbox } from '../hooks/halt-outbox';
 import { createPgPool } from '../../../../libs/platform/src/pg-pool';
+import { temporalConnectionOptions } from '../../../../libs/platform/src/config';
 import type { GatewayConfig } from '../gateway.config';
 import {
   EVENT_STORE,
@@ -60,13 +61,16 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
           useFactory: (outbox: HaltOutbox) =>
             new SerialTask('halt delivery', () => outbox.deliverPending(), createLogger('gateway'), 1_000),
         },
-        { provide: PG_POOL, useFactory: () => createPgPool(config.databaseUrl, createLogger('gateway')) },
+        {
+          provide: PG_POOL,
+          useFactory: () => createPgPool(config.databaseUrl, createLogger('gateway'), config.poolSize),
+        },
         {
           provide: TEMPORAL_CLIENT,
           useFactory: async () =>
             new Client({
               connection: await Connection.connect({
-                address: config.temporal.address,
+                ...temporalConnectionOptions(config.temporal),
                 // A caller waits a few seconds, not the SDK's default of about 20, before a
                 // Temporal outage becomes SERVICE_UNAVAILABLE (halts retry through the outbox).
                 interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: GRPC_ATTEMPTS }))],
