@@ -90,8 +90,21 @@ export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): Temp
   };
 }
 
+/** What both @temporalio/client's Connection and @temporalio/worker's NativeConnection accept. */
+export interface TemporalConnectionOptions {
+  address: string;
+  apiKey?: string;
+  tls?:
+    | boolean
+    | {
+        clientCertPair?: { crt: Buffer; key: Buffer };
+        serverRootCACertificate?: Buffer;
+        serverNameOverride?: string;
+      };
+}
+
 /** Connection options for @temporalio/client and @temporalio/worker alike. */
-export function temporalConnectionOptions(settings: TemporalSettings) {
+export function temporalConnectionOptions(settings: TemporalSettings): TemporalConnectionOptions {
   const { tls } = settings;
   return {
     address: settings.address,
@@ -105,7 +118,7 @@ export function temporalConnectionOptions(settings: TemporalSettings) {
           },
         }
       : settings.apiKey
-        ? { tls: true as const }
+        ? { tls: true }
         : {}),
   };
 }
