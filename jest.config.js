@@ -12,7 +12,7 @@ module.exports = {
   // Integration and end-to-end specs drive real servers; pure specs finish far below this.
   testTimeout: 90_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,workflows}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,workflows,test}/**/*.spec.ts'] },
     { ...withStack, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,workflows,test}/**/*.int-spec.ts'] },
     { ...withStack, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
