@@ -157,8 +157,8 @@ async function main(): Promise<void> {
       ],
       notes: [
         'Halt latency: from sending the webhook to the first liveState query that shows the stop reason, polling back to back.',
-        'Reference: signal, then the same back-to-back queries until the empty workflow reports it.',
-        'The webhook path is: commit to the outbox, answer, then the dispatcher looks the rollout up (describe, liveState for the region) and signals it.',
+        'Reference: after each halt, a signal to a fresh empty workflow, then the same back-to-back queries until it reports it.',
+        'The webhook path is: commit to the outbox, answer, then the dispatcher sends the haltIfAffected update (one round trip; the workflow checks the region and halts).',
       ],
     };
     publish(stack.root, report, log);
