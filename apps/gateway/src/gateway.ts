@@ -1,4 +1,5 @@
 import helmet from 'helmet';
+import { startTracing } from '../../../libs/platform/src/tracing';
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -32,6 +33,7 @@ const CONTENT_SECURITY_POLICY = {
 
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const log = createLogger('gateway');
+  const tracing = startTracing('sluice-gateway');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, log), {
     logger: ['error', 'warn'],
     bodyParser: false,
@@ -52,5 +54,12 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
   log.info({ url: `${url}/graphql` }, `gateway listening on ${url}/graphql`);
-  return { app, url, close: () => app.close() };
+  return {
+    app,
+    url,
+    close: async () => {
+      await app.close();
+      await tracing.shutdown();
+    },
+  };
 }

@@ -8,6 +8,11 @@ import { createPgPool } from '../../../libs/platform/src/pg-pool';
 import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../../libs/targets/src';
 import { createActivities } from './activities';
 import { temporalConnectionOptions } from '../../../libs/platform/src/config';
+import { startTracing, WORKFLOW_TRACING_MODULE } from '../../../libs/platform/src/tracing';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { InsightOptions } from '../../../libs/insight/src';
 import { WorkerMetrics } from './worker-metrics';
 
@@ -45,14 +50,21 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   const eventStore = new PgEventStore(pool, upcastEventData);
   const projections = new ProjectionRunner(new Projector(pool, eventStore), log);
   const metrics = new WorkerMetrics(pool);
+  const tracing = startTracing('sluice-worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(options.temporal));
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,
     taskQueue: options.temporal.taskQueue,
+    // The trace runs on through workflows (interceptors bundled with them) and activities.
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../../../workflows') }),
+    interceptors: {
+      ...(options.workflowBundlePath ? {} : { workflowModules: [WORKFLOW_TRACING_MODULE] }),
+      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx) })],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30} seconds`,
     activities: createActivities({
       eventStore,
@@ -80,6 +92,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
         await projections.stop();
         await connection.close();
         await pool.end();
+        await tracing.shutdown();
       }
     },
     shutdown: () => worker.shutdown(),

@@ -1,5 +1,6 @@
 import { Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Pool } from 'pg';
 import { upcastEventData } from '../../../../libs/domain/src';
 import { PgEventStore } from '../../../../libs/event-store/src';
@@ -76,6 +77,8 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
                 interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: GRPC_ATTEMPTS }))],
               }),
               namespace: config.temporal.namespace,
+              // starts and signals join the caller's trace and carry it into the workflow
+              interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
             }),
         },
         {

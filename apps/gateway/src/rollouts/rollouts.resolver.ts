@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { withSpan } from '../../../../libs/platform/src/tracing';
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import { EVENT_STORE } from '../gateway.tokens';
@@ -48,7 +49,8 @@ export class RolloutsResolver {
   })
   @RequireRole('deployer')
   startRollout(@Args('input') input: StartRolloutInput, @Actor() actor: string): Promise<Rollout> {
-    return this.rollouts.start(input, actor);
+    // the root of the rollout's trace: workflow, then activities, hang below it
+    return withSpan('graphql.startRollout', () => this.rollouts.start(input, actor));
   }
 
   @Mutation(() => ControlResult, {
