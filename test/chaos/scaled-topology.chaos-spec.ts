@@ -1,9 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
+import { request } from 'node:http';
 import { Pool } from 'pg';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
 import { rolloutWorkflowId } from '../../workflows/rollout.types';
 import { registerService, startRollout, waitForRollout, type StackUrls } from '../support/fixtures';
 import { testServices } from '../support/test-env';
+import { tokenOf } from '../support/test-tokens';
 import {
   spawnGateway,
   spawnWorker,
@@ -117,6 +119,53 @@ describe('chaos: 2 gateways and 3 workers as separate processes', () => {
     await Promise.all(workers.slice(0, 2).map((w) => w.kill('SIGKILL')));
     await allSucceed(started, 'v2');
     workers = [workers[2]];
+  });
+
+  it('drains a request in flight when a gateway gets SIGTERM, then exits', async () => {
+    const [draining] = gateways;
+    const { port } = new URL(draining.url);
+    const body = JSON.stringify({
+      version: '4',
+      status: 'firing',
+      alerts: [
+        { status: 'firing', labels: { alertname: 'Drain' }, startsAt: new Date().toISOString(), fingerprint: 'drain' },
+      ],
+    });
+    // half the body now, SIGTERM, the other half later: the request is in flight through the signal
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/hooks/alertmanager',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: `Bearer ${tokenOf('alertmanager')}`,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 40));
+      setTimeout(() => req.end(body.slice(40)), 500);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      draining.child.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    draining.child.kill('SIGTERM');
+    expect(await answer).toEqual({ status: 200, body: JSON.stringify({ queued: 0, duplicates: 0, ignored: 1 }) });
+    expect(await exited).not.toBe('SIGKILL');
+    // the other gateway carries on; a new one takes the stopped one's place
+    expect((await fetch(`${gateways[1].url}/readyz`)).status).toBe(200);
+    gateways[0] = await spawnGateway('gw-c', env());
+    processes.push(gateways[0]);
   });
 
   it('loses nothing and fails no activity in a rolling restart with SIGTERM, one worker at a time', async () => {
