@@ -1,4 +1,5 @@
 import { ErrorCode, SluiceError } from '../../domain/src';
+import { monitoringGet } from './monitoring-get';
 
 export interface FiringAlert {
   alertname: string;
@@ -19,16 +20,7 @@ export class AlertmanagerClient implements AlertSource {
   async firing(labels: Record<string, string>, timeoutMs: number): Promise<FiringAlert[]> {
     const params = new URLSearchParams({ active: 'true', silenced: 'false', inhibited: 'false' });
     for (const [name, value] of Object.entries(labels)) params.append('filter', `${name}=${JSON.stringify(value)}`);
-    const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v2/alerts?${params}`;
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      throw new SluiceError(
-        ErrorCode.MetricsUnavailable,
-        `Alertmanager at ${this.baseUrl} did not answer: ${(err as Error).message}`,
-      );
-    }
+    const response = await monitoringGet('Alertmanager', this.baseUrl, `/api/v2/alerts?${params}`, timeoutMs);
     if (!response.ok) {
       throw new SluiceError(
         ErrorCode.MetricsUnavailable,

@@ -1,4 +1,5 @@
 import { ErrorCode, SluiceError } from '../../domain/src';
+import { monitoringGet } from './monitoring-get';
 
 export interface PromSample {
   labels: Record<string, string>;
@@ -27,19 +28,8 @@ export class PrometheusClient implements MetricsSource {
 
   async query(expr: string, timeoutMs: number, at?: Date): Promise<PromSample[]> {
     const time = at ? `&time=${at.getTime() / 1000}` : '';
-    const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(expr)}${time}`;
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      throw new SluiceError(
-        ErrorCode.MetricsUnavailable,
-        `Prometheus at ${this.baseUrl} did not answer: ${(err as Error).message}`,
-        {
-          url: this.baseUrl,
-        },
-      );
-    }
+    const path = `/api/v1/query?query=${encodeURIComponent(expr)}${time}`;
+    const response = await monitoringGet('Prometheus', this.baseUrl, path, timeoutMs);
     const body = (await response
       .json()
       .catch(() => ({ status: 'error', error: `HTTP ${response.status}` }))) as PromResponse;
