@@ -7,9 +7,16 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import nodeGuard from './node-guard.cjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// Before npm ci: a Node that cannot run the project says so in one line, and nothing is installed.
+const nodeProblem = nodeGuard.nodeVersionProblem(process.version, manifest.engines.node);
+if (nodeProblem) {
+  console.error(`[bootstrap] ${nodeProblem}`);
+  process.exit(1);
+}
 const { temporalCli, temporalTestServer } = manifest.sluice.tools;
 const args = new Set(process.argv.slice(2));
 
@@ -104,8 +111,13 @@ function ensurePrometheus() {
   if (onPath('prometheus') || process.env.PROMETHEUS_BIN) return;
   const root = process.getuid?.() === 0;
   if (!root || !onPath('apt-get')) {
+    const hint = onPath('apt-get')
+      ? 'apt-get install prometheus prometheus-alertmanager'
+      : onPath('brew')
+        ? 'brew install prometheus alertmanager'
+        : 'from prometheus.io/download, with PROMETHEUS_BIN and ALERTMANAGER_BIN';
     step(
-      'Prometheus is missing: install it (apt-get install prometheus prometheus-alertmanager) for the monitoring specs',
+      `Prometheus is missing (${hint}): the monitoring specs will be skipped unless SLUICE_REQUIRE_MONITORING is set`,
     );
     return;
   }

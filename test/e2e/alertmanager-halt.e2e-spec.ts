@@ -1,7 +1,12 @@
 import { freePort } from '../../libs/platform/src/free-port';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
-import { startAlertmanager, startPrometheus, type PrometheusServer } from '../support/prometheus';
+import {
+  describeWithMonitoring,
+  startAlertmanager,
+  startPrometheus,
+  type PrometheusServer,
+} from '../support/prometheus';
 import { tokenOf } from '../support/test-tokens';
 
 const REGIONS = ['ah-canary-1', 'ah-west-1', 'ah-west-2'];
@@ -11,7 +16,7 @@ const REGIONS = ['ah-canary-1', 'ah-west-1', 'ah-west-2'];
  * second, rule: error ratio above 5% for 10 s) → Alertmanager (group_wait 1 s) → Sluice's
  * webhook → halt → rollback.
  */
-describe('a halt that comes from Alertmanager, end to end', () => {
+describeWithMonitoring(['prometheus', 'alertmanager'], 'a halt that comes from Alertmanager, end to end', () => {
   let stack: AppStack;
   let prometheus: PrometheusServer;
   let alertmanager: PrometheusServer;

@@ -10,7 +10,7 @@ import {
 } from '../support/fixtures';
 import { postAlerts } from '../support/alertmanager-webhook';
 import { eventually, graphql } from '../support/graphql-client';
-import { startPrometheus, type PrometheusServer } from '../support/prometheus';
+import { describeWithMonitoring, startPrometheus, type PrometheusServer } from '../support/prometheus';
 import { tokenOf } from '../support/test-tokens';
 
 /**
@@ -112,7 +112,9 @@ interface IncidentView {
   verdict: { verdict: string; summary: string; rolloutId: string | null; evidence: { pivot: string } | null };
 }
 
-describe('incident insight on the real stack (Prometheus, region-sim, Temporal, PostgreSQL)', () => {
+const SUITE = 'incident insight on the real stack (Prometheus, region-sim, Temporal, PostgreSQL)';
+
+describeWithMonitoring(['prometheus'], SUITE, () => {
   let prometheus: PrometheusServer;
   let stack: AppStack;
   const rollouts: Record<string, string> = {};

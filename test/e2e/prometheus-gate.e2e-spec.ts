@@ -2,13 +2,13 @@ import { freePort } from '../../libs/platform/src/free-port';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
-import { startPrometheus, type PrometheusServer } from '../support/prometheus';
+import { describeWithMonitoring, startPrometheus, type PrometheusServer } from '../support/prometheus';
 
 const REGIONS = ['pg-canary-1', 'pg-west-1', 'pg-west-2'];
 const ERROR_RATIO =
   'sum(rate(sluice_sim_requests_total{region="{{region}}",code="500"}[10s])) / sum(rate(sluice_sim_requests_total{region="{{region}}"}[10s]))';
 
-describe('prometheus gates against a real Prometheus scraping region-sim', () => {
+describeWithMonitoring(['prometheus'], 'prometheus gates against a real Prometheus scraping region-sim', () => {
   let prometheus: PrometheusServer;
   let stack: AppStack;
   const service = `promgated-${Date.now()}`;

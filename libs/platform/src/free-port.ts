@@ -13,3 +13,15 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether something already listens on 127.0.0.1:`port`. */
+export function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(true) : reject(err),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}

