@@ -1,7 +1,10 @@
 # One image, three entrypoints (gateway, worker, region-sim), plus the migrate job.
 # Debian-based: the Temporal core bridge does not run on Alpine (musl).
+# Node 24 LTS, the same exact tag in both stages. The tests run on this Node too
+# (scripts/install-image-node.mjs reads the tag; test/deploy/image.spec.ts checks it against
+# `engines` and the ESM-only packages the entrypoints require).
 
-FROM node:20.18.1-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,7 +12,7 @@ COPY . .
 # Compile, prebuild the workflow bundle (workers then skip bundling at start), drop dev dependencies.
 RUN npm run build && npm run bundle:workflows && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20.18.1-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production \
     SLUICE_MODE=production \
     SLUICE_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
