@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { hashToken } from '../../apps/gateway/src/auth/principal';
 import { freePort } from '../../libs/platform/src/free-port';
 import { projectRoot } from '../../libs/platform/src/project-root';
-import { stopChild } from './prometheus';
+import { stopChild } from '../../libs/platform/src/monitoring-servers';
 import { TEST_PRINCIPALS, tokenOf } from './test-tokens';
 
 /** A Sluice process (worker or gateway) from the built dist/, so a spec can SIGKILL it. */
