@@ -1,6 +1,11 @@
 import { Client } from 'pg';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startDatabase, type Database } from './postgres';
+
+/** Where `npm start` keeps its state (Temporal, PostgreSQL, Prometheus, Alertmanager): SLUICE_DATA_DIR, else `.data/`. */
+export function devDataDir(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.SLUICE_DATA_DIR ? resolve(env.SLUICE_DATA_DIR) : join(projectRoot, '.data');
+}
 
 /** Port of the embedded PostgreSQL that `npm start` runs (SLUICE_PG_PORT overrides). */
 export function devPostgresPort(env: NodeJS.ProcessEnv = process.env): number {
@@ -21,7 +26,7 @@ export async function openDevDatabase(projectRoot: string, env: NodeJS.ProcessEn
     return { url, embedded: true, stop: async () => undefined };
   } catch {
     return startDatabase({
-      dataDir: join(projectRoot, '.data', 'postgres'),
+      dataDir: join(devDataDir(projectRoot, env), 'postgres'),
       port: devPostgresPort(env),
       persistent: true,
       env,
