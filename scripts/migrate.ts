@@ -1,15 +1,37 @@
 /**
- * `npm run migrate` (after `npm run build`): applies the database migrations to DATABASE_URL
- * and exits. Production runs it once per release, before the new workers and gateways start.
+ * `npm run migrate`, and the image's `node dist/scripts/migrate.js`: applies the pending
+ * database migrations (`up`) to DATABASE_URL and exits. Production runs it once per release,
+ * before the new workers and gateways start. A failure is one line on stderr and exit code 1;
+ * LOG_LEVEL=debug adds the stack.
  */
 import { loadDatabaseUrl } from '../libs/platform/src/config';
 import { migrateDatabase } from '../libs/platform/src/migrate';
 import { projectRoot } from '../libs/platform/src/project-root';
 
-migrateDatabase(loadDatabaseUrl(), projectRoot(__dirname)).then(
-  () => console.log('migrations applied'),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+/** The config loader's or the database's message on one line (AggregateError: each address's). */
+function failureLine(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    return [...new Set(err.errors.map(failureLine))].join('; ');
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+async function main(): Promise<void> {
+  const applied = await migrateDatabase(loadDatabaseUrl(), projectRoot(__dirname));
+  console.log(
+    applied.length === 0
+      ? 'migrations: none pending'
+      : `migrations applied: ${applied.map((migration) => migration.name).join(', ')}`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(`migrate failed: ${failureLine(err)}`);
+  if (process.env.LOG_LEVEL === 'debug') console.error(err);
+  process.exit(1);
+});

@@ -269,6 +269,10 @@ describe('the production image', () => {
     }
   });
 
+  it('names the same Node in .nvmrc, which developers install with `nvm install`', () => {
+    expect(readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim().replace(/^v/, '')).toBe(imageNodeVersion());
+  });
+
   it("runs a Node that satisfies package.json's engines", () => {
     const node = imageNodeVersion();
     expect(manifest.engines?.node).toBeDefined();
