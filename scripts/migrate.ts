@@ -21,8 +21,14 @@ function failureLine(err: unknown): string {
     .join(' ');
 }
 
+/** node-pg-migrate announces each migration before it runs it; a failure then names it. */
+let running: string | undefined;
+const track = (line: string) => {
+  running = /^### MIGRATION (.+) \(UP\) ###$/.exec(line)?.[1] ?? running;
+};
+
 async function main(): Promise<void> {
-  const applied = await migrateDatabase(loadDatabaseUrl(), projectRoot(__dirname));
+  const applied = await migrateDatabase(loadDatabaseUrl(), projectRoot(__dirname), track);
   console.log(
     applied.length === 0
       ? 'migrations: none pending'
@@ -31,7 +37,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`migrate failed: ${failureLine(err)}`);
+  console.error(`migrate failed${running ? ` in ${running}` : ''}: ${failureLine(err)}`);
   if (process.env.LOG_LEVEL === 'debug') console.error(err);
   process.exit(1);
 });
