@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort, portInUse } from '../../libs/platform/src/free-port';
 import { startDatabase } from '../../libs/platform/src/postgres';
 import { projectRoot } from '../../libs/platform/src/project-root';
@@ -138,7 +138,7 @@ describe('chaos: npm start that cannot start says why and leaves nothing behind'
       expect(processesMentioning(pgData)).toEqual([]);
     } finally {
       sleeper.kill('SIGKILL');
-      if (pgData !== join(dataDir, 'postgres')) rmSync(pgData, { recursive: true, force: true });
+      if (pgData !== join(dataDir, 'postgres')) rmSync(dirname(pgData), { recursive: true, force: true });
     }
   });
 
