@@ -26,16 +26,5 @@ export async function graphql<T = Record<string, unknown>>(
   return { status: response.status, ...body };
 }
 
-/** Polls `probe` until it returns a value, or fails after `timeoutMs` with the last value seen. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 30_000, intervalMs = 200, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+/** The polling helpers live in ./eventually; many specs import them from here. */
+export { eventually, readUntil } from './eventually';

@@ -14,6 +14,7 @@ import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../li
 import { liveStateQuery, type LiveState } from '../../workflows/rollout.messages';
 import { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { rolloutWorkflowId, type RolloutWorkflowInput } from '../../workflows/rollout.types';
+import { readUntil } from './eventually';
 import { testServices } from './test-env';
 
 /**
@@ -127,15 +128,8 @@ export async function startWorkflowHarness(
       return (await eventStore.readStream(rolloutId)).map((e) => ({ type: e.type, data: e.data }) as RolloutEvent);
     },
     live,
-    async waitFor(handle, predicate, what) {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const state = await live(handle);
-        if (predicate(state)) return state;
-        if (Date.now() > deadline)
-          throw new Error(`timed out waiting for ${what}; last state ${JSON.stringify(state)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    waitFor(handle, predicate, what) {
+      return readUntil(() => live(handle), predicate, { what, timeoutMs: 30_000, intervalMs: 50 });
     },
     async stop() {
       worker.shutdown();
