@@ -1,11 +1,10 @@
-import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { RegionFleet } from '../../apps/region-sim/src/region-fleet';
 
 /**
  * What a chaos scenario checks after the fault: the system's state, not the process's exit.
  * Each region's version and apply counter in region-sim, the event stream (no gaps, no
- * duplicates) and the Temporal status.
+ * duplicates) and the Temporal status (`closedWorkflow`, which waits for the workflow to close).
  */
 interface StreamEvent {
   position: number;
@@ -56,8 +55,4 @@ export function expectAppliedOnce(fleet: RegionFleet, regions: readonly string[]
       applied: 1,
     });
   }
-}
-
-export async function temporalStatus(temporal: Client, workflowId: string): Promise<string> {
-  return (await temporal.workflow.getHandle(workflowId).describe()).status.name;
 }

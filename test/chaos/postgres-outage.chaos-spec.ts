@@ -2,7 +2,8 @@ import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 import { chaosPostgres } from './chaos-env';
-import { expectAppliedOnce, expectCleanStream, streamOf, temporalStatus } from './chaos-checks';
+import { expectAppliedOnce, expectCleanStream, streamOf } from './chaos-checks';
+import { closedWorkflow } from '../support/workflow-status';
 
 /**
  * Fault 3: PostgreSQL goes away for 20 s in the middle of a bake. Recording events is
@@ -87,7 +88,7 @@ describe('chaos: PostgreSQL stopped for 20 s mid-rollout', () => {
     const done = await waitForRollout(stack, id, ['SUCCEEDED', 'ROLLED_BACK', 'FAILED'], 150_000);
     expect((await fetch(`${stack.gateway.url}/readyz`)).status).toBe(200);
     expect(done.status).toBe('SUCCEEDED');
-    expect(await temporalStatus(stack.temporal, workflowId)).toBe('COMPLETED');
+    expect((await closedWorkflow(stack.temporal, workflowId)).status.name).toBe('COMPLETED');
     expectAppliedOnce(stack.regionSim.fleet, REGIONS.slice(0, 3), 'v9');
     await expectCleanStream(stack.pool, id, REGIONS.slice(0, 3));
     // the refused start left nothing behind: no rollout, no push

@@ -8,7 +8,8 @@ import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
-import { expectAppliedOnce, expectCleanStream, streamOf, temporalStatus } from './chaos-checks';
+import { expectAppliedOnce, expectCleanStream, streamOf } from './chaos-checks';
+import { closedWorkflow } from '../support/workflow-status';
 import { spawnWorker, type WorkerProcess } from '../support/sluice-process';
 
 /**
@@ -91,7 +92,7 @@ describe('chaos: the Temporal server stopped and restarted on the same database 
       const workflowId = (
         await graphql<{ rollout: { workflowId: string } }>(stack.gateway.url, `{ rollout(id: "${id}") { workflowId } }`)
       ).data!.rollout.workflowId;
-      expect(await temporalStatus(stack.temporal, workflowId)).toBe('COMPLETED');
+      expect((await closedWorkflow(stack.temporal, workflowId)).status.name).toBe('COMPLETED');
       expectAppliedOnce(stack.regionSim.fleet, SERVICES[i].regions, 'v5');
       await expectCleanStream(stack.pool, id, SERVICES[i].regions);
     }

@@ -2,7 +2,8 @@ import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
-import { expectAppliedOnce, expectCleanStream, streamOf, temporalStatus } from './chaos-checks';
+import { expectAppliedOnce, expectCleanStream, streamOf } from './chaos-checks';
+import { closedWorkflow } from '../support/workflow-status';
 import { spawnWorker, type WorkerProcess } from '../support/sluice-process';
 
 /**
@@ -77,7 +78,7 @@ describe('chaos: a worker killed with SIGKILL during a push and during a bake', 
 
     const done = await waitForRollout(stack, id, ['SUCCEEDED', 'ROLLED_BACK', 'FAILED'], 150_000);
     expect(done.status).toBe('SUCCEEDED');
-    expect(await temporalStatus(stack.temporal, workflowId)).toBe('COMPLETED');
+    expect((await closedWorkflow(stack.temporal, workflowId)).status.name).toBe('COMPLETED');
     expectAppliedOnce(fleet, REGIONS, 'v2');
     // the canary was asked twice (the killed attempt and its retry) and applied once
     expect(fleet.pushRequestCount('wk-canary')).toBe(2);
