@@ -1,5 +1,6 @@
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { eventually, graphql } from '../support/graphql-client';
+import { closedWorkflow } from '../support/workflow-status';
 import { SluiceService, SluiceStatus } from '../../workflows/rollout.search-attributes';
 
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-northeast-1', 'ap-south-1'];
@@ -145,8 +146,9 @@ describe('walking skeleton: one rollout end to end on the real stack', () => {
     );
     expect(rows.map((r) => r.type)).toEqual(done.events.map((e) => e.type));
 
-    // And the workflow exists in Temporal, findable by its search attributes.
-    const description = await stack.temporal.workflow.getHandle(workflowId, runId).describe();
+    // And the workflow exists in Temporal, closed (a moment after its last event), findable by
+    // its search attributes.
+    const description = await closedWorkflow(stack.temporal, workflowId, { runId });
     expect(description.status.name).toBe('COMPLETED');
     expect(description.typedSearchAttributes.get(SluiceService)).toBe(service);
     expect(description.typedSearchAttributes.get(SluiceStatus)).toBe('SUCCEEDED');
