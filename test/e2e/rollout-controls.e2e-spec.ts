@@ -1,6 +1,7 @@
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService } from '../support/fixtures';
 import { eventually, graphql, type GraphqlResponse } from '../support/graphql-client';
+import { closedWorkflow } from '../support/workflow-status';
 
 const REGIONS = ['eu-canary-1', 'eu-west-1', 'eu-west-2', 'us-east-1'];
 
@@ -186,6 +187,11 @@ describe('steering a rollout through GraphQL on the real stack', () => {
     const stopped = await waitLive(id, (s) => s.status === 'ROLLED_BACK', 'ROLLED_BACK');
     expect(stopped.stopReason).toBe('halted by api: error budget burning');
     expect(await served('eu-canary-1')).toBe('v1');
+    // The live state says ROLLED_BACK before the final event is stored and the workflow closes;
+    // a halt signalled in between is accepted and ignored. Once it has closed, a halt is refused.
+    const { workflowId } = (await gql<{ rollout: { workflowId: string } }>(`{ rollout(id: "${id}") { workflowId } }`))
+      .data!.rollout;
+    expect((await closedWorkflow(stack.temporal, workflowId)).status.name).toBe('COMPLETED');
     const again = await gql(control('haltRollout', `id: "${id}", reason: "again"`), {}, 'carol');
     expect(codeOf(again)).toBe('INVALID_STATE');
   });
