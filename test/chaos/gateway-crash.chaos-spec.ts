@@ -7,7 +7,7 @@ import { freePort } from '../../libs/platform/src/free-port';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { startTemporalDevServer, type TemporalDevServer } from '../../libs/platform/src/temporal-dev-server';
 import { registerService, startRollout, waitForRollout, type StackUrls } from '../support/fixtures';
-import { eventually } from '../support/graphql-client';
+import { eventually, readUntil } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
 import { postAlerts } from '../support/alertmanager-webhook';
 import { streamOf } from './chaos-checks';
@@ -84,10 +84,15 @@ describe('chaos: the gateway killed with a halt accepted but not yet delivered',
     expect(done.status).toBe('ROLLED_BACK');
     const halted = done.events.find((e) => e.type === 'RolloutHalted');
     expect(halted?.data).toMatchObject({ source: 'alertmanager', alert: { fingerprint } });
-    const delivered = await pool.query('SELECT outcome, rollout_id FROM halt_requests WHERE fingerprint = $1', [
-      fingerprint,
-    ]);
-    expect(delivered.rows).toEqual([{ outcome: 'HALTED', rollout_id: id }]);
+    // the gateway marks the row delivered after the workflow answered the halt, while the
+    // rollback runs: it may land after the rollout's final event
+    const delivered = await readUntil(
+      async () =>
+        (await pool.query('SELECT outcome, rollout_id FROM halt_requests WHERE fingerprint = $1', [fingerprint])).rows,
+      (rows) => rows.every((r) => r.outcome !== null),
+      { what: `the halt request ${fingerprint} to be marked delivered` },
+    );
+    expect(delivered).toEqual([{ outcome: 'HALTED', rollout_id: id }]);
     expect(sim.fleet.get('gw-canary')?.version).toBeNull();
     expect(done.events.filter((e) => e.type === 'RolloutHalted')).toHaveLength(1);
   });
