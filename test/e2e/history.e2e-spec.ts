@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService } from '../support/fixtures';
-import { eventually, graphql } from '../support/graphql-client';
+import { eventually, graphql, readUntil } from '../support/graphql-client';
 
 const REGIONS = ['hx-canary-1', 'hx-west-1', 'hx-east-1'];
 
@@ -149,38 +149,52 @@ describe('history outlives Temporal: queries after the workflow is deleted', () 
       { what: 'the rollouts projection' },
     );
 
-    const versions = await gql<{ regionVersions: Array<{ region: string; version: string; rolloutId: string }> }>(
-      /* GraphQL */ `
-        query ($service: String!) {
-          regionVersions(service: $service) {
-            region
-            version
-            rolloutId
-          }
-        }
-      `,
-      { service },
+    // each projection keeps its own checkpoint: region_versions and region_changes catch up
+    // after rollouts, not with it
+    const regionVersions = async () =>
+      (
+        await gql<{ regionVersions: Array<{ region: string; version: string; rolloutId: string }> }>(
+          /* GraphQL */ `
+            query ($service: String!) {
+              regionVersions(service: $service) {
+                region
+                version
+                rolloutId
+              }
+            }
+          `,
+          { service },
+        )
+      ).data!.regionVersions;
+    const versions = await readUntil(
+      regionVersions,
+      (rows) => rows.length === REGIONS.length && rows.every((v) => v.rolloutId === rolloutId),
+      { what: 'region_versions to show the rollout in every region' },
     );
-    expect(versions.data!.regionVersions.map((v) => [v.region, v.version, v.rolloutId])).toEqual(
+    expect(versions.map((v) => [v.region, v.version, v.rolloutId])).toEqual(
       [...REGIONS].sort().map((r) => [r, 'v10', rolloutId]),
     );
 
-    const changes = await gql<{
-      changes: Array<{ kind: string; toVersion: string; actor: string; rolloutId: string }>;
-    }>(
-      /* GraphQL */ `
-        query ($region: String!, $from: DateTime!, $to: DateTime!) {
-          changes(region: $region, from: $from, to: $to) {
-            kind
-            toVersion
-            actor
-            rolloutId
-          }
-        }
-      `,
-      { region: 'hx-west-1', from: startedAt.toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
-    );
-    expect(changes.data!.changes).toEqual([{ kind: 'PUSH', toVersion: 'v10', actor: 'dana', rolloutId }]);
+    const changesInWest = async () =>
+      (
+        await gql<{ changes: Array<{ kind: string; toVersion: string; actor: string; rolloutId: string }> }>(
+          /* GraphQL */ `
+            query ($region: String!, $from: DateTime!, $to: DateTime!) {
+              changes(region: $region, from: $from, to: $to) {
+                kind
+                toVersion
+                actor
+                rolloutId
+              }
+            }
+          `,
+          { region: 'hx-west-1', from: startedAt.toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+        )
+      ).data!.changes;
+    const changes = await readUntil(changesInWest, (rows) => rows.length > 0, {
+      what: 'region_changes to show the push to hx-west-1',
+    });
+    expect(changes).toEqual([{ kind: 'PUSH', toVersion: 'v10', actor: 'dana', rolloutId }]);
   });
 
   it('says the live view is over, and refuses bad paging input with BAD_USER_INPUT', async () => {
