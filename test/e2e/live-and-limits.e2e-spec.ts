@@ -1,8 +1,8 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startAppStack, type AppStack } from '../support/app-stack';
-import { registerService } from '../support/fixtures';
-import { eventually, graphql } from '../support/graphql-client';
+import { registerService, waitForApproval } from '../support/fixtures';
+import { graphql, readUntil } from '../support/graphql-client';
 import { tokenOf } from '../support/test-tokens';
 
 const REGIONS = ['lv-canary-1', 'lv-west-1', 'lv-west-2'];
@@ -29,18 +29,21 @@ describe('following a rollout live over graphql-ws, and the API limits', () => {
     return client;
   };
 
-  /** Collects every event the subscription sends until it completes. */
-  const follow = async (id: string, after?: number): Promise<StreamedEvent[]> => {
+  /** Follows the rollout's events: `received` fills as they arrive; `done` gives them all once it completes. */
+  const follow = (id: string, after?: number) => {
     const received: StreamedEvent[] = [];
     const subscription = wsClient(tokenOf('viewer')).iterate<{ rolloutEvents: StreamedEvent }>({
       query: 'subscription($id: ID!, $after: Int) { rolloutEvents(id: $id, after: $after) { position type } }',
       variables: { id, after },
     });
-    for await (const next of subscription) {
-      if (next.errors) throw new Error(JSON.stringify(next.errors));
-      received.push(next.data!.rolloutEvents);
-    }
-    return received;
+    const done = (async () => {
+      for await (const next of subscription) {
+        if (next.errors) throw new Error(JSON.stringify(next.errors));
+        received.push(next.data!.rolloutEvents);
+      }
+      return received;
+    })();
+    return { received, done };
   };
 
   beforeAll(async () => {
@@ -79,21 +82,18 @@ describe('following a rollout live over graphql-ws, and the API limits', () => {
       'alice',
     );
     const id = started.data!.startRollout.id;
-    await eventually(
-      async () => {
-        const res = await graphql<{ rolloutLive: { phase: string } }>(
-          stack.gateway.url,
-          `{ rolloutLive(id: "${id}") { phase } }`,
-        );
-        return res.data?.rolloutLive.phase === 'AWAITING_APPROVAL' ? true : undefined;
-      },
-      { what: 'the approval gate' },
-    );
+    // nothing more is recorded until the approval
+    const storedBefore = (await waitForApproval(stack, id)).events.length;
 
-    // one subscriber from the start, one picking up after position 3: both open mid-rollout
+    // one subscriber from the start, one picking up after position 3: both open mid-rollout,
+    // and both have the stored history before the approval records anything new
     const fromStart = follow(id);
     const fromThree = follow(id, 3);
-    await new Promise((r) => setTimeout(r, 600));
+    await readUntil(
+      async () => [fromStart.received.length, fromThree.received.length],
+      ([all, tail]) => all >= storedBefore && tail >= storedBefore - 3,
+      { what: `both subscribers to receive the ${storedBefore} stored events (from the start, after 3)` },
+    );
     const approved = await graphql(
       stack.gateway.url,
       `mutation { approveWave(id: "${id}", wave: 1) { status } }`,
@@ -102,7 +102,7 @@ describe('following a rollout live over graphql-ws, and the API limits', () => {
     );
     expect(approved.errors).toBeUndefined();
 
-    const [all, tail] = await Promise.all([fromStart, fromThree]);
+    const [all, tail] = await Promise.all([fromStart.done, fromThree.done]);
     const stored = await graphql<{ rollout: { status: string; events: Array<{ position: number; type: string }> } }>(
       stack.gateway.url,
       `{ rollout(id: "${id}") { status events { position type } } }`,
