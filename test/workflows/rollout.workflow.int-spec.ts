@@ -6,6 +6,7 @@ import {
 import { type ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { RolloutEvent } from '../../libs/domain/src';
 import { SluiceStatus } from '../../workflows/rollout.search-attributes';
+import { readUntil } from '../support/eventually';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 import {
   abortUpdate,
@@ -262,7 +263,12 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
     expect(state.regions).toMatchObject({ a1: 'ROLLBACK_FAILED', b1: 'ROLLED_BACK', c1: 'ROLLED_BACK' });
     // loud: the search attribute an operator filters on in the Temporal UI says so too
     expect((await handle.describe()).typedSearchAttributes.get(SluiceStatus)).toBe('ROLLBACK_FAILED');
-    const failed = ofType(await h.events(state.rolloutId), 'RollbackFailed');
+    // the live state changes before the event is stored (by the activity that follows)
+    const failed = await readUntil(
+      async () => ofType(await h.events(state.rolloutId), 'RollbackFailed'),
+      (events) => events.length > 0,
+      { what: 'RollbackFailed to be stored' },
+    );
     expect(failed.map((e) => e.data.failedRegions)).toEqual([['a1']]);
 
     h.regionSim.fleet.setFaults('a1', { failAllPushes: false });
