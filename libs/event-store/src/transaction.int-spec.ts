@@ -26,9 +26,14 @@ describe('withTransaction when the server ends its connection', () => {
     const transaction = withTransaction(pool, async (client) => {
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       endedPid = rows[0].pid;
-      // the server ends this connection while no query of ours is running on it
+      // the server ends this connection while no query of ours is running on it; the client
+      // learns of it a moment later, when the socket closes
+      const ended = new Promise<void>((resolve, reject) => {
+        client.once('end', () => resolve());
+        setTimeout(() => reject(new Error('the terminated connection did not end within 10 s')), 10_000).unref();
+      });
       await admin.query('SELECT pg_terminate_backend($1)', [endedPid]);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await ended;
       await client.query('SELECT 1');
     });
 
