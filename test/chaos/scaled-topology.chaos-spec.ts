@@ -5,6 +5,7 @@ import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region
 import { rolloutWorkflowId } from '../../workflows/rollout.types';
 import { registerService, startRollout, waitForRollout, type StackUrls } from '../support/fixtures';
 import { testServices } from '../support/test-env';
+import { closedWorkflow } from '../support/workflow-status';
 import { tokenOf } from '../support/test-tokens';
 import {
   spawnGateway,
@@ -72,12 +73,18 @@ describe('chaos: 2 gateways and 3 workers as separate processes', () => {
       }),
     );
 
-  /** Activity starts per worker identity, and failed or timed-out activities, over the services' latest runs. */
+  /**
+   * Activity starts per worker identity, and failed or timed-out activities, over the services'
+   * latest runs. A history is read once its workflow has closed, which is a moment after the
+   * rollout's last event: until then its last activity may be missing from it.
+   */
   const activityLog = async () => {
     const byWorker: Record<string, number> = {};
     let failed = 0;
     for (const s of SERVICES) {
-      const history = await client.workflow.getHandle(rolloutWorkflowId(s.name)).fetchHistory();
+      const workflowId = rolloutWorkflowId(s.name);
+      expect((await closedWorkflow(client, workflowId)).status.name).toBe('COMPLETED');
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
       for (const e of history.events ?? []) {
         const identity = e.activityTaskStartedEventAttributes?.identity;
         if (identity) byWorker[identity] = (byWorker[identity] ?? 0) + 1;
