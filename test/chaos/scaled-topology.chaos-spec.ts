@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
 import { rolloutWorkflowId } from '../../workflows/rollout.types';
 import { registerService, startRollout, waitForRollout, type StackUrls } from '../support/fixtures';
+import { eventually } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
 import { closedWorkflow } from '../support/workflow-status';
 import { tokenOf } from '../support/test-tokens';
@@ -138,35 +139,47 @@ describe('chaos: 2 gateways and 3 workers as separate processes', () => {
         { status: 'firing', labels: { alertname: 'Drain' }, startsAt: new Date().toISOString(), fingerprint: 'drain' },
       ],
     });
-    // half the body now, SIGTERM, the other half later: the request is in flight through the signal
-    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/hooks/alertmanager',
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            authorization: `Bearer ${tokenOf('alertmanager')}`,
-          },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.write(body.slice(0, 40));
-      setTimeout(() => req.end(body.slice(40)), 500);
+    // Half the body, SIGTERM, the other half once the gateway has stopped listening: the request
+    // is in flight through the signal. With `Expect: 100-continue` the gateway says when it has
+    // the request (Node answers 100 once it has parsed the headers), so the signal cannot land
+    // before the connection was even accepted.
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/hooks/alertmanager',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        authorization: `Bearer ${tokenOf('alertmanager')}`,
+        expect: '100-continue',
+      },
     });
-    await new Promise((r) => setTimeout(r, 100));
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+    });
+    const accepted = new Promise<void>((resolve) => req.once('continue', resolve));
+    req.flushHeaders();
+    await Promise.race([accepted, answer.then((a) => Promise.reject(new Error(`answered early: ${a.status}`)))]);
+    req.write(body.slice(0, 40));
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
       draining.child.once('exit', (code, signal) => resolve(signal ?? code)),
     );
     draining.child.kill('SIGTERM');
+    await eventually(
+      () =>
+        fetch(`${draining.url}/healthz`).then(
+          () => undefined,
+          () => true,
+        ),
+      { what: 'the signalled gateway to stop accepting connections', timeoutMs: 15_000, intervalMs: 50 },
+    );
+    req.end(body.slice(40));
     expect(await answer).toEqual({ status: 200, body: JSON.stringify({ queued: 0, duplicates: 0, ignored: 1 }) });
     expect(await exited).not.toBe('SIGKILL');
     // the other gateway carries on; a new one takes the stopped one's place
