@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { startRegionSim, type RegionSim } from '../apps/region-sim/src/region-sim';
 import { freePort } from '../libs/platform/src/free-port';
@@ -123,3 +124,33 @@ export function rssMiB(pid: number): { now: number; peak: number } {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `count` until it reaches `target` and returns how long that took, in seconds. A phase
+ * lasts as long as this machine needs; it fails only when the count stops moving for
+ * `stallSeconds`, saying how far it got.
+ */
+export async function untilCount(
+  what: string,
+  count: () => Promise<number>,
+  target: number,
+  { stallSeconds = 120, intervalMs = 250 } = {},
+): Promise<number> {
+  const started = performance.now();
+  let last = -1;
+  let movedAt = started;
+  for (;;) {
+    const n = await count();
+    if (n >= target) return (performance.now() - started) / 1000;
+    if (n !== last) {
+      last = n;
+      movedAt = performance.now();
+    }
+    if (performance.now() - movedAt > stallSeconds * 1000) {
+      throw new Error(
+        `${what}: ${n} of ${target} after ${Math.round((performance.now() - started) / 1000)} s, none for the last ${stallSeconds} s`,
+      );
+    }
+    await sleep(intervalMs);
+  }
+}

@@ -1,25 +1,30 @@
 /**
  * `npm run bench:scale [-- --quick]`: many rollouts in flight on one machine.
  *
- * 1. Starts 1,000 rollouts (2 regions each) whose canary bakes on a durable timer, all timed
- *    to end at one instant (the release). Reports the worker's RSS with all of them in
- *    flight, and the time from the release until every rollout has completed.
+ * 1. Starts 1,000 rollouts (2 regions each) that hold after their canary, waiting durably for
+ *    the approval of wave 1. Once every canary has been pushed and every rollout waits (as
+ *    long as that takes on this machine), reports the worker's RSS with all of them in flight;
+ *    then releases them all by approving them, and reports the time from the release until
+ *    every rollout has completed.
  * 2. While they are in flight, starts one more rollout and reports its time to first push;
  *    the reference is the same measurement on the idle system, earlier in the run.
  * 3. Runs short rollouts with 1, 2 and 3 worker processes and reports the throughput at
  *    each count (1 worker is the reference).
+ *
+ * Each phase ends on what has happened (a count reached), never at an instant fixed in
+ * advance; a phase fails only when its count stops moving.
  */
 import { Client, Connection } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import { machineInfo, publish, runBench, type Report } from './bench-report';
-import { forEachLimited, rssMiB, sleep, startBenchStack, type BenchStack } from './bench-stack';
+import { forEachLimited, rssMiB, sleep, startBenchStack, untilCount, type BenchStack } from './bench-stack';
 
 const quick = process.argv.includes('--quick');
 const IN_FLIGHT = quick ? 100 : 1_000;
 const SCALING_ROLLOUTS = quick ? 24 : 96;
 const SCALING_CONCURRENCY = 12;
-const RELEASE_MARGIN_S = 30;
-const START_ALLOWANCE_MS = 200;
+/** startRollout and approveWave calls in flight at once. */
+const CALL_CONCURRENCY = 16;
 const log = (msg: string) => console.log(`[bench:scale] ${msg}`);
 
 const regionsOf = (name: string) => [`${name}-canary`, `${name}-rest`];
@@ -52,14 +57,17 @@ async function timeToFirstPush(stack: BenchStack, service: string): Promise<numb
   for (;;) {
     const push = stack.sim.fleet.pushRequests(canary)[0];
     if (push) return push.at.getTime() - t0;
+    if (Date.now() - t0 > 120_000) throw new Error(`the first push of ${service} did not come within 120 s`);
     await sleep(2);
   }
 }
 
-async function completed(stack: BenchStack, version: string): Promise<number> {
+/** Events of `type` recorded for rollouts of `version` (RolloutRequested carries the version). */
+async function eventsOf(stack: BenchStack, type: string, version: string): Promise<number> {
   const { rows } = await stack.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM events WHERE type = 'RolloutSucceeded' AND data->>'version' = $1`,
-    [version],
+    `SELECT count(*)::int AS n FROM events e JOIN events r ON r.stream_id = e.stream_id
+     WHERE e.type = $1 AND r.type = 'RolloutRequested' AND r.data->>'version' = $2`,
+    [type, version],
   );
   return rows[0].n;
 }
@@ -81,52 +89,50 @@ async function main(): Promise<void> {
     await timeToFirstPush(stack, 'sc-warm');
     const idleFirstPushMs = await timeToFirstPush(stack, 'sc-idle');
 
-    // every canary bake ends at the same instant: the release
-    // room to start them all: one worker takes about 8 new rollouts a second to their first push
-    const release = Date.now() + IN_FLIGHT * START_ALLOWANCE_MS + RELEASE_MARGIN_S * 1000;
-    log(`starting ${IN_FLIGHT} rollouts, released at ${new Date(release).toISOString()}`);
+    // every rollout holds after its canary, waiting for the approval of wave 1: no timer, so
+    // the release comes when every canary has been pushed, however long that takes here
+    log(`starting ${IN_FLIGHT} rollouts that hold after their canary`);
+    const held: string[] = [];
     const startClock = performance.now();
-    await forEachLimited(fleet, 16, async (service) => {
-      const bakeSeconds = Math.max(1, Math.round((release - Date.now()) / 1000));
+    await forEachLimited(fleet, CALL_CONCURRENCY, async (service) => {
       const [canary, rest] = regionsOf(service);
-      await stack.startRollout({
+      const id = await stack.startRollout({
         service,
         version: 'v-held',
         config: { held: true },
         strategy: { canaryMaxShare: 0.5, growthFactor: 2, bakeSeconds: 0, approvalAfterCanary: false },
         waves: [
-          { regions: [canary], bakeSeconds },
+          { regions: [canary], bakeSeconds: 0, requiresApproval: true },
           { regions: [rest], bakeSeconds: 0 },
         ],
         gateIntervalSeconds: 3_600,
       });
+      held.push(id);
     });
     const startSeconds = (performance.now() - startClock) / 1000;
-    let allPushedSeconds = 0;
-    for (;;) {
-      const { rows } = await stack.pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM events WHERE type = 'RegionConfigVerified'`,
-      );
-      if (rows[0].n >= IN_FLIGHT + 1) {
-        allPushedSeconds = (performance.now() - startClock) / 1000;
-        break;
-      }
-      if (Date.now() > release)
-        throw new Error(`only ${rows[0].n - 1} of ${IN_FLIGHT} canaries were pushed before the release`);
-      await sleep(250);
-    }
+    await untilCount('canaries pushed', () => eventsOf(stack, 'RegionConfigVerified', 'v-held'), IN_FLIGHT);
+    const allPushedSeconds = (performance.now() - startClock) / 1000;
+    await untilCount('rollouts awaiting approval', () => eventsOf(stack, 'ApprovalRequested', 'v-held'), IN_FLIGHT);
+    const allHeldSeconds = (performance.now() - startClock) / 1000;
     const workerPid = stack.workers[0].child.pid!;
     const rssInFlight = rssMiB(workerPid);
     const busyFirstPushMs = await timeToFirstPush(stack, 'sc-busy');
-    log(`all ${IN_FLIGHT} baking; worker RSS ${rssInFlight.now} MiB; waiting for the release`);
+    log(`all ${IN_FLIGHT} held after ${allHeldSeconds.toFixed(1)} s; worker RSS ${rssInFlight.now} MiB; releasing`);
 
-    while (Date.now() < release) await sleep(50);
-    for (;;) {
-      if ((await completed(stack, 'v-held')) >= IN_FLIGHT) break;
-      if (Date.now() - release > 600_000) throw new Error('rollouts did not complete within 10 minutes of the release');
-      await sleep(100);
-    }
-    const drainSeconds = (Date.now() - release) / 1000;
+    const release = performance.now();
+    await forEachLimited(held, CALL_CONCURRENCY, async (id) => {
+      await stack.gql(`mutation { approveWave(id: "${id}", wave: 1) { status } }`, {}, 'bob');
+    });
+    const approveCallsSeconds = (performance.now() - release) / 1000;
+    await untilCount(
+      'rollouts completed after the release',
+      () => eventsOf(stack, 'RolloutSucceeded', 'v-held'),
+      IN_FLIGHT,
+      {
+        intervalMs: 100,
+      },
+    );
+    const drainSeconds = (performance.now() - release) / 1000;
     const rssAfter = rssMiB(workerPid);
     log(`all completed ${drainSeconds.toFixed(1)} s after the release`);
 
@@ -150,16 +156,20 @@ async function main(): Promise<void> {
               strategy: { canaryMaxShare: 0.5, growthFactor: 2, bakeSeconds: 0, approvalAfterCanary: false },
             });
             // one rollout per service at a time: wait for this one before the next
-            for (;;) {
-              const { rows } = await stack.pool.query<{ n: number }>(
-                `SELECT count(*)::int AS n FROM events e JOIN events r ON r.stream_id = e.stream_id
-                 WHERE e.type IN ('RolloutSucceeded', 'RolloutRolledBack', 'RolloutFailed')
-                   AND r.type = 'RolloutRequested' AND r.data->>'service' = $1 AND r.data->>'version' = $2`,
-                [service, `${version}-${k}`],
-              );
-              if (rows[0].n > 0) break;
-              await sleep(20);
-            }
+            await untilCount(
+              `${service} ${version}-${k} finished`,
+              async () => {
+                const { rows } = await stack.pool.query<{ n: number }>(
+                  `SELECT count(*)::int AS n FROM events e JOIN events r ON r.stream_id = e.stream_id
+                   WHERE e.type IN ('RolloutSucceeded', 'RolloutRolledBack', 'RolloutFailed')
+                     AND r.type = 'RolloutRequested' AND r.data->>'service' = $1 AND r.data->>'version' = $2`,
+                  [service, `${version}-${k}`],
+                );
+                return rows[0].n;
+              },
+              1,
+              { intervalMs: 20 },
+            );
           }
         }),
       );
@@ -172,7 +182,9 @@ async function main(): Promise<void> {
       inFlight: IN_FLIGHT,
       startCallsSeconds: Math.round(startSeconds * 10) / 10,
       allCanariesPushedSeconds: Math.round(allPushedSeconds * 10) / 10,
+      allAwaitingReleaseSeconds: Math.round(allHeldSeconds * 10) / 10,
       workerRssMiB: { withAllInFlight: rssInFlight.now, afterDrain: rssAfter.now, peak: rssAfter.peak },
+      approveCallsSeconds: Math.round(approveCallsSeconds * 10) / 10,
       releaseToAllCompletedSeconds: Math.round(drainSeconds * 10) / 10,
       timeToFirstPushMs: { idle: idleFirstPushMs, withAllInFlight: busyFirstPushMs },
       rolloutsPerMinuteByWorkers: throughput,
@@ -186,7 +198,12 @@ async function main(): Promise<void> {
       name: quick ? 'scale-quick' : 'scale',
       startedAt,
       machine: machineInfo({ temporal: stack.temporal.cli.source }),
-      parameters: { inFlight: IN_FLIGHT, scalingRollouts: SCALING_ROLLOUTS, scalingConcurrency: SCALING_CONCURRENCY },
+      parameters: {
+        inFlight: IN_FLIGHT,
+        callConcurrency: CALL_CONCURRENCY,
+        scalingRollouts: SCALING_ROLLOUTS,
+        scalingConcurrency: SCALING_CONCURRENCY,
+      },
       results,
       targets: [
         {
@@ -197,7 +214,8 @@ async function main(): Promise<void> {
         },
       ],
       notes: [
-        'Bakes are durable timers sized at start so that every canary bake ends at the release instant (to the second).',
+        'The rollouts in flight hold after their canary, waiting durably for the approval of wave 1. The release comes once every canary has been pushed and every rollout waits (allCanariesPushedSeconds, allAwaitingReleaseSeconds, from the first start call): phases end on what has happened, not at an instant fixed in advance, and fail only when their count stops moving for 120 s.',
+        `The release is approveWave through the gateway for every held rollout, ${CALL_CONCURRENCY} calls at a time (approveCallsSeconds until the last was answered); releaseToAllCompletedSeconds runs from the first approval to the last RolloutSucceeded.`,
         'Throughput rows: short rollouts (2 regions, no bake), 12 services at a time, with 1, 2 and 3 worker processes on the same machine; activitiesByWorker counts, per phase, the activities each worker process started (from the histories).',
         'On a 2-core machine the worker processes share the cores with Temporal, PostgreSQL, the gateway and this driver.',
       ],
