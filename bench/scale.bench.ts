@@ -29,13 +29,26 @@ const log = (msg: string) => console.log(`[bench:scale] ${msg}`);
 
 const regionsOf = (name: string) => [`${name}-canary`, `${name}-rest`];
 
-/** Which worker process ran the activities of the rollouts started since `since`. */
-async function activitiesByWorker(client: Client, since: Date): Promise<Record<string, number>> {
+/**
+ * Which worker process ran the activities of these rollouts, from their workflows' histories.
+ * A workflow closes a moment after its rollout's last event; its history is read only then,
+ * so its last activity is in it.
+ */
+async function activitiesByWorker(
+  stack: BenchStack,
+  client: Client,
+  rolloutIds: readonly string[],
+): Promise<Record<string, number>> {
+  const { rows } = await stack.pool.query<{ workflow_id: string; run_id: string }>(
+    `SELECT metadata->>'workflowId' AS workflow_id, metadata->>'runId' AS run_id
+     FROM events WHERE stream_id = ANY($1) AND stream_position = 1`,
+    [rolloutIds],
+  );
   const counts: Record<string, number> = {};
-  for await (const execution of client.workflow.list({
-    query: `WorkflowType = 'rolloutWorkflow' AND StartTime >= '${since.toISOString()}'`,
-  })) {
-    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+  for (const { workflow_id, run_id } of rows) {
+    const handle = client.workflow.getHandle(workflow_id, run_id);
+    await handle.result();
+    const history = await handle.fetchHistory();
     for (const e of history.events ?? []) {
       const identity = e.activityTaskStartedEventAttributes?.identity;
       if (identity) counts[identity] = (counts[identity] ?? 0) + 1;
@@ -143,18 +156,19 @@ async function main(): Promise<void> {
     for (const workers of [1, 2, 3]) {
       while (stack.workers.length < workers) await stack.addWorker(`worker-${stack.workers.length + 1}`);
       const version = `v-w${workers}`;
-      const phaseStart = new Date();
+      const phaseRollouts: string[] = [];
       const t0 = performance.now();
       const perService = SCALING_ROLLOUTS / SCALING_CONCURRENCY;
       await Promise.all(
         scaling.map(async (service) => {
           for (let k = 0; k < perService; k++) {
-            await stack.startRollout({
+            const id = await stack.startRollout({
               service,
               version: `${version}-${k}`,
               config: { workers, k },
               strategy: { canaryMaxShare: 0.5, growthFactor: 2, bakeSeconds: 0, approvalAfterCanary: false },
             });
+            phaseRollouts.push(id);
             // one rollout per service at a time: wait for this one before the next
             await untilCount(
               `${service} ${version}-${k} finished`,
@@ -174,7 +188,7 @@ async function main(): Promise<void> {
         }),
       );
       throughput[`${workers}`] = Math.round((SCALING_ROLLOUTS / ((performance.now() - t0) / 1000)) * 60 * 10) / 10;
-      spread[`${workers}`] = await activitiesByWorker(client, phaseStart);
+      spread[`${workers}`] = await activitiesByWorker(stack, client, phaseRollouts);
       log(`${workers} worker(s): ${throughput[workers]} rollouts/min`);
     }
 
