@@ -14,7 +14,9 @@ export async function migrateDatabase(
     migrationsTable: 'pgmigrations',
     checkOrder: true,
     log,
-    // Migrations from concurrent processes (two workers starting at once) are serialised by its lock.
+    // Processes of one release that migrate at once queue on the advisory lock; its default
+    // ('fail') made all but one of them exit with "Another migration is already running".
     noLock: false,
+    advisoryLockMode: 'wait',
   });
 }
