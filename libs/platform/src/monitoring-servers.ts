@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findOnPath, isExecutable } from './executables';
 import { StartupError } from './startup-error';
 
 /**
@@ -16,30 +17,13 @@ const BINARY_NAMES: Record<MonitoringKind, { names: string[]; variable: string }
   alertmanager: { names: ['alertmanager', 'prometheus-alertmanager'], variable: 'ALERTMANAGER_BIN' },
 };
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  return (env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, name))
-    .find(isExecutable);
-}
-
 /** The binary's path, or undefined when this machine has none. */
 export function findMonitoringBinary(kind: MonitoringKind, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const { names, variable } = BINARY_NAMES[kind];
   const explicit = env[variable];
   if (explicit) return isExecutable(explicit) ? explicit : undefined;
   for (const name of names) {
-    const found = onPath(name, env);
+    const found = findOnPath(name, env);
     if (found) return found;
   }
   return undefined;
@@ -48,8 +32,8 @@ export function findMonitoringBinary(kind: MonitoringKind, env: NodeJS.ProcessEn
 /** How to get the missing binaries on this machine: apt where apt is, Homebrew where brew is, else upstream. */
 export function monitoringInstallHint(missing: MonitoringKind[], env: NodeJS.ProcessEnv = process.env): string {
   const debian = missing.map((k) => (k === 'prometheus' ? 'prometheus' : 'prometheus-alertmanager'));
-  if (onPath('apt-get', env)) return `apt-get install ${debian.join(' ')}`;
-  if (onPath('brew', env)) return `brew install ${missing.join(' ')}`;
+  if (findOnPath('apt-get', env)) return `apt-get install ${debian.join(' ')}`;
+  if (findOnPath('brew', env)) return `brew install ${missing.join(' ')}`;
   return `download ${missing.join(' and ')} from prometheus.io/download and set ${missing.map((k) => BINARY_NAMES[k].variable).join(' and ')}`;
 }
 

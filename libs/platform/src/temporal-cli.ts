@@ -1,5 +1,5 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findOnPath, isExecutable } from './executables';
 
 // The project-local copies are pinned in package.json (`sluice.tools`) and installed by scripts/bootstrap.mjs.
 
@@ -9,15 +9,6 @@ export interface TemporalCliResolution {
   source: TemporalCliSource;
   /** Absent for `sdk-download`: the SDK fetches the dev server itself. */
   path?: string;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function projectTemporalCliPath(projectRoot: string): string {
@@ -40,10 +31,8 @@ export function resolveTemporalCli(projectRoot: string, env: NodeJS.ProcessEnv =
     }
     return { source: 'TEMPORAL_CLI_PATH', path: explicit };
   }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'temporal');
-    if (isExecutable(candidate)) return { source: 'PATH', path: candidate };
-  }
+  const onPath = findOnPath('temporal', env);
+  if (onPath) return { source: 'PATH', path: onPath };
   const local = projectTemporalCliPath(projectRoot);
   if (isExecutable(local)) return { source: 'project', path: local };
   return { source: 'sdk-download' };
