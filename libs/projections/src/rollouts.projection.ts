@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
 import {
-  TERMINAL_STATUSES,
   evolve,
   initialRolloutState,
+  isFinal,
   touchedRegions,
   type RolloutEvent,
   type RolloutState,
@@ -68,7 +68,7 @@ export class RolloutsProjection implements Projection {
         ...row,
         state,
         updatedAt: event.recordedAt,
-        finishedAt: TERMINAL_STATUSES.includes(state.status) ? event.recordedAt : null,
+        finishedAt: isFinal(state.status) ? event.recordedAt : null,
       });
     }
     const changed = [...current.values()].filter((r) => r.state.service !== null);

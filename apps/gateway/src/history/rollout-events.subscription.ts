@@ -1,15 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { Args, ID, Int, Resolver, Subscription } from '@nestjs/graphql';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, SluiceError } from '../../../../libs/domain/src';
+import { ErrorCode, SluiceError, evolve, initialRolloutState, isFinal } from '../../../../libs/domain/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import { RequireRole } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../gateway.tokens';
 import { RolloutEvent } from '../rollouts/models/rollout.model';
-import { toEventModel } from '../rollouts/rollout.service';
+import { toDomainEvent, toEventModel } from '../rollouts/rollout.service';
 
-/** Events after which nothing more is recorded (ROLLBACK_FAILED is not final: it waits for a retry). */
-const FINAL_EVENTS = new Set(['RolloutSucceeded', 'RolloutRolledBack', 'PrecheckFailed', 'RolloutFailed']);
 export const FOLLOW_POLL_MS = 250;
 
 /**
@@ -25,6 +23,9 @@ export async function* followStream(
 ): AsyncGenerator<RolloutEvent> {
   let position = after;
   let checkedExists = false;
+  // Folded from the cursor on, not from the stream's start: each event that finishes a rollout
+  // sets a final status whatever came before it.
+  let state = initialRolloutState;
   for (;;) {
     const events = await eventStore.readStream(rolloutId, { after: position, limit: 500 });
     if (!checkedExists && events.length === 0 && position === 0) {
@@ -34,7 +35,8 @@ export async function* followStream(
     for (const event of events) {
       position = event.streamPosition;
       yield toEventModel(event);
-      if (FINAL_EVENTS.has(event.type)) return;
+      state = evolve(state, toDomainEvent(event));
+      if (isFinal(state.status)) return;
     }
     if (events.length === 0) await sleep(pollMs);
   }

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
   SluiceError,
-  TERMINAL_STATUSES,
   foldRollout,
+  isFinal,
   parseInput,
   parseStartRollout,
   planRequestSchema,
@@ -184,7 +184,7 @@ export class RolloutService {
       stopReason: state.stopReason,
       requestedAt: first.recordedAt,
       updatedAt: last.recordedAt,
-      finishedAt: TERMINAL_STATUSES.includes(state.status) ? last.recordedAt : null,
+      finishedAt: isFinal(state.status) ? last.recordedAt : null,
       currentWave: state.wave,
       events: events.map(toEventModel),
     };
@@ -272,7 +272,7 @@ export class RolloutService {
     if (!rolloutId) return false;
     const events = await this.eventStore.readStream(rolloutId);
     const status = foldRollout(events.map(toDomainEvent)).status;
-    if (!TERMINAL_STATUSES.includes(status)) return false;
+    if (!isFinal(status)) return false;
     const closed = await Promise.race([
       handle.result().then(
         () => true,
@@ -306,7 +306,7 @@ export function toEventModel(e: RecordedEvent): RolloutEventModel {
   };
 }
 
-function toDomainEvent(event: RecordedEvent): DomainEvent {
+export function toDomainEvent(event: RecordedEvent): DomainEvent {
   return { type: event.type, data: event.data } as DomainEvent;
 }
 

@@ -2,7 +2,7 @@ import { ErrorCode, SluiceError } from '../errors';
 import type { RolloutPlan } from '../plan/rollout-plan';
 import type { RolloutEvent } from './rollout.events';
 import { decide, type RolloutCommand } from './rollout-commands';
-import { foldRollout, touchedRegions } from './rollout-state';
+import { ROLLOUT_STATUSES, foldRollout, isFinal, touchedRegions } from './rollout-state';
 
 const plan: RolloutPlan = {
   waves: [
@@ -228,5 +228,30 @@ describe('touched regions', () => {
     const reordered = { ...state, regions: { b: state.regions.b, canary: state.regions.canary, a: state.regions.a } };
     expect(touchedRegions(state)).toEqual(['canary', 'a', 'b']);
     expect(touchedRegions(reordered)).toEqual(['canary', 'a', 'b']);
+  });
+});
+
+describe('finished (isFinal)', () => {
+  it('is true for SUCCEEDED, ROLLED_BACK, ABORTED and FAILED only; ROLLBACK_FAILED waits for a retry', () => {
+    expect(ROLLOUT_STATUSES.filter(isFinal)).toEqual(['SUCCEEDED', 'ROLLED_BACK', 'ABORTED', 'FAILED']);
+  });
+
+  it('follows the events that finish a rollout, from whatever state came before', () => {
+    const finishing: RolloutEvent[] = [
+      { type: 'RolloutSucceeded', data: { version: 'v2', regions: ['canary', 'a', 'b'] } },
+      { type: 'RolloutRolledBack', data: { regions: ['canary'], reason: 'x' } },
+      { type: 'PrecheckFailed', data: { check: 'plan', code: 'PLAN_INVALID', reason: 'x' } },
+      { type: 'RolloutFailed', data: { reason: 'x', code: 'X' } },
+    ];
+    for (const event of finishing) {
+      expect(isFinal(foldRollout([event]).status)).toBe(true);
+      expect(isFinal(foldRollout([...awaitingApproval, event]).status)).toBe(true);
+    }
+    const rollbackFailed = foldRollout([
+      ...awaitingApproval,
+      { type: 'RollbackFailed', data: { failedRegions: ['canary'], reason: 'x' } },
+    ]);
+    expect(isFinal(rollbackFailed.status)).toBe(false);
+    expect(isFinal(foldRollout(awaitingApproval).status)).toBe(false);
   });
 });

@@ -21,8 +21,16 @@ export type WavePhase = (typeof WAVE_PHASES)[number];
 export const REGION_STATES = ['PENDING', 'PUSHED', 'VERIFIED', 'ROLLED_BACK', 'ROLLBACK_FAILED'] as const;
 export type RegionState = (typeof REGION_STATES)[number];
 
-/** Statuses in which nothing more happens without a person (ROLLBACK_FAILED waits for retryRollback). */
-export const TERMINAL_STATUSES: readonly RolloutStatus[] = ['SUCCEEDED', 'ROLLED_BACK', 'ABORTED', 'FAILED'];
+const FINAL_STATUSES: ReadonlySet<RolloutStatus> = new Set(['SUCCEEDED', 'ROLLED_BACK', 'ABORTED', 'FAILED']);
+
+/**
+ * Whether the rollout has finished: nothing more will happen to it. ROLLBACK_FAILED is not
+ * final, it waits for retryRollback. The one answer to "is it finished?" everywhere.
+ */
+export function isFinal(status: RolloutStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
 /** Statuses in which the rollout still moves forward. */
 export const ACTIVE_STATUSES: readonly RolloutStatus[] = ['PENDING', 'PRECHECKING', 'ROLLING', 'PAUSED'];
 
