@@ -9,6 +9,7 @@ import type { ChangeAssessment } from '../libs/domain/src/insight/change-assessm
 import { evolve, initialRolloutState, type RolloutState } from '../libs/domain/src/rollout/rollout-state';
 import { activeFreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { CanaryGate, GateEvaluation } from '../libs/domain/src/gates/gate-spec';
+import { gateOutcome, type NoDataPause } from '../libs/domain/src/gates/gate-policy';
 import { DEFAULT_JUDGE, SequentialJudge } from '../libs/judge/src/sequential-judge';
 import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
 import {
@@ -355,13 +356,16 @@ export class RolloutRun {
       for (const gate of judged) results.push(await this.judgeCanary(gate, wave, targets));
       if (results.length > 0) {
         await this.emit(results.map((r) => ({ type: 'HealthGateEvaluated', data: { wave: wave.index, ...r } })));
-        const failing = results.find((r) => r.verdict === 'FAIL' || (r.verdict === 'NO_DATA' && r.noData === 'fail'));
-        if (failing) {
-          throw new StopRollout(`gate ${failing.gate} failed in ${failing.region}: ${failing.detail}`);
-        }
-        await this.pauseForMissingData(wave, results);
-        // Every canary judge has evidence the change is fine: the bake can end early.
-        if (judged.length > 0 && perRegion.length === 0 && results.every((r) => r.verdict === 'PASS')) return;
+        const outcome = gateOutcome({
+          wave: wave.index,
+          results,
+          canaryOnly: judged.length > 0 && perRegion.length === 0,
+          pausedForNoData: [...this.pausedForNoData],
+        });
+        if (outcome.kind === 'STOP') throw new StopRollout(outcome.reason);
+        // Awaited on every round, pauses or not: the commands' order in recorded histories depends on it.
+        await this.pauseForMissingData(outcome.kind === 'PAUSE' ? outcome.pauses : []);
+        if (outcome.kind === 'END_BAKE') return;
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) return;
@@ -445,21 +449,11 @@ export class RolloutRun {
    * The default no-data policy: a person decides. The rollout pauses (once per gate and region
    * per wave) and holds before its next step until someone resumes or aborts it.
    */
-  private async pauseForMissingData(wave: Wave, results: GateEvaluation[]): Promise<void> {
-    for (const r of results) {
-      const key = `${wave.index}/${r.gate}/${r.region}`;
-      if (r.verdict !== 'NO_DATA' || r.noData !== 'pause' || this.pausedForNoData.has(key)) continue;
-      this.pausedForNoData.add(key);
+  private async pauseForMissingData(pauses: NoDataPause[]): Promise<void> {
+    for (const pause of pauses) {
+      this.pausedForNoData.add(pause.key);
       if (this.state.status === 'PAUSED' || this.stopped) continue;
-      await this.emit(
-        [
-          {
-            type: 'RolloutPaused',
-            data: { by: 'sluice', reason: `gate ${r.gate} has no data in ${r.region} (${r.detail}); resume or abort` },
-          },
-        ],
-        'sluice',
-      );
+      await this.emit([{ type: 'RolloutPaused', data: { by: 'sluice', reason: pause.reason } }], 'sluice');
     }
   }
 

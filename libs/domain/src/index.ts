@@ -11,5 +11,6 @@ export * from './plan/plan-rollout';
 export * from './rollout/start-rollout';
 export * from './rollout/canonical-json';
 export * from './gates/gate-spec';
+export * from './gates/gate-policy';
 export * from './rollout/rollout-event-upcasters';
 export * from './insight/change-assessment';
