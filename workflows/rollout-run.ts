@@ -10,8 +10,13 @@ import { evolve, initialRolloutState, type RolloutState } from '../libs/domain/s
 import { activeFreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { CanaryGate, GateEvaluation } from '../libs/domain/src/gates/gate-spec';
 import { gateOutcome, type NoDataPause } from '../libs/domain/src/gates/gate-policy';
-import { DEFAULT_JUDGE, SequentialJudge } from '../libs/judge/src/sequential-judge';
-import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
+import { DEFAULT_JUDGE } from '../libs/judge/src/sequential-judge';
+import {
+  judgeCanaryInterval,
+  splitAlpha,
+  startCanaryJudge,
+  type CanaryJudgeState,
+} from '../libs/judge/src/canary-interval';
 import {
   CONFIG_VALIDATION,
   GATE_EVALUATION,
@@ -71,8 +76,7 @@ export class RolloutRun {
   private readonly endpoints: Map<string, string>;
   private retryRequestedBy: string | null = null;
   private readonly pausedForNoData = new Set<string>();
-  private readonly judges = new Map<string, SequentialJudge>();
-  private readonly canaryTotals = new Map<string, IntervalCounts>();
+  private readonly canaryJudges = new Map<string, CanaryJudgeState>();
   /** When monitoring halted the rollout (workflow time); null if it was not halted. */
   private haltedAt: string | null = null;
 
@@ -392,12 +396,12 @@ export class RolloutRun {
     const canaryRegions = targets.map((t) => t.region);
     const baselineRegions = this.baselineRegions(targets);
     const key = `${wave.index}/${gate.name}`;
+    // Started before the read, as the judge always was: a gate the judge refuses fails before any read.
     const judge =
-      this.judges.get(key) ??
-      new SequentialJudge({
+      this.canaryJudges.get(key) ??
+      startCanaryJudge({
         ...DEFAULT_JUDGE,
-        // several canary metrics share the false-alarm budget (Bonferroni)
-        alpha: gate.alpha / this.input.gates.filter((g) => g.kind === 'canary').length,
+        alpha: splitAlpha(gate.alpha, this.input.gates.filter((g) => g.kind === 'canary').length),
         beta: gate.beta,
         tolerance: gate.tolerance,
         maxTolerated: gate.maxTolerated,
@@ -405,7 +409,7 @@ export class RolloutRun {
         maxDurationSeconds: gate.maxDurationSeconds,
         intervalSeconds: this.input.gateIntervalSeconds,
       });
-    this.judges.set(key, judge);
+    this.canaryJudges.set(key, judge);
     const base = { gate: gate.name, kind: gate.kind, region: canaryRegions.join(',') };
     const read = await readCanaryCounts.executeWithOptions(
       { ...GATE_EVALUATION, summary: `canary counts wave ${wave.index}: ${gate.name}` },
@@ -419,30 +423,12 @@ export class RolloutRun {
       ],
     );
     if ('noData' in read) return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: read.noData };
-    const previous = this.canaryTotals.get(key);
-    this.canaryTotals.set(key, read.totals);
-    const c = previous && {
-      canaryRequests: read.totals.canaryRequests - previous.canaryRequests,
-      canaryEvents: read.totals.canaryEvents - previous.canaryEvents,
-      baselineRequests: read.totals.baselineRequests - previous.baselineRequests,
-      baselineEvents: read.totals.baselineEvents - previous.baselineEvents,
-    };
-    // The first read only anchors the counters; a negative step means a counter was reset.
-    if (!c || Object.values(c).some((v) => v < 0)) {
-      return {
-        ...base,
-        verdict: 'CONTINUE',
-        detail: previous ? 'counters were reset; starting over' : 'first counter reading',
-      };
-    }
-    const d = judge.observe(c);
-    const detail =
-      `${d.verdict}: e(regression)=${d.eFail.toPrecision(3)} (fail at ${(1 / judge.options.alpha).toFixed(0)}), ` +
-      `e(fine)=${d.ePass.toPrecision(3)} (pass at ${(1 / gate.beta).toFixed(0)}); ` +
-      `canary ${c.canaryEvents.toFixed(0)}/${c.canaryRequests.toFixed(0)} vs baseline ${c.baselineEvents.toFixed(0)}/${c.baselineRequests.toFixed(0)}`;
-    if (d.verdict === 'INCONCLUSIVE')
-      return { ...base, verdict: 'NO_DATA', noData: gate.noData, value: d.eFail, detail };
-    return { ...base, verdict: d.verdict, value: d.eFail, detail };
+    const interval = judgeCanaryInterval(judge, read.totals);
+    this.canaryJudges.set(key, interval.state);
+    const { verdict, eFail, detail } = interval;
+    if (eFail === undefined) return { ...base, verdict: 'CONTINUE', detail };
+    if (verdict === 'INCONCLUSIVE') return { ...base, verdict: 'NO_DATA', noData: gate.noData, value: eFail, detail };
+    return { ...base, verdict, value: eFail, detail };
   }
 
   /**

@@ -49,11 +49,25 @@ export class MixtureEProcess {
   private readonly logLikelihoodRatios: number[];
   private readonly logWeight: number;
 
-  constructor(private readonly options: MixtureOptions) {
+  /** `logLikelihoodRatios` continues a process from its {@link snapshot}; a new one starts at e = 1. */
+  constructor(
+    private readonly options: MixtureOptions,
+    logLikelihoodRatios?: readonly number[],
+  ) {
     if (options.grid.length === 0) throw new Error('the mixture needs at least one alternative ratio');
     if (!(options.boundary > 0) || options.grid.some((r) => !(r > 0))) throw new Error('ratios must be positive');
-    this.logLikelihoodRatios = options.grid.map(() => 0);
+    if (logLikelihoodRatios && logLikelihoodRatios.length !== options.grid.length) {
+      throw new Error(
+        `the snapshot has ${logLikelihoodRatios.length} log likelihood ratios, the grid ${options.grid.length}`,
+      );
+    }
+    this.logLikelihoodRatios = logLikelihoodRatios ? [...logLikelihoodRatios] : options.grid.map(() => 0);
     this.logWeight = -Math.log(options.grid.length);
+  }
+
+  /** The log likelihood ratio per alternative: all the process knows, as plain numbers. */
+  snapshot(): number[] {
+    return [...this.logLikelihoodRatios];
   }
 
   /** Adds one interval; intervals with no traffic on either side carry no information. */

@@ -105,3 +105,47 @@ describe('sequential judge', () => {
     expect(d.eFail).toBeGreaterThan(20);
   });
 });
+
+describe('judge snapshots', () => {
+  const stream = (regression: number): Stream => ({
+    canaryRequests: 1_000,
+    baselineRequests: 10_000,
+    baseErrorRate: 0.005,
+    regression,
+  });
+
+  it('a judge continued from a JSON round trip of its snapshot decides exactly as the original', () => {
+    for (const [regression, seed] of [
+      [1, 7],
+      [2, 8],
+      [1.2, 9],
+    ]) {
+      const original = new SequentialJudge({ ...DEFAULT_JUDGE, maxDurationSeconds: 30 * 60 });
+      let continued = SequentialJudge.fromSnapshot(original.snapshot());
+      const random = seededRandom(seed);
+      for (let interval = 0; interval < 40; interval++) {
+        const counts = simulateInterval(stream(regression), random);
+        // every interval the continued judge goes through plain data, as across continue-as-new
+        continued = SequentialJudge.fromSnapshot(JSON.parse(JSON.stringify(continued.snapshot())));
+        expect(continued.observe(counts)).toEqual(original.observe(counts));
+      }
+      expect(continued.snapshot()).toEqual(original.snapshot());
+    }
+  });
+
+  it('keeps a decision once reached', () => {
+    const judge = new SequentialJudge({ ...DEFAULT_JUDGE, minRequests: 0 });
+    const bad = { canaryRequests: 1_000, canaryEvents: 200, baselineRequests: 10_000, baselineEvents: 50 };
+    const decided = judge.observe(bad);
+    expect(decided.verdict).toBe('FAIL');
+    const restored = SequentialJudge.fromSnapshot(judge.snapshot());
+    expect(restored.observe({ ...bad, canaryEvents: 0 })).toEqual(decided);
+  });
+
+  it('refuses a snapshot whose e-process does not fit the grid', () => {
+    const snapshot = new SequentialJudge().snapshot();
+    expect(() => SequentialJudge.fromSnapshot({ ...snapshot, failLogLikelihoodRatios: [0] })).toThrow(
+      /the snapshot has 1 log likelihood ratios, the grid 30/,
+    );
+  });
+});

@@ -42,6 +42,19 @@ export interface Decision {
   canaryRequests: number;
 }
 
+/** A judge's whole state as plain, JSON-safe data: what a workflow carries across continue-as-new. */
+export interface JudgeSnapshot {
+  options: JudgeOptions;
+  /** The FAIL e-process: log likelihood ratio per alternative ratio. */
+  failLogLikelihoodRatios: number[];
+  /** The PASS (mirror) e-process: log likelihood ratio per alternative ratio. */
+  passLogLikelihoodRatios: number[];
+  elapsedSeconds: number;
+  canaryRequests: number;
+  /** The verdict once reached; a judge that has decided answers it from then on. */
+  decision: Decision | null;
+}
+
 /**
  * The sequential canary judge for one count metric. Two e-processes run side by side: one
  * against "ρ ≤ tolerance" (FAIL), its mirror against "ρ ≥ maxTolerated" (PASS).
@@ -53,16 +66,40 @@ export class SequentialJudge {
   private canaryRequests = 0;
   private done: Decision | null = null;
 
-  constructor(readonly options: JudgeOptions = DEFAULT_JUDGE) {
+  constructor(
+    readonly options: JudgeOptions = DEFAULT_JUDGE,
+    from?: Omit<JudgeSnapshot, 'options'>,
+  ) {
     if (!(options.tolerance < options.maxTolerated)) throw new Error('tolerance must be below maxTolerated');
-    this.fail = new MixtureEProcess({
-      boundary: options.tolerance,
-      grid: ratioGrid(options.tolerance, options.maxRatio),
-    });
-    this.pass = new MixtureEProcess({
-      boundary: options.maxTolerated,
-      grid: ratioGrid(options.maxTolerated, options.maxTolerated / 10),
-    });
+    this.fail = new MixtureEProcess(
+      { boundary: options.tolerance, grid: ratioGrid(options.tolerance, options.maxRatio) },
+      from?.failLogLikelihoodRatios,
+    );
+    this.pass = new MixtureEProcess(
+      { boundary: options.maxTolerated, grid: ratioGrid(options.maxTolerated, options.maxTolerated / 10) },
+      from?.passLogLikelihoodRatios,
+    );
+    if (from) {
+      this.elapsed = from.elapsedSeconds;
+      this.canaryRequests = from.canaryRequests;
+      this.done = from.decision && { ...from.decision };
+    }
+  }
+
+  /** Continues a judge from its snapshot: it decides exactly as the judge it was taken from would have. */
+  static fromSnapshot(snapshot: JudgeSnapshot): SequentialJudge {
+    return new SequentialJudge({ ...snapshot.options }, snapshot);
+  }
+
+  snapshot(): JudgeSnapshot {
+    return {
+      options: { ...this.options },
+      failLogLikelihoodRatios: this.fail.snapshot(),
+      passLogLikelihoodRatios: this.pass.snapshot(),
+      elapsedSeconds: this.elapsed,
+      canaryRequests: this.canaryRequests,
+      decision: this.done && { ...this.done },
+    };
   }
 
   observe(counts: IntervalCounts): Decision {
