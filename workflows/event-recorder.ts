@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
-import type { RolloutActivities } from '../apps/worker/src/activities';
+import type { RolloutActivities } from './activity-contracts';
 import { RECORD_EVENTS } from './activity-presets';
 import { ROLLOUT_EVENT_SCHEMA_VERSION } from './rollout.types';
 

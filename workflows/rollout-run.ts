@@ -1,5 +1,5 @@
 import { ApplicationFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
-import type { RolloutActivities, RegionRef } from '../apps/worker/src/activities';
+import type { RolloutActivities, RegionRef } from './activity-contracts';
 import { isSluiceError } from '../libs/domain/src/errors';
 import { planRollout } from '../libs/domain/src/plan/plan-rollout';
 import type { RolloutPlan, Wave } from '../libs/domain/src/plan/rollout-plan';

@@ -14,6 +14,7 @@ import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../li
 import { liveStateQuery, type LiveState } from '../../workflows/rollout.messages';
 import { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { rolloutWorkflowId, type RolloutWorkflowInput } from '../../workflows/rollout.types';
+import { SLUICE_SEARCH_ATTRIBUTES } from '../../workflows/rollout.search-attributes';
 import { readUntil } from './eventually';
 import { testServices } from './test-env';
 
@@ -57,7 +58,7 @@ export async function startWorkflowHarness(
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: testServer ? { type: 'existing-path', path: testServer } : { type: 'cached-download' } },
   });
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default', SLUICE_SEARCH_ATTRIBUTES);
   const pool = new Pool({ connectionString: testServices().databaseUrl, max: 8 });
   const regionSim = await startRegionSim({ regions: regions.map((r) => r.name), port: 0 });
   const taskQueue = `wf-test-${randomUUID()}`;

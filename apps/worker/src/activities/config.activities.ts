@@ -1,9 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
-
-export interface ConfigValidation {
-  valid: boolean;
-  errors: string[];
-}
+import type { ConfigValidation, ValidateConfigInput } from '../../../../workflows/activity-contracts';
 
 /** Validates a config against the service's JSON Schema (draft 2020-12; `$schema` may pick 07). */
 export function validateConfigAgainstSchema(
@@ -27,7 +23,7 @@ export function validateConfigAgainstSchema(
 
 export function createConfigActivities() {
   return {
-    async validateConfig(input: { config: unknown; schema?: Record<string, unknown> }): Promise<ConfigValidation> {
+    async validateConfig(input: ValidateConfigInput): Promise<ConfigValidation> {
       return validateConfigAgainstSchema(input.config, input.schema);
     },
   };

@@ -5,28 +5,20 @@ import {
   isSluiceError,
   renderQuery,
   type GateEvaluation,
-  type GateSpec,
   type AlertsGate,
-  type CanaryGate,
   renderCanaryQuery,
   type ProbeGate,
   type PrometheusGate,
 } from '../../../../libs/domain/src';
-import type { IntervalCounts } from '../../../../libs/judge/src/sequential-count-test';
 import type { AlertSource, MetricsSource, RegionClient } from '../../../../libs/targets/src';
-import type { RegionRef } from './region.activities';
-
-export interface EvaluateGatesInput {
-  wave: number;
-  service: string;
-  regions: RegionRef[];
-  gates: GateSpec[];
-}
-
-export interface GateProblem {
-  gate: string;
-  problem: string;
-}
+import type {
+  CanaryCountsInput,
+  CanaryCountsResult,
+  CheckGatesInput,
+  EvaluateGatesInput,
+  GateProblem,
+  RegionRef,
+} from '../../../../workflows/activity-contracts';
 
 async function evaluateProbe(regions: RegionClient, gate: ProbeGate, target: RegionRef): Promise<GateEvaluation> {
   const base = { gate: gate.name, kind: gate.kind, region: target.region, query: `GET ${gate.path}` };
@@ -116,16 +108,6 @@ async function evaluateAlerts(
       };
 }
 
-export interface CanaryCountsInput {
-  gate: CanaryGate;
-  service: string;
-  canaryRegions: string[];
-  baselineRegions: string[];
-}
-
-/** Cumulative counter values now; the workflow differences consecutive reads. */
-export type CanaryCountsResult = { totals: IntervalCounts } | { noData: string };
-
 export function createGateActivities(regions: RegionClient, metrics: MetricsSource, alerts: AlertSource) {
   const sum = async (template: string, regionsOf: string[], input: CanaryCountsInput): Promise<number | null> => {
     const query = renderCanaryQuery(template, { regions: regionsOf, service: input.service });
@@ -194,7 +176,7 @@ export function createGateActivities(regions: RegionClient, metrics: MetricsSour
      * halfway through. Templates must only use known variables, and each query must be
      * accepted by Prometheus.
      */
-    async checkGates(input: { service: string; regions: RegionRef[]; gates: GateSpec[] }): Promise<GateProblem[]> {
+    async checkGates(input: CheckGatesInput): Promise<GateProblem[]> {
       const problems: GateProblem[] = [];
       for (const gate of input.gates) {
         if (gate.kind !== 'prometheus') continue;

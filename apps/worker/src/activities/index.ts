@@ -7,6 +7,7 @@ import { createRecordEvents } from './record-events.activity';
 import { createRegionActivities } from './region.activities';
 import { createInsightActivities } from './insight.activities';
 import { DEFAULT_INSIGHT, IncidentAnalyzer, type InsightOptions } from '../../../../libs/insight/src';
+import type { RolloutActivities } from '../../../../workflows/activity-contracts';
 
 export interface ActivityDependencies {
   eventStore: PgEventStore;
@@ -29,12 +30,5 @@ export function createActivities(deps: ActivityDependencies) {
     ...createGateActivities(deps.regions, deps.metrics, deps.alerts),
     ...createConfigActivities(),
     ...createInsightActivities(deps.eventStore, new IncidentAnalyzer(deps.metrics, deps.insight ?? DEFAULT_INSIGHT)),
-  };
+  } satisfies RolloutActivities;
 }
-
-export type RolloutActivities = ReturnType<typeof createActivities>;
-export type { RecordEventsInput, RecordEventsResult } from './record-events.activity';
-export type * from './region.activities';
-export type { CanaryCountsInput, CanaryCountsResult, EvaluateGatesInput, GateProblem } from './gate.activities';
-export type { ConfigValidation } from './config.activities';
-export type { AssessHaltInput } from './insight.activities';

@@ -1,15 +1,7 @@
 import type { ChangeAssessment } from '../../../../libs/domain/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import type { IncidentAnalyzer } from '../../../../libs/insight/src';
-
-export interface AssessHaltInput {
-  rolloutId: string;
-  service: string;
-  /** Every region of the service; those the rollout had not changed are the control group. */
-  serviceRegions: string[];
-  /** When the halt arrived: the after window ends here, before the rollback heals anything. */
-  haltedAt: string;
-}
+import type { AssessHaltInput } from '../../../../workflows/activity-contracts';
 
 export function createInsightActivities(eventStore: PgEventStore, analyzer: IncidentAnalyzer) {
   return {

@@ -1,21 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { RolloutEvent } from '../../../../libs/domain/src';
 import { eventIdFor, type PgEventStore } from '../../../../libs/event-store/src';
-
-export interface RecordEventsInput {
-  streamId: string;
-  /** The rollout's service, for metrics (absent in histories recorded before it was added). */
-  service?: string;
-  /** The stream's version before this batch; the batch takes the next positions. */
-  expectedVersion: number;
-  events: RolloutEvent[];
-  actor: string;
-  schemaVersion: number;
-}
-
-export interface RecordEventsResult {
-  version: number;
-}
+import type { RecordEventsInput, RecordEventsResult } from '../../../../workflows/activity-contracts';
 
 /**
  * Appends a batch of the workflow's events. Event ids derive from workflow id, run id and

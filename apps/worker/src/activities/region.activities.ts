@@ -2,46 +2,16 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorCode, isSluiceError } from '../../../../libs/domain/src';
 import { configHash, type RegionClient, type RegionConfigState } from '../../../../libs/targets/src';
+import type {
+  CheckRegionsInput,
+  PushRegionConfigInput,
+  PushRegionConfigResult,
+  RegionCheck,
+  RegionRef,
+  RestoreRegionConfigInput,
+  RestoreRegionConfigResult,
+} from '../../../../workflows/activity-contracts';
 import { asActivity } from './activity-failure';
-
-export interface RegionRef {
-  region: string;
-  endpoint: string;
-}
-
-export interface PushRegionConfigInput extends RegionRef {
-  version: string;
-  config: Record<string, unknown>;
-}
-
-export interface PushRegionConfigResult {
-  region: string;
-  version: string;
-  previousVersion: string | null;
-  configHash: string;
-  changed: boolean;
-}
-
-export interface RestoreRegionConfigInput extends RegionRef {
-  /** null: the region had no config before the rollout; restoring means removing it. */
-  version: string | null;
-  config: Record<string, unknown> | null;
-}
-
-export interface RestoreRegionConfigResult {
-  region: string;
-  version: string | null;
-  configHash: string | null;
-}
-
-export interface RegionCheck {
-  region: string;
-  reachable: boolean;
-  healthy: boolean;
-  /** Already serving this version with this config. */
-  atTarget: boolean;
-  detail: string;
-}
 
 function verify(region: string, live: RegionConfigState, version: string | null, hash: string | null): void {
   if (live.version !== version || live.configHash !== hash) {
@@ -92,11 +62,7 @@ export function createRegionActivities(regions: RegionClient) {
     },
 
     /** Precheck: every target region answers, is healthy, and whether it already runs the target. */
-    async checkRegions(input: {
-      regions: RegionRef[];
-      version: string;
-      config: Record<string, unknown>;
-    }): Promise<RegionCheck[]> {
+    async checkRegions(input: CheckRegionsInput): Promise<RegionCheck[]> {
       const hash = configHash(input.config);
       const checks: RegionCheck[] = [];
       for (const { region, endpoint } of input.regions) {

@@ -1,0 +1,144 @@
+import type { ChangeAssessment } from '../libs/domain/src/insight/change-assessment';
+import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/gates/gate-spec';
+import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
+import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
+
+/**
+ * What the rollout workflow asks of its activities. The workflow owns this contract and
+ * `apps/worker` implements it, so the sandboxed code depends on nothing outside the domain.
+ */
+export interface RolloutActivities {
+  /** Appends a batch of events to the rollout's stream at the expected version. */
+  recordEvents(input: RecordEventsInput): Promise<RecordEventsResult>;
+  /** What a region serves now: read before each push so the compensation knows what to restore. */
+  readRegionConfig(input: RegionRef): Promise<RegionConfigRead>;
+  /** Pushes a config, then reads it back: the push only counts once the region serves it. */
+  pushRegionConfig(input: PushRegionConfigInput): Promise<PushRegionConfigResult>;
+  /** Puts back what the region served before the rollout, then verifies it. */
+  restoreRegionConfig(input: RestoreRegionConfigInput): Promise<RestoreRegionConfigResult>;
+  /** Precheck: every target region answers, is healthy, and whether it already runs the target. */
+  checkRegions(input: CheckRegionsInput): Promise<RegionCheck[]>;
+  /** Precheck: gates that cannot work (bad templates, queries Prometheus refuses). */
+  checkGates(input: CheckGatesInput): Promise<GateProblem[]>;
+  /** Evaluates every per-region gate against every region of the wave once. */
+  evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]>;
+  /** The canary judge's counters now: requests and events, canary and baseline, cumulative. */
+  readCanaryCounts(input: CanaryCountsInput): Promise<CanaryCountsResult>;
+  validateConfig(input: ValidateConfigInput): Promise<ConfigValidation>;
+  /** Our change or something outside? Unreadable metrics give UNCLEAR, never an error. */
+  assessHalt(input: AssessHaltInput): Promise<ChangeAssessment>;
+}
+
+export interface RegionRef {
+  region: string;
+  endpoint: string;
+}
+
+export interface RecordEventsInput {
+  streamId: string;
+  /** The rollout's service, for metrics (absent in histories recorded before it was added). */
+  service?: string;
+  /** The stream's version before this batch; the batch takes the next positions. */
+  expectedVersion: number;
+  events: RolloutEvent[];
+  actor: string;
+  schemaVersion: number;
+}
+
+export interface RecordEventsResult {
+  version: number;
+}
+
+export interface RegionConfigRead {
+  region: string;
+  version: string | null;
+  config: Record<string, unknown> | null;
+  configHash: string | null;
+}
+
+export interface PushRegionConfigInput extends RegionRef {
+  version: string;
+  config: Record<string, unknown>;
+}
+
+export interface PushRegionConfigResult {
+  region: string;
+  version: string;
+  previousVersion: string | null;
+  configHash: string;
+  changed: boolean;
+}
+
+export interface RestoreRegionConfigInput extends RegionRef {
+  /** null: the region had no config before the rollout; restoring means removing it. */
+  version: string | null;
+  config: Record<string, unknown> | null;
+}
+
+export interface RestoreRegionConfigResult {
+  region: string;
+  version: string | null;
+  configHash: string | null;
+}
+
+export interface CheckRegionsInput {
+  regions: RegionRef[];
+  version: string;
+  config: Record<string, unknown>;
+}
+
+export interface RegionCheck {
+  region: string;
+  reachable: boolean;
+  healthy: boolean;
+  /** Already serving this version with this config. */
+  atTarget: boolean;
+  detail: string;
+}
+
+export interface CheckGatesInput {
+  service: string;
+  regions: RegionRef[];
+  gates: GateSpec[];
+}
+
+export interface GateProblem {
+  gate: string;
+  problem: string;
+}
+
+export interface EvaluateGatesInput {
+  wave: number;
+  service: string;
+  regions: RegionRef[];
+  gates: GateSpec[];
+}
+
+export interface CanaryCountsInput {
+  gate: CanaryGate;
+  service: string;
+  canaryRegions: string[];
+  baselineRegions: string[];
+}
+
+/** Cumulative counter values now; the workflow differences consecutive reads. */
+export type CanaryCountsResult = { totals: IntervalCounts } | { noData: string };
+
+export interface ValidateConfigInput {
+  config: unknown;
+  schema?: Record<string, unknown>;
+}
+
+export interface ConfigValidation {
+  valid: boolean;
+  errors: string[];
+}
+
+export interface AssessHaltInput {
+  rolloutId: string;
+  service: string;
+  /** Every region of the service; those the rollout had not changed are the control group. */
+  serviceRegions: string[];
+  /** When the halt arrived: the after window ends here, before the rollback heals anything. */
+  haltedAt: string;
+}
