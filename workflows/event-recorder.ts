@@ -1,10 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
-import type { RolloutActivities } from './activity-contracts';
-import { RECORD_EVENTS } from './activity-presets';
+import { eventRecording } from './rollout-activities';
 import { ROLLOUT_EVENT_SCHEMA_VERSION } from './rollout.types';
-
-const { recordEvents } = proxyActivities<RolloutActivities>(RECORD_EVENTS);
 
 /**
  * Appends the workflow's events to its stream, one batch at a time in the order they were
@@ -12,31 +8,29 @@ const { recordEvents } = proxyActivities<RolloutActivities>(RECORD_EVENTS);
  * of every batch; batches from update handlers queue behind the main flow's.
  */
 export class EventRecorder {
-  private version = 0;
   private tail: Promise<void> = Promise.resolve();
 
+  /** `stream.streamVersion` is the run state's: the version survives with the rest of it. */
   constructor(
     private readonly streamId: string,
     private readonly defaultActor: string,
     private readonly service: string,
+    private readonly stream: { streamVersion: number },
   ) {}
 
   record(events: RolloutEvent[], actor = this.defaultActor): Promise<void> {
     const next = this.tail.then(async () => {
-      const result = await recordEvents.executeWithOptions(
-        { ...RECORD_EVENTS, summary: `record ${summarize(events)}` },
-        [
-          {
-            streamId: this.streamId,
-            service: this.service,
-            expectedVersion: this.version,
-            events,
-            actor,
-            schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION,
-          },
-        ],
-      );
-      this.version = result.version;
+      const result = await eventRecording.recordEvents.executeWithOptions({ summary: `record ${summarize(events)}` }, [
+        {
+          streamId: this.streamId,
+          service: this.service,
+          expectedVersion: this.stream.streamVersion,
+          events,
+          actor,
+          schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION,
+        },
+      ]);
+      this.stream.streamVersion = result.version;
     });
     this.tail = next.catch(() => undefined);
     return next;

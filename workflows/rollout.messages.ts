@@ -1,38 +1,21 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  ControlAction,
-  GateResult,
-  RegionState,
-  RolloutStatus,
-  WavePhase,
-} from '../libs/domain/src/rollout/rollout-state';
-import type { RolloutPlan } from '../libs/domain/src/plan/rollout-plan';
+import type { RolloutState } from '../libs/domain/src/rollout/rollout-state';
+
+// The rollout workflow's messages, imported by the workflow and by every client.
+// Updates where the caller needs an answer (accepted or why not); a signal for halts from
+// monitoring, which are fire-and-forget and may arrive more than once.
 
 /**
- * The rollout workflow's messages, imported by the workflow and by every client.
- * Updates where the caller needs an answer (accepted or why not); a signal for halts from
- * monitoring, which are fire-and-forget and may arrive more than once.
+ * The liveState query's answer: the domain's state as the workflow holds it. Its identity is
+ * never null here: the workflow records RolloutRequested before it answers anything.
  */
-export interface LiveState {
-  rolloutId: string;
-  service: string;
-  version: string;
-  status: RolloutStatus;
-  wave: number;
-  phase: WavePhase | null;
-  plan: RolloutPlan | null;
-  regions: Record<string, RegionState>;
-  gates: GateResult[];
-  actions: ControlAction[];
-  requestedBy: string;
-  stopReason: string | null;
-  rollbackAttempt: number;
-}
+export type LiveState = RolloutState & { rolloutId: string; service: string; version: string; requestedBy: string };
 
-export interface ControlAck {
-  status: RolloutStatus;
-  wave: number;
-  phase: WavePhase | null;
+/** The answer to an accepted control: where the rollout is now. */
+export type ControlAck = Pick<RolloutState, 'status' | 'wave' | 'phase'>;
+
+export function controlAck(state: ControlAck): ControlAck {
+  return { status: state.status, wave: state.wave, phase: state.phase };
 }
 
 export interface HaltRequest {

@@ -26,6 +26,7 @@ import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import {
   abortUpdate,
   approveWaveUpdate,
+  controlAck,
   haltSignal,
   liveStateQuery,
   pauseUpdate,
@@ -222,7 +223,7 @@ export class RolloutService {
     const handle = await this.handleOf(rolloutId);
     await this.call(rolloutId, () => handle.signal(haltSignal, { by, reason, source }));
     const state = await this.call(rolloutId, () => handle.query(liveStateQuery));
-    return { rolloutId, status: state.status, wave: state.wave, phase: state.phase };
+    return { rolloutId, ...controlAck(state) };
   }
 
   private async handleOf(rolloutId: string): Promise<WorkflowHandle<typeof rolloutWorkflow>> {

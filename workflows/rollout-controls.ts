@@ -1,0 +1,130 @@
+import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
+import { isSluiceError } from '../libs/domain/src/errors';
+import { decide, type RolloutCommand } from '../libs/domain/src/rollout/rollout-commands';
+import type { RolloutContext } from './rollout-context';
+import {
+  abortUpdate,
+  approveWaveUpdate,
+  controlAck,
+  haltIfAffectedUpdate,
+  haltSignal,
+  liveStateQuery,
+  pauseUpdate,
+  resumeUpdate,
+  retryRollbackUpdate,
+  type ControlAck,
+  type HaltResult,
+  type LiveState,
+  type RegionHaltRequest,
+} from './rollout.messages';
+
+/**
+ * Registers the query, the updates and the halt signal. Each update's validator runs the
+ * domain's `decide` on the live state, so a refused control leaves no trace in the history.
+ */
+export function registerControls(ctx: RolloutContext): void {
+  const guarded = (command: RolloutCommand) => {
+    try {
+      decide(command, ctx.state.rollout);
+    } catch (err) {
+      throw toFailure(err);
+    }
+  };
+
+  setHandler(liveStateQuery, () => liveState(ctx));
+  setHandler(pauseUpdate, (a) => execute(ctx, { type: 'PauseRollout', ...a }), {
+    validator: (a) => guarded({ type: 'PauseRollout', ...a }),
+  });
+  setHandler(resumeUpdate, (a) => execute(ctx, { type: 'ResumeRollout', ...a }), {
+    validator: (a) => guarded({ type: 'ResumeRollout', ...a }),
+  });
+  setHandler(abortUpdate, (a) => execute(ctx, { type: 'AbortRollout', ...a }), {
+    validator: (a) => guarded({ type: 'AbortRollout', ...a }),
+  });
+  setHandler(approveWaveUpdate, (a) => execute(ctx, { type: 'ApproveWave', ...a }), {
+    validator: (a) => guarded({ type: 'ApproveWave', ...a }),
+  });
+  setHandler(retryRollbackUpdate, (a) => execute(ctx, { type: 'RetryRollback', ...a }), {
+    validator: (a) => guarded({ type: 'RetryRollback', ...a }),
+  });
+  setHandler(haltIfAffectedUpdate, (halt) => haltIfAffected(ctx, halt), {
+    validator: (halt) => validateHaltIfAffected(ctx, halt),
+  });
+  // Monitoring may deliver the same halt twice, or after the rollout stopped: both are no-ops.
+  setHandler(haltSignal, async (halt) => {
+    try {
+      await execute(ctx, { type: 'HaltRollout', ...halt });
+    } catch (err) {
+      log.info('halt ignored', { reason: halt.reason, error: String(err) });
+    }
+  });
+}
+
+/** Domain refusals leave the workflow as ApplicationFailures whose type is the stable code. */
+export function toFailure(err: unknown): unknown {
+  if (!isSluiceError(err)) return err;
+  return ApplicationFailure.create({
+    message: err.message,
+    type: err.code,
+    nonRetryable: true,
+    details: [err.details],
+  });
+}
+
+function liveState(ctx: RolloutContext): LiveState {
+  const { input } = ctx;
+  return {
+    ...ctx.state.rollout,
+    rolloutId: input.rolloutId,
+    service: input.service,
+    version: input.version,
+    requestedBy: input.requestedBy,
+  };
+}
+
+async function execute(ctx: RolloutContext, command: RolloutCommand): Promise<ControlAck> {
+  const { state } = ctx;
+  if (command.type === 'RetryRollback') {
+    decide(command, state.rollout);
+    state.retryRequestedBy = command.by;
+  } else {
+    const events = decide(command, state.rollout);
+    if (command.type === 'HaltRollout') state.haltedAt = new Date().toISOString();
+    await ctx.emit(events, command.type === 'ApproveWave' ? command.approver : command.by);
+  }
+  return controlAck(state.rollout);
+}
+
+/**
+ * The haltIfAffected update's validator: refuses (NOT_AFFECTED, NOT_RUNNING) an alert this
+ * rollout need not act on. A refused update leaves no trace in the workflow's history, so a
+ * storm of unrelated alerts does not grow it.
+ */
+function validateHaltIfAffected(ctx: RolloutContext, halt: RegionHaltRequest): void {
+  const { region, ...request } = halt;
+  const rollout = ctx.state.rollout;
+  const refuse = (type: Exclude<HaltResult['outcome'], 'HALTED'>, message: string) => {
+    throw ApplicationFailure.create({
+      type,
+      message,
+      nonRetryable: true,
+      details: [{ rolloutId: ctx.input.rolloutId }],
+    });
+  };
+  if (region !== undefined && (rollout.regions[region] ?? 'PENDING') === 'PENDING') {
+    refuse('NOT_AFFECTED', `the rollout has not touched ${region}`);
+  }
+  try {
+    decide({ type: 'HaltRollout', ...request }, rollout);
+  } catch (err) {
+    if (!isSluiceError(err)) throw err;
+    refuse('NOT_RUNNING', err.message);
+  }
+}
+
+/** The haltIfAffected update, once validated: halts, and answers when the halt is recorded. */
+async function haltIfAffected(ctx: RolloutContext, halt: RegionHaltRequest): Promise<HaltResult> {
+  const { region: _region, ...request } = halt;
+  await execute(ctx, { type: 'HaltRollout', ...request });
+  return { outcome: 'HALTED', rolloutId: ctx.input.rolloutId };
+}

@@ -1,0 +1,43 @@
+import { initialRolloutState, type RolloutState } from '../libs/domain/src/rollout/rollout-state';
+import type { CanaryJudgeState } from '../libs/judge/src/canary-interval';
+import type { RegionRef } from './activity-contracts';
+
+/** What undoes one push: the region's config as it was just before it. */
+export interface Compensation extends RegionRef {
+  version: string | null;
+  config: Record<string, unknown> | null;
+}
+
+/**
+ * Everything a rollout run knows that its input does not, in one plain object that survives
+ * JSON: the domain's state plus what only the workflow needs. A run continued as new starts
+ * from it.
+ */
+export interface RunState {
+  /** Folded from every event emitted so far: the live state, the controls' and the UI's source. */
+  rollout: RolloutState;
+  /** The stream's version after the last recorded batch (the next batch's expected version). */
+  streamVersion: number;
+  /** What undoes each push, oldest first; each is registered before the push it undoes. */
+  compensations: Compensation[];
+  /** Who asked to retry a failed rollback; null while no retry is pending. */
+  retryRequestedBy: string | null;
+  /** `wave/gate/region` of every pause for missing data already made (once each per wave). */
+  pausedForNoData: string[];
+  /** Each canary gate's judge per wave, keyed `wave/gate`: its e-processes and counter anchor. */
+  canaryJudges: Record<string, CanaryJudgeState>;
+  /** When monitoring halted the rollout (workflow time); null if it was not halted. */
+  haltedAt: string | null;
+}
+
+export function initialRunState(): RunState {
+  return {
+    rollout: initialRolloutState,
+    streamVersion: 0,
+    compensations: [],
+    retryRequestedBy: null,
+    pausedForNoData: [],
+    canaryJudges: {},
+    haltedAt: null,
+  };
+}
