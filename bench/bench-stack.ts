@@ -10,6 +10,7 @@ import { migrateDatabase } from '../libs/platform/src/migrate';
 import { startDatabase, type Database } from '../libs/platform/src/postgres';
 import { projectRoot } from '../libs/platform/src/project-root';
 import { startTemporalDevServer, type TemporalDevServer } from '../libs/platform/src/temporal-dev-server';
+import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/rollout.search-attributes';
 import {
   spawnGateway,
   spawnWorker,
@@ -43,7 +44,7 @@ export interface BenchStack {
 export async function startBenchStack(options: { regions: readonly string[]; workers?: number }): Promise<BenchStack> {
   const root = projectRoot(__dirname);
   const [temporal, database] = await Promise.all([
-    startTemporalDevServer({ projectRoot: root }),
+    startTemporalDevServer({ projectRoot: root, searchAttributes: SLUICE_SEARCH_ATTRIBUTES }),
     startDatabase({
       dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-pg-')),
       port: await freePort(),

@@ -24,6 +24,7 @@ import { migrateDatabase } from '../libs/platform/src/migrate';
 import { startDatabase } from '../libs/platform/src/postgres';
 import { projectRoot } from '../libs/platform/src/project-root';
 import { startTemporalDevServer } from '../libs/platform/src/temporal-dev-server';
+import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/rollout.search-attributes';
 import { postAlerts } from '../test/support/alertmanager-webhook';
 import { spawnGateway, spawnWorker, type SluiceProcess } from '../test/support/sluice-process';
 import { tokenOf } from '../test/support/test-tokens';
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   log(`${ROLLOUTS} rollouts × ${REGIONS_PER_ROLLOUT} regions, ${ALERTS_PER_SECOND} alerts/s for ${LOAD_SECONDS} s`);
 
   const [temporal, database] = await Promise.all([
-    startTemporalDevServer({ projectRoot: root }),
+    startTemporalDevServer({ projectRoot: root, searchAttributes: SLUICE_SEARCH_ATTRIBUTES }),
     startDatabase({
       dataDir: mkdtempSync(join(tmpdir(), 'sluice-load-pg-')),
       port: await freePort(),

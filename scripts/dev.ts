@@ -20,6 +20,7 @@ import { startDatabase, type Database } from '../libs/platform/src/postgres';
 import { projectRoot } from '../libs/platform/src/project-root';
 import { StartupError, startupFailureLine } from '../libs/platform/src/startup-error';
 import { startTemporalDevServer, type TemporalDevServer } from '../libs/platform/src/temporal-dev-server';
+import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/rollout.search-attributes';
 import { printBanner } from './dev/banner';
 import { devLogger, showOutput } from './dev/child-output';
 import { missingMonitoring, startDevMonitoring, type DevMonitoring } from './dev/monitoring';
@@ -209,6 +210,7 @@ async function main(): Promise<void> {
       dbFilename: join(dataDir, 'temporal.db'),
       port: ports.temporal,
       uiPort: ports.temporalUi,
+      searchAttributes: SLUICE_SEARCH_ATTRIBUTES,
     });
     await started.add('Temporal', () => temporal!.stop());
     temporalAddress = temporal.address;

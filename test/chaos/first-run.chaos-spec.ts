@@ -7,6 +7,7 @@ import { freePort, portInUse } from '../../libs/platform/src/free-port';
 import { startDatabase } from '../../libs/platform/src/postgres';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { startTemporalDevServer } from '../../libs/platform/src/temporal-dev-server';
+import { SLUICE_SEARCH_ATTRIBUTES as searchAttributes } from '../../workflows/rollout.search-attributes';
 
 const ROOT = projectRoot(__dirname);
 const DEV = join(ROOT, 'dist', 'scripts', 'dev.js');
@@ -97,7 +98,11 @@ describe('chaos: npm start that cannot start says why and leaves nothing behind'
 
   it('a Temporal server already on the port: says to use TEMPORAL_ADDRESS', async () => {
     const env = await devEnv(dataDir);
-    const other = await startTemporalDevServer({ projectRoot: ROOT, port: Number(env.SLUICE_TEMPORAL_PORT) });
+    const other = await startTemporalDevServer({
+      projectRoot: ROOT,
+      port: Number(env.SLUICE_TEMPORAL_PORT),
+      searchAttributes,
+    });
     try {
       const run = await runDev(env);
       expectOneLineFailure(

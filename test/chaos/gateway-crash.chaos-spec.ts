@@ -6,6 +6,7 @@ import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region
 import { freePort } from '../../libs/platform/src/free-port';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { startTemporalDevServer, type TemporalDevServer } from '../../libs/platform/src/temporal-dev-server';
+import { SLUICE_SEARCH_ATTRIBUTES as searchAttributes } from '../../workflows/rollout.search-attributes';
 import { registerService, startRollout, waitForRollout, type StackUrls } from '../support/fixtures';
 import { eventually, readUntil } from '../support/graphql-client';
 import { testServices } from '../support/test-env';
@@ -36,7 +37,7 @@ describe('chaos: the gateway killed with a halt accepted but not yet delivered',
 
   beforeAll(async () => {
     port = await freePort();
-    temporal = await startTemporalDevServer({ projectRoot: root, dbFilename, port });
+    temporal = await startTemporalDevServer({ projectRoot: root, dbFilename, port, searchAttributes });
     sim = await startRegionSim({ regions: REGIONS, port: 0, traffic: false });
     pool = new Pool({ connectionString: testServices().databaseUrl, max: 2 });
     processes.push(await spawnWorker('worker', env()));
@@ -76,7 +77,7 @@ describe('chaos: the gateway killed with a halt accepted but not yet delivered',
     const pending = await pool.query('SELECT delivered_at FROM halt_requests WHERE fingerprint = $1', [fingerprint]);
     expect(pending.rows).toEqual([{ delivered_at: null }]);
 
-    temporal = await startTemporalDevServer({ projectRoot: root, dbFilename, port });
+    temporal = await startTemporalDevServer({ projectRoot: root, dbFilename, port, searchAttributes });
     const second = await spawnGateway('second', env());
     processes.push(second);
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../../libs/platform/src/free-port';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { startTemporalDevServer, type TemporalDevServer } from '../../libs/platform/src/temporal-dev-server';
+import { SLUICE_SEARCH_ATTRIBUTES as searchAttributes } from '../../workflows/rollout.search-attributes';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
@@ -32,7 +33,7 @@ describe('chaos: the Temporal server stopped and restarted on the same database 
 
   beforeAll(async () => {
     port = await freePort();
-    temporal = await startTemporalDevServer({ projectRoot: root, dbFilename, port });
+    temporal = await startTemporalDevServer({ projectRoot: root, dbFilename, port, searchAttributes });
     stack = await startAppStack({
       regions: SERVICES.flatMap((s) => s.regions),
       inProcessWorker: false,
@@ -84,7 +85,7 @@ describe('chaos: the Temporal server stopped and restarted on the same database 
     // bounded by the gateway's gRPC retries (about 3.5 s), far from the SDK's default 20 s
     expect(Date.now() - asked).toBeLessThan(10_000);
     await new Promise((r) => setTimeout(r, 3_000));
-    temporal = await startTemporalDevServer({ projectRoot: root, dbFilename, port });
+    temporal = await startTemporalDevServer({ projectRoot: root, dbFilename, port, searchAttributes });
 
     for (const [i, id] of ids.entries()) {
       const done = await waitForRollout(stack, id, ['SUCCEEDED', 'ROLLED_BACK', 'FAILED'], 150_000);

@@ -7,6 +7,7 @@ import { migrateDatabase } from '../../libs/platform/src/migrate';
 import { startDatabase, type Database } from '../../libs/platform/src/postgres';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { startTemporalDevServer, type TemporalDevServer } from '../../libs/platform/src/temporal-dev-server';
+import { SLUICE_SEARCH_ATTRIBUTES } from '../../workflows/rollout.search-attributes';
 import { TEST_DATABASE_URL, TEST_TEMPORAL_ADDRESS } from './test-env';
 
 export interface TestStack {
@@ -43,7 +44,7 @@ export default async function globalSetup(): Promise<void> {
   const root = projectRoot(__dirname);
   const started = Date.now();
   const [temporal, database] = await Promise.all([
-    startTemporalDevServer({ projectRoot: root }),
+    startTemporalDevServer({ projectRoot: root, searchAttributes: SLUICE_SEARCH_ATTRIBUTES }),
     startDatabase({ dataDir: mkdtempSync(join(tmpdir(), 'sluice-pg-')), port: await freePort(), persistent: false }),
   ]);
   let url = database.url;

@@ -1,7 +1,8 @@
+import type { SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SLUICE_SEARCH_ATTRIBUTES } from '../../../workflows/rollout.search-attributes';
 import { resolveTemporalCli, type TemporalCliResolution } from './temporal-cli';
 
 export interface TemporalDevServerOptions {
@@ -13,6 +14,8 @@ export interface TemporalDevServerOptions {
   /** Web UI port; no UI when absent. */
   uiPort?: number;
   namespace?: string;
+  /** Registered at start: Sluice's are `SLUICE_SEARCH_ATTRIBUTES` (workflows/rollout.search-attributes.ts). */
+  searchAttributes: readonly SearchAttributeKey<SearchAttributeType>[];
 }
 
 export interface TemporalDevServer {
@@ -24,7 +27,7 @@ export interface TemporalDevServer {
 }
 
 /**
- * Starts `temporal server start-dev` with Sluice's search attributes registered. The binary
+ * Starts `temporal server start-dev` with the given search attributes registered. The binary
  * comes from {@link resolveTemporalCli}; without one, the SDK downloads the dev server.
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
@@ -40,7 +43,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       dbFilename: options.dbFilename,
       ui: options.uiPort !== undefined,
       uiPort: options.uiPort,
-      searchAttributes: SLUICE_SEARCH_ATTRIBUTES,
+      searchAttributes: [...options.searchAttributes],
       log: { format: 'pretty', level: 'warn' },
     },
   });
