@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadWorkerConfig } from '../../../apps/worker/src/worker.config';
-import { ConfigError, loadPoolSize, loadTemporalSettings, temporalConnectionOptions } from './config';
+import { loadPoolSize, loadTemporalSettings, temporalConnectionOptions } from './config';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
 const cert = join(dir, 'client.pem');
@@ -40,20 +39,5 @@ describe('configuration from the environment', () => {
       /TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH: set both or neither/,
     );
     expect(() => loadPoolSize({ PG_POOL_MAX: '0' })).toThrow(/PG_POOL_MAX/);
-    const worker = { DATABASE_URL: 'postgres://sluice@db/sluice' };
-    expect(() => loadWorkerConfig({ ...worker, WORKER_SHUTDOWN_GRACE_SECONDS: 'soon' })).toThrow(ConfigError);
-    expect(() => loadWorkerConfig({ ...worker, WORKER_SHUTDOWN_GRACE_SECONDS: 'soon' })).toThrow(
-      /WORKER_SHUTDOWN_GRACE_SECONDS/,
-    );
-    expect(() => loadWorkerConfig({})).toThrow(/DATABASE_URL: must be set to a postgres:\/\/ URL/);
-  });
-
-  it('gives the worker its defaults', () => {
-    expect(loadWorkerConfig({ DATABASE_URL: 'postgres://sluice@db/sluice', PG_POOL_MAX: '4' })).toMatchObject({
-      poolSize: 4,
-      shutdownGraceSeconds: 30,
-      metricsPort: 9464,
-      prometheusUrl: 'http://127.0.0.1:9090',
-    });
   });
 });
