@@ -68,7 +68,15 @@ export async function startBenchStack(options: { regions: readonly string[]; wor
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as { data?: T; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    if (body.errors) {
+      // an INTERNAL answer leaves its cause in the gateway's log (pino, error is level 50)
+      const logged = gateway
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":50'))
+        .slice(-3);
+      throw new Error([JSON.stringify(body.errors), ...logged].join('\n'));
+    }
     return body.data!;
   };
 
