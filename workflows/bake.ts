@@ -4,6 +4,7 @@ import { gateOutcome, type NoDataPause } from '../libs/domain/src/gates/gate-pol
 import type { CanaryGate, GateEvaluation } from '../libs/domain/src/gates/gate-spec';
 import type { RegionRef } from './activity-contracts';
 import { baselineRegions, judgeCanary } from './canary-judging';
+import { safePoint } from './continue-as-new';
 import { failureMessage, gateEvaluation } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
 
@@ -11,12 +12,12 @@ import { StopRollout, type RolloutContext } from './rollout-context';
  * Bakes the wave: gates are evaluated every interval by a heartbeating activity, and each
  * wait between evaluations is a durable timer that a halt or abort cuts short at once.
  */
-export async function bake(ctx: RolloutContext, wave: Wave, targets: RegionRef[]): Promise<void> {
+export async function bake(ctx: RolloutContext, wave: Wave, targets: RegionRef[], until?: number): Promise<void> {
   const { input } = ctx;
   const { gateIntervalSeconds } = input;
   const perRegion = input.gates.filter((g) => g.kind !== 'canary');
   const canaries = input.gates.filter((g): g is CanaryGate => g.kind === 'canary');
-  const deadline = Date.now() + wave.bakeSeconds * 1000;
+  const deadline = until ?? Date.now() + wave.bakeSeconds * 1000;
   for (;;) {
     let results: GateEvaluation[] = [];
     if (perRegion.length > 0) {
@@ -55,6 +56,8 @@ export async function bake(ctx: RolloutContext, wave: Wave, targets: RegionRef[]
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) return;
+    // Between two ticks nothing is in flight: the one place a long bake hands over to a new run.
+    safePoint(ctx, { wave: wave.index, step: 'BAKE', bakeDeadline: deadline });
     if (await condition(() => ctx.stopped, Math.min(remaining, gateIntervalSeconds * 1000))) {
       ctx.throwIfStopped();
     }

@@ -18,6 +18,11 @@ export class EventRecorder {
     private readonly stream: { streamVersion: number },
   ) {}
 
+  /** Resolves once every batch recorded so far is stored (or has failed). */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+
   record(events: RolloutEvent[], actor = this.defaultActor): Promise<void> {
     const next = this.tail.then(async () => {
       const result = await eventRecording.recordEvents.executeWithOptions({ summary: `record ${summarize(events)}` }, [

@@ -15,12 +15,15 @@ export class StopRollout extends Error {
  * domain's part of it: emit events, which the state, the UI and the event log all follow.
  */
 export class RolloutContext {
-  readonly state: RunState = initialRunState();
+  readonly state: RunState;
   private readonly recorder: EventRecorder;
   private readonly ui = new RolloutUi();
 
   constructor(readonly input: RolloutWorkflowInput) {
+    // A run continued as new starts from all the previous run knew.
+    this.state = input.resume?.run ?? initialRunState();
     this.recorder = new EventRecorder(input.rolloutId, input.requestedBy, input.service, this.state);
+    if (input.resume) this.ui.update(this.state.rollout);
   }
 
   get stopped(): boolean {
@@ -32,6 +35,11 @@ export class RolloutContext {
     for (const event of events) this.state.rollout = evolve(this.state.rollout, event);
     this.ui.update(this.state.rollout);
     await this.recorder.record(events, actor);
+  }
+
+  /** Resolves once every event emitted so far is stored. */
+  recorded(): Promise<void> {
+    return this.recorder.idle();
   }
 
   /** Unwinds once a halt or an abort has stopped the rollout. */

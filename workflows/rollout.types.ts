@@ -5,6 +5,7 @@ import type { RolloutRequested } from '../libs/domain/src/rollout/rollout.events
 import type { RolloutStatus } from '../libs/domain/src/rollout/rollout-state';
 import type { FreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { Region } from '../libs/domain/src/service/service-topology';
+import type { RunState } from './run-state';
 
 export interface RolloutWorkflowInput {
   rolloutId: string;
@@ -24,6 +25,25 @@ export interface RolloutWorkflowInput {
   waves?: ExplicitWave[];
   gates: GateSpec[];
   gateIntervalSeconds: number;
+  /** Continue as new once the run's history passes this many events (default in continue-as-new.ts). */
+  continueAsNewAfterEvents?: number;
+  /** Set on a run continued as new: where the previous run stopped, and all it knew. */
+  resume?: RolloutResume;
+}
+
+/** Where a run hands over: before a wave starts, between bake ticks, or while waiting for approval. */
+export interface ResumePoint {
+  wave: number;
+  step: 'START' | 'BAKE' | 'APPROVAL';
+  /** Workflow time (ms) at which the wave's bake ends. */
+  bakeDeadline?: number;
+}
+
+export interface RolloutResume {
+  run: RunState;
+  at: ResumePoint;
+  /** How many runs came before this one. */
+  runs: number;
 }
 
 export interface RolloutWorkflowResult {

@@ -2,8 +2,10 @@ import { condition } from '@temporalio/workflow';
 import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import type { RegionRef } from './activity-contracts';
 import { bake } from './bake';
+import { historyIsLong, safePoint } from './continue-as-new';
 import { failureMessage, regionPush, regionRead } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
+import type { ResumePoint } from './rollout.types';
 
 /** Holds while paused; unwinds when the rollout was stopped. */
 export async function checkpoint(ctx: RolloutContext): Promise<void> {
@@ -11,13 +13,17 @@ export async function checkpoint(ctx: RolloutContext): Promise<void> {
   ctx.throwIfStopped();
 }
 
+function targetsOf(ctx: RolloutContext, wave: Wave): RegionRef[] {
+  const endpoints = new Map(ctx.input.regions.map((r) => [r.name, r.endpoint]));
+  return wave.regions.map((region) => ({ region, endpoint: endpoints.get(region)! }));
+}
+
 /** One wave: register each region's compensation, push, verify, bake, and wait for approval if asked. */
 export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   await checkpoint(ctx);
   const { input } = ctx;
   await ctx.emit([{ type: 'WaveStarted', data: { wave: wave.index, regions: wave.regions } }]);
-  const endpoints = new Map(input.regions.map((r) => [r.name, r.endpoint]));
-  const targets: RegionRef[] = wave.regions.map((region) => ({ region, endpoint: endpoints.get(region)! }));
+  const targets = targetsOf(ctx, wave);
 
   let before;
   try {
@@ -69,14 +75,30 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
     throw new StopRollout(`push of ${input.version} to ${targets[failed].region} failed: ${failureMessage(reason)}`);
   }
 
-  await bake(ctx, wave, targets);
-  if (wave.requiresApproval) await awaitApproval(ctx, wave);
+  await finishWave(ctx, wave, targets);
+}
+
+/** The rest of a wave a previous run handed over: its pushes are done, the bake or the approval is not. */
+export async function resumeWave(ctx: RolloutContext, wave: Wave, at: ResumePoint): Promise<void> {
+  await finishWave(ctx, wave, targetsOf(ctx, wave), at);
+}
+
+async function finishWave(ctx: RolloutContext, wave: Wave, targets: RegionRef[], at?: ResumePoint): Promise<void> {
+  if (at?.step !== 'APPROVAL') await bake(ctx, wave, targets, at?.bakeDeadline);
+  if (wave.requiresApproval) await awaitApproval(ctx, wave, at?.step === 'APPROVAL');
   await ctx.emit([{ type: 'WaveCompleted', data: { wave: wave.index } }]);
 }
 
-async function awaitApproval(ctx: RolloutContext, wave: Wave): Promise<void> {
-  await ctx.emit([{ type: 'ApprovalRequested', data: { wave: wave.index } }]);
+async function awaitApproval(ctx: RolloutContext, wave: Wave, requested = false): Promise<void> {
+  if (!requested) await ctx.emit([{ type: 'ApprovalRequested', data: { wave: wave.index } }]);
   const approved = () => ctx.state.rollout.actions.some((a) => a.action === 'APPROVED' && a.wave === wave.index);
-  await condition(() => approved() || ctx.stopped);
-  if (!approved()) ctx.throwIfStopped();
+  // A wait for approval may last days; a long history hands it over once, from here.
+  let mayHandOver = true;
+  for (;;) {
+    await condition(() => approved() || ctx.stopped || (mayHandOver && historyIsLong(ctx)));
+    if (approved()) return;
+    ctx.throwIfStopped();
+    safePoint(ctx, { wave: wave.index, step: 'APPROVAL' });
+    mayHandOver = false;
+  }
 }

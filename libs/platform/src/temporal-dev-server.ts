@@ -16,6 +16,8 @@ export interface TemporalDevServerOptions {
   namespace?: string;
   /** Registered at start: Sluice's are `SLUICE_SEARCH_ATTRIBUTES` (workflows/rollout.search-attributes.ts). */
   searchAttributes: readonly SearchAttributeKey<SearchAttributeType>[];
+  /** Server dynamic config, e.g. `limit.historyCount.suggestContinueAsNew` lowered for a spec. */
+  dynamicConfig?: Record<string, string | number>;
 }
 
 export interface TemporalDevServer {
@@ -45,6 +47,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       uiPort: options.uiPort,
       searchAttributes: [...options.searchAttributes],
       log: { format: 'pretty', level: 'warn' },
+      extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+        '--dynamic-config-value',
+        `${key}=${value}`,
+      ]),
     },
   });
   return {

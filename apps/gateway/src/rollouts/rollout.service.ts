@@ -232,7 +232,11 @@ export class RolloutService {
     if (!first?.metadata.workflowId) {
       throw new SluiceError(ErrorCode.NotFound, `rollout "${rolloutId}" does not exist`, { rolloutId });
     }
-    return this.temporal.workflow.getHandle(first.metadata.workflowId, first.metadata.runId);
+    // The newest run of the chain this rollout started: after a continue-as-new, queries and
+    // updates must reach the run in charge, not the first one, which has closed.
+    return this.temporal.workflow.getHandle(first.metadata.workflowId, undefined, {
+      firstExecutionRunId: first.metadata.runId,
+    });
   }
 
   /** Maps Temporal's answers to the API's codes: a refused update keeps the workflow's code. */
