@@ -8,6 +8,7 @@ import {
   type PrometheusServer,
 } from '../support/prometheus';
 import { tokenOf } from '../support/test-tokens';
+import { readUntil } from '../support/eventually';
 
 const REGIONS = ['ah-canary-1', 'ah-west-1', 'ah-west-2'];
 
@@ -88,8 +89,12 @@ describeWithMonitoring(['prometheus', 'alertmanager'], 'a halt that comes from A
     expect(stack.regionSim.fleet.get('ah-canary-1')!.version).toBeNull();
     expect(stack.regionSim.traffic.healthOf('ah-canary-1').errorRate).toBeLessThan(0.05);
 
-    const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
-    expect(metrics).toMatch(/sluice_alert_deliveries_total\{outcome="HALTED"\} [1-9]/);
+    // The delivery is counted once the workflow has answered the halt, while the rollback runs.
+    await readUntil(
+      async () => (await fetch(`${stack.gateway.url}/metrics`)).text(),
+      (metrics) => /sluice_alert_deliveries_total\{outcome="HALTED"\} [1-9]/.test(metrics),
+      { what: 'the HALTED delivery to be counted', show: () => 'no HALTED delivery counted' },
+    );
   });
 
   it('with a Prometheus gate, catches the same fault before the alert can fire', async () => {

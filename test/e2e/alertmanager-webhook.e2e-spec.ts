@@ -2,6 +2,7 @@ import { startAppStack, type AppStack } from '../support/app-stack';
 import { readRollout, registerService, startRollout } from '../support/fixtures';
 import { eventually, graphql } from '../support/graphql-client';
 import { tokenOf } from '../support/test-tokens';
+import { readUntil } from '../support/eventually';
 
 const REGIONS = ['am-canary-1', 'am-west-1', 'am-west-2'];
 
@@ -126,7 +127,12 @@ describe('halts from Alertmanager webhooks', () => {
     expect(await (await post(payload([firing]))).json()).toEqual({ queued: 0, duplicates: 1, ignored: 0 });
     expect((await rollout(id)).events.filter((e) => e.type === 'RolloutHalted')).toHaveLength(1);
 
-    const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    // Both are counted once the workflow has answered the halt, which may trail its events.
+    const metrics = await readUntil(
+      async () => (await fetch(`${stack.gateway.url}/metrics`)).text(),
+      (text) => /sluice_alert_deliveries_total\{outcome="HALTED"\} 1/.test(text),
+      { what: 'the HALTED delivery to be counted', show: () => 'not counted yet' },
+    );
     expect(metrics).toMatch(/sluice_halt_latency_seconds_count 1/);
     expect(metrics).toMatch(/sluice_alert_deliveries_total\{outcome="HALTED"\} 1/);
   });

@@ -1,7 +1,7 @@
 import { freePort } from '../../libs/platform/src/free-port';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
-import { eventually, graphql } from '../support/graphql-client';
+import { eventually, graphql, readUntil } from '../support/graphql-client';
 import { describeWithMonitoring, startPrometheus, type PrometheusServer } from '../support/prometheus';
 
 const REGIONS = ['pg-canary-1', 'pg-west-1', 'pg-west-2'];
@@ -81,7 +81,11 @@ describeWithMonitoring(['prometheus'], 'prometheus gates against a real Promethe
     expect(stack.regionSim.fleet.get('pg-west-1')!.version).toBeNull();
     expect(stack.regionSim.traffic.healthOf('pg-canary-1').errorRate).toBeLessThan(0.05);
     // the worker counts what happened, by service
-    const metrics = await (await fetch(`${stack.worker!.metricsUrl}/metrics`)).text();
+    const metrics = await readUntil(
+      async () => (await fetch(`${stack.worker!.metricsUrl}/metrics`)).text(),
+      (text) => text.includes(`sluice_rollouts_total{service="${service}",outcome="rolled_back"} 1`),
+      { what: 'the rolled-back rollout to be counted', show: () => 'not counted yet' },
+    );
     expect(metrics).toContain(`sluice_rollouts_total{service="${service}",outcome="rolled_back"} 1`);
     expect(metrics).toMatch(
       new RegExp(`sluice_gate_evaluations_total\\{service="${service}",kind="prometheus",verdict="FAIL"\\} [1-9]`),
