@@ -1,0 +1,156 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { RolloutEvent } from '../../libs/domain/src';
+import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
+import { approveWaveUpdate, haltSignal, pauseUpdate, resumeUpdate } from '../../workflows/rollout.messages';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+
+const REGIONS = [
+  { name: 'c1', tier: 'canary' as const, weight: 1 },
+  { name: 'a1', tier: 'standard' as const, weight: 2 },
+  { name: 'b1', tier: 'standard' as const, weight: 3 },
+  { name: 'h1', tier: 'heavy' as const, weight: 10 },
+];
+/** A run hands over after this many history events: a few bake ticks. */
+const HAND_OVER_AFTER = 60;
+
+const ofType = <T extends RolloutEvent['type']>(events: RolloutEvent[], type: T) =>
+  events.filter((e): e is Extract<RolloutEvent, { type: T }> => e.type === type);
+
+/**
+ * Controls across continue-as-new, on the time-skipping server: each rollout hands over to a
+ * new run every few ticks (`continueAsNewAfterEvents`), and what a person did before a
+ * hand-over still holds after it.
+ */
+describe('rollout controls across continue-as-new (time-skipping Temporal, real activities)', () => {
+  let h: WorkflowHarness;
+  let seed = 0;
+  beforeAll(async () => {
+    h = await startWorkflowHarness(REGIONS);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+  beforeEach(() => h.reset(++seed));
+  const version = (region: string) => h.regionSim.fleet.get(region)!.version;
+
+  /** The run in charge now: the handle follows the chain from its first run. */
+  const currentRun = async (handle: WorkflowHandle<typeof rolloutWorkflow>) => (await handle.describe()).runId;
+
+  /** Reads until `done`, letting a minute of workflow time pass between reads: bakes tick meanwhile. */
+  async function skipUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+    let last: T | undefined;
+    for (let i = 0; i < 600; i++) {
+      last = await read();
+      if (done(last)) return last;
+      await h.env.sleep('1 minute');
+    }
+    throw new Error(`${what} did not happen within 10 hours of workflow time; last seen ${JSON.stringify(last)}`);
+  }
+
+  const handedOver = (handle: WorkflowHandle<typeof rolloutWorkflow>, from: string) =>
+    skipUntil(
+      () => currentRun(handle),
+      (run) => run !== from,
+      `a hand-over from run ${from}`,
+    );
+
+  it('a pause made before a hand-over holds after it, and a resume in the new run continues', async () => {
+    const handle = await h.start({
+      continueAsNewAfterEvents: HAND_OVER_AFTER,
+      waves: [
+        { regions: ['c1'], bakeSeconds: 0 },
+        { regions: ['a1', 'b1'], bakeSeconds: 2 * 3_600 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    await skipUntil(
+      () => h.live(handle),
+      (s) => s.wave === 2 && s.phase === 'BAKING',
+      'wave 2 to bake',
+    );
+    const first = await currentRun(handle);
+    const paused = await handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob', reason: 'watching dashboards' }] });
+    expect(paused.status).toBe('PAUSED');
+    const next = await handedOver(handle, first);
+    expect(await h.live(handle)).toMatchObject({ status: 'PAUSED', wave: 2 });
+    // the bake goes on ticking while paused, and the hold comes before the next wave
+    expect((await h.live(handle)).phase).toBe('BAKING');
+    expect(version('h1')).toBe(`v1-${seed}`);
+    await handedOver(handle, next);
+
+    const resumed = await handle.executeUpdate(resumeUpdate, { args: [{ by: 'bob' }] });
+    expect(resumed.status).toBe('ROLLING');
+    const result = await handle.result();
+    expect(result.status).toBe('SUCCEEDED');
+    for (const r of REGIONS) expect(version(r.name)).toBe('v2');
+    const events = await h.events(result.rolloutId);
+    expect(ofType(events, 'RolloutPaused')).toHaveLength(1);
+    expect(ofType(events, 'RolloutResumed')).toHaveLength(1);
+    expect(ofType(events, 'WaveStarted').map((e) => e.data.wave)).toEqual([1, 2, 3]);
+  });
+
+  it('a wave waiting for approval across a hand-over is approved in the new run', async () => {
+    const handle = await h.start({
+      continueAsNewAfterEvents: HAND_OVER_AFTER,
+      waves: [
+        { regions: ['c1'], bakeSeconds: 3_600, requiresApproval: true },
+        { regions: ['a1', 'b1'], bakeSeconds: 0 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    const first = await currentRun(handle);
+    await skipUntil(
+      () => h.live(handle),
+      (s) => s.phase === 'AWAITING_APPROVAL',
+      'the approval gate',
+    );
+    // an hour of bake ticks went through several runs already
+    expect(await currentRun(handle)).not.toBe(first);
+    // Each accepted control lengthens the history; enough of them hand the wait over.
+    const waiting = await currentRun(handle);
+    for (let i = 0; i < 20 && (await currentRun(handle)) === waiting; i++) {
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob', reason: `check ${i}` }] });
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'bob' }] });
+    }
+    expect(await currentRun(handle)).not.toBe(waiting);
+    expect(await h.live(handle)).toMatchObject({ phase: 'AWAITING_APPROVAL', wave: 1 });
+    expect(version('a1')).toBe(`v1-${seed}`);
+
+    await handle.executeUpdate(approveWaveUpdate, { args: [{ wave: 1, approver: 'bob', comment: 'fine' }] });
+    const result = await handle.result();
+    expect(result.status).toBe('SUCCEEDED');
+    const events = await h.events(result.rolloutId);
+    expect(ofType(events, 'ApprovalRequested')).toHaveLength(1);
+    expect(ofType(events, 'ApprovalGranted').map((e) => e.data.wave)).toEqual([1]);
+  });
+
+  it('a halt after several hand-overs restores every region to its own previous version, newest first', async () => {
+    h.regionSim.fleet.apply('b1', 'v0-b1-own', { greeting: 'b1 keeps its own' });
+    const handle = await h.start({
+      continueAsNewAfterEvents: HAND_OVER_AFTER,
+      waves: [
+        { regions: ['c1'], bakeSeconds: 3_600 },
+        { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    let run = await currentRun(handle);
+    for (let i = 0; i < 3; i++) run = await handedOver(handle, run);
+    await skipUntil(
+      () => h.live(handle),
+      (s) => s.wave === 2 && s.phase === 'BAKING',
+      'wave 2 to bake',
+    );
+    await handedOver(handle, await currentRun(handle));
+    await handle.signal(haltSignal, { source: 'alertmanager', by: 'alertmanager', reason: 'error budget burning' });
+    const result = await handle.result();
+    expect(result.status).toBe('ROLLED_BACK');
+    const events = await h.events(result.rolloutId);
+    const pushed = ofType(events, 'RegionConfigPushed').map((e) => e.data.region);
+    expect(ofType(events, 'RegionRolledBack').map((e) => e.data.region)).toEqual([...pushed].reverse());
+    expect(version('c1')).toBe(`v1-${seed}`);
+    expect(version('a1')).toBe(`v1-${seed}`);
+    expect(version('b1')).toBe('v0-b1-own');
+    expect(version('h1')).toBe(`v1-${seed}`);
+  });
+});
