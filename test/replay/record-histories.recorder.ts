@@ -43,10 +43,10 @@ describe('record replay histories', () => {
   beforeEach(() => h.reset(++seed));
 
   /** The Temporal CLI writes the canonical JSON form of a history, the one replay reads back. */
-  async function save(name: string, handle: WorkflowHandle<typeof rolloutWorkflow>): Promise<void> {
+  async function save(name: string, handle: WorkflowHandle<typeof rolloutWorkflow>, run?: string): Promise<void> {
     const cli = resolveTemporalCli(projectRoot(__dirname)).path;
     if (!cli) throw new Error('recording histories needs the Temporal CLI (npm run bootstrap)');
-    const { runId } = await handle.describe();
+    const runId = run ?? (await handle.describe()).runId;
     const json = execFileSync(cli, [
       'workflow',
       'show',
@@ -117,5 +117,26 @@ describe('record replay histories', () => {
     const handle = await h.start({ waves: WAVES });
     expect((await handle.result()).status).toBe('FAILED');
     await save('precheck-failed', handle);
+  });
+
+  it('continued as new twice or more, then halted and rolled back', async () => {
+    const handle = await h.start({
+      continueAsNewAfterEvents: 60,
+      waves: [
+        { regions: ['c1'], bakeSeconds: 3_600 },
+        { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    const first = (await handle.describe()).runId;
+    const runs = new Set([first]);
+    while (runs.size < 4) {
+      await h.env.sleep('1 minute');
+      runs.add((await handle.describe()).runId);
+    }
+    await handle.signal(haltSignal, { source: 'alertmanager', by: 'alertmanager', reason: 'error budget burning' });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('continued-as-new-first-run', handle, first);
+    await save('continued-as-new-halted-last-run', handle);
   });
 });
