@@ -72,7 +72,7 @@ function embeddedBinaries(): Binaries {
   return { version, nativeDir: join(root, 'native') };
 }
 
-export function isRoot(): boolean {
+function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
@@ -144,8 +144,8 @@ function reachableDataDir(user: OsUser, dataDir: string, runtimeDir: string): st
 export function explainServerFailure(output: string, port: number, dataDir: string): StartupError {
   const lines = output
     .split('\n')
-    .map((l) => l.replace(/^.*?(FATAL|ERROR|HINT|PANIC):\s*/, '$1: ').trim())
-    .filter((l) => /^(FATAL|ERROR|HINT|PANIC):/.test(l));
+    .map((l) => l.replace(/^.*?(FATAL|ERROR|DETAIL|HINT|PANIC):\s*/, '$1: ').trim())
+    .filter((l) => /^(FATAL|ERROR|DETAIL|HINT|PANIC):/.test(l));
   const reason = (lines.length ? lines : output.trim().split('\n').slice(-3)).join(' ').replace(/\s+/g, ' ');
   if (/could not bind|Address already in use|could not create any TCP\/IP sockets/.test(output)) {
     return new StartupError(
