@@ -18,6 +18,10 @@ import { SLUICE_SEARCH_ATTRIBUTES } from '../../workflows/rollout.search-attribu
 import { readUntil } from './eventually';
 import { testServices } from './test-env';
 
+/** The events of one type, typed as that event. */
+export const ofType = <T extends RolloutEvent['type']>(events: RolloutEvent[], type: T) =>
+  events.filter((e): e is Extract<RolloutEvent, { type: T }> => e.type === type);
+
 /**
  * A Temporal time-skipping test server, a real worker with the real activities, the real
  * PostgreSQL event store and an in-process region-sim: only the clock is simulated, so bakes

@@ -1,8 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { RolloutEvent } from '../../libs/domain/src';
 import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { approveWaveUpdate, haltSignal, pauseUpdate, resumeUpdate } from '../../workflows/rollout.messages';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const REGIONS = [
   { name: 'c1', tier: 'canary' as const, weight: 1 },
@@ -12,9 +11,6 @@ const REGIONS = [
 ];
 /** A run hands over after this many history events: a few bake ticks. */
 const HAND_OVER_AFTER = 60;
-
-const ofType = <T extends RolloutEvent['type']>(events: RolloutEvent[], type: T) =>
-  events.filter((e): e is Extract<RolloutEvent, { type: T }> => e.type === type);
 
 /**
  * Controls across continue-as-new, on the time-skipping server: each rollout hands over to a

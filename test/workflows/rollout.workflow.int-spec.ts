@@ -7,7 +7,7 @@ import { type ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { RolloutEvent } from '../../libs/domain/src';
 import { SluiceStatus } from '../../workflows/rollout.search-attributes';
 import { readUntil } from '../support/eventually';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 import {
   abortUpdate,
   approveWaveUpdate,
@@ -38,8 +38,6 @@ const QUICK_THEN_LONG_BAKE = [
 ];
 
 const types = (events: RolloutEvent[]) => events.map((e) => e.type);
-const ofType = <T extends RolloutEvent['type']>(events: RolloutEvent[], type: T) =>
-  events.filter((e): e is Extract<RolloutEvent, { type: T }> => e.type === type);
 
 describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL, region-sim)', () => {
   let h: WorkflowHarness;
