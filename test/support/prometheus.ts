@@ -7,11 +7,8 @@ import {
   monitoringInstallHint,
   startAlertmanager as startAlertmanagerServer,
   startPrometheus as startPrometheusServer,
-  stopChild,
   type MonitoringKind,
 } from '../../libs/platform/src/monitoring-servers';
-
-export { stopChild };
 
 /** A real Prometheus or Alertmanager (Debian's packages), on loopback, for the monitoring specs. */
 export interface PrometheusServer {
