@@ -10,8 +10,15 @@ import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
 export interface RolloutActivities {
   /** Appends a batch of events to the rollout's stream at the expected version. */
   recordEvents(input: RecordEventsInput): Promise<RecordEventsResult>;
+  /** Stores the rollout's config document once, by content hash; answers the hash. */
+  storeConfig(input: StoreConfigInput): Promise<StoreConfigResult>;
   /** What a region serves now: read before each push so the compensation knows what to restore. */
   readRegionConfig(input: RegionRef): Promise<RegionConfigRead>;
+  /**
+   * What each region of a wave serves now, by hash; the body of each distinct document the
+   * workflow does not hold yet comes once, so a rollback never needs the config store.
+   */
+  readRegionConfigs(input: ReadRegionConfigsInput): Promise<RegionConfigsRead>;
   /** Pushes a config, then reads it back: the push only counts once the region serves it. */
   pushRegionConfig(input: PushRegionConfigInput): Promise<PushRegionConfigResult>;
   /** Puts back what the region served before the rollout, then verifies it. */
@@ -22,6 +29,8 @@ export interface RolloutActivities {
   checkGates(input: CheckGatesInput): Promise<GateProblem[]>;
   /** Evaluates every per-region gate against every region of the wave once. */
   evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]>;
+  /** One bake tick, run as a local activity: the per-region gates and every canary gate's counters. */
+  evaluateTick(input: EvaluateTickInput): Promise<TickEvaluation>;
   /** The canary judge's counters now: requests and events, canary and baseline, cumulative. */
   readCanaryCounts(input: CanaryCountsInput): Promise<CanaryCountsResult>;
   validateConfig(input: ValidateConfigInput): Promise<ConfigValidation>;
@@ -56,9 +65,30 @@ export interface RegionConfigRead {
   configHash: string | null;
 }
 
-export interface PushRegionConfigInput extends RegionRef {
-  version: string;
+/** The config document by hash (loaded from the config store), or inline as older histories carry it. */
+export type ConfigRef =
+  { configHash: string; config?: undefined } | { config: Record<string, unknown>; configHash?: undefined };
+
+export type PushRegionConfigInput = RegionRef & { version: string } & ConfigRef;
+
+export interface StoreConfigInput {
   config: Record<string, unknown>;
+}
+
+export interface StoreConfigResult {
+  configHash: string;
+}
+
+export interface ReadRegionConfigsInput {
+  regions: RegionRef[];
+  /** Hashes whose documents the workflow already holds: their bodies are not sent again. */
+  knownHashes: string[];
+}
+
+export interface RegionConfigsRead {
+  regions: { region: string; version: string | null; configHash: string | null }[];
+  /** The body of each distinct document served that is not among `knownHashes`, by hash. */
+  documents: Record<string, Record<string, unknown>>;
 }
 
 export interface PushRegionConfigResult {
@@ -72,7 +102,10 @@ export interface PushRegionConfigResult {
 export interface RestoreRegionConfigInput extends RegionRef {
   /** null: the region had no config before the rollout; restoring means removing it. */
   version: string | null;
-  config: Record<string, unknown> | null;
+  /** The document to put back inline (older histories, and the fallback when the config store is down). */
+  config?: Record<string, unknown> | null;
+  /** The document to put back by hash, loaded from the config store. */
+  configHash?: string | null;
 }
 
 export interface RestoreRegionConfigResult {
@@ -81,11 +114,7 @@ export interface RestoreRegionConfigResult {
   configHash: string | null;
 }
 
-export interface CheckRegionsInput {
-  regions: RegionRef[];
-  version: string;
-  config: Record<string, unknown>;
-}
+export type CheckRegionsInput = { regions: RegionRef[]; version: string } & ConfigRef;
 
 export interface RegionCheck {
   region: string;
@@ -121,13 +150,23 @@ export interface CanaryCountsInput {
   baselineRegions: string[];
 }
 
+export interface EvaluateTickInput extends EvaluateGatesInput {
+  /** Each canary gate judged this tick, with the regions it compares. */
+  canaries: Omit<CanaryCountsInput, 'service'>[];
+}
+
+export interface TickEvaluation {
+  evaluations: GateEvaluation[];
+  /** The counters of each canary gate, in the order of `canaries`. */
+  canaryCounts: CanaryCountsResult[];
+}
+
 /** Cumulative counter values now; the workflow differences consecutive reads. */
 export type CanaryCountsResult = { totals: IntervalCounts } | { noData: string };
 
-export interface ValidateConfigInput {
-  config: unknown;
-  schema?: Record<string, unknown>;
-}
+export type ValidateConfigInput = { schema?: Record<string, unknown> } & (
+  { configHash: string; config?: undefined } | { config: unknown; configHash?: undefined }
+);
 
 export interface ConfigValidation {
   valid: boolean;

@@ -1,8 +1,8 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
- * Recording history must not be lost: retried until PostgreSQL answers, with backoff
- * capped so a recovered database is used within half a minute.
+ * Recording history (and storing the rollout's config document) must not be lost: retried
+ * until PostgreSQL answers, with backoff capped so a recovered database is used within half a minute.
  */
 export const RECORD_EVENTS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -52,4 +52,22 @@ export const CONFIG_VALIDATION: ActivityOptions = {
 export const HALT_ASSESSMENT: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 2 },
+};
+
+/**
+ * A bake tick runs as local activities: each adds one marker to the history instead of three
+ * events plus a workflow task. Local activities cannot heartbeat, so the tick is bounded by
+ * its timeout; retries past `localRetryThreshold` wait on a durable timer.
+ */
+export const LOCAL_GATE_EVALUATION: LocalActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  localRetryThreshold: '10 seconds',
+  retry: GATE_EVALUATION.retry,
+};
+
+/** The tick's evaluations recorded as a local activity: retried, like every recording, until PostgreSQL answers. */
+export const LOCAL_RECORD_EVENTS: LocalActivityOptions = {
+  startToCloseTimeout: RECORD_EVENTS.startToCloseTimeout,
+  localRetryThreshold: '10 seconds',
+  retry: RECORD_EVENTS.retry,
 };

@@ -2,7 +2,7 @@ import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import type { CanaryGate, GateEvaluation } from '../libs/domain/src/gates/gate-spec';
 import { judgeCanaryInterval, splitAlpha, startCanaryJudge } from '../libs/judge/src/canary-interval';
 import { DEFAULT_JUDGE, type JudgeOptions } from '../libs/judge/src/sequential-judge';
-import type { RegionRef } from './activity-contracts';
+import type { CanaryCountsResult, RegionRef } from './activity-contracts';
 import { gateEvaluation } from './rollout-activities';
 import type { RolloutContext } from './rollout-context';
 
@@ -25,17 +25,37 @@ export async function judgeCanary(
   wave: Wave,
   targets: RegionRef[],
 ): Promise<GateEvaluation> {
-  const { input, state } = ctx;
-  const canaryRegions = targets.map((t) => t.region);
-  const key = `${wave.index}/${gate.name}`;
-  // Started before the read, as the judge always was: a gate the judge refuses fails before any read.
-  const judge = state.canaryJudges[key] ?? startCanaryJudge(judgeOptions(gate, ctx));
-  state.canaryJudges[key] = judge;
-  const base = { gate: gate.name, kind: gate.kind, region: canaryRegions.join(',') };
+  startJudge(ctx, gate, wave);
   const read = await gateEvaluation.readCanaryCounts.executeWithOptions(
     { summary: `canary counts wave ${wave.index}: ${gate.name}` },
-    [{ gate, service: input.service, canaryRegions, baselineRegions: baselineRegions(ctx, targets) }],
+    [{ ...canaryRead(ctx, gate, targets), service: ctx.input.service }],
   );
+  return judgeCounts(ctx, gate, wave, targets, read);
+}
+
+/** What the canary gate reads this interval: the wave's regions and the unchanged ones. */
+export function canaryRead(ctx: RolloutContext, gate: CanaryGate, targets: RegionRef[]) {
+  return { gate, canaryRegions: targets.map((t) => t.region), baselineRegions: baselineRegions(ctx, targets) };
+}
+
+/** Started before the read, as the judge always was: a gate the judge refuses fails before any read. */
+export function startJudge(ctx: RolloutContext, gate: CanaryGate, wave: Wave): void {
+  const key = `${wave.index}/${gate.name}`;
+  ctx.state.canaryJudges[key] ??= startCanaryJudge(judgeOptions(gate, ctx));
+}
+
+/** One interval of the judge on counters read this tick; the judge's new state goes into the run state. */
+export function judgeCounts(
+  ctx: RolloutContext,
+  gate: CanaryGate,
+  wave: Wave,
+  targets: RegionRef[],
+  read: CanaryCountsResult,
+): GateEvaluation {
+  const { state } = ctx;
+  const key = `${wave.index}/${gate.name}`;
+  const judge = state.canaryJudges[key];
+  const base = { gate: gate.name, kind: gate.kind, region: targets.map((t) => t.region).join(',') };
   if ('noData' in read) return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: read.noData };
   const interval = judgeCanaryInterval(judge, read.totals);
   state.canaryJudges[key] = interval.state;

@@ -29,7 +29,12 @@ export function historyIsLong(ctx: RolloutContext): boolean {
  * the patch is asked for only here, so their histories never meet it.
  */
 export function safePoint(ctx: RolloutContext, at: ResumePoint): void {
-  if (!ctx.stopped && historyIsLong(ctx) && patched('continue-as-new')) throw new ContinueAsNewRequested(at);
+  if (!ctx.stopped && historyIsLong(ctx) && mayHandOver()) throw new ContinueAsNewRequested(at);
+}
+
+/** Whether this run may continue as new (always, unless it replays a history from before). */
+export function mayHandOver(): boolean {
+  return patched('continue-as-new');
 }
 
 /**
@@ -42,10 +47,14 @@ export async function handOver(ctx: RolloutContext, at: ResumePoint): Promise<vo
   await ctx.recorded();
   await condition(allHandlersFinished);
   await ctx.recorded();
-  if (ctx.stopped) return;
+  // A rollback waiting for retryRollback was stopped long ago; it hands over all the same.
+  if (ctx.stopped && at.step !== 'ROLLBACK_RETRY') return;
   const runs = (ctx.input.resume?.runs ?? 0) + 1;
+  const { configHash } = ctx.state;
+  // Once stored, the document goes on by hash only: no run after the first carries its body.
+  const input = configHash ? { ...ctx.input, config: undefined, configHash } : ctx.input;
   await continueAsNew<(input: RolloutWorkflowInput) => Promise<unknown>>({
-    ...ctx.input,
+    ...input,
     resume: { run: ctx.state, at, runs },
   });
 }

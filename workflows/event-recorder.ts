@@ -1,5 +1,5 @@
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
-import { eventRecording } from './rollout-activities';
+import { durableWrite, localEventRecording } from './rollout-activities';
 import { ROLLOUT_EVENT_SCHEMA_VERSION } from './rollout.types';
 
 /**
@@ -23,9 +23,11 @@ export class EventRecorder {
     return this.tail;
   }
 
-  record(events: RolloutEvent[], actor = this.defaultActor): Promise<void> {
+  /** `local`: recorded by a local activity, one marker in the history (a bake tick's evaluations). */
+  record(events: RolloutEvent[], actor = this.defaultActor, local = false): Promise<void> {
     const next = this.tail.then(async () => {
-      const result = await eventRecording.recordEvents.executeWithOptions({ summary: `record ${summarize(events)}` }, [
+      const recording = local ? localEventRecording : durableWrite;
+      const result = await recording.recordEvents.executeWithOptions({ summary: `record ${summarize(events)}` }, [
         {
           streamId: this.streamId,
           service: this.service,

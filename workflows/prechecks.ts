@@ -38,9 +38,13 @@ export async function runPrechecks(ctx: RolloutContext): Promise<RolloutPlan | n
     });
   }
 
+  if (input.config === undefined && input.configHash === undefined) {
+    return fail({ check: 'config-schema', code: 'CONFIG_INVALID', reason: 'the rollout names no config document' });
+  }
+  const config = await ctx.configRef();
   const validation = await configValidation.validateConfig.executeWithOptions(
     { summary: 'validate config against the service schema' },
-    [{ config: input.config, schema: input.configSchema }],
+    [{ ...config, schema: input.configSchema }],
   );
   if (!validation.valid) {
     return fail({ check: 'config-schema', code: 'CONFIG_INVALID', reason: validation.errors.join('; ') });
@@ -70,7 +74,7 @@ export async function runPrechecks(ctx: RolloutContext): Promise<RolloutPlan | n
       {
         regions: input.regions.map((r) => ({ region: r.name, endpoint: r.endpoint })),
         version: input.version,
-        config: input.config,
+        ...config,
       },
     ],
   );

@@ -1,9 +1,11 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RolloutActivities } from './activity-contracts';
 import {
   CONFIG_VALIDATION,
   GATE_EVALUATION,
   HALT_ASSESSMENT,
+  LOCAL_GATE_EVALUATION,
+  LOCAL_RECORD_EVENTS,
   RECORD_EVENTS,
   REGION_PUSH,
   REGION_READ,
@@ -14,14 +16,16 @@ type Only<K extends keyof RolloutActivities> = Pick<RolloutActivities, K>;
 
 // One proxy per preset of activity-presets.ts, named for it and holding the activities that run
 // under it. A call adds only its summary (`executeWithOptions({ summary }, args)`, merged into the preset).
-export const eventRecording = proxyActivities<Only<'recordEvents'>>(RECORD_EVENTS);
-export const regionRead = proxyActivities<Only<'readRegionConfig' | 'checkRegions'>>(REGION_READ);
+export const durableWrite = proxyActivities<Only<'recordEvents' | 'storeConfig'>>(RECORD_EVENTS);
+export const regionRead = proxyActivities<Only<'readRegionConfig' | 'readRegionConfigs' | 'checkRegions'>>(REGION_READ);
 export const regionPush = proxyActivities<Only<'pushRegionConfig'>>(REGION_PUSH);
 export const rollbackPush = proxyActivities<Only<'restoreRegionConfig'>>(ROLLBACK_PUSH);
 export const gateEvaluation =
   proxyActivities<Only<'checkGates' | 'evaluateGates' | 'readCanaryCounts'>>(GATE_EVALUATION);
 export const configValidation = proxyActivities<Only<'validateConfig'>>(CONFIG_VALIDATION);
 export const haltAssessment = proxyActivities<Only<'assessHalt'>>(HALT_ASSESSMENT);
+export const localGateEvaluation = proxyLocalActivities<Only<'evaluateTick'>>(LOCAL_GATE_EVALUATION);
+export const localEventRecording = proxyLocalActivities<Only<'recordEvents'>>(LOCAL_RECORD_EVENTS);
 
 /** The message of a failed activity a person can act on: ActivityFailure → ApplicationFailure's, innermost. */
 export function failureMessage(err: unknown): string {

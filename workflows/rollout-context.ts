@@ -1,6 +1,9 @@
+import { patched } from '@temporalio/workflow';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
+import type { ConfigRef } from './activity-contracts';
 import { evolve } from '../libs/domain/src/rollout/rollout-state';
 import { EventRecorder } from './event-recorder';
+import { durableWrite } from './rollout-activities';
 import type { RolloutWorkflowInput } from './rollout.types';
 import { RolloutUi } from './rollout-ui';
 import { initialRunState, type RunState } from './run-state';
@@ -16,12 +19,18 @@ export class StopRollout extends Error {
  */
 export class RolloutContext {
   readonly state: RunState;
+  /**
+   * Runs from the `lean-history` patch on carry config documents by hash and bake with local
+   * activities (fewer, smaller history events). Older histories replay as they ran.
+   */
+  readonly lean: boolean;
   private readonly recorder: EventRecorder;
   private readonly ui = new RolloutUi();
 
   constructor(readonly input: RolloutWorkflowInput) {
-    // A run continued as new starts from all the previous run knew.
-    this.state = input.resume?.run ?? initialRunState();
+    this.lean = patched('lean-history');
+    // A run continued as new starts from all the previous run knew (fields added since default).
+    this.state = { ...initialRunState(), ...input.resume?.run };
     this.recorder = new EventRecorder(input.rolloutId, input.requestedBy, input.service, this.state);
     if (input.resume) this.ui.update(this.state.rollout);
   }
@@ -30,11 +39,32 @@ export class RolloutContext {
     return this.state.rollout.stopReason !== null;
   }
 
-  /** Applies events to the live state at once, then records them in order. */
-  async emit(events: RolloutEvent[], actor?: string): Promise<void> {
+  /**
+   * Applies events to the live state at once, then records them in order; `local` records
+   * them with a local activity (a bake tick's evaluations).
+   */
+  async emit(events: RolloutEvent[], actor?: string, local = false): Promise<void> {
     for (const event of events) this.state.rollout = evolve(this.state.rollout, event);
     this.ui.update(this.state.rollout);
-    await this.recorder.record(events, actor);
+    await this.recorder.record(events, actor, local);
+  }
+
+  /**
+   * The rollout's config document as activities take it: by hash, stored once on first use
+   * when the input carried it inline; inline as before for runs older than `lean-history`.
+   */
+  async configRef(): Promise<ConfigRef> {
+    if (!this.lean) return { config: this.input.config! };
+    if (this.state.configHash === null) {
+      this.state.configHash =
+        this.input.configHash ??
+        (
+          await durableWrite.storeConfig.executeWithOptions({ summary: 'store the config document by hash' }, [
+            { config: this.input.config! },
+          ])
+        ).configHash;
+    }
+    return { configHash: this.state.configHash };
   }
 
   /** Resolves once every event emitted so far is stored. */

@@ -11,7 +11,12 @@ export interface RolloutWorkflowInput {
   rolloutId: string;
   service: string;
   version: string;
-  config: Record<string, unknown>;
+  /**
+   * The config document, by hash in the config store (what the gateway sends) or inline
+   * (stored by the workflow before anything else uses it). One of the two is required.
+   */
+  configHash?: string;
+  config?: Record<string, unknown>;
   description?: string;
   requestedBy: string;
   /** ISO time the request was accepted; passed in so the workflow never reads the clock for facts. */
@@ -31,10 +36,13 @@ export interface RolloutWorkflowInput {
   resume?: RolloutResume;
 }
 
-/** Where a run hands over: before a wave starts, between bake ticks, or while waiting for approval. */
+/**
+ * Where a run hands over: before a wave starts, between bake ticks, while waiting for
+ * approval, or in ROLLBACK_FAILED while waiting for retryRollback.
+ */
 export interface ResumePoint {
   wave: number;
-  step: 'START' | 'BAKE' | 'APPROVAL';
+  step: 'START' | 'BAKE' | 'APPROVAL' | 'ROLLBACK_RETRY';
   /** Workflow time (ms) at which the wave's bake ends. */
   bakeDeadline?: number;
 }

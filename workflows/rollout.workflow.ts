@@ -5,7 +5,7 @@ import { runPrechecks } from './prechecks';
 import { RolloutContext, StopRollout } from './rollout-context';
 import { registerControls } from './rollout-controls';
 import type { RolloutWorkflowInput, RolloutWorkflowResult } from './rollout.types';
-import { recordCancellation, rollback } from './saga';
+import { recordCancellation, resumeFailedRollback, rollback } from './saga';
 import { checkpoint, resumeWave, runWave } from './wave';
 
 /**
@@ -24,9 +24,10 @@ export async function rolloutWorkflow(input: RolloutWorkflowInput): Promise<Roll
     reason: ctx.state.rollout.stopReason,
   });
 
+  const { resume } = input;
+  if (resume?.at.step === 'ROLLBACK_RETRY') return finishRollback(ctx, () => resumeFailedRollback(ctx), result);
   try {
     try {
-      const { resume } = input;
       const plan = resume ? ctx.state.rollout.plan : await runPrechecks(ctx);
       if (plan === null) return result();
       for (const wave of plan.waves) {
@@ -58,11 +59,31 @@ export async function rolloutWorkflow(input: RolloutWorkflowInput): Promise<Roll
       : err instanceof StopRollout
         ? err.message
         : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
-    await CancellationScope.nonCancellable(async () => {
-      if (cancelled) await recordCancellation(ctx);
-      await rollback(ctx, ctx.state.rollout.stopReason ?? reason, assessHalt(ctx));
-    });
+    if (cancelled) await CancellationScope.nonCancellable(() => recordCancellation(ctx));
+    const finished = await finishRollback(
+      ctx,
+      () => rollback(ctx, ctx.state.rollout.stopReason ?? reason, assessHalt(ctx)),
+      result,
+    );
     if (cancelled) throw err;
-    return result();
+    return finished;
   }
+}
+
+/**
+ * Runs a rollback where no cancellation reaches it: a rollback that can be cancelled is no
+ * guarantee. In ROLLBACK_FAILED a long wait for retryRollback continues as new.
+ */
+async function finishRollback(
+  ctx: RolloutContext,
+  work: () => Promise<void>,
+  result: () => RolloutWorkflowResult,
+): Promise<RolloutWorkflowResult> {
+  try {
+    await CancellationScope.nonCancellable(work);
+  } catch (err) {
+    if (!(err instanceof ContinueAsNewRequested)) throw err;
+    await CancellationScope.nonCancellable(() => handOver(ctx, err.at));
+  }
+  return result();
 }

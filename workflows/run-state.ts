@@ -2,10 +2,15 @@ import { initialRolloutState, type RolloutState } from '../libs/domain/src/rollo
 import type { CanaryJudgeState } from '../libs/judge/src/canary-interval';
 import type { RegionRef } from './activity-contracts';
 
-/** What undoes one push: the region's config as it was just before it. */
+/**
+ * What undoes one push: the region's config as it was just before it. Runs from the
+ * `lean-history` patch on name the document by hash (its body is in `RunState.documents`);
+ * earlier runs carry it inline.
+ */
 export interface Compensation extends RegionRef {
   version: string | null;
-  config: Record<string, unknown> | null;
+  config?: Record<string, unknown> | null;
+  configHash?: string | null;
 }
 
 /**
@@ -28,6 +33,13 @@ export interface RunState {
   canaryJudges: Record<string, CanaryJudgeState>;
   /** When monitoring halted the rollout (workflow time); null if it was not halted. */
   haltedAt: string | null;
+  /** The hash of the rollout's config document in the config store; null until it is stored. */
+  configHash: string | null;
+  /**
+   * The body of each distinct document a compensation restores, by hash, so a rollback never
+   * needs the config store. Usually one or two cover a whole fleet.
+   */
+  documents: Record<string, Record<string, unknown>>;
 }
 
 export function initialRunState(): RunState {
@@ -39,5 +51,7 @@ export function initialRunState(): RunState {
     pausedForNoData: [],
     canaryJudges: {},
     haltedAt: null,
+    configHash: null,
+    documents: {},
   };
 }

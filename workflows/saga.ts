@@ -1,4 +1,6 @@
-import { condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import type { RestoreRegionConfigInput, RestoreRegionConfigResult } from './activity-contracts';
+import { ContinueAsNewRequested, historyIsLong, mayHandOver } from './continue-as-new';
 import { failureMessage, rollbackPush } from './rollout-activities';
 import type { RolloutContext } from './rollout-context';
 import type { Compensation } from './run-state';
@@ -23,29 +25,46 @@ export async function rollback(
   reason: string,
   beforeEnd: Promise<void> = Promise.resolve(),
 ): Promise<void> {
+  await restoreAll(ctx, reason, beforeEnd, [...ctx.state.compensations].reverse());
+}
+
+/**
+ * A rollback a previous run handed over in ROLLBACK_FAILED: waits for retryRollback (a retry
+ * asked for during the hand-over came with the run state), then retries the failed regions.
+ */
+export async function resumeFailedRollback(ctx: RolloutContext): Promise<void> {
+  const { state } = ctx;
+  const failed = [...state.compensations]
+    .reverse()
+    .filter((c) => state.rollout.regions[c.region] === 'ROLLBACK_FAILED');
+  await awaitRetry(ctx);
+  await restoreAll(ctx, state.rollout.stopReason!, Promise.resolve(), failed, state.rollout.rollbackAttempt);
+}
+
+async function restoreAll(
+  ctx: RolloutContext,
+  reason: string,
+  beforeEnd: Promise<void>,
+  pending: Compensation[],
+  attempt = 0,
+): Promise<void> {
   const { input, state } = ctx;
-  let pending = [...state.compensations].reverse();
-  let attempt = 0;
   for (;;) {
     attempt += 1;
+    // Taken, then cleared, as the attempt starts: a retry asked for while RollbackFailed is
+    // being recorded is never wiped, it starts the next attempt.
+    const by = state.retryRequestedBy;
+    state.retryRequestedBy = null;
     await ctx.emit([
       {
         type: 'RollbackStarted',
-        data: {
-          reason,
-          regions: pending.map((c) => c.region),
-          attempt,
-          ...(state.retryRequestedBy ? { by: state.retryRequestedBy } : {}),
-        },
+        data: { reason, regions: pending.map((c) => c.region), attempt, ...(by ? { by } : {}) },
       },
     ]);
     const failed: Compensation[] = [];
     for (const c of pending) {
       try {
-        const restored = await rollbackPush.restoreRegionConfig.executeWithOptions(
-          { summary: `rollback ${c.region} → ${c.version ?? 'no config'}` },
-          [c],
-        );
+        const restored = await restore(ctx, c);
         await ctx.emit([
           {
             type: 'RegionRolledBack',
@@ -83,8 +102,50 @@ export async function rollback(
       return;
     }
     await ctx.emit([{ type: 'RollbackFailed', data: { failedRegions: failed.map((c) => c.region), reason } }]);
-    state.retryRequestedBy = null;
-    await condition(() => state.retryRequestedBy !== null);
+    await awaitRetry(ctx);
     pending = failed;
   }
+}
+
+/**
+ * Waits in ROLLBACK_FAILED for retryRollback, which may take days: a long history hands over
+ * from here (nothing is in flight), and the new run waits on.
+ */
+async function awaitRetry(ctx: RolloutContext): Promise<void> {
+  const { state } = ctx;
+  let handOver = true;
+  for (;;) {
+    await condition(() => state.retryRequestedBy !== null || (handOver && historyIsLong(ctx)));
+    if (state.retryRequestedBy !== null) return;
+    if (mayHandOver()) throw new ContinueAsNewRequested({ wave: state.rollout.wave, step: 'ROLLBACK_RETRY' });
+    handOver = false;
+  }
+}
+
+/**
+ * Puts one region back. Lean runs name the document by hash; when the config store cannot
+ * give it (CONFIG_UNAVAILABLE), the body the run holds goes inline, so a rollback never waits
+ * on the database.
+ */
+async function restore(ctx: RolloutContext, c: Compensation): Promise<RestoreRegionConfigResult> {
+  const call = (input: RestoreRegionConfigInput, how = '') =>
+    rollbackPush.restoreRegionConfig.executeWithOptions(
+      { summary: `rollback ${c.region} → ${c.version ?? 'no config'}${how}` },
+      [input],
+    );
+  if (c.config !== undefined || !c.configHash) return call(c);
+  try {
+    return await call(c);
+  } catch (err) {
+    const body = ctx.state.documents[c.configHash];
+    if (!configUnavailable(err) || body === undefined) throw err;
+    const { configHash: _byHash, ...inline } = c;
+    return call({ ...inline, config: body }, ' (inline: the config store is unavailable)');
+  }
+}
+
+function configUnavailable(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'CONFIG_UNAVAILABLE'
+  );
 }

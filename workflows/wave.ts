@@ -6,6 +6,7 @@ import { historyIsLong, safePoint } from './continue-as-new';
 import { failureMessage, regionPush, regionRead } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
 import type { ResumePoint } from './rollout.types';
+import type { Compensation } from './run-state';
 
 /** Holds while paused; unwinds when the rollout was stopped. */
 export async function checkpoint(ctx: RolloutContext): Promise<void> {
@@ -25,25 +26,22 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   await ctx.emit([{ type: 'WaveStarted', data: { wave: wave.index, regions: wave.regions } }]);
   const targets = targetsOf(ctx, wave);
 
-  let before;
+  let compensations: Compensation[];
   try {
-    before = await Promise.all(
-      targets.map((t) => regionRead.readRegionConfig.executeWithOptions({ summary: `read ${t.region}` }, [t])),
-    );
+    compensations = await readBeforePush(ctx, wave, targets);
   } catch (err) {
     throw new StopRollout(`reading wave ${wave.index} before the push failed: ${failureMessage(err)}`);
   }
   // Each compensation is registered before the push it undoes, so a push that fails halfway
   // (or whose answer is lost) is still rolled back.
-  before.forEach((live, i) =>
-    ctx.state.compensations.push({ ...targets[i], version: live.version, config: live.config }),
-  );
+  ctx.state.compensations.push(...compensations);
   ctx.throwIfStopped();
 
+  const config = await ctx.configRef();
   const results = await Promise.allSettled(
     targets.map((t) =>
       regionPush.pushRegionConfig.executeWithOptions({ summary: `push ${input.version} → ${t.region}` }, [
-        { ...t, version: input.version, config: input.config },
+        { ...t, version: input.version, ...config },
       ]),
     ),
   );
@@ -76,6 +74,26 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   }
 
   await finishWave(ctx, wave, targets);
+}
+
+/**
+ * What each region serves before the push. Lean runs read the wave at once and keep each
+ * distinct previous document once, by hash; older runs read region by region, inline.
+ */
+async function readBeforePush(ctx: RolloutContext, wave: Wave, targets: RegionRef[]): Promise<Compensation[]> {
+  if (!ctx.lean) {
+    const before = await Promise.all(
+      targets.map((t) => regionRead.readRegionConfig.executeWithOptions({ summary: `read ${t.region}` }, [t])),
+    );
+    return before.map((live, i) => ({ ...targets[i], version: live.version, config: live.config }));
+  }
+  const { documents } = ctx.state;
+  const read = await regionRead.readRegionConfigs.executeWithOptions(
+    { summary: `read the ${targets.length} regions of wave ${wave.index}` },
+    [{ regions: targets, knownHashes: Object.keys(documents).sort() }],
+  );
+  Object.assign(documents, read.documents);
+  return read.regions.map((live, i) => ({ ...targets[i], version: live.version, configHash: live.configHash }));
 }
 
 /** The rest of a wave a previous run handed over: its pushes are done, the bake or the approval is not. */

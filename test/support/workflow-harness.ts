@@ -7,6 +7,7 @@ import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region
 import { createActivities } from '../../apps/worker/src/activities';
 import { DEFAULT_STRATEGY, type Region, type RolloutEvent } from '../../libs/domain/src';
 import { PgEventStore } from '../../libs/event-store/src';
+import { CachedConfigStore, PgConfigStore } from '../../libs/config-store/src';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { registerSearchAttributes } from '../../libs/platform/src/search-attributes';
 import { resolveTestServer } from '../../libs/platform/src/temporal-cli';
@@ -71,6 +72,7 @@ export async function startWorkflowHarness(
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
     activities: createActivities({
+      configs: new CachedConfigStore(new PgConfigStore(pool)),
       eventStore: new PgEventStore(pool),
       regions: new HttpRegionClient(),
       metrics: new PrometheusClient('http://127.0.0.1:1'),

@@ -10,3 +10,4 @@ export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export const HALT_OUTBOX = Symbol('HALT_OUTBOX');
 export const HALT_DISPATCHER = Symbol('HALT_DISPATCHER');
 export const INCIDENT_ANALYZER = Symbol('INCIDENT_ANALYZER');
+export const CONFIG_STORE = Symbol('CONFIG_STORE');

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { upcastEventData } from '../../../libs/domain/src';
 import { PgEventStore } from '../../../libs/event-store/src';
+import { CachedConfigStore, PgConfigStore } from '../../../libs/config-store/src';
 import { ProjectionRunner, Projector } from '../../../libs/projections/src';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
@@ -67,6 +68,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30} seconds`,
     activities: createActivities({
+      configs: new CachedConfigStore(new PgConfigStore(pool)),
       eventStore,
       regions: new HttpRegionClient(),
       metrics: new PrometheusClient(options.prometheusUrl),

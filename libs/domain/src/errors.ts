@@ -21,6 +21,8 @@ export const ErrorCode = {
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   MetricsUnavailable: 'METRICS_UNAVAILABLE',
   GateMisconfigured: 'GATE_MISCONFIGURED',
+  /** A config document could not be loaded by its hash (the config store is down, or never had it). */
+  ConfigUnavailable: 'CONFIG_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

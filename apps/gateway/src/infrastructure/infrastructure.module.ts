@@ -3,6 +3,7 @@ import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor }
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Pool } from 'pg';
 import { upcastEventData } from '../../../../libs/domain/src';
+import { PgConfigStore } from '../../../../libs/config-store/src';
 import { PgEventStore } from '../../../../libs/event-store/src';
 import { ProjectionRunner, Projector, ReadModels } from '../../../../libs/projections/src';
 import { PgServiceCatalog } from '../../../../libs/service-catalog/src';
@@ -14,6 +15,7 @@ import { createPgPool } from '../../../../libs/platform/src/pg-pool';
 import { temporalConnectionOptions } from '../../../../libs/platform/src/config';
 import type { GatewayConfig } from '../gateway.config';
 import {
+  CONFIG_STORE,
   EVENT_STORE,
   GATEWAY_SETTINGS,
   PG_POOL,
@@ -86,6 +88,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
           inject: [PG_POOL],
           useFactory: (pool: Pool) => new PgEventStore(pool, upcastEventData),
         },
+        { provide: CONFIG_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new PgConfigStore(pool) },
         { provide: READ_MODELS, inject: [PG_POOL], useFactory: (pool: Pool) => new ReadModels(pool) },
         {
           provide: PROJECTIONS,
@@ -108,6 +111,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         PG_POOL,
         TEMPORAL_CLIENT,
         EVENT_STORE,
+        CONFIG_STORE,
         SERVICE_CATALOG,
         READ_MODELS,
         PROJECTIONS,

@@ -21,6 +21,7 @@ import {
   touchedRegions,
   type RolloutEvent as DomainEvent,
 } from '../../../../libs/domain/src';
+import type { PgConfigStore } from '../../../../libs/config-store/src';
 import { eventIdFor, type PgEventStore, type RecordedEvent } from '../../../../libs/event-store/src';
 import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import {
@@ -49,7 +50,7 @@ import {
   type RolloutWorkflowInput,
 } from '../../../../workflows/rollout.types';
 import type { GatewayConfig } from '../gateway.config';
-import { EVENT_STORE, GATEWAY_SETTINGS, SERVICE_CATALOG, TEMPORAL_CLIENT } from '../gateway.tokens';
+import { CONFIG_STORE, EVENT_STORE, GATEWAY_SETTINGS, SERVICE_CATALOG, TEMPORAL_CLIENT } from '../gateway.tokens';
 import { withoutNulls } from '../graphql-input';
 import type { Rollout, RolloutEvent as RolloutEventModel } from './models/rollout.model';
 import type { ControlResult, RolloutLive } from './models/rollout-live.model';
@@ -68,6 +69,7 @@ export class RolloutService {
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(EVENT_STORE) private readonly eventStore: PgEventStore,
+    @Inject(CONFIG_STORE) private readonly configs: PgConfigStore,
     @Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
   ) {}
@@ -95,7 +97,8 @@ export class RolloutService {
       rolloutId: randomUUID(),
       service: req.service,
       version: req.version,
-      config: req.config,
+      // Stored once by hash: the workflow and its activities carry the hash, never the body.
+      configHash: await this.configs.put(req.config),
       description: req.description,
       requestedBy: actor,
       requestedAt: new Date().toISOString(),

@@ -1,5 +1,12 @@
 import Ajv2020 from 'ajv/dist/2020';
-import type { ConfigValidation, ValidateConfigInput } from '../../../../workflows/activity-contracts';
+import type { CachedConfigStore } from '../../../../libs/config-store/src';
+import type {
+  ConfigValidation,
+  StoreConfigInput,
+  StoreConfigResult,
+  ValidateConfigInput,
+} from '../../../../workflows/activity-contracts';
+import { asActivity } from './activity-failure';
 
 /** Validates a config against the service's JSON Schema (draft 2020-12; `$schema` may pick 07). */
 export function validateConfigAgainstSchema(
@@ -21,10 +28,18 @@ export function validateConfigAgainstSchema(
   };
 }
 
-export function createConfigActivities() {
+export function createConfigActivities(configs: Pick<CachedConfigStore, 'get' | 'put'>) {
   return {
     async validateConfig(input: ValidateConfigInput): Promise<ConfigValidation> {
-      return validateConfigAgainstSchema(input.config, input.schema);
+      return asActivity(async () => {
+        const config = input.configHash === undefined ? input.config : await configs.get(input.configHash);
+        return validateConfigAgainstSchema(config, input.schema);
+      });
+    },
+
+    /** Stores the rollout's document once by hash (idempotent, so a retry is harmless). */
+    async storeConfig(input: StoreConfigInput): Promise<StoreConfigResult> {
+      return asActivity(async () => ({ configHash: await configs.put(input.config) }));
     },
   };
 }

@@ -16,8 +16,10 @@ import type {
   CanaryCountsResult,
   CheckGatesInput,
   EvaluateGatesInput,
+  EvaluateTickInput,
   GateProblem,
   RegionRef,
+  TickEvaluation,
 } from '../../../../workflows/activity-contracts';
 
 async function evaluateProbe(regions: RegionClient, gate: ProbeGate, target: RegionRef): Promise<GateEvaluation> {
@@ -114,61 +116,82 @@ export function createGateActivities(regions: RegionClient, metrics: MetricsSour
     const samples = await withRetries(() => metrics.query(query, input.gate.timeoutMs));
     return samples.length === 0 ? null : samples.reduce((total, s) => total + s.value, 0);
   };
-  return {
-    /** The canary judge's counters now: requests and events, canary and baseline, cumulative. */
-    async readCanaryCounts(input: CanaryCountsInput): Promise<CanaryCountsResult> {
-      if (input.baselineRegions.length === 0)
-        return { noData: 'no unchanged regions are left to serve as the baseline' };
-      try {
-        const [canaryRequests, canaryEvents, baselineRequests, baselineEvents] = await Promise.all([
-          sum(input.gate.requestsQuery, input.canaryRegions, input),
-          sum(input.gate.eventsQuery, input.canaryRegions, input),
-          sum(input.gate.requestsQuery, input.baselineRegions, input),
-          sum(input.gate.eventsQuery, input.baselineRegions, input),
-        ]);
-        if (canaryRequests === null || baselineRequests === null)
-          return { noData: 'no request counts for the canary or the baseline' };
-        return {
-          totals: {
-            canaryRequests,
-            canaryEvents: canaryEvents ?? 0,
-            baselineRequests,
-            baselineEvents: baselineEvents ?? 0,
-          },
-        };
-      } catch (err) {
-        if (!isSluiceError(err)) throw err;
-        return { noData: err.message };
-      }
-    },
+  /** The canary judge's counters now: requests and events, canary and baseline, cumulative. */
+  const readCanaryCounts = async (input: CanaryCountsInput): Promise<CanaryCountsResult> => {
+    if (input.baselineRegions.length === 0) return { noData: 'no unchanged regions are left to serve as the baseline' };
+    try {
+      const [canaryRequests, canaryEvents, baselineRequests, baselineEvents] = await Promise.all([
+        sum(input.gate.requestsQuery, input.canaryRegions, input),
+        sum(input.gate.eventsQuery, input.canaryRegions, input),
+        sum(input.gate.requestsQuery, input.baselineRegions, input),
+        sum(input.gate.eventsQuery, input.baselineRegions, input),
+      ]);
+      if (canaryRequests === null || baselineRequests === null)
+        return { noData: 'no request counts for the canary or the baseline' };
+      return {
+        totals: {
+          canaryRequests,
+          canaryEvents: canaryEvents ?? 0,
+          baselineRequests,
+          baselineEvents: baselineEvents ?? 0,
+        },
+      };
+    } catch (err) {
+      if (!isSluiceError(err)) throw err;
+      return { noData: err.message };
+    }
+  };
 
-    /** Evaluates every gate against every region of the wave once; heartbeats as it goes. */
-    async evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]> {
-      const results: GateEvaluation[] = [];
-      for (const gate of input.gates) {
-        for (const target of input.regions) {
-          heartbeat({ gate: gate.name, region: target.region });
-          switch (gate.kind) {
-            case 'probe':
-              results.push(await evaluateProbe(regions, gate, target));
-              break;
-            case 'prometheus':
-              results.push(await evaluatePrometheus(metrics, gate, input.service, target));
-              break;
-            case 'alerts':
-              results.push(await evaluateAlerts(alerts, gate, input.service, target));
-              break;
-            case 'canary':
-              // judged by the workflow from readCanaryCounts, not per region
-              break;
-            default: {
-              const unknown: never = gate;
-              throw new Error(`unknown gate kind ${JSON.stringify(unknown)}`);
-            }
+  const evaluateAll = async (
+    input: EvaluateGatesInput,
+    progress: (gate: string, region: string) => void = () => undefined,
+  ): Promise<GateEvaluation[]> => {
+    const results: GateEvaluation[] = [];
+    for (const gate of input.gates) {
+      for (const target of input.regions) {
+        progress(gate.name, target.region);
+        switch (gate.kind) {
+          case 'probe':
+            results.push(await evaluateProbe(regions, gate, target));
+            break;
+          case 'prometheus':
+            results.push(await evaluatePrometheus(metrics, gate, input.service, target));
+            break;
+          case 'alerts':
+            results.push(await evaluateAlerts(alerts, gate, input.service, target));
+            break;
+          case 'canary':
+            // judged by the workflow from the canary counts, not per region
+            break;
+          default: {
+            const unknown: never = gate;
+            throw new Error(`unknown gate kind ${JSON.stringify(unknown)}`);
           }
         }
       }
-      return results;
+    }
+    return results;
+  };
+
+  return {
+    readCanaryCounts,
+
+    /** Evaluates every gate against every region of the wave once; heartbeats as it goes. */
+    async evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]> {
+      return evaluateAll(input, (gate, region) => heartbeat({ gate, region }));
+    },
+
+    /**
+     * One bake tick as a local activity (its result is one marker in the workflow's history,
+     * its input none): the per-region gates and the canary gates' counters, read together.
+     * Local activities cannot heartbeat; the activity's timeout bounds it instead.
+     */
+    async evaluateTick(input: EvaluateTickInput): Promise<TickEvaluation> {
+      const [evaluations, canaryCounts] = await Promise.all([
+        evaluateAll(input),
+        Promise.all(input.canaries.map((c) => readCanaryCounts({ ...c, service: input.service }))),
+      ]);
+      return { evaluations, canaryCounts };
     },
 
     /**

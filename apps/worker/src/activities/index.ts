@@ -1,4 +1,5 @@
 import type { RolloutEvent } from '../../../../libs/domain/src';
+import type { CachedConfigStore } from '../../../../libs/config-store/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import type { AlertSource, MetricsSource, RegionClient } from '../../../../libs/targets/src';
 import { createConfigActivities } from './config.activities';
@@ -11,6 +12,8 @@ import type { RolloutActivities } from '../../../../workflows/activity-contracts
 
 export interface ActivityDependencies {
   eventStore: PgEventStore;
+  /** Config documents by hash: what pushes load, and where a rollout's document is stored. */
+  configs: CachedConfigStore;
   regions: RegionClient;
   /** Where Prometheus gates read metrics. */
   metrics: MetricsSource;
@@ -26,9 +29,9 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   return {
     recordEvents: createRecordEvents(deps.eventStore, deps.onEventsAppended),
-    ...createRegionActivities(deps.regions),
+    ...createRegionActivities(deps.regions, deps.configs),
     ...createGateActivities(deps.regions, deps.metrics, deps.alerts),
-    ...createConfigActivities(),
+    ...createConfigActivities(deps.configs),
     ...createInsightActivities(deps.eventStore, new IncidentAnalyzer(deps.metrics, deps.insight ?? DEFAULT_INSIGHT)),
   } satisfies RolloutActivities;
 }
