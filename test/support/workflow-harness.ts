@@ -55,8 +55,16 @@ function quietRuntime(): void {
   }
 }
 
+export interface HarnessOptions {
+  /** Where the worker's config store connects (default: the test database, like the event store). */
+  configStoreUrl?: string;
+  /** The worker's config document cache; 1 keeps nothing, as in a worker that never saw them. */
+  configCacheBytes?: number;
+}
+
 export async function startWorkflowHarness(
   regions: Array<Pick<Region, 'name' | 'tier' | 'weight'>>,
+  options: HarnessOptions = {},
 ): Promise<WorkflowHarness> {
   quietRuntime();
   const testServer = resolveTestServer(projectRoot(__dirname));
@@ -65,6 +73,10 @@ export async function startWorkflowHarness(
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default', SLUICE_SEARCH_ATTRIBUTES);
   const pool = new Pool({ connectionString: testServices().databaseUrl, max: 8 });
+  const configPool = options.configStoreUrl
+    ? new Pool({ connectionString: options.configStoreUrl, max: 4, connectionTimeoutMillis: 2_000 })
+    : pool;
+  configPool.on('error', () => undefined);
   const regionSim = await startRegionSim({ regions: regions.map((r) => r.name), port: 0 });
   const taskQueue = `wf-test-${randomUUID()}`;
   const worker = await Worker.create({
@@ -72,7 +84,7 @@ export async function startWorkflowHarness(
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
     activities: createActivities({
-      configs: new CachedConfigStore(new PgConfigStore(pool)),
+      configs: new CachedConfigStore(new PgConfigStore(configPool), options.configCacheBytes),
       eventStore: new PgEventStore(pool),
       regions: new HttpRegionClient(),
       metrics: new PrometheusClient('http://127.0.0.1:1'),
@@ -143,6 +155,7 @@ export async function startWorkflowHarness(
       await running;
       await regionSim.close();
       await pool.end();
+      if (configPool !== pool) await configPool.end();
       await env.teardown();
     },
   };

@@ -27,7 +27,7 @@ function verify(region: string, live: RegionConfigState, version: string | null,
   }
 }
 
-type ConfigDocuments = Pick<CachedConfigStore, 'get'>;
+type ConfigDocuments = Pick<CachedConfigStore, 'get' | 'put'>;
 
 /** The document a workflow names: inline (older histories) or by hash from the config store. */
 async function documentOf(configs: ConfigDocuments, ref: ConfigRef): Promise<Record<string, unknown>> {
@@ -49,7 +49,7 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
       return asActivity(() => regions.read(input.endpoint));
     },
 
-    /** A wave's regions read at once; each distinct document the workflow lacks comes once. */
+    /** A wave's regions read at once; each distinct document the workflow lacks comes once, and is stored. */
     async readRegionConfigs(input: ReadRegionConfigsInput): Promise<RegionConfigsRead> {
       return asActivity(async () => {
         const known = new Set(input.knownHashes);
@@ -66,6 +66,8 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
             documents[live.configHash] = live.config;
           }
         }
+        // Stored too, so a restore by hash finds them; the workflow keeps the bodies for when it cannot.
+        for (const doc of Object.values(documents)) await configs.put(doc);
         return {
           regions: read.map((live, i) => ({
             region: input.regions[i].region,
