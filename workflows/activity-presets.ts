@@ -55,19 +55,14 @@ export const HALT_ASSESSMENT: ActivityOptions = {
 };
 
 /**
- * A bake tick runs as local activities: each adds one marker to the history instead of three
- * events plus a workflow task. Local activities cannot heartbeat, so the tick is bounded by
- * its timeout; retries past `localRetryThreshold` wait on a durable timer.
+ * A bake tick's reads run as one local activity: one marker in the history instead of three
+ * events plus a workflow task. Only reads run locally: a local activity's effect outlives a
+ * workflow task that fails, so nothing that writes may be one. Local activities cannot
+ * heartbeat, so the tick is bounded by its timeout; retries past `localRetryThreshold` wait
+ * on a durable timer.
  */
 export const LOCAL_GATE_EVALUATION: LocalActivityOptions = {
   startToCloseTimeout: '2 minutes',
   localRetryThreshold: '10 seconds',
   retry: GATE_EVALUATION.retry,
-};
-
-/** The tick's evaluations recorded as a local activity: retried, like every recording, until PostgreSQL answers. */
-export const LOCAL_RECORD_EVENTS: LocalActivityOptions = {
-  startToCloseTimeout: RECORD_EVENTS.startToCloseTimeout,
-  localRetryThreshold: '10 seconds',
-  retry: RECORD_EVENTS.retry,
 };

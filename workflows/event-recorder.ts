@@ -1,5 +1,5 @@
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
-import { durableWrite, localEventRecording } from './rollout-activities';
+import { durableWrite } from './rollout-activities';
 import { ROLLOUT_EVENT_SCHEMA_VERSION } from './rollout.types';
 
 /**
@@ -9,6 +9,10 @@ import { ROLLOUT_EVENT_SCHEMA_VERSION } from './rollout.types';
  */
 export class EventRecorder {
   private tail: Promise<void> = Promise.resolve();
+  /** Events applied to the live state but not yet recorded (a bake's routine evaluations). */
+  private deferred: RolloutEvent[] = [];
+  /** Workflow time (ms) the last batch was sent to be recorded. */
+  lastRecordedAt = Date.now();
 
   /** `stream.streamVersion` is the run state's: the version survives with the rest of it. */
   constructor(
@@ -18,16 +22,37 @@ export class EventRecorder {
     private readonly stream: { streamVersion: number },
   ) {}
 
-  /** Resolves once every batch recorded so far is stored (or has failed). */
+  /** Resolves once every batch recorded so far, deferred ones included, is stored (or has failed). */
   idle(): Promise<void> {
+    void this.flush();
     return this.tail;
   }
 
-  /** `local`: recorded by a local activity, one marker in the history (a bake tick's evaluations). */
-  record(events: RolloutEvent[], actor = this.defaultActor, local = false): Promise<void> {
+  /** Holds events for the next batch: recorded before anything recorded after them, in order. */
+  defer(events: RolloutEvent[]): void {
+    this.deferred.push(...events);
+  }
+
+  /** Records the deferred events now, if any. */
+  flush(): Promise<void> {
+    if (this.deferred.length === 0) return this.tail;
+    const events = this.deferred;
+    this.deferred = [];
+    return this.send(events, this.defaultActor);
+  }
+
+  record(events: RolloutEvent[], actor = this.defaultActor): Promise<void> {
+    // Deferred events share the default actor: one batch with them when this one has it too.
+    if (actor !== this.defaultActor) void this.flush();
+    const batch = [...this.deferred, ...events];
+    this.deferred = [];
+    return this.send(batch, actor);
+  }
+
+  private send(events: RolloutEvent[], actor: string): Promise<void> {
+    this.lastRecordedAt = Date.now();
     const next = this.tail.then(async () => {
-      const recording = local ? localEventRecording : durableWrite;
-      const result = await recording.recordEvents.executeWithOptions({ summary: `record ${summarize(events)}` }, [
+      const result = await durableWrite.recordEvents.executeWithOptions({ summary: `record ${summarize(events)}` }, [
         {
           streamId: this.streamId,
           service: this.service,

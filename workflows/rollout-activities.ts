@@ -5,7 +5,6 @@ import {
   GATE_EVALUATION,
   HALT_ASSESSMENT,
   LOCAL_GATE_EVALUATION,
-  LOCAL_RECORD_EVENTS,
   RECORD_EVENTS,
   REGION_PUSH,
   REGION_READ,
@@ -25,7 +24,6 @@ export const gateEvaluation =
 export const configValidation = proxyActivities<Only<'validateConfig'>>(CONFIG_VALIDATION);
 export const haltAssessment = proxyActivities<Only<'assessHalt'>>(HALT_ASSESSMENT);
 export const localGateEvaluation = proxyLocalActivities<Only<'evaluateTick'>>(LOCAL_GATE_EVALUATION);
-export const localEventRecording = proxyLocalActivities<Only<'recordEvents'>>(LOCAL_RECORD_EVENTS);
 
 /** The message of a failed activity a person can act on: ActivityFailure → ApplicationFailure's, innermost. */
 export function failureMessage(err: unknown): string {

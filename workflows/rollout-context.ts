@@ -40,13 +40,20 @@ export class RolloutContext {
   }
 
   /**
-   * Applies events to the live state at once, then records them in order; `local` records
-   * them with a local activity (a bake tick's evaluations).
+   * Applies events to the live state at once, then records them in order. `defer` holds them
+   * for the next batch instead (a bake's routine evaluations): the live state has them now,
+   * the event log with whatever is recorded next, or at the latest before a hand-over.
    */
-  async emit(events: RolloutEvent[], actor?: string, local = false): Promise<void> {
+  async emit(events: RolloutEvent[], actor?: string, options: { defer?: boolean } = {}): Promise<void> {
     for (const event of events) this.state.rollout = evolve(this.state.rollout, event);
     this.ui.update(this.state.rollout);
-    await this.recorder.record(events, actor, local);
+    if (options.defer) this.recorder.defer(events);
+    else await this.recorder.record(events, actor);
+  }
+
+  /** Workflow time (ms) since events were last sent to be recorded. */
+  sinceRecorded(): number {
+    return Date.now() - this.recorder.lastRecordedAt;
   }
 
   /**
@@ -67,7 +74,7 @@ export class RolloutContext {
     return { configHash: this.state.configHash };
   }
 
-  /** Resolves once every event emitted so far is stored. */
+  /** Resolves once every event emitted so far, deferred ones included, is stored. */
   recorded(): Promise<void> {
     return this.recorder.idle();
   }

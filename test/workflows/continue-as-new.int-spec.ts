@@ -1,6 +1,13 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
-import { approveWaveUpdate, haltSignal, pauseUpdate, resumeUpdate } from '../../workflows/rollout.messages';
+import {
+  approveWaveUpdate,
+  haltSignal,
+  pauseUpdate,
+  resumeUpdate,
+  retryRollbackUpdate,
+} from '../../workflows/rollout.messages';
+import { readUntil } from '../support/eventually';
 import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const REGIONS = [
@@ -148,5 +155,110 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
     expect(version('a1')).toBe(`v1-${seed}`);
     expect(version('b1')).toBe('v0-b1-own');
     expect(version('h1')).toBe(`v1-${seed}`);
+  });
+
+  const halt = { source: 'alertmanager', by: 'alertmanager', reason: 'error budget burning' };
+
+  it('ROLLBACK_FAILED hands over while it waits, and retryRollback in the new run restores the rest', async () => {
+    const handle = await h.start({
+      continueAsNewAfterEvents: HAND_OVER_AFTER,
+      waves: [
+        { regions: ['c1'], bakeSeconds: 0 },
+        { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    await skipUntil(
+      () => h.live(handle),
+      (s) => s.wave === 2 && s.phase === 'BAKING',
+      'wave 2 to bake',
+    );
+    h.regionSim.fleet.setFaults('a1', { failAllPushes: true });
+    await handle.signal(haltSignal, halt);
+    await skipUntil(
+      () => h.live(handle),
+      (s) => s.status === 'ROLLBACK_FAILED',
+      'the rollback to fail',
+    );
+    // Monitoring keeps re-sending the alert: each ignored halt still lengthens the history,
+    // and the wait for retryRollback hands over once it is long.
+    const failedIn = await currentRun(handle);
+    // A halt arriving as the run continues as new makes Temporal refuse the hand-over (the
+    // signal must be seen first), and the workflow hands over on its next task.
+    for (let i = 0; i < 40 && (await currentRun(handle)) === failedIn; i++) await handle.signal(haltSignal, halt);
+    await readUntil(
+      () => currentRun(handle),
+      (run) => run !== failedIn,
+      { what: 'the wait in ROLLBACK_FAILED to hand over', timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(await h.live(handle)).toMatchObject({ status: 'ROLLBACK_FAILED', regions: { a1: 'ROLLBACK_FAILED' } });
+
+    h.regionSim.fleet.setFaults('a1', { failAllPushes: false });
+    await handle.executeUpdate(retryRollbackUpdate, { args: [{ by: 'bob' }] });
+    const result = await handle.result();
+    expect(result.status).toBe('ROLLED_BACK');
+    for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
+    const events = await h.events(result.rolloutId);
+    expect(ofType(events, 'RollbackStarted').map((e) => [e.data.attempt, e.data.regions, e.data.by])).toEqual([
+      [1, ['b1', 'a1', 'c1'], undefined],
+      [2, ['a1'], 'bob'],
+    ]);
+    expect(ofType(events, 'RegionRolledBack').map((e) => [e.data.region, e.data.outcome])).toEqual([
+      ['b1', 'RESTORED'],
+      ['a1', 'FAILED'],
+      ['c1', 'RESTORED'],
+      ['a1', 'RESTORED'],
+    ]);
+  });
+
+  /** Lets bake ticks pass until the next one takes the history past the hand-over threshold. */
+  async function toTheBrink(handle: WorkflowHandle<typeof rolloutWorkflow>): Promise<string> {
+    const run = await currentRun(handle);
+    for (let i = 0; i < 50; i++) {
+      const { historyLength, runId } = await handle.describe();
+      if (runId !== run) return toTheBrink(handle);
+      if (historyLength >= HAND_OVER_AFTER - 7) return run;
+      await h.env.sleep('1 minute');
+    }
+    throw new Error('no hand-over came near within 50 ticks');
+  }
+
+  it('a pause and a halt sent as a run hands over are both honoured', async () => {
+    const handle = await h.start({
+      continueAsNewAfterEvents: HAND_OVER_AFTER,
+      waves: [
+        { regions: ['c1'], bakeSeconds: 0 },
+        { regions: ['a1', 'b1'], bakeSeconds: 6 * 3_600 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    await skipUntil(
+      () => h.live(handle),
+      (s) => s.wave === 2 && s.phase === 'BAKING',
+      'wave 2 to bake',
+    );
+    // Three times: the tick that hands over and a pause go together; the pause holds in the new run.
+    for (let i = 0; i < 3; i++) {
+      const from = await toTheBrink(handle);
+      const [, paused] = await Promise.all([
+        h.env.sleep('1 minute'),
+        handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob', reason: `look ${i}` }] }),
+      ]);
+      expect(paused.status).toBe('PAUSED');
+      await handedOver(handle, from);
+      expect(await h.live(handle)).toMatchObject({ status: 'PAUSED', wave: 2 });
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'bob' }] });
+    }
+    // Then the tick that hands over and a halt go together: the rollout rolls back.
+    await toTheBrink(handle);
+    await Promise.all([h.env.sleep('1 minute'), handle.signal(haltSignal, halt)]);
+    const result = await handle.result();
+    expect(result.status).toBe('ROLLED_BACK');
+    for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
+    const events = await h.events(result.rolloutId);
+    expect(ofType(events, 'RolloutPaused').map((e) => e.data.reason)).toEqual(['look 0', 'look 1', 'look 2']);
+    expect(ofType(events, 'RolloutResumed')).toHaveLength(3);
+    expect(ofType(events, 'RolloutHalted')).toHaveLength(1);
+    expect(ofType(events, 'RegionConfigPushed').map((e) => e.data.region)).toEqual(['c1', 'a1', 'b1']);
   });
 });

@@ -1,4 +1,4 @@
-import { gateOutcome, type GateRound } from './gate-policy';
+import { gateOutcome, recordEvaluationsNow, type GateOutcome, type GateRound } from './gate-policy';
 import type { GateEvaluation } from './gate-spec';
 
 const pass = (gate: string, region: string): GateEvaluation => ({
@@ -83,5 +83,41 @@ describe('gate outcome', () => {
       kind: 'CONTINUE',
     });
     expect(gateOutcome(round([canary('PASS')], { canaryOnly: false }))).toEqual({ kind: 'CONTINUE' });
+  });
+});
+
+describe('recordEvaluationsNow: which bake ticks are recorded at once, which in batches', () => {
+  const routine = { outcome: { kind: 'CONTINUE' } as const, changed: false };
+
+  it('records at once a tick that changes a verdict or the course of the bake', () => {
+    expect(recordEvaluationsNow({ ...routine, changed: true, ticksDeferred: 0, msSinceRecorded: 0 })).toBe(true);
+    const outcomes: GateOutcome[] = [
+      { kind: 'STOP', reason: 'x' },
+      { kind: 'END_BAKE' },
+      { kind: 'PAUSE', pauses: [] },
+    ];
+    for (const outcome of outcomes) {
+      expect(recordEvaluationsNow({ outcome, changed: false, ticksDeferred: 0, msSinceRecorded: 0 })).toBe(true);
+    }
+  });
+
+  it('batches routine ticks: every second tick at 30 s, every twelfth at 5 s, never more than once a minute', () => {
+    const recordedAt = (intervalMs: number) => {
+      const recorded: number[] = [];
+      let deferred = 0;
+      let since = 0;
+      for (let tick = 1; tick <= 24; tick++) {
+        since += intervalMs;
+        if (recordEvaluationsNow({ ...routine, ticksDeferred: deferred, msSinceRecorded: since })) {
+          recorded.push(tick);
+          deferred = 0;
+          since = 0;
+        } else deferred += 1;
+      }
+      return recorded;
+    };
+    expect(recordedAt(30_000)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
+    expect(recordedAt(5_000)).toEqual([12, 24]);
+    expect(recordedAt(300_000)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
   });
 });

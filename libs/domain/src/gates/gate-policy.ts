@@ -48,3 +48,27 @@ export function gateOutcome(round: GateRound): GateOutcome {
   if (canaryOnly && results.every((r) => r.verdict === 'PASS')) return { kind: 'END_BAKE' };
   return { kind: 'CONTINUE' };
 }
+
+/** Routine evaluations reach the event log within this long (or two ticks, if ticks are slower). */
+export const ROUTINE_EVALUATIONS_RECORDED_WITHIN_MS = 60_000;
+
+export interface EvaluationRecording {
+  outcome: GateOutcome;
+  /** Whether any gate's verdict in any region differs from the previous tick's. */
+  changed: boolean;
+  /** Ticks whose evaluations are already waiting to be recorded. */
+  ticksDeferred: number;
+  msSinceRecorded: number;
+}
+
+/**
+ * Whether a bake tick's evaluations are recorded now or with the next batch. A tick that
+ * changes something (a verdict, the course of the bake) is recorded at once; routine ticks
+ * (same verdicts, the bake goes on) are batched: never more than one batch a minute, and
+ * never fewer than one every second tick. Batching keeps the workflow history near six
+ * events per tick instead of twelve; the live state has every evaluation at once either way.
+ */
+export function recordEvaluationsNow(tick: EvaluationRecording): boolean {
+  if (tick.outcome.kind !== 'CONTINUE' || tick.changed) return true;
+  return tick.ticksDeferred >= 1 && tick.msSinceRecorded >= ROUTINE_EVALUATIONS_RECORDED_WITHIN_MS;
+}
