@@ -87,7 +87,8 @@ async function main(): Promise<void> {
       const phase = i % 2 === 0 ? 'evaluating' : 'waiting';
       await until(async () => {
         const pending = (await handle.describe()).raw.pendingActivities ?? [];
-        return pending.some((a) => a.activityType?.name === 'evaluateGates') === (phase === 'evaluating');
+        const evaluating = pending.some((a) => ['evaluateGates', 'evaluateTick'].includes(a.activityType?.name ?? ''));
+        return evaluating === (phase === 'evaluating');
       });
       phases[phase]++;
       const t0 = performance.now();

@@ -29,7 +29,7 @@ export interface RolloutActivities {
   checkGates(input: CheckGatesInput): Promise<GateProblem[]>;
   /** Evaluates every per-region gate against every region of the wave once. */
   evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]>;
-  /** One bake tick, run as a local activity: the per-region gates and every canary gate's counters. */
+  /** One bake tick: the per-region gates and every canary gate's counters, in one activity. */
   evaluateTick(input: EvaluateTickInput): Promise<TickEvaluation>;
   /** The canary judge's counters now: requests and events, canary and baseline, cumulative. */
   readCanaryCounts(input: CanaryCountsInput): Promise<CanaryCountsResult>;

@@ -1,4 +1,4 @@
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 
 /**
  * Recording history (and storing the rollout's config document) must not be lost: retried
@@ -36,7 +36,11 @@ export const ROLLBACK_PUSH: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
 };
 
-/** One evaluation of the wave's gates; heartbeats per region, so a stuck probe is noticed quickly. */
+/**
+ * One evaluation of the wave's gates (one bake tick); heartbeats per region, so a stuck probe
+ * is noticed quickly. A regular activity, not a local one: the workflow waits for it idle, so
+ * a halt that arrives meanwhile is handled at once instead of after the evaluation.
+ */
 export const GATE_EVALUATION: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
@@ -52,17 +56,4 @@ export const CONFIG_VALIDATION: ActivityOptions = {
 export const HALT_ASSESSMENT: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 2 },
-};
-
-/**
- * A bake tick's reads run as one local activity: one marker in the history instead of three
- * events plus a workflow task. Only reads run locally: a local activity's effect outlives a
- * workflow task that fails, so nothing that writes may be one. Local activities cannot
- * heartbeat, so the tick is bounded by its timeout; retries past `localRetryThreshold` wait
- * on a durable timer.
- */
-export const LOCAL_GATE_EVALUATION: LocalActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  localRetryThreshold: '10 seconds',
-  retry: GATE_EVALUATION.retry,
 };

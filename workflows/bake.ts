@@ -5,12 +5,12 @@ import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/ga
 import type { RegionRef } from './activity-contracts';
 import { baselineRegions, canaryRead, judgeCanary, judgeCounts, startJudge } from './canary-judging';
 import { safePoint } from './continue-as-new';
-import { failureMessage, gateEvaluation, localGateEvaluation } from './rollout-activities';
+import { failureMessage, gateEvaluation } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
 
 /**
- * Bakes the wave: gates are evaluated every interval (a local activity per tick in lean runs),
- * and each wait between evaluations is a durable timer that a halt or abort cuts short at once.
+ * Bakes the wave: gates are evaluated every interval by a heartbeating activity, and each
+ * wait between evaluations is a durable timer that a halt or abort cuts short at once.
  */
 export async function bake(ctx: RolloutContext, wave: Wave, targets: RegionRef[], until?: number): Promise<void> {
   const { input } = ctx;
@@ -102,9 +102,9 @@ async function tick(
 }
 
 /**
- * One tick's reads in one local activity, the per-region gates and the canary counters
- * together. With the timer to the next tick and its evaluations recorded in batches, a tick
- * adds about six to nine history events where it once added seventeen to twenty-three.
+ * One tick's reads in one activity, the per-region gates and the canary counters together.
+ * With the timer to the next tick and routine evaluations recorded in batches, a tick adds
+ * about twelve history events where it once added seventeen to twenty-three.
  */
 async function leanTick(
   ctx: RolloutContext,
@@ -116,18 +116,15 @@ async function leanTick(
   if (perRegion.length === 0 && judged.length === 0) return [];
   for (const gate of judged) startJudge(ctx, gate, wave);
   const gates = [...perRegion, ...judged].map((g) => g.name).join(', ');
-  const evaluation = localGateEvaluation.evaluateTick.executeWithOptions(
-    { summary: `tick wave ${wave.index}: ${gates}` },
-    [
-      {
-        wave: wave.index,
-        service: ctx.input.service,
-        regions: targets,
-        gates: perRegion,
-        canaries: judged.map((gate) => canaryRead(ctx, gate, targets)),
-      },
-    ],
-  );
+  const evaluation = gateEvaluation.evaluateTick.executeWithOptions({ summary: `tick wave ${wave.index}: ${gates}` }, [
+    {
+      wave: wave.index,
+      service: ctx.input.service,
+      regions: targets,
+      gates: perRegion,
+      canaries: judged.map((gate) => canaryRead(ctx, gate, targets)),
+    },
+  ]);
   const { evaluations, canaryCounts } = await unlessStopped(ctx, wave, evaluation);
   return [...evaluations, ...judged.map((gate, i) => judgeCounts(ctx, gate, wave, targets, canaryCounts[i]))];
 }

@@ -1,10 +1,9 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { RolloutActivities } from './activity-contracts';
 import {
   CONFIG_VALIDATION,
   GATE_EVALUATION,
   HALT_ASSESSMENT,
-  LOCAL_GATE_EVALUATION,
   RECORD_EVENTS,
   REGION_PUSH,
   REGION_READ,
@@ -20,10 +19,9 @@ export const regionRead = proxyActivities<Only<'readRegionConfig' | 'readRegionC
 export const regionPush = proxyActivities<Only<'pushRegionConfig'>>(REGION_PUSH);
 export const rollbackPush = proxyActivities<Only<'restoreRegionConfig'>>(ROLLBACK_PUSH);
 export const gateEvaluation =
-  proxyActivities<Only<'checkGates' | 'evaluateGates' | 'readCanaryCounts'>>(GATE_EVALUATION);
+  proxyActivities<Only<'checkGates' | 'evaluateGates' | 'evaluateTick' | 'readCanaryCounts'>>(GATE_EVALUATION);
 export const configValidation = proxyActivities<Only<'validateConfig'>>(CONFIG_VALIDATION);
 export const haltAssessment = proxyActivities<Only<'assessHalt'>>(HALT_ASSESSMENT);
-export const localGateEvaluation = proxyLocalActivities<Only<'evaluateTick'>>(LOCAL_GATE_EVALUATION);
 
 /** The message of a failed activity a person can act on: ActivityFailure → ApplicationFailure's, innermost. */
 export function failureMessage(err: unknown): string {

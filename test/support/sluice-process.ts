@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from '../../apps/gateway/src/auth/principal';
@@ -32,6 +32,21 @@ export interface ProcessEnv {
 
 const ROOT = projectRoot(__dirname);
 const WORKFLOW_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
+
+/** Workflow code the bundle is built from: a bundle older than any of it would run stale code. */
+const BUNDLED_SOURCES = ['workflows', 'libs/domain/src', 'libs/judge/src'].map((dir) => join(ROOT, 'dist', dir));
+
+function newestIn(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.js'))
+    .reduce((newest, e) => Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs), 0);
+}
+
+function bundleIsFresh(): boolean {
+  if (!existsSync(WORKFLOW_BUNDLE)) return false;
+  return statSync(WORKFLOW_BUNDLE).mtimeMs >= Math.max(...BUNDLED_SOURCES.map(newestIn));
+}
 
 async function spawnApp(app: string, name: string, env: NodeJS.ProcessEnv, ready: string): Promise<SluiceProcess> {
   const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
@@ -70,8 +85,8 @@ export function spawnWorker(name: string, env: ProcessEnv, extra: NodeJS.Process
       DATABASE_URL: env.databaseUrl,
       SLUICE_TASK_QUEUE: env.taskQueue,
       WORKER_METRICS_PORT: '0',
-      // the prebuilt bundle when there is one (npm run bundle:workflows), as production runs
-      ...(existsSync(WORKFLOW_BUNDLE) ? { SLUICE_WORKFLOW_BUNDLE: WORKFLOW_BUNDLE } : {}),
+      // the prebuilt bundle when there is a fresh one (npm run bundle:workflows), as production runs
+      ...(bundleIsFresh() ? { SLUICE_WORKFLOW_BUNDLE: WORKFLOW_BUNDLE } : {}),
       PROMETHEUS_URL: 'http://127.0.0.1:1',
       ALERTMANAGER_URL: 'http://127.0.0.1:1',
       ...extra,

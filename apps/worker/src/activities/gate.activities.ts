@@ -181,14 +181,10 @@ export function createGateActivities(regions: RegionClient, metrics: MetricsSour
       return evaluateAll(input, (gate, region) => heartbeat({ gate, region }));
     },
 
-    /**
-     * One bake tick as a local activity (its result is one marker in the workflow's history,
-     * its input none): the per-region gates and the canary gates' counters, read together.
-     * Local activities cannot heartbeat; the activity's timeout bounds it instead.
-     */
+    /** One bake tick: the per-region gates and the canary gates' counters, read together; heartbeats as it goes. */
     async evaluateTick(input: EvaluateTickInput): Promise<TickEvaluation> {
       const [evaluations, canaryCounts] = await Promise.all([
-        evaluateAll(input),
+        evaluateAll(input, (gate, region) => heartbeat({ gate, region })),
         Promise.all(input.canaries.map((c) => readCanaryCounts({ ...c, service: input.service }))),
       ]);
       return { evaluations, canaryCounts };

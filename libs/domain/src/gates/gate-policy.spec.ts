@@ -101,12 +101,12 @@ describe('recordEvaluationsNow: which bake ticks are recorded at once, which in 
     }
   });
 
-  it('batches routine ticks: every second tick at 30 s, every twelfth at 5 s, never more than once a minute', () => {
+  it('batches routine ticks: every tenth tick at 30 s, every sixtieth at 5 s, at least every second tick', () => {
     const recordedAt = (intervalMs: number) => {
       const recorded: number[] = [];
       let deferred = 0;
       let since = 0;
-      for (let tick = 1; tick <= 24; tick++) {
+      for (let tick = 1; tick <= 120; tick++) {
         since += intervalMs;
         if (recordEvaluationsNow({ ...routine, ticksDeferred: deferred, msSinceRecorded: since })) {
           recorded.push(tick);
@@ -116,8 +116,8 @@ describe('recordEvaluationsNow: which bake ticks are recorded at once, which in 
       }
       return recorded;
     };
-    expect(recordedAt(30_000)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
-    expect(recordedAt(5_000)).toEqual([12, 24]);
-    expect(recordedAt(300_000)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
+    expect(recordedAt(30_000)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]);
+    expect(recordedAt(5_000)).toEqual([60, 120]);
+    expect(recordedAt(600_000)).toEqual(Array.from({ length: 60 }, (_, i) => 2 * (i + 1)));
   });
 });

@@ -50,7 +50,7 @@ export function gateOutcome(round: GateRound): GateOutcome {
 }
 
 /** Routine evaluations reach the event log within this long (or two ticks, if ticks are slower). */
-export const ROUTINE_EVALUATIONS_RECORDED_WITHIN_MS = 60_000;
+export const ROUTINE_EVALUATIONS_RECORDED_WITHIN_MS = 5 * 60_000;
 
 export interface EvaluationRecording {
   outcome: GateOutcome;
@@ -64,9 +64,9 @@ export interface EvaluationRecording {
 /**
  * Whether a bake tick's evaluations are recorded now or with the next batch. A tick that
  * changes something (a verdict, the course of the bake) is recorded at once; routine ticks
- * (same verdicts, the bake goes on) are batched: never more than one batch a minute, and
- * never fewer than one every second tick. Batching keeps the workflow history near six
- * events per tick instead of twelve; the live state has every evaluation at once either way.
+ * (same verdicts, the bake goes on) are batched: never more than one batch in five minutes,
+ * and never fewer than one every second tick. Each batch costs the workflow history six
+ * events, so batching saves about six per tick; the live state has every evaluation at once.
  */
 export function recordEvaluationsNow(tick: EvaluationRecording): boolean {
   if (tick.outcome.kind !== 'CONTINUE' || tick.changed) return true;
