@@ -139,4 +139,36 @@ describe('record replay histories', () => {
     await save('continued-as-new-first-run', handle, first);
     await save('continued-as-new-halted-last-run', handle);
   });
+
+  it('rollback failed, handed over while waiting for the retry, then retried in the new run', async () => {
+    const halt = { source: 'alertmanager', by: 'alertmanager', reason: 'error budget burning' };
+    const handle = await h.start({
+      continueAsNewAfterEvents: 60,
+      waves: [
+        { regions: ['c1'], bakeSeconds: 0 },
+        { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    await h.waitFor(handle, (s) => s.wave === 2 && s.phase === 'BAKING', 'bake');
+    h.regionSim.fleet.setFaults('a1', { failAllPushes: true });
+    await handle.signal(haltSignal, halt);
+    let state = await h.live(handle);
+    for (let i = 0; i < 20 && state.status !== 'ROLLBACK_FAILED'; i++) {
+      await h.env.sleep('2 minutes');
+      state = await h.live(handle);
+    }
+    expect(state.status).toBe('ROLLBACK_FAILED');
+    const failedIn = (await handle.describe()).runId;
+    for (let i = 0; i < 40 && (await handle.describe()).runId === failedIn; i++) {
+      await handle.signal(haltSignal, halt);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await handle.describe()).runId).not.toBe(failedIn);
+    h.regionSim.fleet.setFaults('a1', { failAllPushes: false });
+    await handle.executeUpdate(retryRollbackUpdate, { args: [{ by: 'oncall' }] });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('rollback-failed-handed-over', handle, failedIn);
+    await save('rollback-failed-retried-after-hand-over', handle);
+  });
 });
