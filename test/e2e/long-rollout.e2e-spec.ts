@@ -20,7 +20,8 @@ describe('a rollout that outlives its history: continue-as-new at safe points', 
   let temporal: TemporalDevServer;
   let stack: AppStack;
   const service = `long-${Date.now()}`;
-  const strategy = { canaryMaxShare: 0.3, growthFactor: 4, bakeSeconds: 8, approvalAfterCanary: false };
+  // Long enough bakes for several hand-overs at about 11 history events per tick.
+  const strategy = { canaryMaxShare: 0.3, growthFactor: 4, bakeSeconds: 12, approvalAfterCanary: false };
   const gates = [{ kind: 'probe', name: 'probe', path: '/probe' }];
 
   beforeAll(async () => {

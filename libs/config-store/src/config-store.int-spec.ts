@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { ErrorCode } from '../../domain/src';
 import { configHash } from '../../targets/src/config-hash';
 import { testServices } from '../../../test/support/test-env';
-import { PgConfigStore } from './config-store';
+import { CachedConfigStore, PgConfigStore } from './config-store';
 
 describe('config documents stored once by content hash', () => {
   let pool: Pool;
@@ -50,5 +50,33 @@ describe('config documents stored once by content hash', () => {
     const big = { blob: 'x'.repeat(256 * 1024 - 32), n: Date.now() };
     const hash = await store.put(big);
     expect(await store.get(hash)).toEqual(big);
+  });
+});
+
+describe("the worker's cached config store", () => {
+  it('answers a document it has seen without the database, and CONFIG_UNAVAILABLE for one it has not', async () => {
+    const pool = new Pool({ connectionString: testServices().databaseUrl, max: 2 });
+    const cached = new CachedConfigStore(new PgConfigStore(pool));
+    const seen = { cached: `seen ${Date.now()}` };
+    const hash = await cached.put(seen);
+    await pool.end(); // the database is gone for this store
+    expect(await cached.get(hash)).toEqual(seen);
+    await expect(cached.get('a'.repeat(64))).rejects.toMatchObject({
+      code: ErrorCode.ConfigUnavailable,
+      details: { hash: 'a'.repeat(64) },
+    });
+  });
+
+  it('loads a document once and keeps it within its size bound', async () => {
+    const pool = new Pool({ connectionString: testServices().databaseUrl, max: 2 });
+    const store = new PgConfigStore(pool);
+    const hash = await store.put({ loaded: `once ${Date.now()}` });
+    const tiny = new CachedConfigStore(store, 1);
+    const roomy = new CachedConfigStore(store);
+    await roomy.get(hash);
+    await tiny.get(hash);
+    await pool.end();
+    await expect(roomy.get(hash)).resolves.toMatchObject({ loaded: expect.any(String) });
+    await expect(tiny.get(hash)).rejects.toMatchObject({ code: ErrorCode.ConfigUnavailable });
   });
 });
