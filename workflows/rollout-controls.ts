@@ -111,9 +111,12 @@ function validateHaltIfAffected(ctx: RolloutContext, halt: RegionHaltRequest): v
       details: [{ rolloutId: ctx.input.rolloutId }],
     });
   };
-  if (region !== undefined && (rollout.regions[region] ?? 'PENDING') === 'PENDING') {
-    refuse('NOT_AFFECTED', `the rollout has not touched ${region}`);
-  }
+  // Touched from the moment its push starts (its compensation is registered first): a region
+  // may serve the new config well before the wave's pushes have all settled.
+  const touched =
+    (rollout.regions[region ?? ''] ?? 'PENDING') !== 'PENDING' ||
+    ctx.state.compensations.some((c) => c.region === region);
+  if (region !== undefined && !touched) refuse('NOT_AFFECTED', `the rollout has not touched ${region}`);
   try {
     decide({ type: 'HaltRollout', ...request }, rollout);
   } catch (err) {

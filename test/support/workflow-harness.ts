@@ -130,6 +130,9 @@ export async function startWorkflowHarness(
           failAllPushes: false,
           rejectAllPushes: false,
           probeStatus: 0,
+          slowPushMs: 0,
+          probeDelayMs: 0,
+          healthDelayMs: 0,
         });
         regionSim.fleet.apply(name, `v1-${seed}`, { feature: false, seed });
       }

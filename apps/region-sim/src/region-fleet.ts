@@ -34,6 +34,8 @@ export interface RegionFaults {
   stallPushes: boolean;
   /** `GET /probe` answers this many ms late: a slow health check keeps a gate evaluation in flight. */
   probeDelayMs: number;
+  /** `GET /health` answers this many ms late: slow prechecks. */
+  healthDelayMs: number;
 }
 
 const NO_FAULTS: RegionFaults = {
@@ -45,6 +47,7 @@ const NO_FAULTS: RegionFaults = {
   slowPushMs: 0,
   stallPushes: false,
   probeDelayMs: 0,
+  healthDelayMs: 0,
 };
 
 export type PushAdmission = 'accept' | 'unavailable' | 'reject';

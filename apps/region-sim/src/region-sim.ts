@@ -15,6 +15,7 @@ const faultsBodySchema = z
     slowPushMs: z.number().int().min(0).max(600_000),
     stallPushes: z.boolean(),
     probeDelayMs: z.number().int().min(0).max(60_000),
+    healthDelayMs: z.number().int().min(0).max(60_000),
   })
   .partial();
 
@@ -108,9 +109,10 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
     if (!record) return void notFound(res, req.params.region);
     res.json(view(record));
   });
-  app.get('/regions/:region/health', (req: Request<{ region: string }>, res: Response) => {
+  app.get('/regions/:region/health', async (req: Request<{ region: string }>, res: Response) => {
     if (!fleet.get(req.params.region)) return void notFound(res, req.params.region);
-    const unhealthy = fleet.faultsOf(req.params.region).unhealthy;
+    const { unhealthy, healthDelayMs } = fleet.faultsOf(req.params.region);
+    if (healthDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, healthDelayMs));
     res.status(unhealthy ? 503 : 200).json({ region: req.params.region, status: unhealthy ? 'unhealthy' : 'ok' });
   });
   app.get('/regions/:region/probe', async (req: Request<{ region: string }>, res: Response) => {
@@ -129,7 +131,7 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
       return void res.status(400).json({
         code: 'BAD_REQUEST',
         message:
-          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?, probeDelayMs?}',
+          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?, probeDelayMs?, healthDelayMs?}',
       });
     }
     const faults = fleet.setFaults(req.params.region, body.data);

@@ -90,6 +90,14 @@ describe('rollout state (evolve)', () => {
     expect(foldRollout(awaitingApproval).phase).toBe('AWAITING_APPROVAL');
   });
 
+  it('keeps a pause made before or during the prechecks through them', () => {
+    const pause: RolloutEvent = { type: 'RolloutPaused', data: { by: 'bob', reason: 'hold' } };
+    expect(foldRollout([requested, pause, planned, passed]).status).toBe('PAUSED');
+    expect(foldRollout([requested, planned, pause, passed]).status).toBe('PAUSED');
+    const resumed: RolloutEvent = { type: 'RolloutResumed', data: { by: 'bob' } };
+    expect(foldRollout([requested, planned, pause, passed, resumed]).status).toBe('ROLLING');
+  });
+
   it('stays PUSHING until every region of the wave is pushed', () => {
     const s = foldRollout([
       requested,

@@ -106,10 +106,12 @@ export function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
         requestedBy: event.data.requestedBy,
         regions: Object.fromEntries(event.data.regions.map((r) => [r, 'PENDING' as const])),
       };
+    // A pause accepted before or during the prechecks holds through them: the rollout stays
+    // PAUSED and stops before its first wave.
     case 'RolloutPlanned':
-      return { ...state, status: 'PRECHECKING', plan: event.data.plan };
+      return { ...state, status: state.status === 'PAUSED' ? 'PAUSED' : 'PRECHECKING', plan: event.data.plan };
     case 'PrecheckPassed':
-      return { ...state, status: 'ROLLING' };
+      return { ...state, status: state.status === 'PAUSED' ? 'PAUSED' : 'ROLLING' };
     case 'PrecheckFailed':
       return { ...state, status: 'FAILED', stopReason: `${event.data.check}: ${event.data.reason}` };
     case 'WaveStarted':

@@ -1,0 +1,138 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
+import {
+  haltIfAffectedUpdate,
+  haltSignal,
+  pauseUpdate,
+  resumeUpdate,
+  retryRollbackUpdate,
+} from '../../workflows/rollout.messages';
+import { readUntil } from '../support/eventually';
+import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+
+const REGIONS = [
+  { name: 'c1', tier: 'canary' as const, weight: 1 },
+  { name: 'a1', tier: 'standard' as const, weight: 2 },
+  { name: 'b1', tier: 'standard' as const, weight: 3 },
+  { name: 'h1', tier: 'heavy' as const, weight: 10 },
+];
+const WAVES = [
+  { regions: ['c1'], bakeSeconds: 0 },
+  { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
+  { regions: ['h1'], bakeSeconds: 0 },
+];
+const halt = { source: 'alertmanager', by: 'alertmanager', reason: 'HighErrorRate firing' };
+
+/** Halts and rollbacks under the faults that used to lose them (time-skipping Temporal, real activities). */
+describe('every halt lands and every rollback runs', () => {
+  let h: WorkflowHarness;
+  let seed = 500;
+  beforeAll(async () => {
+    h = await startWorkflowHarness(REGIONS);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+  beforeEach(() => h.reset(++seed));
+  const version = (region: string) => h.regionSim.fleet.get(region)!.version;
+
+  /** Reads until `done`, letting a minute of workflow time pass between reads. */
+  async function skipUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+    let last: T | undefined;
+    for (let i = 0; i < 120; i++) {
+      last = await read();
+      if (done(last)) return last;
+      await h.env.sleep('1 minute');
+    }
+    throw new Error(`${what} did not happen within two hours of workflow time; last seen ${JSON.stringify(last)}`);
+  }
+
+  it('a pause accepted during prechecks holds once they pass: nothing is pushed until a resume', async () => {
+    // Slow health checks keep the rollout in its prechecks for a few seconds.
+    for (const r of REGIONS) h.regionSim.fleet.setFaults(r.name, { healthDelayMs: 1_000 });
+    const input = h.input({ waves: WAVES });
+    const handle = await h.start(input);
+    const paused = await handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob', reason: 'hold on' }] });
+    expect(paused.status).toBe('PAUSED');
+    await readUntil(
+      () => h.events(input.rolloutId),
+      (events) => events.some((e) => e.type === 'PrecheckPassed'),
+      { what: 'the prechecks to pass', timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await h.env.sleep('10 minutes');
+    expect(await h.live(handle)).toMatchObject({ status: 'PAUSED' });
+    for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
+    const types = (await h.events(input.rolloutId)).map((e) => e.type);
+    expect(types.indexOf('RolloutPaused')).toBeLessThan(types.indexOf('PrecheckPassed'));
+    expect(types).not.toContain('WaveStarted');
+
+    const resumed = await handle.executeUpdate(resumeUpdate, { args: [{ by: 'bob' }] });
+    expect(resumed.status).toBe('ROLLING');
+    expect((await handle.result()).status).toBe('SUCCEEDED');
+    for (const r of REGIONS) expect(version(r.name)).toBe('v2');
+  });
+
+  it('a retryRollback accepted while RollbackFailed is being recorded starts the next attempt', async () => {
+    const input = h.input({ waves: WAVES });
+    // PostgreSQL takes 3 s to store this rollout's RollbackFailed: the retry lands meanwhile.
+    const trigger = `slow_rollback_failed_${seed}`;
+    await h.pool.query(`CREATE OR REPLACE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
+    await h.pool.query(
+      `CREATE TRIGGER ${trigger} BEFORE INSERT ON events FOR EACH ROW
+       WHEN (NEW.type = 'RollbackFailed' AND NEW.stream_id = '${input.rolloutId}') EXECUTE FUNCTION ${trigger}()`,
+    );
+    try {
+      const handle = await h.start(input);
+      await skipUntil(
+        () => h.live(handle),
+        (s) => s.wave === 2 && s.phase === 'BAKING',
+        'wave 2 to bake',
+      );
+      // a1 refuses the restore for good (422): the rollback fails at once, no retries to wait out.
+      h.regionSim.fleet.setFaults('a1', { rejectAllPushes: true });
+      await handle.signal(haltSignal, halt);
+      await readUntil(
+        () => h.live(handle),
+        (s) => s.status === 'ROLLBACK_FAILED',
+        { what: 'the rollback to fail', timeoutMs: 20_000, intervalMs: 20 },
+      );
+      expect(ofType(await h.events(input.rolloutId), 'RollbackFailed')).toHaveLength(0);
+      h.regionSim.fleet.setFaults('a1', { rejectAllPushes: false });
+      await handle.executeUpdate(retryRollbackUpdate, { args: [{ by: 'oncall' }] });
+
+      await readUntil(
+        () => h.live(handle),
+        (s) => s.status === 'ROLLED_BACK',
+        { what: 'the retried rollback to finish', timeoutMs: 20_000, intervalMs: 100 },
+      );
+      for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
+      const started = ofType(await h.events(input.rolloutId), 'RollbackStarted');
+      expect(started.map((e) => [e.data.attempt, e.data.by])).toEqual([
+        [1, undefined],
+        [2, 'oncall'],
+      ]);
+    } finally {
+      await h.pool.query(`DROP TRIGGER IF EXISTS ${trigger} ON events`);
+      await h.pool.query(`DROP FUNCTION IF EXISTS ${trigger}()`);
+    }
+  });
+
+  it('an alert for a region whose push landed halts, while another push of the wave is still in flight', async () => {
+    // b1 applies the push at once but answers 3 s later: the wave's pushes have not settled.
+    h.regionSim.fleet.setFaults('b1', { slowPushMs: 3_000 });
+    const input = h.input({ waves: WAVES });
+    const handle: WorkflowHandle<typeof rolloutWorkflow> = await h.start(input);
+    await readUntil(
+      async () => ({ a1: version('a1'), live: await h.live(handle) }),
+      (s) => s.a1 === 'v2' && s.live.wave === 2,
+      { what: 'a1 to serve v2', timeoutMs: 20_000, intervalMs: 20 },
+    );
+    expect((await h.live(handle)).phase).toBe('PUSHING');
+
+    const answer = await handle.executeUpdate(haltIfAffectedUpdate, { args: [{ ...halt, region: 'a1' }] });
+    expect(answer.outcome).toBe('HALTED');
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
+  });
+});
