@@ -1,20 +1,34 @@
-import { patched } from '@temporalio/workflow';
+import { ActivityFailure, patched } from '@temporalio/workflow';
 import { planRollout } from '../libs/domain/src/plan/plan-rollout';
 import type { RolloutPlan } from '../libs/domain/src/plan/rollout-plan';
 import type { PrecheckFailed } from '../libs/domain/src/rollout/rollout.events';
 import { activeFreezeWindow } from '../libs/domain/src/service/freeze-window';
-import { configValidation, gateEvaluation, regionRead } from './rollout-activities';
+import { configValidation, failureMessage, gateEvaluation, regionRead } from './rollout-activities';
 import type { RolloutContext } from './rollout-context';
 import { rolloutRequested } from './rollout.types';
 
+type Fail = (data: PrecheckFailed['data']) => Promise<null>;
+
 /** Prechecks. Returns the plan, or null after recording PrecheckFailed (nothing was touched). */
 export async function runPrechecks(ctx: RolloutContext): Promise<RolloutPlan | null> {
-  const { input } = ctx;
-  await ctx.emit([rolloutRequested(input)]);
-  const fail = async (data: PrecheckFailed['data']) => {
+  await ctx.emit([rolloutRequested(ctx.input)]);
+  const fail: Fail = async (data) => {
     await ctx.emit([{ type: 'PrecheckFailed', data }]);
     return null;
   };
+  const step = { check: 'plan' };
+  try {
+    return await checks(ctx, fail, step);
+  } catch (err) {
+    // A precheck that could not run failed: nothing was touched, so there is nothing to roll
+    // back (this ended ROLLED_BACK with an empty rollback before the patch).
+    if (!(err instanceof ActivityFailure) || !patched('precheck-failure')) throw err;
+    return fail({ check: step.check, code: 'PRECHECK_ERROR', reason: `could not check: ${failureMessage(err)}` });
+  }
+}
+
+async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }): Promise<RolloutPlan | null> {
+  const { input } = ctx;
 
   const outcome = planRollout({ regions: input.regions, strategy: input.strategy, waves: input.waves });
   const planFailure = () =>
@@ -41,6 +55,7 @@ export async function runPrechecks(ctx: RolloutContext): Promise<RolloutPlan | n
   if (input.config === undefined && input.configHash === undefined) {
     return fail({ check: 'config-schema', code: 'CONFIG_INVALID', reason: 'the rollout names no config document' });
   }
+  step.check = 'config-schema';
   const config = await ctx.configRef();
   const validation = await configValidation.validateConfig.executeWithOptions(
     { summary: 'validate config against the service schema' },
@@ -51,6 +66,7 @@ export async function runPrechecks(ctx: RolloutContext): Promise<RolloutPlan | n
   }
 
   // Added after the first histories were recorded: patched, so rollouts started before replay as they ran.
+  step.check = 'gates';
   if (input.gates.some((g) => g.kind === 'prometheus') && patched('prometheus-gate-precheck')) {
     const problems = await gateEvaluation.checkGates.executeWithOptions({ summary: 'check gate queries' }, [
       {
@@ -68,6 +84,7 @@ export async function runPrechecks(ctx: RolloutContext): Promise<RolloutPlan | n
     }
   }
 
+  step.check = 'region-health';
   const checks = await regionRead.checkRegions.executeWithOptions(
     { summary: `check ${input.regions.length} regions` },
     [
