@@ -8,6 +8,8 @@ import type { RegionRef } from './activity-contracts';
  * earlier runs carry it inline.
  */
 export interface Compensation extends RegionRef {
+  /** The wave that pushed it (absent in runs before the wave was kept): rollback goes wave by wave. */
+  wave?: number;
   version: string | null;
   config?: Record<string, unknown> | null;
   configHash?: string | null;

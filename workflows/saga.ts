@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched } from '@temporalio/workflow';
 import type { RestoreRegionConfigInput, RestoreRegionConfigResult } from './activity-contracts';
 import { ContinueAsNewRequested, historyIsLong, mayHandOver } from './continue-as-new';
 import { failureMessage, rollbackPush } from './rollout-activities';
@@ -15,7 +15,8 @@ export async function recordCancellation(ctx: RolloutContext): Promise<void> {
 }
 
 /**
- * Restores every touched region, newest push first, verifying each. A region that cannot be
+ * Restores every touched region, newest wave first (a wave's regions in parallel, in runs
+ * from the `parallel-rollback` patch on; one by one before), verifying each. A region that cannot be
  * restored after its retries leaves the rollout in ROLLBACK_FAILED, waiting for retryRollback.
  * Must run in a non-cancellable scope: a rollback that can be cancelled is no guarantee.
  * `beforeEnd` (the halt assessment) is awaited before the final event, so it stays inside the history.
@@ -62,7 +63,7 @@ async function restoreAll(
       },
     ]);
     const failed: Compensation[] = [];
-    for (const c of pending) {
+    const restoreOne = async (c: Compensation) => {
       try {
         const restored = await restore(ctx, c);
         await ctx.emit([
@@ -93,7 +94,14 @@ async function restoreAll(
           },
         ]);
       }
+    };
+    if (pending.some((c) => c.wave !== undefined) && patched('parallel-rollback')) {
+      await restoreByWave(pending, restoreOne);
+    } else {
+      for (const c of pending) await restoreOne(c);
     }
+    // Newest first, as they were pending: the order a retry takes them in.
+    failed.sort((a, b) => pending.indexOf(a) - pending.indexOf(b));
     await beforeEnd;
     if (failed.length === 0) {
       await ctx.emit([
@@ -105,6 +113,33 @@ async function restoreAll(
     await awaitRetry(ctx);
     pending = failed;
   }
+}
+
+/** How long a wave's restores may hold up the older waves' before those start anyway. */
+const WAVE_GRACE_MS = 5_000;
+
+/**
+ * Restores wave by wave, newest wave first, each wave's regions in parallel. The next older
+ * wave starts once the newer one is done, or after WAVE_GRACE_MS while a region of it is still
+ * retrying: a dead region delays no other region by more than that.
+ */
+async function restoreByWave(pending: Compensation[], restoreOne: (c: Compensation) => Promise<void>): Promise<void> {
+  const waves: Compensation[][] = [];
+  for (const c of pending) {
+    const last = waves.at(-1);
+    if (last && last[0].wave === c.wave) last.push(c);
+    else waves.push([c]);
+  }
+  const all: Promise<void>[] = [];
+  for (const wave of waves) {
+    let done = false;
+    const restoring = Promise.all(wave.map(restoreOne)).then(() => {
+      done = true;
+    });
+    all.push(restoring);
+    await condition(() => done, WAVE_GRACE_MS);
+  }
+  await Promise.all(all);
 }
 
 /**

@@ -93,7 +93,12 @@ async function readBeforePush(ctx: RolloutContext, wave: Wave, targets: RegionRe
     [{ regions: targets, knownHashes: Object.keys(documents).sort() }],
   );
   Object.assign(documents, read.documents);
-  return read.regions.map((live, i) => ({ ...targets[i], version: live.version, configHash: live.configHash }));
+  return read.regions.map((live, i) => ({
+    ...targets[i],
+    wave: wave.index,
+    version: live.version,
+    configHash: live.configHash,
+  }));
 }
 
 /** The rest of a wave a previous run handed over: its pushes are done, the bake or the approval is not. */

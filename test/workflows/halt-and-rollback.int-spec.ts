@@ -135,4 +135,34 @@ describe('every halt lands and every rollback runs', () => {
     expect((await handle.result()).status).toBe('ROLLED_BACK');
     for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
   });
+
+  it('a dead region holds up no other restore: its wave restores in parallel, older waves follow within seconds', async () => {
+    const input = h.input({ waves: WAVES });
+    const handle = await h.start(input);
+    await skipUntil(
+      () => h.live(handle),
+      (s) => s.wave === 2 && s.phase === 'BAKING',
+      'wave 2 to bake',
+    );
+    // a1 answers every push with 503 and is retried for minutes; nobody skips time meanwhile.
+    h.regionSim.fleet.setFaults('a1', { failAllPushes: true });
+    await handle.signal(haltSignal, halt);
+    await readUntil(
+      () => Promise.resolve(['b1', 'c1'].map(version)),
+      (served) => served.every((v) => v === `v1-${seed}`),
+      { what: 'b1 (same wave as a1) and c1 (older wave) to be restored', timeoutMs: 15_000, intervalMs: 50 },
+    );
+    expect(version('a1')).toBe('v2');
+    expect((await h.live(handle)).status).toBe('ROLLING_BACK');
+
+    h.regionSim.fleet.setFaults('a1', { failAllPushes: false });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
+    const restored = ofType(await h.events(input.rolloutId), 'RegionRolledBack');
+    expect(restored.map((e) => [e.data.region, e.data.outcome])).toEqual([
+      ['b1', 'RESTORED'],
+      ['c1', 'RESTORED'],
+      ['a1', 'RESTORED'],
+    ]);
+  });
 });
