@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, isCancellation } from '@temporalio/workflow';
 import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import { gateOutcome, recordEvaluationsNow, type NoDataPause } from '../libs/domain/src/gates/gate-policy';
 import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/gates/gate-spec';
@@ -142,6 +142,7 @@ async function unlessStopped<T>(ctx: RolloutContext, wave: Wave, evaluation: Pro
   await condition(() => settled || ctx.stopped);
   ctx.throwIfStopped();
   return evaluation.catch((err: unknown) => {
+    if (isCancellation(err)) throw err;
     throw new StopRollout(`evaluating the gates of wave ${wave.index} failed: ${failureMessage(err)}`);
   });
 }

@@ -1,3 +1,4 @@
+import { CancellationScope } from '@temporalio/workflow';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import { durableWrite } from './rollout-activities';
 import { ROLLOUT_EVENT_SCHEMA_VERSION } from './rollout.types';
@@ -52,16 +53,20 @@ export class EventRecorder {
   private send(events: RolloutEvent[], actor: string): Promise<void> {
     this.lastRecordedAt = Date.now();
     const next = this.tail.then(async () => {
-      const result = await durableWrite.recordEvents.executeWithOptions({ summary: `record ${summarize(events)}` }, [
-        {
-          streamId: this.streamId,
-          service: this.service,
-          expectedVersion: this.stream.streamVersion,
-          events,
-          actor,
-          schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION,
-        },
-      ]);
+      // Never cancelled: a cancelled append may still commit, and the next batch would then
+      // reuse its positions and be dropped as a duplicate. A cancellation waits for it instead.
+      const result = await CancellationScope.nonCancellable(() =>
+        durableWrite.recordEvents.executeWithOptions({ summary: `record ${summarize(events)}` }, [
+          {
+            streamId: this.streamId,
+            service: this.service,
+            expectedVersion: this.stream.streamVersion,
+            events,
+            actor,
+            schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION,
+          },
+        ]),
+      );
       this.stream.streamVersion = result.version;
     });
     this.tail = next.catch(() => undefined);

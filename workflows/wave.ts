@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import type { RegionRef } from './activity-contracts';
 import { bake } from './bake';
@@ -30,6 +30,8 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   try {
     compensations = await readBeforePush(ctx, wave, targets);
   } catch (err) {
+    // A cancellation from Temporal stays one: the rollout then records who stopped it.
+    if (isCancellation(err)) throw err;
     throw new StopRollout(`reading wave ${wave.index} before the push failed: ${failureMessage(err)}`);
   }
   // Each compensation is registered before the push it undoes, so a push that fails halfway
@@ -38,11 +40,15 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   ctx.throwIfStopped();
 
   const config = await ctx.configRef();
-  const results = await Promise.allSettled(
-    targets.map((t) =>
-      regionPush.pushRegionConfig.executeWithOptions({ summary: `push ${input.version} → ${t.region}` }, [
-        { ...t, version: input.version, ...config },
-      ]),
+  // Not cancelled halfway: a push that lands after its cancellation would go unrecorded. A
+  // cancellation from Temporal takes effect once the batch is done (and rolls it back).
+  const results = await CancellationScope.nonCancellable(() =>
+    Promise.allSettled(
+      targets.map((t) =>
+        regionPush.pushRegionConfig.executeWithOptions({ summary: `push ${input.version} → ${t.region}` }, [
+          { ...t, version: input.version, ...config },
+        ]),
+      ),
     ),
   );
   const pushed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

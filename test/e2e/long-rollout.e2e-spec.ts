@@ -7,6 +7,7 @@ import { startAppStack, type AppStack } from '../support/app-stack';
 import { readUntil } from '../support/eventually';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
 import { graphql } from '../support/graphql-client';
+import { expectInGroups } from '../support/expect-in-groups';
 
 const REGIONS = ['lr-canary-1', 'lr-west-1', 'lr-west-2', 'lr-east-1'];
 /** Temporal suggests continue-as-new after this many events: a few bake ticks, not 4,096. */
@@ -133,11 +134,17 @@ describe('a rollout that outlives its history: continue-as-new at safe points', 
     const rolled = await waitForRollout(stack, id, ['ROLLED_BACK', 'ROLLBACK_FAILED'], 120_000);
     expect(rolled.status).toBe('ROLLED_BACK');
 
-    const pushed = rolled.events.filter((e) => e.type === 'RegionConfigPushed').map((e) => e.data.region as string);
+    const pushedEvents = rolled.events.filter((e) => e.type === 'RegionConfigPushed');
+    const pushed = pushedEvents.map((e) => e.data.region as string);
     const restored = rolled.events.filter((e) => e.type === 'RegionRolledBack');
     expect(pushed).toEqual(REGIONS.filter((r) => pushed.includes(r)));
     expect(pushed).toHaveLength(REGIONS.length);
-    expect(restored.map((e) => e.data.region)).toEqual([...pushed].reverse());
+    // newest wave first, each wave's regions in parallel
+    const waves = [...new Set(pushedEvents.map((e) => e.data.wave as number))].sort((a, b) => b - a);
+    expectInGroups(
+      restored.map((e) => e.data.region),
+      waves.map((w) => pushedEvents.filter((e) => e.data.wave === w).map((e) => e.data.region)),
+    );
     expect(restored.every((e) => e.data.outcome === 'RESTORED' && e.data.toVersion === 'v1')).toBe(true);
     for (const region of REGIONS) expect(served(region)).toBe('v1');
   });

@@ -8,6 +8,7 @@ import {
   retryRollbackUpdate,
 } from '../../workflows/rollout.messages';
 import { readUntil } from '../support/eventually';
+import { expectInGroups } from '../support/expect-in-groups';
 import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const REGIONS = [
@@ -149,8 +150,11 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
     const result = await handle.result();
     expect(result.status).toBe('ROLLED_BACK');
     const events = await h.events(result.rolloutId);
-    const pushed = ofType(events, 'RegionConfigPushed').map((e) => e.data.region);
-    expect(ofType(events, 'RegionRolledBack').map((e) => e.data.region)).toEqual([...pushed].reverse());
+    expect(ofType(events, 'RegionConfigPushed').map((e) => e.data.region)).toEqual(['c1', 'a1', 'b1']);
+    expectInGroups(
+      ofType(events, 'RegionRolledBack').map((e) => e.data.region),
+      [['a1', 'b1'], ['c1']],
+    );
     expect(version('c1')).toBe(`v1-${seed}`);
     expect(version('a1')).toBe(`v1-${seed}`);
     expect(version('b1')).toBe('v0-b1-own');
@@ -203,12 +207,18 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
       [1, ['b1', 'a1', 'c1'], undefined],
       [2, ['a1'], 'bob'],
     ]);
-    expect(ofType(events, 'RegionRolledBack').map((e) => [e.data.region, e.data.outcome])).toEqual([
-      ['b1', 'RESTORED'],
-      ['a1', 'FAILED'],
-      ['c1', 'RESTORED'],
-      ['a1', 'RESTORED'],
-    ]);
+    // a1 is still retrying when the older wave (c1) starts: the first attempt ends in any order
+    expectInGroups(
+      ofType(events, 'RegionRolledBack').map((e) => [e.data.region, e.data.outcome]),
+      [
+        [
+          ['b1', 'RESTORED'],
+          ['a1', 'FAILED'],
+          ['c1', 'RESTORED'],
+        ],
+        [['a1', 'RESTORED']],
+      ],
+    );
   });
 
   /** Lets bake ticks pass until the next one takes the history past the hand-over threshold. */

@@ -165,4 +165,37 @@ describe('every halt lands and every rollback runs', () => {
       ['a1', 'RESTORED'],
     ]);
   });
+
+  it('a cancel from Temporal while an append is in flight loses no event', async () => {
+    const input = h.input({ waves: WAVES, gates: [] });
+    // PostgreSQL takes 3 s to store wave 2's WaveStarted: the cancel lands during that append.
+    const trigger = `slow_wave_started_${seed}`;
+    await h.pool.query(`CREATE OR REPLACE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
+    await h.pool.query(
+      `CREATE TRIGGER ${trigger} BEFORE INSERT ON events FOR EACH ROW
+       WHEN (NEW.type = 'WaveStarted' AND NEW.stream_id = '${input.rolloutId}' AND NEW.data->>'wave' = '2')
+       EXECUTE FUNCTION ${trigger}()`,
+    );
+    try {
+      const handle = await h.start(input);
+      await readUntil(
+        () => h.live(handle),
+        (s) => s.wave === 2,
+        { what: 'wave 2 to start', timeoutMs: 20_000, intervalMs: 20 },
+      );
+      expect(ofType(await h.events(input.rolloutId), 'WaveStarted')).toHaveLength(1);
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+
+      const events = await h.events(input.rolloutId);
+      expect(ofType(events, 'WaveStarted').map((e) => e.data.wave)).toEqual([1, 2]);
+      expect(ofType(events, 'RolloutAborted').map((e) => e.data.by)).toEqual(['temporal']);
+      expect(events.at(-1)?.type).toBe('RolloutRolledBack');
+      for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
+    } finally {
+      await h.pool.query(`DROP TRIGGER IF EXISTS ${trigger} ON events`);
+      await h.pool.query(`DROP FUNCTION IF EXISTS ${trigger}()`);
+    }
+  });
 });

@@ -6,6 +6,7 @@ import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { haltSignal } from '../../workflows/rollout.messages';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { testServices } from '../support/test-env';
+import { expectInGroups } from '../support/expect-in-groups';
 import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const { EventType } = temporal.api.enums.v1;
@@ -115,11 +116,16 @@ describe('lean rollout histories (time-skipping Temporal, real activities, real 
     expect(occurrences(history, previous)).toBe(1);
     expect(historyBytes(history).length).toBeLessThan(4 * 64 * KIB);
     const restored = ofType(await h.events(input.rolloutId), 'RegionRolledBack');
-    expect(restored.map((e) => [e.data.region, e.data.outcome])).toEqual([
-      ['b1', 'RESTORED'],
-      ['a1', 'RESTORED'],
-      ['c1', 'RESTORED'],
-    ]);
+    expectInGroups(
+      restored.map((e) => [e.data.region, e.data.outcome]),
+      [
+        [
+          ['b1', 'RESTORED'],
+          ['a1', 'RESTORED'],
+        ],
+        [['c1', 'RESTORED']],
+      ],
+    );
   });
 
   it('a rollout started by hash (as the gateway starts it) never has the document in its history', async () => {
@@ -163,13 +169,19 @@ describe('a rollback while the config store is down (real PostgreSQL behind a pr
       expect(h.regionSim.fleet.get(name)).toMatchObject({ version: 'v0-7', config: { tag: previous } });
     }
     const restored = ofType(await h.events(input.rolloutId), 'RegionRolledBack');
-    expect(restored.map((e) => [e.data.region, e.data.outcome])).toEqual([
-      ['b1', 'RESTORED'],
-      ['a1', 'RESTORED'],
-      ['c1', 'RESTORED'],
-    ]);
+    expectInGroups(
+      restored.map((e) => [e.data.region, e.data.outcome]),
+      [
+        [
+          ['b1', 'RESTORED'],
+          ['a1', 'RESTORED'],
+        ],
+        [['c1', 'RESTORED']],
+      ],
+    );
     // Each restore asked by hash first, was told CONFIG_UNAVAILABLE, and went again with the body inline.
     const restores = activityInputs(await handle.fetchHistory()).filter((a) => a.type === 'restoreRegionConfig');
-    expect(restores.map((r) => r.input.includes(previous))).toEqual([false, true, false, true, false, true]);
+    expect(restores.filter((r) => r.input.includes(previous))).toHaveLength(3);
+    expect(restores.filter((r) => !r.input.includes(previous))).toHaveLength(3);
   });
 });
