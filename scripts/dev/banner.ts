@@ -62,7 +62,7 @@ export function printBanner(f: BannerFacts): void {
     'Development mode: these tokens work here and nowhere else.',
     `  admin         Authorization: Bearer ${DEV_TOKENS.admin.token}`,
     `  approver      Authorization: Bearer ${DEV_TOKENS.approver.token}`,
-    `  alertmanager  Authorization: Bearer ${DEV_TOKENS.alertmanager.token}  (deployer: what Alertmanager sends)`,
+    `  alertmanager  Authorization: Bearer ${DEV_TOKENS.alertmanager.token}  (monitor: halts through the hooks, nothing else)`,
     '',
     `A service "${f.demoService}" with ${DEFAULT_REGIONS.length} simulated regions is registered. Start a rollout:`,
     `  curl -s ${gatewayUrl}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${DEV_TOKENS.admin.token}' -d '${example}'`,

@@ -1,5 +1,6 @@
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { graphql } from '../support/graphql-client';
+import { tokenOf } from '../support/test-tokens';
 
 describe('authentication and roles on every kind of operation', () => {
   let stack: AppStack;
@@ -98,6 +99,31 @@ describe('authentication and roles on every kind of operation', () => {
       `{ rollout(id: "${started.data!.startRollout.id}") { events { metadata } } }`,
     );
     expect(rollout.data!.rollout.events[0].metadata.actor).toBe('alice');
+  });
+
+  it('lets a monitor token halt through the hooks and do nothing else', async () => {
+    const hook = await fetch(`${stack.gateway.url}/hooks/halt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf('alertmanager')}` },
+      body: JSON.stringify({ service, reason: 'monitor check' }),
+    });
+    expect(hook.status).toBe(200);
+    const read = await graphql(stack.gateway.url, `{ service(name: "${service}") { name } }`, {}, 'alertmanager');
+    expect(code(read)).toBe('FORBIDDEN');
+    const start = await graphql(
+      stack.gateway.url,
+      'mutation ($input: StartRolloutInput!) { startRollout(input: $input) { id } }',
+      { input: { service, version: 'v-monitor', config: { x: 1 } } },
+      'alertmanager',
+    );
+    expect(code(start)).toBe('FORBIDDEN');
+    // a viewer may read but not halt
+    const viewerHook = await fetch(`${stack.gateway.url}/hooks/halt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf('viewer')}` },
+      body: JSON.stringify({ service, reason: 'viewer check' }),
+    });
+    expect(viewerHook.status).toBe(403);
   });
 
   it('keeps retryRollback for admins', async () => {

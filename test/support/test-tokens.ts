@@ -10,7 +10,7 @@ export const TEST_PRINCIPALS: Record<string, Role[]> = {
   dana: ['deployer'],
   bob: ['approver'],
   viewer: ['viewer'],
-  alertmanager: ['deployer'],
+  alertmanager: ['monitor'],
 };
 
 export const tokenOf = (principal: string) => `test-token-${principal}-0123456789abcdef`;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-export const ROLES = ['viewer', 'deployer', 'approver', 'admin'] as const;
+export const ROLES = ['viewer', 'monitor', 'deployer', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {
@@ -9,12 +9,18 @@ export interface Principal {
   roles: Role[];
 }
 
-/** What each role may do beyond its own name: admin may do everything, deployers and approvers also read. */
+/**
+ * What each role may do beyond its own name: admin may do everything, deployers and approvers
+ * also read, and deployers may also halt through the hooks. `monitor` may only halt through
+ * the hooks (`/hooks/alertmanager`, `/hooks/halt`): a leaked monitoring credential can stop
+ * a rollout, never start, steer or read one.
+ */
 const IMPLIED: Record<Role, Role[]> = {
   viewer: ['viewer'],
-  deployer: ['deployer', 'viewer'],
+  monitor: ['monitor'],
+  deployer: ['deployer', 'monitor', 'viewer'],
   approver: ['approver', 'viewer'],
-  admin: ['admin', 'deployer', 'approver', 'viewer'],
+  admin: ['admin', 'deployer', 'approver', 'monitor', 'viewer'],
 };
 
 export function hasRole(principal: Principal, role: Role): boolean {

@@ -10,7 +10,7 @@ export const DEV_TOKENS = {
   admin: { token: 'sluice-dev-admin', principal: 'dev-admin', roles: ['admin'] },
   approver: { token: 'sluice-dev-approver', principal: 'dev-approver', roles: ['approver'] },
   // What npm start's Alertmanager presents to the webhook: halts are recorded as its own.
-  alertmanager: { token: 'sluice-dev-alertmanager', principal: 'dev-alertmanager', roles: ['deployer'] },
+  alertmanager: { token: 'sluice-dev-alertmanager', principal: 'dev-alertmanager', roles: ['monitor'] },
 } as const;
 
 export class TokenRegistry {

@@ -82,7 +82,7 @@ export class AlertmanagerController {
       this.tokens,
       req,
       res,
-      'deployer',
+      'monitor',
       'halt rollouts',
       ' (http_config.authorization in Alertmanager)',
     );
