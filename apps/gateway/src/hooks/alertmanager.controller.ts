@@ -6,18 +6,9 @@ import type { Principal } from '../auth/principal';
 import { authorizeRest, sendError } from '../auth/rest-auth';
 import type { TokenRegistry } from '../auth/token-registry';
 import { HALT_DISPATCHER, HALT_OUTBOX, TOKEN_REGISTRY } from '../gateway.tokens';
-import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import { alertmanagerPayloadSchema, storableText, type Alert } from './alertmanager-payload';
+import { alertmanagerPayloadSchema, type Alert } from './alertmanager-payload';
+import { haltBodySchema, hookAlert } from './halt-hook';
 
-/** `POST /hooks/halt`: for monitoring tools other than Alertmanager. */
-const haltBodySchema = z.object({
-  service: storableText.min(1).max(63),
-  region: storableText.min(1).max(63).optional(),
-  reason: storableText.min(1).max(500),
-  /** Identifies the alert in the caller's tool; a repeat with the same id is a duplicate. */
-  id: storableText.min(1).max(200).optional(),
-});
 import type { HaltOutbox } from './halt-outbox';
 
 /**
@@ -57,23 +48,7 @@ export class AlertmanagerController {
       const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
       return sendError(res, 400, ErrorCode.BadUserInput, 'body must be {service, region?, reason, id?}', { fields });
     }
-    const { service, region, reason, id } = parsed.data;
-    const now = new Date().toISOString();
-    const alert: Alert = {
-      status: 'firing',
-      labels: {
-        alertname: reason,
-        [this.outbox.labels.service]: service,
-        ...(region ? { [this.outbox.labels.region]: region } : {}),
-      },
-      annotations: { summary: reason },
-      startsAt: id ? '1970-01-01T00:00:00Z' : now,
-      generatorURL: '',
-      fingerprint: createHash('sha256')
-        .update(id ?? `${service}/${region ?? ''}/${reason}/${now}`)
-        .digest('hex')
-        .slice(0, 16),
-    };
+    const alert = hookAlert(parsed.data, this.outbox.labels, new Date());
     await this.enqueue([alert], principal, res);
   }
 
