@@ -43,7 +43,7 @@ export async function bake(ctx: RolloutContext, wave: Wave, targets: RegionRef[]
         recordEvaluationsNow({ outcome, changed, ticksDeferred, msSinceRecorded: ctx.sinceRecorded() })
       ) {
         ticksDeferred = 0;
-        await ctx.emit(evaluated);
+        await ctx.advance(evaluated);
       } else {
         ticksDeferred += 1;
         await ctx.emit(evaluated, undefined, { defer: true });

@@ -11,7 +11,7 @@ type Fail = (data: PrecheckFailed['data']) => Promise<null>;
 
 /** Prechecks. Returns the plan, or null after recording PrecheckFailed (nothing was touched). */
 export async function runPrechecks(ctx: RolloutContext): Promise<RolloutPlan | null> {
-  await ctx.emit([rolloutRequested(ctx.input)]);
+  await ctx.advance([rolloutRequested(ctx.input)]);
   const fail: Fail = async (data) => {
     await ctx.emit([{ type: 'PrecheckFailed', data }]);
     return null;
@@ -40,7 +40,7 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
     });
   if (outcome.plan === null) return planFailure();
   const plan = outcome.plan;
-  await ctx.emit([{ type: 'RolloutPlanned', data: { plan, source: outcome.source } }]);
+  await ctx.advance([{ type: 'RolloutPlanned', data: { plan, source: outcome.source } }]);
   if (outcome.violations.length > 0) return planFailure();
 
   const freeze = activeFreezeWindow(input.freezeWindows, new Date());
@@ -111,7 +111,7 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
       reason: `every region already serves ${input.version} with this config`,
     });
   }
-  await ctx.emit([
+  await ctx.advance([
     {
       type: 'PrecheckPassed',
       data: { checks: ['plan', 'freeze-window', 'config-schema', 'region-health', 'no-op'] },

@@ -1,4 +1,4 @@
-import { patched } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import type { ConfigRef } from './activity-contracts';
 import { evolve } from '../libs/domain/src/rollout/rollout-state';
@@ -49,6 +49,24 @@ export class RolloutContext {
     this.ui.update(this.state.rollout);
     if (options.defer) this.recorder.defer(events);
     else await this.recorder.record(events, actor);
+  }
+
+  /**
+   * Emits on the forward path. A halt or an abort that comes while the events wait to be
+   * recorded (PostgreSQL down) unwinds at once instead of after the database is back; the
+   * events are still recorded, in order. Runs before the patch waited, and replay so.
+   */
+  async advance(events: RolloutEvent[]): Promise<void> {
+    const recording = this.emit(events);
+    if (!this.lean) return recording;
+    let done = false;
+    recording.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await condition(() => done || this.stopped);
+    if (!done && patched('stop-during-record')) this.throwIfStopped();
+    await recording;
   }
 
   /** Workflow time (ms) since events were last sent to be recorded. */

@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, condition, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
+import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import type { RestoreRegionConfigInput, RestoreRegionConfigResult } from './activity-contracts';
 import { ContinueAsNewRequested, historyIsLong, mayHandOver } from './continue-as-new';
 import { failureMessage, rollbackPush } from './rollout-activities';
@@ -50,13 +51,21 @@ async function restoreAll(
   attempt = 0,
 ): Promise<void> {
   const { input, state } = ctx;
+  // Restores go ahead while their events are still being recorded (PostgreSQL may be down):
+  // Temporal's history holds them meanwhile, and the recorder stores them in order once it can.
+  const behind = patched('records-behind-restores');
+  const note = async (events: RolloutEvent[]): Promise<void> => {
+    const recording = ctx.emit(events);
+    if (!behind) return recording;
+    recording.catch((err: unknown) => log.warn('recording a rollback event failed', { error: String(err) }));
+  };
   for (;;) {
     attempt += 1;
     // Taken, then cleared, as the attempt starts: a retry asked for while RollbackFailed is
     // being recorded is never wiped, it starts the next attempt.
     const by = state.retryRequestedBy;
     state.retryRequestedBy = null;
-    await ctx.emit([
+    await note([
       {
         type: 'RollbackStarted',
         data: { reason, regions: pending.map((c) => c.region), attempt, ...(by ? { by } : {}) },
@@ -66,7 +75,7 @@ async function restoreAll(
     const restoreOne = async (c: Compensation) => {
       try {
         const restored = await restore(ctx, c);
-        await ctx.emit([
+        await note([
           {
             type: 'RegionRolledBack',
             data: {
@@ -80,7 +89,7 @@ async function restoreAll(
         ]);
       } catch (err) {
         failed.push(c);
-        await ctx.emit([
+        await note([
           {
             type: 'RegionRolledBack',
             data: {

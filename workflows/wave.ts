@@ -23,7 +23,7 @@ function targetsOf(ctx: RolloutContext, wave: Wave): RegionRef[] {
 export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   await checkpoint(ctx);
   const { input } = ctx;
-  await ctx.emit([{ type: 'WaveStarted', data: { wave: wave.index, regions: wave.regions } }]);
+  await ctx.advance([{ type: 'WaveStarted', data: { wave: wave.index, regions: wave.regions } }]);
   const targets = targetsOf(ctx, wave);
 
   let compensations: Compensation[];
@@ -53,7 +53,7 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   );
   const pushed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   if (pushed.length > 0) {
-    await ctx.emit(
+    await ctx.advance(
       pushed.map((p) => ({
         type: 'RegionConfigPushed',
         data: {
@@ -66,7 +66,7 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
         },
       })),
     );
-    await ctx.emit(
+    await ctx.advance(
       pushed.map((p) => ({
         type: 'RegionConfigVerified',
         data: { region: p.region, wave: wave.index, version: p.version, configHash: p.configHash },
@@ -115,11 +115,11 @@ export async function resumeWave(ctx: RolloutContext, wave: Wave, at: ResumePoin
 async function finishWave(ctx: RolloutContext, wave: Wave, targets: RegionRef[], at?: ResumePoint): Promise<void> {
   if (at?.step !== 'APPROVAL') await bake(ctx, wave, targets, at?.bakeDeadline);
   if (wave.requiresApproval) await awaitApproval(ctx, wave, at?.step === 'APPROVAL');
-  await ctx.emit([{ type: 'WaveCompleted', data: { wave: wave.index } }]);
+  await ctx.advance([{ type: 'WaveCompleted', data: { wave: wave.index } }]);
 }
 
 async function awaitApproval(ctx: RolloutContext, wave: Wave, requested = false): Promise<void> {
-  if (!requested) await ctx.emit([{ type: 'ApprovalRequested', data: { wave: wave.index } }]);
+  if (!requested) await ctx.advance([{ type: 'ApprovalRequested', data: { wave: wave.index } }]);
   const approved = () => ctx.state.rollout.actions.some((a) => a.action === 'APPROVED' && a.wave === wave.index);
   // A wait for approval may last days; a long history hands it over once, from here.
   let mayHandOver = true;

@@ -2,16 +2,24 @@ import net from 'node:net';
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a real server, to take that server away from one
- * client while others keep it: `close()` drops every connection and refuses new ones.
+ * client while others keep it: `cut()` drops every connection and refuses new ones until
+ * `heal()`; `close()` stops the proxy.
  */
 export interface TcpProxy {
   port: number;
+  cut(): void;
+  heal(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let isCut = false;
+  const dropAll = () => {
+    for (const s of sockets) s.destroy();
+  };
   const server = net.createServer((client) => {
+    if (isCut) return void client.destroy();
     const upstream = net.connect(targetPort, targetHost);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -23,9 +31,17 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
+    cut() {
+      isCut = true;
+      dropAll();
+    },
+    heal() {
+      isCut = false;
+    },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
+        isCut = true;
+        dropAll();
         server.close(() => resolve());
       }),
   };

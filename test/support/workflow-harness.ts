@@ -56,7 +56,9 @@ function quietRuntime(): void {
 }
 
 export interface HarnessOptions {
-  /** Where the worker's config store connects (default: the test database, like the event store). */
+  /** Where the worker's event store and config store connect (default: the test database). */
+  workerDatabaseUrl?: string;
+  /** Where the worker's config store connects (default: as its event store). */
   configStoreUrl?: string;
   /** The worker's config document cache; 1 keeps nothing, as in a worker that never saw them. */
   configCacheBytes?: number;
@@ -73,10 +75,13 @@ export async function startWorkflowHarness(
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default', SLUICE_SEARCH_ATTRIBUTES);
   const pool = new Pool({ connectionString: testServices().databaseUrl, max: 8 });
-  const configPool = options.configStoreUrl
-    ? new Pool({ connectionString: options.configStoreUrl, max: 4, connectionTimeoutMillis: 2_000 })
-    : pool;
-  configPool.on('error', () => undefined);
+  const ownPool = (url: string) => {
+    const own = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 2_000 });
+    own.on('error', () => undefined);
+    return own;
+  };
+  const workerPool = options.workerDatabaseUrl ? ownPool(options.workerDatabaseUrl) : pool;
+  const configPool = options.configStoreUrl ? ownPool(options.configStoreUrl) : workerPool;
   const regionSim = await startRegionSim({ regions: regions.map((r) => r.name), port: 0 });
   const taskQueue = `wf-test-${randomUUID()}`;
   const worker = await Worker.create({
@@ -85,7 +90,7 @@ export async function startWorkflowHarness(
     workflowsPath: require.resolve('../../workflows'),
     activities: createActivities({
       configs: new CachedConfigStore(new PgConfigStore(configPool), options.configCacheBytes),
-      eventStore: new PgEventStore(pool),
+      eventStore: new PgEventStore(workerPool),
       regions: new HttpRegionClient(),
       metrics: new PrometheusClient('http://127.0.0.1:1'),
       alerts: new AlertmanagerClient('http://127.0.0.1:1'),
@@ -158,7 +163,8 @@ export async function startWorkflowHarness(
       await running;
       await regionSim.close();
       await pool.end();
-      if (configPool !== pool) await configPool.end();
+      if (workerPool !== pool) await workerPool.end();
+      if (configPool !== workerPool) await configPool.end();
       await env.teardown();
     },
   };

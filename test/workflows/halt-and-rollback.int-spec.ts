@@ -8,6 +8,8 @@ import {
   retryRollbackUpdate,
 } from '../../workflows/rollout.messages';
 import { readUntil } from '../support/eventually';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { testServices } from '../support/test-env';
 import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const REGIONS = [
@@ -197,5 +199,58 @@ describe('every halt lands and every rollback runs', () => {
       await h.pool.query(`DROP TRIGGER IF EXISTS ${trigger} ON events`);
       await h.pool.query(`DROP FUNCTION IF EXISTS ${trigger}()`);
     }
+  });
+});
+
+describe('a halt while PostgreSQL is down (the worker reaches it through a proxy that is cut)', () => {
+  let h: WorkflowHarness;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    const url = new URL(testServices().databaseUrl);
+    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    url.host = `127.0.0.1:${proxy.port}`;
+    h = await startWorkflowHarness(REGIONS, { workerDatabaseUrl: url.toString(), configCacheBytes: 1 });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await proxy?.close();
+  });
+
+  it('restores every touched region while the database is down, and records every event once after', async () => {
+    h.reset(9);
+    const version = (region: string) => h.regionSim.fleet.get(region)!.version;
+    const input = h.input({ waves: WAVES });
+    const handle = await h.start(input);
+    await h.waitFor(handle, (s) => s.wave === 2 && s.phase === 'BAKING', 'wave 2 baking');
+
+    // Ten minutes of bake with the database cut: the bake's batch of evaluations (or the wave's
+    // last events) wait on PostgreSQL, and so does the forward path, when the halt comes.
+    proxy.cut();
+    await h.env.sleep('10 minutes');
+    await handle.signal(haltSignal, halt);
+    await readUntil(
+      () => Promise.resolve(['c1', 'a1', 'b1'].map(version)),
+      (served) => served.every((v) => v === 'v1-9'),
+      { what: 'every touched region to be restored with the database down', timeoutMs: 20_000, intervalMs: 50 },
+    );
+    expect(ofType(await h.events(input.rolloutId), 'RollbackStarted')).toHaveLength(0);
+
+    proxy.heal();
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    const events = await h.events(input.rolloutId);
+    expect(ofType(events, 'RolloutHalted')).toHaveLength(1);
+    expect(ofType(events, 'RollbackStarted')).toHaveLength(1);
+    expect(
+      ofType(events, 'RegionRolledBack')
+        .map((e) => e.data.region)
+        .sort(),
+    ).toEqual(['a1', 'b1', 'c1']);
+    expect(events.at(-1)?.type).toBe('RolloutRolledBack');
+    const { rows } = await h.pool.query<{ n: number; positions: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT stream_position)::int AS positions FROM events WHERE stream_id = $1',
+      [input.rolloutId],
+    );
+    expect(rows[0].n).toBe(events.length);
+    expect(rows[0].positions).toBe(events.length);
   });
 });

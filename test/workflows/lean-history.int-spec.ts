@@ -161,7 +161,7 @@ describe('a rollback while the config store is down (real PostgreSQL behind a pr
     const handle: WorkflowHandle<typeof rolloutWorkflow> = await h.start(input);
     await h.waitFor(handle, (s) => s.wave === 2 && s.phase === 'BAKING', 'wave 2 baking');
 
-    await proxy.close();
+    proxy.cut();
     await handle.signal(haltSignal, { source: 'alertmanager', by: 'alertmanager', reason: 'error budget burning' });
     expect((await handle.result()).status).toBe('ROLLED_BACK');
 
