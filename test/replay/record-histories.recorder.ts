@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { resolveTemporalCli } from '../../libs/platform/src/temporal-cli';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 import {
   abortUpdate,
   approveWaveUpdate,
@@ -20,12 +20,7 @@ import {
 } from '../../workflows/rollout.messages';
 import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
 
-const REGIONS = [
-  { name: 'c1', tier: 'canary' as const, weight: 1 },
-  { name: 'a1', tier: 'standard' as const, weight: 2 },
-  { name: 'b1', tier: 'standard' as const, weight: 3 },
-  { name: 'h1', tier: 'heavy' as const, weight: 10 },
-];
+const REGIONS = SMALL_FLEET;
 const WAVES = [
   { regions: ['c1'], bakeSeconds: 0, requiresApproval: true },
   { regions: ['a1', 'b1'], bakeSeconds: 120 },

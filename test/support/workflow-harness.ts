@@ -17,7 +17,16 @@ import { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { rolloutWorkflowId, type RolloutWorkflowInput } from '../../workflows/rollout.types';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../../workflows/rollout.search-attributes';
 import { readUntil } from './eventually';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { testServices } from './test-env';
+
+/** The fleet most workflow specs use: a canary, two standard regions and a heavy one. */
+export const SMALL_FLEET = [
+  { name: 'c1', tier: 'canary' as const, weight: 1 },
+  { name: 'a1', tier: 'standard' as const, weight: 2 },
+  { name: 'b1', tier: 'standard' as const, weight: 3 },
+  { name: 'h1', tier: 'heavy' as const, weight: 10 },
+];
 
 /** The events of one type, typed as that event. */
 export const ofType = <T extends RolloutEvent['type']>(events: RolloutEvent[], type: T) =>
@@ -39,6 +48,8 @@ export interface WorkflowHarness {
   input(overrides?: Partial<RolloutWorkflowInput>): RolloutWorkflowInput;
   events(rolloutId: string): Promise<RolloutEvent[]>;
   live(handle: WorkflowHandle<typeof rolloutWorkflow>): Promise<LiveState>;
+  /** Reads until `done`, letting a minute of workflow time pass between reads (bakes tick meanwhile). */
+  skipUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, minutes?: number): Promise<T>;
   waitFor(
     handle: WorkflowHandle<typeof rolloutWorkflow>,
     predicate: (s: LiveState) => boolean,
@@ -155,6 +166,17 @@ export async function startWorkflowHarness(
       return (await eventStore.readStream(rolloutId)).map((e) => ({ type: e.type, data: e.data }) as RolloutEvent);
     },
     live,
+    async skipUntil(read, done, what, minutes = 600) {
+      let last;
+      for (let i = 0; i < minutes; i++) {
+        last = await read();
+        if (done(last)) return last;
+        await env.sleep('1 minute');
+      }
+      throw new Error(
+        `${what} did not happen within ${minutes} minutes of workflow time; last seen ${JSON.stringify(last)}`,
+      );
+    },
     waitFor(handle, predicate, what) {
       return readUntil(() => live(handle), predicate, { what, timeoutMs: 30_000, intervalMs: 50 });
     },
@@ -168,4 +190,28 @@ export async function startWorkflowHarness(
       await env.teardown();
     },
   };
+}
+
+/**
+ * A harness whose worker reaches PostgreSQL through a proxy the spec can cut: the database
+ * goes away for the worker (its event store and config store) and stays for the spec's reads.
+ */
+export async function startHarnessBehindProxy(
+  regions: Array<Pick<Region, 'name' | 'tier' | 'weight'>>,
+  which: 'worker' | 'config-store',
+): Promise<{ h: WorkflowHarness; proxy: TcpProxy }> {
+  const url = new URL(testServices().databaseUrl);
+  const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+  url.host = `127.0.0.1:${proxy.port}`;
+  // A worker that keeps no document in memory, as one restarted during the outage.
+  const h = await startWorkflowHarness(regions, {
+    ...(which === 'worker' ? { workerDatabaseUrl: url.toString() } : { configStoreUrl: url.toString() }),
+    configCacheBytes: 1,
+  });
+  const stop = h.stop.bind(h);
+  h.stop = async () => {
+    await stop();
+    await proxy.close();
+  };
+  return { h, proxy };
 }

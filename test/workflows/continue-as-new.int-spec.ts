@@ -9,14 +9,9 @@ import {
 } from '../../workflows/rollout.messages';
 import { readUntil } from '../support/eventually';
 import { expectInGroups } from '../support/expect-in-groups';
-import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { ofType, SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
-const REGIONS = [
-  { name: 'c1', tier: 'canary' as const, weight: 1 },
-  { name: 'a1', tier: 'standard' as const, weight: 2 },
-  { name: 'b1', tier: 'standard' as const, weight: 3 },
-  { name: 'h1', tier: 'heavy' as const, weight: 10 },
-];
+const REGIONS = SMALL_FLEET;
 /** A run hands over after this many history events: a few bake ticks. */
 const HAND_OVER_AFTER = 60;
 
@@ -40,19 +35,8 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
   /** The run in charge now: the handle follows the chain from its first run. */
   const currentRun = async (handle: WorkflowHandle<typeof rolloutWorkflow>) => (await handle.describe()).runId;
 
-  /** Reads until `done`, letting a minute of workflow time pass between reads: bakes tick meanwhile. */
-  async function skipUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-    let last: T | undefined;
-    for (let i = 0; i < 600; i++) {
-      last = await read();
-      if (done(last)) return last;
-      await h.env.sleep('1 minute');
-    }
-    throw new Error(`${what} did not happen within 10 hours of workflow time; last seen ${JSON.stringify(last)}`);
-  }
-
   const handedOver = (handle: WorkflowHandle<typeof rolloutWorkflow>, from: string) =>
-    skipUntil(
+    h.skipUntil(
       () => currentRun(handle),
       (run) => run !== from,
       `a hand-over from run ${from}`,
@@ -67,7 +51,7 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
         { regions: ['h1'], bakeSeconds: 0 },
       ],
     });
-    await skipUntil(
+    await h.skipUntil(
       () => h.live(handle),
       (s) => s.wave === 2 && s.phase === 'BAKING',
       'wave 2 to bake',
@@ -103,7 +87,7 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
       ],
     });
     const first = await currentRun(handle);
-    await skipUntil(
+    await h.skipUntil(
       () => h.live(handle),
       (s) => s.phase === 'AWAITING_APPROVAL',
       'the approval gate',
@@ -140,7 +124,7 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
     });
     let run = await currentRun(handle);
     for (let i = 0; i < 3; i++) run = await handedOver(handle, run);
-    await skipUntil(
+    await h.skipUntil(
       () => h.live(handle),
       (s) => s.wave === 2 && s.phase === 'BAKING',
       'wave 2 to bake',
@@ -172,14 +156,14 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
         { regions: ['h1'], bakeSeconds: 0 },
       ],
     });
-    await skipUntil(
+    await h.skipUntil(
       () => h.live(handle),
       (s) => s.wave === 2 && s.phase === 'BAKING',
       'wave 2 to bake',
     );
     h.regionSim.fleet.setFaults('a1', { failAllPushes: true });
     await handle.signal(haltSignal, halt);
-    await skipUntil(
+    await h.skipUntil(
       () => h.live(handle),
       (s) => s.status === 'ROLLBACK_FAILED',
       'the rollback to fail',
@@ -242,7 +226,7 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
         { regions: ['h1'], bakeSeconds: 0 },
       ],
     });
-    await skipUntil(
+    await h.skipUntil(
       () => h.live(handle),
       (s) => s.wave === 2 && s.phase === 'BAKING',
       'wave 2 to bake',

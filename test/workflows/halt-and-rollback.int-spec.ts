@@ -8,16 +8,17 @@ import {
   retryRollbackUpdate,
 } from '../../workflows/rollout.messages';
 import { readUntil } from '../support/eventually';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { testServices } from '../support/test-env';
-import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { slowInserts } from '../support/slow-inserts';
+import type { TcpProxy } from '../support/tcp-proxy';
+import {
+  ofType,
+  SMALL_FLEET,
+  startHarnessBehindProxy,
+  startWorkflowHarness,
+  type WorkflowHarness,
+} from '../support/workflow-harness';
 
-const REGIONS = [
-  { name: 'c1', tier: 'canary' as const, weight: 1 },
-  { name: 'a1', tier: 'standard' as const, weight: 2 },
-  { name: 'b1', tier: 'standard' as const, weight: 3 },
-  { name: 'h1', tier: 'heavy' as const, weight: 10 },
-];
+const REGIONS = SMALL_FLEET;
 const WAVES = [
   { regions: ['c1'], bakeSeconds: 0 },
   { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
@@ -37,17 +38,6 @@ describe('every halt lands and every rollback runs', () => {
   });
   beforeEach(() => h.reset(++seed));
   const version = (region: string) => h.regionSim.fleet.get(region)!.version;
-
-  /** Reads until `done`, letting a minute of workflow time pass between reads. */
-  async function skipUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-    let last: T | undefined;
-    for (let i = 0; i < 120; i++) {
-      last = await read();
-      if (done(last)) return last;
-      await h.env.sleep('1 minute');
-    }
-    throw new Error(`${what} did not happen within two hours of workflow time; last seen ${JSON.stringify(last)}`);
-  }
 
   it('a pause accepted during prechecks holds once they pass: nothing is pushed until a resume', async () => {
     // Slow health checks keep the rollout in its prechecks for a few seconds.
@@ -77,16 +67,13 @@ describe('every halt lands and every rollback runs', () => {
   it('a retryRollback accepted while RollbackFailed is being recorded starts the next attempt', async () => {
     const input = h.input({ waves: WAVES });
     // PostgreSQL takes 3 s to store this rollout's RollbackFailed: the retry lands meanwhile.
-    const trigger = `slow_rollback_failed_${seed}`;
-    await h.pool.query(`CREATE OR REPLACE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
-    await h.pool.query(
-      `CREATE TRIGGER ${trigger} BEFORE INSERT ON events FOR EACH ROW
-       WHEN (NEW.type = 'RollbackFailed' AND NEW.stream_id = '${input.rolloutId}') EXECUTE FUNCTION ${trigger}()`,
-    );
+    const dropTrigger = await slowInserts(h.pool, `rollback_failed_${seed}`, {
+      type: 'RollbackFailed',
+      streamId: input.rolloutId,
+    });
     try {
       const handle = await h.start(input);
-      await skipUntil(
+      await h.skipUntil(
         () => h.live(handle),
         (s) => s.wave === 2 && s.phase === 'BAKING',
         'wave 2 to bake',
@@ -115,8 +102,7 @@ describe('every halt lands and every rollback runs', () => {
         [2, 'oncall'],
       ]);
     } finally {
-      await h.pool.query(`DROP TRIGGER IF EXISTS ${trigger} ON events`);
-      await h.pool.query(`DROP FUNCTION IF EXISTS ${trigger}()`);
+      await dropTrigger();
     }
   });
 
@@ -141,7 +127,7 @@ describe('every halt lands and every rollback runs', () => {
   it('a dead region holds up no other restore: its wave restores in parallel, older waves follow within seconds', async () => {
     const input = h.input({ waves: WAVES });
     const handle = await h.start(input);
-    await skipUntil(
+    await h.skipUntil(
       () => h.live(handle),
       (s) => s.wave === 2 && s.phase === 'BAKING',
       'wave 2 to bake',
@@ -171,14 +157,11 @@ describe('every halt lands and every rollback runs', () => {
   it('a cancel from Temporal while an append is in flight loses no event', async () => {
     const input = h.input({ waves: WAVES, gates: [] });
     // PostgreSQL takes 3 s to store wave 2's WaveStarted: the cancel lands during that append.
-    const trigger = `slow_wave_started_${seed}`;
-    await h.pool.query(`CREATE OR REPLACE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
-    await h.pool.query(
-      `CREATE TRIGGER ${trigger} BEFORE INSERT ON events FOR EACH ROW
-       WHEN (NEW.type = 'WaveStarted' AND NEW.stream_id = '${input.rolloutId}' AND NEW.data->>'wave' = '2')
-       EXECUTE FUNCTION ${trigger}()`,
-    );
+    const dropTrigger = await slowInserts(h.pool, `wave_started_${seed}`, {
+      type: 'WaveStarted',
+      streamId: input.rolloutId,
+      wave: 2,
+    });
     try {
       const handle = await h.start(input);
       await readUntil(
@@ -196,8 +179,7 @@ describe('every halt lands and every rollback runs', () => {
       expect(events.at(-1)?.type).toBe('RolloutRolledBack');
       for (const r of REGIONS) expect(version(r.name)).toBe(`v1-${seed}`);
     } finally {
-      await h.pool.query(`DROP TRIGGER IF EXISTS ${trigger} ON events`);
-      await h.pool.query(`DROP FUNCTION IF EXISTS ${trigger}()`);
+      await dropTrigger();
     }
   });
 });
@@ -206,14 +188,10 @@ describe('a halt while PostgreSQL is down (the worker reaches it through a proxy
   let h: WorkflowHarness;
   let proxy: TcpProxy;
   beforeAll(async () => {
-    const url = new URL(testServices().databaseUrl);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.host = `127.0.0.1:${proxy.port}`;
-    h = await startWorkflowHarness(REGIONS, { workerDatabaseUrl: url.toString(), configCacheBytes: 1 });
+    ({ h, proxy } = await startHarnessBehindProxy(REGIONS, 'worker'));
   });
   afterAll(async () => {
     await h?.stop();
-    await proxy?.close();
   });
 
   it('restores every touched region while the database is down, and records every event once after', async () => {

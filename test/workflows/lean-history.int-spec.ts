@@ -4,20 +4,20 @@ import { canaryGateSchema } from '../../libs/domain/src/gates/gate-spec';
 import { PgConfigStore } from '../../libs/config-store/src';
 import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { haltSignal } from '../../workflows/rollout.messages';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { testServices } from '../support/test-env';
+import type { TcpProxy } from '../support/tcp-proxy';
 import { expectInGroups } from '../support/expect-in-groups';
-import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import {
+  ofType,
+  SMALL_FLEET,
+  startHarnessBehindProxy,
+  startWorkflowHarness,
+  type WorkflowHarness,
+} from '../support/workflow-harness';
 
 const { EventType } = temporal.api.enums.v1;
 type History = temporal.api.history.v1.IHistory;
 
-const REGIONS = [
-  { name: 'c1', tier: 'canary' as const, weight: 1 },
-  { name: 'a1', tier: 'standard' as const, weight: 2 },
-  { name: 'b1', tier: 'standard' as const, weight: 3 },
-  { name: 'h1', tier: 'heavy' as const, weight: 10 },
-];
+const REGIONS = SMALL_FLEET;
 /** Wave 2 bakes long enough to be halted while baking. */
 const WAVES = [
   { regions: ['c1'], bakeSeconds: 0 },
@@ -28,6 +28,21 @@ const PROBE = { kind: 'probe' as const, name: 'probe', path: '/probe', expectSta
 /** No Prometheus behind the harness: the canary counters read as no data, which this gate lets pass. */
 const CANARY = canaryGateSchema.parse({ kind: 'canary', name: 'canary', noData: 'pass' });
 const KIB = 1024;
+
+/** b1 and a1 (wave 2, in parallel) restored before c1 (wave 1), each of them once. */
+async function expectRestoredNewestWaveFirst(h: WorkflowHarness, rolloutId: string): Promise<void> {
+  const restored = ofType(await h.events(rolloutId), 'RegionRolledBack');
+  expectInGroups(
+    restored.map((e) => [e.data.region, e.data.outcome]),
+    [
+      [
+        ['b1', 'RESTORED'],
+        ['a1', 'RESTORED'],
+      ],
+      [['c1', 'RESTORED']],
+    ],
+  );
+}
 
 const historyBytes = (history: History) => temporal.api.history.v1.History.encode(history).finish();
 
@@ -115,17 +130,7 @@ describe('lean rollout histories (time-skipping Temporal, real activities, real 
     // The previous document, served by all four regions: once, in the first wave's read.
     expect(occurrences(history, previous)).toBe(1);
     expect(historyBytes(history).length).toBeLessThan(4 * 64 * KIB);
-    const restored = ofType(await h.events(input.rolloutId), 'RegionRolledBack');
-    expectInGroups(
-      restored.map((e) => [e.data.region, e.data.outcome]),
-      [
-        [
-          ['b1', 'RESTORED'],
-          ['a1', 'RESTORED'],
-        ],
-        [['c1', 'RESTORED']],
-      ],
-    );
+    await expectRestoredNewestWaveFirst(h, input.rolloutId);
   });
 
   it('a rollout started by hash (as the gateway starts it) never has the document in its history', async () => {
@@ -142,15 +147,10 @@ describe('a rollback while the config store is down (real PostgreSQL behind a pr
   let h: WorkflowHarness;
   let proxy: TcpProxy;
   beforeAll(async () => {
-    const url = new URL(testServices().databaseUrl);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.host = `127.0.0.1:${proxy.port}`;
-    // A worker that keeps no document in memory, as one restarted during the outage.
-    h = await startWorkflowHarness(REGIONS, { configStoreUrl: url.toString(), configCacheBytes: 1 });
+    ({ h, proxy } = await startHarnessBehindProxy(REGIONS, 'config-store'));
   });
   afterAll(async () => {
     await h?.stop();
-    await proxy?.close();
   });
 
   it('restores every region from the documents the run holds, newest first', async () => {
@@ -168,17 +168,7 @@ describe('a rollback while the config store is down (real PostgreSQL behind a pr
     for (const { name } of REGIONS) {
       expect(h.regionSim.fleet.get(name)).toMatchObject({ version: 'v0-7', config: { tag: previous } });
     }
-    const restored = ofType(await h.events(input.rolloutId), 'RegionRolledBack');
-    expectInGroups(
-      restored.map((e) => [e.data.region, e.data.outcome]),
-      [
-        [
-          ['b1', 'RESTORED'],
-          ['a1', 'RESTORED'],
-        ],
-        [['c1', 'RESTORED']],
-      ],
-    );
+    await expectRestoredNewestWaveFirst(h, input.rolloutId);
     // Each restore asked by hash first, was told CONFIG_UNAVAILABLE, and went again with the body inline.
     const restores = activityInputs(await handle.fetchHistory()).filter((a) => a.type === 'restoreRegionConfig');
     expect(restores.filter((r) => r.input.includes(previous))).toHaveLength(3);
