@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, patched, setHandler } from '@temporalio/workflow';
 import { isSluiceError } from '../libs/domain/src/errors';
 import { decide, type RolloutCommand } from '../libs/domain/src/rollout/rollout-commands';
 import type { RolloutContext } from './rollout-context';
@@ -13,6 +13,7 @@ import {
   resumeUpdate,
   retryRollbackUpdate,
   type ControlAck,
+  type HaltOutcome,
   type HaltResult,
   type LiveState,
   type RegionHaltRequest,
@@ -96,14 +97,18 @@ async function execute(ctx: RolloutContext, command: RolloutCommand): Promise<Co
 }
 
 /**
- * The haltIfAffected update's validator: refuses (NOT_AFFECTED, NOT_RUNNING) an alert this
- * rollout need not act on. A refused update leaves no trace in the workflow's history, so a
- * storm of unrelated alerts does not grow it.
+ * The haltIfAffected update's validator: refuses (NOT_AFFECTED, NO_RUNNING_ROLLOUT, STALE) an
+ * alert this rollout need not act on. A refused update leaves no trace in the workflow's
+ * history, so a storm of unrelated alerts does not grow it.
+ *
+ * An alert that began before this rollout was requested belongs to an earlier change unless
+ * it is still firing and is about a region this rollout touched: it halts only if monitoring
+ * has said it fires since the rollout began (`lastSeenAt`) and it names a touched region.
  */
 function validateHaltIfAffected(ctx: RolloutContext, halt: RegionHaltRequest): void {
-  const { region, ...request } = halt;
+  const { region, startsAt, lastSeenAt, ...request } = halt;
   const rollout = ctx.state.rollout;
-  const refuse = (type: Exclude<HaltResult['outcome'], 'HALTED'>, message: string) => {
+  const refuse = (type: Exclude<HaltOutcome, 'HALTED' | 'UNMATCHED'>, message: string) => {
     throw ApplicationFailure.create({
       type,
       message,
@@ -114,20 +119,50 @@ function validateHaltIfAffected(ctx: RolloutContext, halt: RegionHaltRequest): v
   // Touched from the moment its push starts (its compensation is registered first): a region
   // may serve the new config well before the wave's pushes have all settled.
   const touched =
-    (rollout.regions[region ?? ''] ?? 'PENDING') !== 'PENDING' ||
-    ctx.state.compensations.some((c) => c.region === region);
+    region !== undefined &&
+    ((rollout.regions[region] ?? 'PENDING') !== 'PENDING' || ctx.state.compensations.some((c) => c.region === region));
+  const began = Date.parse(ctx.input.requestedAt);
+  if (startsAt !== undefined && Date.parse(startsAt) < began) {
+    const firingSince = lastSeenAt !== undefined && Date.parse(lastSeenAt) >= began;
+    if (!firingSince || !touched) {
+      refuse(
+        'STALE',
+        `the alert began at ${startsAt}, before this rollout (${ctx.input.requestedAt}), and ${
+          firingSince ? `names no region it touched` : 'has not been seen firing since'
+        }`,
+      );
+    }
+  }
   if (region !== undefined && !touched) refuse('NOT_AFFECTED', `the rollout has not touched ${region}`);
   try {
     decide({ type: 'HaltRollout', ...request }, rollout);
   } catch (err) {
     if (!isSluiceError(err)) throw err;
-    refuse('NOT_RUNNING', err.message);
+    refuse('NO_RUNNING_ROLLOUT', err.message);
   }
 }
 
-/** The haltIfAffected update, once validated: halts, and answers when the halt is recorded. */
+/** How long a halt's answer waits for PostgreSQL to store it; Temporal's history has it already. */
+const HALT_RECORD_WAIT = '3 seconds';
+
+/**
+ * The haltIfAffected update, once validated: halts, and answers when the halt is recorded, or
+ * after HALT_RECORD_WAIT with `recorded: false` while PostgreSQL is away. The rollback does
+ * not wait for the database either, so a halt lands through an outage.
+ */
 async function haltIfAffected(ctx: RolloutContext, halt: RegionHaltRequest): Promise<HaltResult> {
-  const { region: _region, ...request } = halt;
-  await execute(ctx, { type: 'HaltRollout', ...request });
-  return { outcome: 'HALTED', rolloutId: ctx.input.rolloutId };
+  const { region: _region, startsAt: _startsAt, lastSeenAt: _lastSeenAt, ...request } = halt;
+  if (!patched('halt-answer-bounded')) {
+    await execute(ctx, { type: 'HaltRollout', ...request });
+    return { outcome: 'HALTED', rolloutId: ctx.input.rolloutId };
+  }
+  let recorded = false;
+  let failure: { error: unknown } | undefined;
+  execute(ctx, { type: 'HaltRollout', ...request }).then(
+    () => (recorded = true),
+    (error: unknown) => (failure = { error }),
+  );
+  await condition(() => recorded || failure !== undefined, HALT_RECORD_WAIT);
+  if (failure) throw failure.error;
+  return { outcome: 'HALTED', rolloutId: ctx.input.rolloutId, recorded };
 }

@@ -18,9 +18,12 @@ export function controlAck(state: ControlAck): ControlAck {
   return { status: state.status, wave: state.wave, phase: state.phase };
 }
 
+/** Where a halt came from: an Alertmanager webhook, `POST /hooks/halt`, or the API's `haltRollout`. */
+export type HaltSource = 'alertmanager' | 'hook' | 'api';
+
 export interface HaltRequest {
   reason: string;
-  source: string;
+  source: HaltSource | string;
   by: string;
   alert?: Record<string, unknown>;
 }
@@ -38,16 +41,36 @@ export const haltSignal = defineSignal<[HaltRequest]>('halt');
 /** A halt from monitoring that may name the region it is about. */
 export interface RegionHaltRequest extends HaltRequest {
   region?: string;
+  /** When the condition began (an alert's startsAt). A halt without it is about now. */
+  startsAt?: string;
+  /** When monitoring last said it still holds (the latest notification of the alert). */
+  lastSeenAt?: string;
 }
+
+/**
+ * What became of a halt, end to end: the workflow's answer, the outbox's row, the webhook's
+ * metric and the API's result all use these.
+ * - HALTED: this rollout stopped and rolls back.
+ * - NOT_AFFECTED: the rollout has not touched the alert's region.
+ * - NO_RUNNING_ROLLOUT: nothing moves forward (none running, or it already stopped).
+ * - STALE: the alert began before this rollout and has not been seen firing since, or names
+ *   no region this rollout touched (it belongs to an earlier change).
+ * - UNMATCHED: the alert names a service or region Sluice does not know (the gateway's call,
+ *   before any workflow is asked).
+ */
+export const HALT_OUTCOMES = ['HALTED', 'NOT_AFFECTED', 'NO_RUNNING_ROLLOUT', 'STALE', 'UNMATCHED'] as const;
+export type HaltOutcome = (typeof HALT_OUTCOMES)[number];
 
 export interface HaltResult {
   /**
-   * HALTED is the update's answer. NOT_AFFECTED (the rollout has not touched the region) and
-   * NOT_RUNNING (it no longer moves forward) come back as the validator's refusal: an
-   * ApplicationFailure of that type whose details carry `{rolloutId}`.
+   * HALTED is the update's answer. NOT_AFFECTED, NO_RUNNING_ROLLOUT and STALE come back as the
+   * validator's refusal: an ApplicationFailure of that type whose details carry `{rolloutId}`.
+   * (Workers before STALE refused with NOT_RUNNING for NO_RUNNING_ROLLOUT.)
    */
-  outcome: 'HALTED' | 'NOT_AFFECTED' | 'NOT_RUNNING';
+  outcome: 'HALTED';
   rolloutId: string;
+  /** False when the halt is in the workflow's history but PostgreSQL has not stored it yet. */
+  recorded?: boolean;
 }
 
 /**

@@ -178,22 +178,27 @@ describe('steering a rollout through GraphQL on the real stack', () => {
   it('halts through the API like monitoring would, and a second halt is harmless', async () => {
     const id = await start({ version: 'v2h', config: { greeting: 'halt me' }, strategy });
     await waitLive(id, (s) => s.phase === 'AWAITING_APPROVAL', 'the canary approval gate');
-    const halted = await gql<{ haltRollout: { rolloutId: string } }>(
-      control('haltRollout', `id: "${id}", reason: "error budget burning"`),
-      {},
-      'carol',
-    );
+    const halt = (reason: string) =>
+      gql<{ haltRollout: { outcome: string; status: string } }>(
+        `mutation { haltRollout(id: "${id}", reason: "${reason}") { outcome status } }`,
+        {},
+        'carol',
+      );
+    const halted = await halt('error budget burning');
     expect(halted.errors).toBeUndefined();
+    expect(halted.data?.haltRollout.outcome).toBe('HALTED');
     const stopped = await waitLive(id, (s) => s.status === 'ROLLED_BACK', 'ROLLED_BACK');
     expect(stopped.stopReason).toBe('halted by api: error budget burning');
     expect(await served('eu-canary-1')).toBe('v1');
-    // The live state says ROLLED_BACK before the final event is stored and the workflow closes;
-    // a halt signalled in between is accepted and ignored. Once it has closed, a halt is refused.
+    // A repeat is harmless, before and after the workflow has closed: nothing moves forward.
+    const repeat = await halt('again');
+    expect(repeat.data?.haltRollout.outcome).toBe('NO_RUNNING_ROLLOUT');
     const { workflowId } = (await gql<{ rollout: { workflowId: string } }>(`{ rollout(id: "${id}") { workflowId } }`))
       .data!.rollout;
     expect((await closedWorkflow(stack.temporal, workflowId)).status.name).toBe('COMPLETED');
-    const again = await gql(control('haltRollout', `id: "${id}", reason: "again"`), {}, 'carol');
-    expect(codeOf(again)).toBe('INVALID_STATE');
+    const afterClose = await halt('again');
+    expect(afterClose.errors).toBeUndefined();
+    expect(afterClose.data?.haltRollout).toEqual({ outcome: 'NO_RUNNING_ROLLOUT', status: 'ROLLED_BACK' });
   });
 
   it('rolls back for real when a region serves a bad probe response after a faulty config', async () => {

@@ -135,6 +135,32 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
     });
   });
 
+  it('haltIfAffected: an alert that began before the rollout halts it only if still firing and about a touched region', async () => {
+    const handle = await h.start({ waves: FOUR_WAVES, strategy: { ...h.input().strategy, bakeSeconds: 3_600 } });
+    await h.waitFor(handle, (s) => s.wave === 1 && s.phase === 'BAKING', 'wave 1 to bake');
+    // the rollout was requested before it baked, and an hour ago is long before that
+    const since = new Date().toISOString();
+    const before = new Date(Date.now() - 3_600_000).toISOString();
+    const halt = (alert: { region?: string; startsAt?: string; lastSeenAt?: string }) =>
+      handle
+        .executeUpdate(haltIfAffectedUpdate, {
+          args: [{ reason: 'HighErrorRate firing', source: 'alertmanager', by: 'alertmanager', ...alert }],
+        })
+        .then(
+          (answer) => answer.outcome as string,
+          (e: unknown) => ((e as WorkflowUpdateFailedError).cause as ApplicationFailure).type,
+        );
+    // from an earlier change: last seen before this rollout began
+    expect(await halt({ region: 'c1', startsAt: before, lastSeenAt: before })).toBe('STALE');
+    // still firing, but about no region this rollout touched, or about none at all
+    expect(await halt({ region: 'h1', startsAt: before, lastSeenAt: since })).toBe('STALE');
+    expect(await halt({ startsAt: before, lastSeenAt: since })).toBe('STALE');
+    expect((await handle.query(liveStateQuery)).stopReason).toBeNull();
+    // still firing, about the canary this rollout pushed: halts
+    expect(await halt({ region: 'c1', startsAt: before, lastSeenAt: since })).toBe('HALTED');
+    expect(await handle.result()).toMatchObject({ status: 'ROLLED_BACK' });
+  });
+
   it('haltIfAffected: ignores a region not yet touched, halts for a touched one, and says when it is too late', async () => {
     const handle = await h.start({ waves: FOUR_WAVES, strategy: { ...h.input().strategy, bakeSeconds: 3_600 } });
     await h.waitFor(handle, (s) => s.wave === 1 && s.phase === 'BAKING', 'wave 1 to bake');
@@ -154,10 +180,10 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
     };
     expect(await refusal('h1')).toEqual({ type: 'NOT_AFFECTED', details: [{ rolloutId }] });
     expect((await handle.query(liveStateQuery)).stopReason).toBeNull();
-    expect(await halt('c1')).toEqual({ outcome: 'HALTED', rolloutId });
+    expect(await halt('c1')).toEqual({ outcome: 'HALTED', rolloutId, recorded: true });
     // the answer came after the halt was recorded and the state changed
     expect((await handle.query(liveStateQuery)).stopReason).toBe('halted by alertmanager: HighErrorRate firing');
-    expect(await refusal()).toEqual({ type: 'NOT_RUNNING', details: [{ rolloutId }] });
+    expect(await refusal()).toEqual({ type: 'NO_RUNNING_ROLLOUT', details: [{ rolloutId }] });
     expect(await handle.result()).toMatchObject({ status: 'ROLLED_BACK' });
     const events = await h.events(rolloutId);
     expect(ofType(events, 'RolloutHalted')).toHaveLength(1);

@@ -4,7 +4,7 @@ import type { PgEventStore } from '../../../../libs/event-store/src';
 import type { ReadModels, RolloutCursor, RolloutFilter, RolloutSummary } from '../../../../libs/projections/src';
 import { EVENT_STORE, READ_MODELS } from '../gateway.tokens';
 import type { Rollout } from '../rollouts/models/rollout.model';
-import { toEventModel } from '../rollouts/rollout.service';
+import { toEventModel } from '../rollouts/models/rollout-mapper';
 import type {
   RegionChange,
   RegionChangeKind,

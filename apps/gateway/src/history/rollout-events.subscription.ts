@@ -6,7 +6,7 @@ import type { PgEventStore } from '../../../../libs/event-store/src';
 import { RequireRole } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../gateway.tokens';
 import { RolloutEvent } from '../rollouts/models/rollout.model';
-import { toDomainEvent, toEventModel } from '../rollouts/rollout.service';
+import { toDomainEvent, toEventModel } from '../rollouts/models/rollout-mapper';
 
 export const FOLLOW_POLL_MS = 250;
 

@@ -1,10 +1,4 @@
-import {
-  ApplicationFailure,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ACTIVE_STATUSES } from '../../../../libs/domain/src';
@@ -14,10 +8,12 @@ import {
   haltIfAffectedUpdate,
   haltSignal,
   liveStateQuery,
+  type HaltOutcome,
   type HaltRequest,
 } from '../../../../workflows/rollout.messages';
 import { SluiceRolloutId } from '../../../../workflows/rollout.search-attributes';
 import { rolloutWorkflowId } from '../../../../workflows/rollout.types';
+import { interpretTemporalError } from '../temporal/temporal-errors';
 import type { Alert, AlertLabels } from './alertmanager-payload';
 
 export interface EnqueueResult {
@@ -41,20 +37,7 @@ interface HaltRequestRow {
   received_at: Date;
 }
 
-type Outcome = 'HALTED' | 'NO_RUNNING_ROLLOUT' | 'NOT_AFFECTED';
-
-/** The messages of an error and of its causes, for recognising a failure by what it says. */
-function causeMessages(err: unknown): string {
-  const messages: string[] = [];
-  for (
-    let e = err as { message?: unknown; cause?: unknown } | undefined, i = 0;
-    e && i < 5;
-    e = e.cause as typeof e, i++
-  ) {
-    messages.push(String(e.message));
-  }
-  return messages.join(' / ');
-}
+type Outcome = HaltOutcome;
 
 /** Halt deliveries (Temporal calls) in flight at once per batch. */
 const DELIVERY_CONCURRENCY = 16;
@@ -175,21 +158,17 @@ export class HaltOutbox {
       });
       return { outcome: 'HALTED', rolloutId: result.rolloutId };
     } catch (err) {
+      const answer = interpretTemporalError(err, haltIfAffectedUpdate.name);
       // the validator's refusals: not this rollout's business, or nothing left to halt
-      const refusal = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       if (
-        refusal instanceof ApplicationFailure &&
-        (refusal.type === 'NOT_AFFECTED' || refusal.type === 'NOT_RUNNING')
+        answer?.kind === 'refused' &&
+        ['NOT_AFFECTED', 'NO_RUNNING_ROLLOUT', 'NOT_RUNNING', 'STALE'].includes(answer.code)
       ) {
-        const rolloutId = (refusal.details?.[0] as { rolloutId?: string } | undefined)?.rolloutId ?? null;
-        return { outcome: refusal.type === 'NOT_AFFECTED' ? 'NOT_AFFECTED' : 'NO_RUNNING_ROLLOUT', rolloutId };
+        const rolloutId = (answer.details.rolloutId as string | undefined) ?? null;
+        return { outcome: answer.code === 'NOT_RUNNING' ? 'NO_RUNNING_ROLLOUT' : (answer.code as Outcome), rolloutId };
       }
-      const messages = causeMessages(err);
-      if (err instanceof WorkflowNotFoundError || /already completed/i.test(messages)) {
-        return { outcome: 'NO_RUNNING_ROLLOUT', rolloutId: null };
-      }
-      // a workflow from before haltIfAffected rejects it as an unknown update
-      if (/haltIfAffected/.test(messages)) return this.deliverBySignal(row, handle);
+      if (answer?.kind === 'closed') return { outcome: 'NO_RUNNING_ROLLOUT', rolloutId: null };
+      if (answer?.kind === 'unknown-update') return this.deliverBySignal(row, handle);
       throw err;
     }
   }

@@ -5,16 +5,21 @@ import type { PgEventStore } from '../../../../libs/event-store/src';
 import { EVENT_STORE } from '../gateway.tokens';
 import { Actor } from '../actor.decorator';
 import { StartRolloutInput } from './dto/start-rollout.input';
-import { ControlResult, RolloutLive } from './models/rollout-live.model';
+import { ControlResult, HaltAnswer, RolloutLive } from './models/rollout-live.model';
 import { PlanPreview, PlanRolloutInput } from './models/plan-preview.model';
 import { Rollout, RolloutEvent } from './models/rollout.model';
-import { RolloutService, toEventModel } from './rollout.service';
+import { toEventModel } from './models/rollout-mapper';
+import { RolloutController } from './rollout-controller.service';
+import { RolloutReader } from './rollout-reader';
+import { RolloutStarter } from './rollout-starter.service';
 import { RequireRole } from '../auth/roles.decorator';
 
 @Resolver(() => Rollout)
 export class RolloutsResolver {
   constructor(
-    private readonly rollouts: RolloutService,
+    private readonly reader: RolloutReader,
+    private readonly starter: RolloutStarter,
+    private readonly controller: RolloutController,
     @Inject(EVENT_STORE) private readonly eventStore: PgEventStore,
   ) {}
 
@@ -27,7 +32,7 @@ export class RolloutsResolver {
   @Query(() => Rollout, { description: 'A rollout with its status and recorded events; NOT_FOUND for an unknown id.' })
   @RequireRole('viewer')
   rollout(@Args('id', { type: () => ID }) id: string): Promise<Rollout> {
-    return this.rollouts.get(id);
+    return this.reader.get(id);
   }
 
   @Query(() => PlanPreview, {
@@ -35,13 +40,13 @@ export class RolloutsResolver {
   })
   @RequireRole('viewer')
   planRollout(@Args('input') input: PlanRolloutInput): Promise<PlanPreview> {
-    return this.rollouts.plan(input);
+    return this.starter.plan(input);
   }
 
   @Query(() => RolloutLive, { description: 'The live state, asked of the running workflow.' })
   @RequireRole('viewer')
   rolloutLive(@Args('id', { type: () => ID }) id: string): Promise<RolloutLive> {
-    return this.rollouts.live(id);
+    return this.controller.live(id);
   }
 
   @Mutation(() => Rollout, {
@@ -50,7 +55,7 @@ export class RolloutsResolver {
   @RequireRole('deployer')
   startRollout(@Args('input') input: StartRolloutInput, @Actor() actor: string): Promise<Rollout> {
     // the root of the rollout's trace: workflow, then activities, hang below it
-    return withSpan('graphql.startRollout', () => this.rollouts.start(input, actor));
+    return withSpan('graphql.startRollout', () => this.starter.start(input, actor));
   }
 
   @Mutation(() => ControlResult, {
@@ -62,13 +67,13 @@ export class RolloutsResolver {
     @Args('reason') reason: string,
     @Actor() by: string,
   ): Promise<ControlResult> {
-    return this.rollouts.control(id, { type: 'pause', by, reason });
+    return this.controller.control(id, { type: 'pause', by, reason });
   }
 
   @Mutation(() => ControlResult, { description: 'Continues a paused rollout. INVALID_STATE unless it is paused.' })
   @RequireRole('deployer')
   resumeRollout(@Args('id', { type: () => ID }) id: string, @Actor() by: string): Promise<ControlResult> {
-    return this.rollouts.control(id, { type: 'resume', by });
+    return this.controller.control(id, { type: 'resume', by });
   }
 
   @Mutation(() => ControlResult, {
@@ -81,7 +86,7 @@ export class RolloutsResolver {
     @Args('comment', { type: () => String, nullable: true }) comment: string | undefined,
     @Actor() approver: string,
   ): Promise<ControlResult> {
-    return this.rollouts.control(id, { type: 'approve', approver, wave, comment: comment ?? undefined });
+    return this.controller.control(id, { type: 'approve', approver, wave, comment: comment ?? undefined });
   }
 
   @Mutation(() => ControlResult, { description: 'Stops the rollout and rolls back every region it touched.' })
@@ -91,19 +96,20 @@ export class RolloutsResolver {
     @Args('reason') reason: string,
     @Actor() by: string,
   ): Promise<ControlResult> {
-    return this.rollouts.control(id, { type: 'abort', by, reason });
+    return this.controller.control(id, { type: 'abort', by, reason });
   }
 
-  @Mutation(() => ControlResult, {
-    description: 'Halts as monitoring would: stop and roll back. Repeats are harmless.',
+  @Mutation(() => HaltAnswer, {
+    description:
+      'Halts as monitoring would: stop and roll back. Goes straight to Temporal, so it works while PostgreSQL is down. A repeat, or a halt of a rollout that has stopped, answers NO_RUNNING_ROLLOUT.',
   })
   @RequireRole('deployer')
   haltRollout(
     @Args('id', { type: () => ID }) id: string,
     @Args('reason') reason: string,
     @Actor() by: string,
-  ): Promise<ControlResult> {
-    return this.rollouts.halt(id, by, reason, 'api');
+  ): Promise<HaltAnswer> {
+    return this.controller.halt(id, by, reason);
   }
 
   @Mutation(() => ControlResult, {
@@ -111,6 +117,6 @@ export class RolloutsResolver {
   })
   @RequireRole('admin')
   retryRollback(@Args('id', { type: () => ID }) id: string, @Actor() by: string): Promise<ControlResult> {
-    return this.rollouts.control(id, { type: 'retryRollback', by });
+    return this.controller.control(id, { type: 'retryRollback', by });
   }
 }

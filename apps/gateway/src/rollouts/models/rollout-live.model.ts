@@ -6,6 +6,7 @@ import {
   type RolloutStatus,
   type WavePhase,
 } from '../../../../../libs/domain/src';
+import { HALT_OUTCOMES, type HaltOutcome } from '../../../../../workflows/rollout.messages';
 import { RolloutStatusValue } from './rollout.model';
 
 const enumOf = <T extends string>(values: readonly T[]) =>
@@ -88,6 +89,25 @@ export class ControlResult {
 
   @Field(() => WavePhaseValue, { nullable: true })
   phase!: WavePhase | null;
+}
+
+export const HaltOutcomeValue = enumOf(HALT_OUTCOMES);
+registerEnumType(HaltOutcomeValue, {
+  name: 'HaltOutcome',
+  description:
+    'What became of a halt: HALTED, NOT_AFFECTED (region not touched), NO_RUNNING_ROLLOUT, STALE (an alert from before this rollout), UNMATCHED (unknown service or region).',
+});
+
+@ObjectType({ description: 'The answer to haltRollout: what became of the halt, and where the rollout is now.' })
+export class HaltAnswer extends ControlResult {
+  @Field(() => HaltOutcomeValue)
+  outcome!: HaltOutcome;
+
+  @Field({
+    description:
+      'False when the halt is in Temporal and the rollback runs, but PostgreSQL has not stored the event yet (it will).',
+  })
+  recorded!: boolean;
 }
 
 @ObjectType({ description: 'The live state, answered by the running workflow itself.' })

@@ -1,0 +1,172 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import {
+  ErrorCode,
+  SluiceError,
+  foldRollout,
+  isFinal,
+  parseInput,
+  parseStartRollout,
+  planRequestSchema,
+  planRollout,
+} from '../../../../libs/domain/src';
+import type { PgConfigStore } from '../../../../libs/config-store/src';
+import { eventIdFor, type PgEventStore } from '../../../../libs/event-store/src';
+import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
+import type { rolloutWorkflow } from '../../../../workflows/rollout.workflow';
+import {
+  SluiceRolloutId,
+  SluiceService,
+  SluiceStatus,
+  SluiceVersion,
+} from '../../../../workflows/rollout.search-attributes';
+import {
+  ROLLOUT_EVENT_SCHEMA_VERSION,
+  rolloutRequested,
+  rolloutWorkflowId,
+  type RolloutWorkflowInput,
+} from '../../../../workflows/rollout.types';
+import type { GatewayConfig } from '../gateway.config';
+import { CONFIG_STORE, EVENT_STORE, GATEWAY_SETTINGS, SERVICE_CATALOG, TEMPORAL_CLIENT } from '../gateway.tokens';
+import { withoutNulls } from '../graphql-input';
+import { toDomainEvent, toPlanPreview } from './models/rollout-mapper';
+import type { PlanPreview } from './models/plan-preview.model';
+import type { Rollout } from './models/rollout.model';
+import { RolloutReader } from './rollout-reader';
+
+/** Plans and starts rollouts: one workflow per service at a time, its config stored by hash first. */
+@Injectable()
+export class RolloutStarter {
+  constructor(
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(EVENT_STORE) private readonly eventStore: PgEventStore,
+    @Inject(CONFIG_STORE) private readonly configs: PgConfigStore,
+    @Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog,
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
+    private readonly reader: RolloutReader,
+  ) {}
+
+  /** The dry run: the plan a rollout would run now, with every rule it breaks. Starts nothing. */
+  async plan(request: unknown): Promise<PlanPreview> {
+    const req = parseInput(planRequestSchema, withoutNulls(request), 'plan request');
+    const { topology } = await this.catalog.get(req.service);
+    return toPlanPreview(planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves }));
+  }
+
+  async start(request: unknown, actor: string): Promise<Rollout> {
+    const req = parseStartRollout(withoutNulls(request));
+    const { topology } = await this.catalog.get(req.service);
+    // Refuse a plan that cannot run before any workflow exists; the workflow checks it again.
+    const outcome = planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves });
+    if (outcome.violations.length > 0) {
+      throw new SluiceError(
+        ErrorCode.PlanInvalid,
+        `the plan breaks ${outcome.violations.length} rule(s): ${outcome.violations.map((v) => `${v.rule} (${v.message})`).join('; ')}`,
+        { violations: outcome.violations },
+      );
+    }
+    const input: RolloutWorkflowInput = {
+      rolloutId: randomUUID(),
+      service: req.service,
+      version: req.version,
+      // Stored once by hash: the workflow and its activities carry the hash, never the body.
+      configHash: await this.configs.put(req.config),
+      description: req.description,
+      requestedBy: actor,
+      requestedAt: new Date().toISOString(),
+      regions: topology.regions,
+      configSchema: topology.configSchema,
+      freezeWindows: topology.freezeWindows,
+      strategy: req.strategy,
+      waves: req.waves,
+      gates: req.gates,
+      gateIntervalSeconds: req.gateIntervalSeconds,
+    };
+    const workflowId = rolloutWorkflowId(req.service);
+    const startWorkflow = () =>
+      this.temporal.workflow.start<typeof rolloutWorkflow>('rolloutWorkflow', {
+        taskQueue: this.settings.temporal.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: SluiceService, value: req.service },
+          { key: SluiceVersion, value: req.version },
+          { key: SluiceStatus, value: 'PENDING' },
+          { key: SluiceRolloutId, value: input.rolloutId },
+        ],
+        staticSummary: `${req.service} → ${req.version} (${input.regions.length} regions)`,
+        staticDetails: [
+          `**Rollout** \`${input.rolloutId}\``,
+          `requested by ${actor} at ${input.requestedAt}`,
+          req.description ? `\n${req.description}` : '',
+        ].join('\n'),
+      });
+    let runId: string;
+    try {
+      runId = (await startWorkflow()).firstExecutionRunId;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // The previous rollout may have recorded its final event and still be closing its
+      // workflow; wait for that briefly instead of refusing a person who was right.
+      if (!(await this.previousRolloutClosed(workflowId))) throw await this.inProgressError(req.service, workflowId);
+      try {
+        runId = (await startWorkflow()).firstExecutionRunId;
+      } catch (retryErr) {
+        if (retryErr instanceof WorkflowExecutionAlreadyStartedError)
+          throw await this.inProgressError(req.service, workflowId);
+        throw retryErr;
+      }
+    }
+    // Recorded here as well as by the workflow (same event id, so whichever comes second is a
+    // no-op): the caller can read the rollout back as soon as this mutation answers.
+    await this.eventStore.append(
+      input.rolloutId,
+      [
+        {
+          eventId: eventIdFor(workflowId, runId, 1),
+          ...rolloutRequested(input),
+          metadata: {
+            actor,
+            correlationId: input.rolloutId,
+            workflowId,
+            runId,
+            schemaVersion: ROLLOUT_EVENT_SCHEMA_VERSION,
+          },
+        },
+      ],
+      0,
+    );
+    return this.reader.get(input.rolloutId);
+  }
+
+  /** True once the running rollout of this workflow id has finished and its workflow closed (within 5 s). */
+  private async previousRolloutClosed(workflowId: string): Promise<boolean> {
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    const running = await handle.describe();
+    const rolloutId = running.typedSearchAttributes.get(SluiceRolloutId);
+    if (!rolloutId) return false;
+    const events = await this.eventStore.readStream(rolloutId);
+    const status = foldRollout(events.map(toDomainEvent)).status;
+    if (!isFinal(status)) return false;
+    const closed = await Promise.race([
+      handle.result().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000).unref()),
+    ]);
+    return closed;
+  }
+
+  private async inProgressError(service: string, workflowId: string): Promise<SluiceError> {
+    const running = await this.temporal.workflow.getHandle(workflowId).describe();
+    const rolloutId = running.typedSearchAttributes.get(SluiceRolloutId);
+    return new SluiceError(
+      ErrorCode.RolloutInProgress,
+      `service "${service}" already has a rollout in progress (${rolloutId ?? workflowId}); wait for it to finish or abort it`,
+      { service, rolloutId, workflowId, runId: running.runId },
+    );
+  }
+}
