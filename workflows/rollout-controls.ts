@@ -103,7 +103,8 @@ async function execute(ctx: RolloutContext, command: RolloutCommand): Promise<Co
  *
  * An alert that began before this rollout was requested belongs to an earlier change unless
  * it is still firing and is about a region this rollout touched: it halts only if monitoring
- * has said it fires since the rollout began (`lastSeenAt`) and it names a touched region.
+ * has said it fires since the rollout began (`lastSeenAt`) and it names a touched region
+ * (STALE otherwise; NOT_AFFECTED first when the region is one the rollout has not touched).
  */
 function validateHaltIfAffected(ctx: RolloutContext, halt: RegionHaltRequest): void {
   const { region, startsAt, lastSeenAt, ...request } = halt;
@@ -121,19 +122,18 @@ function validateHaltIfAffected(ctx: RolloutContext, halt: RegionHaltRequest): v
   const touched =
     region !== undefined &&
     ((rollout.regions[region] ?? 'PENDING') !== 'PENDING' || ctx.state.compensations.some((c) => c.region === region));
+  if (region !== undefined && !touched) refuse('NOT_AFFECTED', `the rollout has not touched ${region}`);
   const began = Date.parse(ctx.input.requestedAt);
   if (startsAt !== undefined && Date.parse(startsAt) < began) {
-    const firingSince = lastSeenAt !== undefined && Date.parse(lastSeenAt) >= began;
-    if (!firingSince || !touched) {
-      refuse(
-        'STALE',
-        `the alert began at ${startsAt}, before this rollout (${ctx.input.requestedAt}), and ${
-          firingSince ? `names no region it touched` : 'has not been seen firing since'
-        }`,
-      );
-    }
+    const why =
+      lastSeenAt === undefined || Date.parse(lastSeenAt) < began
+        ? 'has not been seen firing since'
+        : region === undefined
+          ? 'names no region'
+          : undefined;
+    if (why)
+      refuse('STALE', `the alert began at ${startsAt}, before this rollout (${ctx.input.requestedAt}), and ${why}`);
   }
-  if (region !== undefined && !touched) refuse('NOT_AFFECTED', `the rollout has not touched ${region}`);
   try {
     decide({ type: 'HaltRollout', ...request }, rollout);
   } catch (err) {

@@ -85,7 +85,7 @@ describe('halts from Alertmanager webhooks', () => {
         alert({ fingerprint: 'elsewhere', labels: { alertname: 'HighErrorRate', service, region: 'am-west-2' } }),
       ]),
     );
-    expect(await elsewhere.json()).toEqual({ queued: 1, duplicates: 0, ignored: 0 });
+    expect(await elsewhere.json()).toEqual({ queued: 1, duplicates: 0, ignored: 0, unmatched: [] });
     await eventually(
       async () => {
         const { rows } = await stack.pool.query("SELECT outcome FROM halt_requests WHERE fingerprint = 'elsewhere'");
@@ -95,13 +95,39 @@ describe('halts from Alertmanager webhooks', () => {
     ).then((outcome) => expect(outcome).toBe('NOT_AFFECTED'));
     expect((await rollout(id)).status).toBe('ROLLING');
 
+    // a region label that names none of the service's regions, and a service Sluice does not know
+    const unknown = await post(
+      payload([
+        alert({ fingerprint: 'zone', labels: { alertname: 'HighErrorRate', service, region: 'am-canary-1a' } }),
+        alert({ fingerprint: 'nosvc', labels: { alertname: 'HighErrorRate', service: 'no-such-service' } }),
+      ]),
+    );
+    expect(await unknown.json()).toEqual({
+      queued: 0,
+      duplicates: 0,
+      ignored: 0,
+      unmatched: [
+        { fingerprint: 'zone', service, region: 'am-canary-1a', why: 'UNKNOWN_REGION' },
+        { fingerprint: 'nosvc', service: 'no-such-service', region: null, why: 'UNKNOWN_SERVICE' },
+      ],
+    });
+    const unmatchedMetrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    expect(unmatchedMetrics).toMatch(/sluice_alerts_unmatched_total\{why="UNKNOWN_REGION"\} 1/);
+    expect(unmatchedMetrics).toMatch(/sluice_alerts_unmatched_total\{why="UNKNOWN_SERVICE"\} 1/);
+    expect((await rollout(id)).status).toBe('ROLLING');
+
     const resolved = await post(
       payload([alert({ status: 'resolved', labels: { alertname: 'HighErrorRate', service, region: 'am-canary-1' } })]),
     );
-    expect(await resolved.json()).toEqual({ queued: 0, duplicates: 0, ignored: 1 });
+    expect(await resolved.json()).toEqual({ queued: 0, duplicates: 0, ignored: 1, unmatched: [] });
 
     const firing = alert({ labels: { alertname: 'HighErrorRate', service, region: 'am-canary-1', severity: 'page' } });
-    expect(await (await post(payload([firing]))).json()).toEqual({ queued: 1, duplicates: 0, ignored: 0 });
+    expect(await (await post(payload([firing]))).json()).toEqual({
+      queued: 1,
+      duplicates: 0,
+      ignored: 0,
+      unmatched: [],
+    });
     const stopped = await eventually(
       async () => {
         const r = await rollout(id);
@@ -124,7 +150,12 @@ describe('halts from Alertmanager webhooks', () => {
     });
 
     // Alertmanager repeats notifications: the same alert again is a recognised duplicate.
-    expect(await (await post(payload([firing]))).json()).toEqual({ queued: 0, duplicates: 1, ignored: 0 });
+    expect(await (await post(payload([firing]))).json()).toEqual({
+      queued: 0,
+      duplicates: 1,
+      ignored: 0,
+      unmatched: [],
+    });
     expect((await rollout(id)).events.filter((e) => e.type === 'RolloutHalted')).toHaveLength(1);
 
     // Both are counted once the workflow has answered the halt, which may trail its events.
@@ -150,11 +181,12 @@ describe('halts from Alertmanager webhooks', () => {
     expect(huge.status).toBe(413);
 
     const first = await halt({ service, reason: 'synthetic checks failing', id: 'pingdom-123' });
-    expect(await first.json()).toEqual({ queued: 1, duplicates: 0, ignored: 0 });
+    expect(await first.json()).toEqual({ queued: 1, duplicates: 0, ignored: 0, unmatched: [] });
     expect(await (await halt({ service, reason: 'synthetic checks failing', id: 'pingdom-123' })).json()).toEqual({
       queued: 0,
       duplicates: 1,
       ignored: 0,
+      unmatched: [],
     });
     const stopped = await eventually(
       async () => {
@@ -163,6 +195,11 @@ describe('halts from Alertmanager webhooks', () => {
       },
       { what: 'the rollback' },
     );
-    expect(stopped.stopReason).toBe('halted by alertmanager: synthetic checks failing');
+    expect(stopped.stopReason).toBe('halted by hook: synthetic checks failing');
+    // a hook request is stored as one, with its reason, not as an alert
+    const { rows } = await stack.pool.query(
+      "SELECT source, reason, alert, outcome FROM halt_requests WHERE reason = 'synthetic checks failing'",
+    );
+    expect(rows).toEqual([{ source: 'hook', reason: 'synthetic checks failing', alert: null, outcome: 'HALTED' }]);
   });
 });

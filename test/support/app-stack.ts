@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { startGateway, type Gateway } from '../../apps/gateway/src/gateway';
+import type { DeliveryPolicy } from '../../apps/gateway/src/hooks/halt-delivery';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
 import { createSluiceWorker, type SluiceWorker } from '../../apps/worker/src/worker';
 import type { TemporalSettings } from '../../libs/platform/src/config';
@@ -51,6 +52,10 @@ export async function startAppStack(options: {
   temporalAddress?: string;
   /** Another PostgreSQL than the global setup's (one the spec stops and restarts). */
   databaseUrl?: string;
+  /** How alerts' region labels match service regions (SLUICE_ALERT_REGION_MATCH). */
+  alertRegionMatch?: 'exact' | 'zone';
+  /** The halt outbox's delivery policy (shorter deadlines and fewer attempts in specs). */
+  haltDelivery?: DeliveryPolicy;
   /** Origins the gateway lets browsers call it from. */
   corsOrigins?: string[];
 }): Promise<AppStack> {
@@ -86,6 +91,8 @@ export async function startAppStack(options: {
       explorer: options.explorer ?? false,
       tokens: testTokenRegistry(),
       alertLabels: { service: 'service', region: 'region' },
+      alertRegionMatch: options.alertRegionMatch ?? 'exact',
+      haltDelivery: options.haltDelivery,
       prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
       insight: { ...DEFAULT_INSIGHT, ...options.insight },
       corsOrigins: options.corsOrigins ?? [],

@@ -152,9 +152,9 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
         );
     // from an earlier change: last seen before this rollout began
     expect(await halt({ region: 'c1', startsAt: before, lastSeenAt: before })).toBe('STALE');
-    // still firing, but about no region this rollout touched, or about none at all
-    expect(await halt({ region: 'h1', startsAt: before, lastSeenAt: since })).toBe('STALE');
+    // still firing, but about no region at all, or one this rollout has not touched
     expect(await halt({ startsAt: before, lastSeenAt: since })).toBe('STALE');
+    expect(await halt({ region: 'h1', startsAt: before, lastSeenAt: since })).toBe('NOT_AFFECTED');
     expect((await handle.query(liveStateQuery)).stopReason).toBeNull();
     // still firing, about the canary this rollout pushed: halts
     expect(await halt({ region: 'c1', startsAt: before, lastSeenAt: since })).toBe('HALTED');

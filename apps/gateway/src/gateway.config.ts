@@ -8,6 +8,8 @@ import {
   type TemporalSettings,
 } from '../../../libs/platform/src/config';
 import { loadTokenRegistry, type TokenRegistry } from './auth/token-registry';
+import type { DeliveryPolicy } from './hooks/halt-delivery';
+import { REGION_MATCH_MODES, type RegionMatchMode } from './hooks/region-matching';
 import { DEFAULT_ALERT_LABELS, type AlertLabels } from './hooks/alertmanager-payload';
 import { loadInsightOptions, type InsightOptions } from '../../../libs/insight/src/insight-options';
 
@@ -25,6 +27,10 @@ export interface GatewayConfig {
   tokens: TokenRegistry;
   /** Alert label names that name the service and the region (Alertmanager webhook). */
   alertLabels: AlertLabels;
+  /** How an alert's region label names a service region (SLUICE_ALERT_REGION_MATCH; default exact). */
+  alertRegionMatch: RegionMatchMode;
+  /** The halt outbox's deadlines, lease and attempts; defaults when absent (tests shorten them). */
+  haltDelivery?: DeliveryPolicy;
   /** Prometheus, read by incident insight (suspects and verdicts). */
   prometheusUrl: string;
   insight: InsightOptions;
@@ -45,6 +51,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       SLUICE_EXPLORER: flag.optional(),
       SLUICE_ALERT_SERVICE_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.service),
       SLUICE_ALERT_REGION_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.region),
+      SLUICE_ALERT_REGION_MATCH: z.enum(REGION_MATCH_MODES).default('exact'),
       PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
       SLUICE_CORS_ORIGINS: z
         .string()
@@ -69,6 +76,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     explorer: c.SLUICE_EXPLORER ?? development,
     tokens: loadTokenRegistry(env, development),
     alertLabels: { service: c.SLUICE_ALERT_SERVICE_LABEL, region: c.SLUICE_ALERT_REGION_LABEL },
+    alertRegionMatch: c.SLUICE_ALERT_REGION_MATCH,
     prometheusUrl: c.PROMETHEUS_URL,
     insight: loadInsightOptions(env),
     corsOrigins: c.SLUICE_CORS_ORIGINS.map((o) => new URL(o).origin),

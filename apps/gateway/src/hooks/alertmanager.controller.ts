@@ -1,28 +1,69 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { Counter, type Registry } from 'prom-client';
 import { ErrorCode } from '../../../../libs/domain/src';
 import type { SerialTask } from '../../../../libs/platform/src/serial-task';
+import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import type { Principal } from '../auth/principal';
 import { authorizeRest, sendError } from '../auth/rest-auth';
 import type { TokenRegistry } from '../auth/token-registry';
-import { HALT_DISPATCHER, HALT_OUTBOX, TOKEN_REGISTRY } from '../gateway.tokens';
-import { alertmanagerPayloadSchema, type Alert } from './alertmanager-payload';
-import { haltBodySchema, hookAlert } from './halt-hook';
+import { unavailableDependency } from '../errors/dependency-unavailable';
+import {
+  HALT_DELIVERY,
+  HALT_DISPATCHER,
+  HALT_INTAKE,
+  HALT_REQUESTS,
+  METRICS_REGISTRY,
+  SERVICE_CATALOG,
+  TOKEN_REGISTRY,
+} from '../gateway.tokens';
+import { alertmanagerPayloadSchema } from './alertmanager-payload';
+import { toHaltRequest, type Delivered, type HaltDelivery } from './halt-delivery';
+import { haltBodySchema } from './halt-hook';
+import { catalogRegions, type HaltIntake, type Intake, type RegionsOf, type UnmatchedAlert } from './halt-intake';
+import type { HaltRequestRepository } from './halt-request.repository';
 
-import type { HaltOutbox } from './halt-outbox';
+/** The webhook's answer. */
+export interface HookAnswer {
+  /** Requests queued for delivery. */
+  queued: number;
+  /** Repeats of requests already received (a repeat of one that did not halt is looked at again). */
+  duplicates: number;
+  /** Resolved alerts, and alerts without a service label. */
+  ignored: number;
+  /** Alerts naming a service or region Sluice does not know: recorded, counted, never delivered. */
+  unmatched: UnmatchedAlert[];
+  /** Only while PostgreSQL is down: delivered straight to Temporal, with each outcome. */
+  delivered?: Delivered[];
+}
 
 /**
- * `POST /hooks/alertmanager`: Alertmanager's webhook (payload version 4). Needs a bearer token
- * whose principal may halt (deployer or admin). Firing alerts are committed to the outbox
- * before the answer, then halt every running rollout whose service (and region) they name.
+ * `POST /hooks/alertmanager` (Alertmanager's webhook, payload version 4) and `POST /hooks/halt`.
+ * Both need a bearer token whose principal may halt (monitor, deployer or admin). Requests are
+ * committed to the outbox before the answer, then delivered by the dispatcher; while
+ * PostgreSQL is down they go straight to Temporal, and the answer is 503 unless all landed,
+ * so the sender retries.
  */
 @Controller('hooks')
 export class AlertmanagerController {
+  private readonly unmatchedTotal: Counter<'why'>;
+
   constructor(
     @Inject(TOKEN_REGISTRY) private readonly tokens: TokenRegistry,
-    @Inject(HALT_OUTBOX) private readonly outbox: HaltOutbox,
+    @Inject(HALT_INTAKE) private readonly intake: HaltIntake,
+    @Inject(HALT_REQUESTS) private readonly requests: HaltRequestRepository,
+    @Inject(HALT_DELIVERY) private readonly delivery: HaltDelivery,
     @Inject(HALT_DISPATCHER) private readonly dispatcher: SerialTask,
-  ) {}
+    @Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
+  ) {
+    this.unmatchedTotal = new Counter({
+      name: 'sluice_alerts_unmatched_total',
+      help: 'Alerts naming a service (UNKNOWN_SERVICE) or region (UNKNOWN_REGION) Sluice does not know.',
+      labelNames: ['why'],
+      registers: [metrics],
+    });
+  }
 
   @Post('alertmanager')
   @HttpCode(200)
@@ -34,10 +75,10 @@ export class AlertmanagerController {
       const fields = payload.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
       return sendError(res, 400, ErrorCode.BadUserInput, 'not an Alertmanager webhook payload (version 4)', { fields });
     }
-    await this.enqueue(payload.data.alerts, principal, res);
+    await this.accept((regionsOf) => this.intake.fromAlerts(payload.data.alerts, principal.name, regionsOf), res);
   }
 
-  /** `{service, region?, reason, id?}`: halts like a firing alert, through the same outbox. */
+  /** `{service, region?, reason, id?}`: a halt request from any monitoring tool, through the same outbox. */
   @Post('halt')
   @HttpCode(200)
   async halt(@Req() req: Request, @Body() body: unknown, @Res() res: Response): Promise<void> {
@@ -48,8 +89,8 @@ export class AlertmanagerController {
       const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
       return sendError(res, 400, ErrorCode.BadUserInput, 'body must be {service, region?, reason, id?}', { fields });
     }
-    const alert = hookAlert(parsed.data, this.outbox.labels, new Date());
-    await this.enqueue([alert], principal, res);
+    const now = new Date();
+    await this.accept((regionsOf) => this.intake.fromHook(parsed.data, principal.name, now, regionsOf), res);
   }
 
   private authorize(req: Request, res: Response): Principal | undefined {
@@ -63,10 +104,50 @@ export class AlertmanagerController {
     );
   }
 
-  /** Commits to the outbox, answers, then nudges delivery: the answer never waits on Temporal. */
-  private async enqueue(alerts: Alert[], principal: Principal, res: Response): Promise<void> {
-    const result = await this.outbox.enqueue(alerts, principal.name);
-    res.status(200).json(result);
-    if (result.queued > 0) void this.dispatcher.trigger();
+  /** Matches, commits to the outbox, answers, then nudges delivery: the answer never waits on Temporal. */
+  private async accept(build: (regionsOf?: RegionsOf) => Promise<Intake>, res: Response): Promise<void> {
+    let intake: Intake;
+    let stored: { queued: number; duplicates: number };
+    try {
+      intake = await build(catalogRegions(this.catalog));
+      stored = await this.requests.enqueue(intake.requests);
+    } catch (err) {
+      if (unavailableDependency(err) !== 'PostgreSQL') throw err;
+      return this.deliverDirectly(await build(), res);
+    }
+    for (const u of intake.unmatched) {
+      this.unmatchedTotal.inc({ why: u.why });
+      this.delivery.settled('UNMATCHED');
+    }
+    const answer: HookAnswer = { ...stored, ignored: intake.ignored, unmatched: intake.unmatched };
+    res.status(200).json(answer);
+    if (stored.queued > 0 || stored.duplicates > 0) void this.dispatcher.trigger();
+  }
+
+  /** PostgreSQL is down: no outbox, so each request goes to its rollout now, or the sender retries. */
+  private async deliverDirectly(intake: Intake, res: Response): Promise<void> {
+    const now = new Date();
+    const results = await Promise.allSettled(
+      intake.requests.map((r) =>
+        // unmatched cannot be told without the catalog: the workflow judges the region
+        this.delivery.deliverNow(
+          r.service,
+          toHaltRequest(r, { startsAt: r.source === 'hook' ? now : r.startsAt, lastSeenAt: now }),
+        ),
+      ),
+    );
+    const failed = results.filter((r) => r.status === 'rejected');
+    if (failed.length > 0) {
+      return sendError(
+        res,
+        503,
+        ErrorCode.ServiceUnavailable,
+        `PostgreSQL is down and ${failed.length} of ${results.length} halt request(s) could not be delivered straight to Temporal; send them again`,
+        { dependency: 'PostgreSQL' },
+      );
+    }
+    const delivered = results.map((r) => (r as PromiseFulfilledResult<Delivered>).value);
+    const answer: HookAnswer = { queued: 0, duplicates: 0, ignored: intake.ignored, unmatched: [], delivered };
+    res.status(200).json(answer);
   }
 }

@@ -10,7 +10,9 @@ import { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import { createLogger } from '../../../../libs/platform/src/logger';
 import { SerialTask } from '../../../../libs/platform/src/serial-task';
 import { Registry } from 'prom-client';
-import { HaltOutbox } from '../hooks/halt-outbox';
+import { HaltDelivery } from '../hooks/halt-delivery';
+import { HaltIntake } from '../hooks/halt-intake';
+import { HaltRequestRepository } from '../hooks/halt-request.repository';
 import { createPgPool } from '../../../../libs/platform/src/pg-pool';
 import { temporalConnectionOptions } from '../../../../libs/platform/src/config';
 import type { GatewayConfig } from '../gateway.config';
@@ -25,7 +27,9 @@ import {
   TEMPORAL_CLIENT,
   TOKEN_REGISTRY,
   METRICS_REGISTRY,
-  HALT_OUTBOX,
+  HALT_REQUESTS,
+  HALT_DELIVERY,
+  HALT_INTAKE,
   HALT_DISPATCHER,
   INCIDENT_ANALYZER,
 } from '../gateway.tokens';
@@ -52,17 +56,19 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         { provide: GATEWAY_SETTINGS, useValue: config },
         { provide: TOKEN_REGISTRY, useValue: config.tokens },
         { provide: METRICS_REGISTRY, useFactory: () => new Registry() },
+        { provide: HALT_REQUESTS, inject: [PG_POOL], useFactory: (pool: Pool) => new HaltRequestRepository(pool) },
         {
-          provide: HALT_OUTBOX,
-          inject: [PG_POOL, TEMPORAL_CLIENT, METRICS_REGISTRY],
-          useFactory: (pool: Pool, temporal: Client, metrics: Registry) =>
-            new HaltOutbox(pool, temporal, config.alertLabels, metrics),
+          provide: HALT_DELIVERY,
+          inject: [HALT_REQUESTS, TEMPORAL_CLIENT, METRICS_REGISTRY],
+          useFactory: (requests: HaltRequestRepository, temporal: Client, metrics: Registry) =>
+            new HaltDelivery(requests, temporal, metrics, config.haltDelivery),
         },
+        { provide: HALT_INTAKE, useFactory: () => new HaltIntake(config.alertLabels, config.alertRegionMatch) },
         {
           provide: HALT_DISPATCHER,
-          inject: [HALT_OUTBOX],
-          useFactory: (outbox: HaltOutbox) =>
-            new SerialTask('halt delivery', () => outbox.deliverPending(), createLogger('gateway'), 1_000),
+          inject: [HALT_DELIVERY],
+          useFactory: (delivery: HaltDelivery) =>
+            new SerialTask('halt delivery', () => delivery.deliverPending(), createLogger('gateway'), 1_000),
         },
         {
           provide: PG_POOL,
@@ -105,7 +111,9 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
       exports: [
         TOKEN_REGISTRY,
         METRICS_REGISTRY,
-        HALT_OUTBOX,
+        HALT_REQUESTS,
+        HALT_DELIVERY,
+        HALT_INTAKE,
         HALT_DISPATCHER,
         GATEWAY_SETTINGS,
         PG_POOL,
