@@ -36,6 +36,8 @@ export interface RegionFaults {
   probeDelayMs: number;
   /** `GET /health` answers this many ms late: slow prechecks. */
   healthDelayMs: number;
+  /** Every `/config` and `/health` request (read, push, clear) waits this long first: a region across a real network. */
+  latencyMs: number;
 }
 
 const NO_FAULTS: RegionFaults = {
@@ -48,6 +50,7 @@ const NO_FAULTS: RegionFaults = {
   stallPushes: false,
   probeDelayMs: 0,
   healthDelayMs: 0,
+  latencyMs: 0,
 };
 
 export type PushAdmission = 'accept' | 'unavailable' | 'reject';

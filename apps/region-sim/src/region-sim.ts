@@ -16,6 +16,7 @@ const faultsBodySchema = z
     stallPushes: z.boolean(),
     probeDelayMs: z.number().int().min(0).max(60_000),
     healthDelayMs: z.number().int().min(0).max(60_000),
+    latencyMs: z.number().int().min(0).max(60_000),
   })
   .partial();
 
@@ -98,6 +99,15 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
     res.json({ incident: traffic.incident });
   });
 
+  /** A region across a real network: every config and health request waits `latencyMs` first. */
+  app.all(
+    ['/regions/:region/config', '/regions/:region/health'],
+    async (req: Request<{ region: string }>, _res, next) => {
+      const { latencyMs } = fleet.faultsOf(req.params.region);
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      next();
+    },
+  );
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', regions: fleet.list().length });
   });
@@ -131,7 +141,7 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
       return void res.status(400).json({
         code: 'BAD_REQUEST',
         message:
-          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?, probeDelayMs?, healthDelayMs?}',
+          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?, probeDelayMs?, healthDelayMs?, latencyMs?}',
       });
     }
     const faults = fleet.setFaults(req.params.region, body.data);
