@@ -14,6 +14,8 @@ ALTER TABLE halt_requests
   -- when it last went into the queue (received, or queued again by a repeat): its backlog age
   ADD COLUMN queued_at timestamptz NOT NULL DEFAULT now(),
   ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  -- the latest claim: when a gateway took the row, and until when others leave it alone
+  ADD COLUMN claimed_at timestamptz,
   ADD COLUMN claimed_until timestamptz,
   ADD COLUMN dead_at timestamptz,
   ALTER COLUMN alert DROP NOT NULL;
@@ -34,6 +36,7 @@ ALTER TABLE halt_requests
   ALTER COLUMN alert SET NOT NULL,
   DROP COLUMN dead_at,
   DROP COLUMN claimed_until,
+  DROP COLUMN claimed_at,
   DROP COLUMN next_attempt_at,
   DROP COLUMN queued_at,
   DROP COLUMN last_seen_at,

@@ -21,7 +21,7 @@ export interface RestoreTimes {
 export interface TrialTimeline {
   sent: number;
   answered: number;
-  /** The outbox transaction that delivered the halt began (halt_requests.delivered_at). */
+  /** A gateway claimed the halt request from the outbox (halt_requests.claimed_at). */
   deliveryBegan: number;
   /** The haltIfAffected update accepted: the halt is in the workflow. */
   haltAccepted: number;
@@ -89,7 +89,7 @@ export async function readTimeline(options: {
     [options.rolloutId],
   );
   const delivery = await options.pool.query<{ at: Date }>(
-    'SELECT delivered_at AS at FROM halt_requests WHERE fingerprint = $1',
+    'SELECT claimed_at AS at FROM halt_requests WHERE fingerprint = $1',
     [options.fingerprint],
   );
   const recorded = (type: string) => rows.filter((r) => r.type === type).map((r) => r.at.getTime());

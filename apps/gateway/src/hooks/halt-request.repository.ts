@@ -109,7 +109,7 @@ export class HaltRequestRepository {
    */
   async claim(limit: number, leaseSeconds: number): Promise<HaltRequestRow[]> {
     const { rows } = await this.pool.query<HaltRequestRow>(
-      `UPDATE halt_requests SET claimed_until = now() + make_interval(secs => $3), attempts = attempts + 1
+      `UPDATE halt_requests SET claimed_at = now(), claimed_until = now() + make_interval(secs => $3), attempts = attempts + 1
        WHERE id IN (
          SELECT h.id FROM halt_requests h
          WHERE h.delivered_at IS NULL AND h.dead_at IS NULL AND h.next_attempt_at <= now()
