@@ -140,15 +140,6 @@ export class HaltRequestRepository {
     );
   }
 
-  /** Dead rows go back to the queue with their attempts reset (the runbook's redelivery). */
-  async redeliverDead(): Promise<number> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE halt_requests SET dead_at = NULL, attempts = 0, next_attempt_at = now()
-       WHERE dead_at IS NOT NULL AND delivered_at IS NULL`,
-    );
-    return rowCount ?? 0;
-  }
-
   async stats(): Promise<OutboxStats> {
     const { rows } = await this.pool.query<{ pending: string; oldest: number | null; dead: string }>(
       `SELECT count(*) FILTER (WHERE dead_at IS NULL) AS pending,
