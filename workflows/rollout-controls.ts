@@ -1,15 +1,20 @@
 import { ApplicationFailure, condition, log, patched, setHandler } from '@temporalio/workflow';
 import { isSluiceError } from '../libs/domain/src/errors';
 import { decide, type RolloutCommand } from '../libs/domain/src/rollout/rollout-commands';
+import { retryRollback } from './rollback-exits';
 import type { RolloutContext } from './rollout-context';
 import {
+  abandonUpdate,
   abortUpdate,
   approveWaveUpdate,
   controlAck,
+  freezeUpdate,
   haltIfAffectedUpdate,
   haltSignal,
+  liftFreezeUpdate,
   liveStateQuery,
   pauseUpdate,
+  resolveRegionUpdate,
   resumeUpdate,
   retryRollbackUpdate,
   type ControlAck,
@@ -45,8 +50,23 @@ export function registerControls(ctx: RolloutContext): void {
   setHandler(approveWaveUpdate, (a) => execute(ctx, { type: 'ApproveWave', ...a }), {
     validator: (a) => guarded({ type: 'ApproveWave', ...a }),
   });
-  setHandler(retryRollbackUpdate, (a) => execute(ctx, { type: 'RetryRollback', ...a }), {
+  setHandler(retryRollbackUpdate, (a) => retryRollback(ctx, a), {
     validator: (a) => guarded({ type: 'RetryRollback', ...a }),
+  });
+  setHandler(resolveRegionUpdate, (a) => execute(ctx, { type: 'ResolveRegion', ...a }), {
+    validator: (a) => guarded({ type: 'ResolveRegion', ...a }),
+  });
+  setHandler(abandonUpdate, (a) => execute(ctx, { type: 'AbandonRollout', ...a }), {
+    validator: (a) => guarded({ type: 'AbandonRollout', ...a }),
+  });
+  // Kept whatever the status: a rollback ignores freezes, and a freeze costs a finished rollout nothing.
+  setHandler(freezeUpdate, (freeze) => {
+    ctx.state.freezes = [...ctx.state.freezes.filter((f) => f.id !== freeze.id), freeze];
+    return { ...controlAck(ctx.state.rollout), rolloutId: ctx.input.rolloutId };
+  });
+  setHandler(liftFreezeUpdate, ({ id }) => {
+    ctx.state.freezes = ctx.state.freezes.filter((f) => f.id !== id);
+    return { ...controlAck(ctx.state.rollout), rolloutId: ctx.input.rolloutId };
   });
   setHandler(haltIfAffectedUpdate, (halt) => haltIfAffected(ctx, halt), {
     validator: (halt) => validateHaltIfAffected(ctx, halt),
@@ -83,16 +103,14 @@ function liveState(ctx: RolloutContext): LiveState {
   };
 }
 
-async function execute(ctx: RolloutContext, command: RolloutCommand): Promise<ControlAck> {
+async function execute(
+  ctx: RolloutContext,
+  command: Exclude<RolloutCommand, { type: 'RetryRollback' }>,
+): Promise<ControlAck> {
   const { state } = ctx;
-  if (command.type === 'RetryRollback') {
-    decide(command, state.rollout);
-    state.retryRequestedBy = command.by;
-  } else {
-    const events = decide(command, state.rollout);
-    if (command.type === 'HaltRollout') state.haltedAt = new Date().toISOString();
-    await ctx.emit(events, command.type === 'ApproveWave' ? command.approver : command.by);
-  }
+  const events = decide(command, state.rollout);
+  if (command.type === 'HaltRollout') state.haltedAt = new Date().toISOString();
+  await ctx.emit(events, command.type === 'ApproveWave' ? command.approver : command.by);
   return controlAck(state.rollout);
 }
 

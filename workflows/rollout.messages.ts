@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RegionServed } from '../libs/domain/src/rollout/rollout.events';
 import type { RolloutState } from '../libs/domain/src/rollout/rollout-state';
+import type { EmergencyFreeze } from '../libs/domain/src/service/freeze-window';
 
 // The rollout workflow's messages, imported by the workflow and by every client.
 // Updates where the caller needs an answer (accepted or why not); a signal for halts from
@@ -35,7 +37,38 @@ export const abortUpdate = defineUpdate<ControlAck, [{ by: string; reason: strin
 export const approveWaveUpdate = defineUpdate<ControlAck, [{ wave: number; approver: string; comment?: string }]>(
   'approveWave',
 );
-export const retryRollbackUpdate = defineUpdate<ControlAck, [{ by: string }]>('retryRollback');
+/** A region a retry left alone (code REGION_CHANGED): it changed since the failed restore. */
+export interface RefusedRegion {
+  region: string;
+  code: 'REGION_CHANGED';
+  message: string;
+  serves: RegionServed;
+}
+
+/** The retry's answer: where the rollout is now, and each region it refused to overwrite (absent in older runs). */
+export type RetryRollbackAck = ControlAck & { refused?: RefusedRegion[] };
+
+/**
+ * Retries the failed restores. From the `rollback-exits` patch on, each failed region is read
+ * first: one that serves neither what Sluice pushed nor what the restore puts back changed by
+ * hand since, and is refused unless `force`.
+ */
+export const retryRollbackUpdate = defineUpdate<RetryRollbackAck, [{ by: string; force?: boolean }]>('retryRollback');
+/** Marks a region whose restore failed as fixed by hand; the last one ends the rollout ROLLED_BACK. */
+export const resolveRegionUpdate = defineUpdate<ControlAck, [{ by: string; region: string; note: string }]>(
+  'resolveRegion',
+);
+/** Ends a rollout in ROLLBACK_FAILED (ABANDONED) and frees its service. */
+export const abandonUpdate = defineUpdate<ControlAck, [{ by: string; reason: string }]>('abandon');
+/**
+ * An emergency freeze reaches a running rollout: it holds before its next push until the freeze
+ * is lifted or ends. Kept in the run state, so it survives a continue-as-new. Rollbacks ignore it.
+ */
+export const freezeUpdate = defineUpdate<FreezeAck, [EmergencyFreeze]>('freeze');
+export const liftFreezeUpdate = defineUpdate<FreezeAck, [{ id: string; by: string }]>('liftFreeze');
+
+/** A freeze or a lift reached this rollout: which one, and where it is now. */
+export type FreezeAck = ControlAck & { rolloutId: string };
 export const haltSignal = defineSignal<[HaltRequest]>('halt');
 
 /** A halt from monitoring that may name the region it is about. */

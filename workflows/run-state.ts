@@ -1,4 +1,5 @@
 import { initialRolloutState, type RolloutState } from '../libs/domain/src/rollout/rollout-state';
+import type { EmergencyFreeze } from '../libs/domain/src/service/freeze-window';
 import type { CanaryJudgeState } from '../libs/judge/src/canary-interval';
 import type { RegionRef } from './activity-contracts';
 
@@ -29,6 +30,10 @@ export interface RunState {
   compensations: Compensation[];
   /** Who asked to retry a failed rollback; null while no retry is pending. */
   retryRequestedBy: string | null;
+  /** The regions the pending retry restores (a guarded retry leaves changed ones); null: every failed one. */
+  retryRegions: string[] | null;
+  /** Emergency freezes sent to this rollout and not lifted: it holds before its next push while one covers it. */
+  freezes: EmergencyFreeze[];
   /** `wave/gate/region` of every pause for missing data already made (once each per wave). */
   pausedForNoData: string[];
   /** Each canary gate's judge per wave, keyed `wave/gate`: its e-processes and counter anchor. */
@@ -50,6 +55,8 @@ export function initialRunState(): RunState {
     streamVersion: 0,
     compensations: [],
     retryRequestedBy: null,
+    retryRegions: null,
+    freezes: [],
     pausedForNoData: [],
     canaryJudges: {},
     haltedAt: null,

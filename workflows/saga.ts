@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import type { RestoreRegionConfigInput, RestoreRegionConfigResult } from './activity-contracts';
-import { ContinueAsNewRequested, historyIsLong, mayHandOver } from './continue-as-new';
+import { awaitExit, failedCompensations } from './rollback-exits';
 import { failureMessage, rollbackPush } from './rollout-activities';
 import type { RolloutContext } from './rollout-context';
 import type { Compensation } from './run-state';
@@ -18,7 +18,8 @@ export async function recordCancellation(ctx: RolloutContext): Promise<void> {
 /**
  * Restores every touched region, newest wave first (a wave's regions in parallel, in runs
  * from the `parallel-rollback` patch on; one by one before), verifying each. A region that cannot be
- * restored after its retries leaves the rollout in ROLLBACK_FAILED, waiting for retryRollback.
+ * restored after its retries leaves the rollout in ROLLBACK_FAILED, waiting for a person's exit
+ * (rollback-exits.ts).
  * Must run in a non-cancellable scope: a rollback that can be cancelled is no guarantee.
  * `beforeEnd` (the halt assessment) is awaited before the final event, so it stays inside the history.
  */
@@ -31,16 +32,15 @@ export async function rollback(
 }
 
 /**
- * A rollback a previous run handed over in ROLLBACK_FAILED: waits for retryRollback (a retry
- * asked for during the hand-over came with the run state), then retries the failed regions.
+ * A rollback a previous run handed over in ROLLBACK_FAILED: waits for a person (a retry asked
+ * for during the hand-over came with the run state), then retries the failed regions.
  */
 export async function resumeFailedRollback(ctx: RolloutContext): Promise<void> {
   const { state } = ctx;
-  const failed = [...state.compensations]
-    .reverse()
-    .filter((c) => state.rollout.regions[c.region] === 'ROLLBACK_FAILED');
-  await awaitRetry(ctx);
-  await restoreAll(ctx, state.rollout.stopReason!, Promise.resolve(), failed, state.rollout.rollbackAttempt);
+  const reason = state.rollout.stopReason!;
+  const pending = await awaitExit(ctx, reason);
+  if (pending === null) return;
+  await restoreAll(ctx, reason, Promise.resolve(), pending, state.rollout.rollbackAttempt);
 }
 
 async function restoreAll(
@@ -71,7 +71,6 @@ async function restoreAll(
         data: { reason, regions: pending.map((c) => c.region), attempt, ...(by ? { by } : {}) },
       },
     ]);
-    const failed: Compensation[] = [];
     const restoreOne = async (c: Compensation) => {
       try {
         const restored = await restore(ctx, c);
@@ -88,7 +87,6 @@ async function restoreAll(
           },
         ]);
       } catch (err) {
-        failed.push(c);
         await note([
           {
             type: 'RegionRolledBack',
@@ -109,18 +107,19 @@ async function restoreAll(
     } else {
       for (const c of pending) await restoreOne(c);
     }
-    // Newest first, as they were pending: the order a retry takes them in.
-    failed.sort((a, b) => pending.indexOf(a) - pending.indexOf(b));
     await beforeEnd;
-    if (failed.length === 0) {
+    // Regions a guarded retry left alone are still failed, as are this attempt's failures.
+    const unrestored = failedCompensations(ctx);
+    if (unrestored.length === 0) {
       await ctx.emit([
         { type: 'RolloutRolledBack', data: { regions: state.compensations.map((c) => c.region).reverse(), reason } },
       ]);
       return;
     }
-    await ctx.emit([{ type: 'RollbackFailed', data: { failedRegions: failed.map((c) => c.region), reason } }]);
-    await awaitRetry(ctx);
-    pending = failed;
+    await ctx.emit([{ type: 'RollbackFailed', data: { failedRegions: unrestored.map((c) => c.region), reason } }]);
+    const next = await awaitExit(ctx, reason);
+    if (next === null) return;
+    pending = next;
   }
 }
 
@@ -149,21 +148,6 @@ async function restoreByWave(pending: Compensation[], restoreOne: (c: Compensati
     await condition(() => done, WAVE_GRACE_MS);
   }
   await Promise.all(all);
-}
-
-/**
- * Waits in ROLLBACK_FAILED for retryRollback, which may take days: a long history hands over
- * from here (nothing is in flight), and the new run waits on.
- */
-async function awaitRetry(ctx: RolloutContext): Promise<void> {
-  const { state } = ctx;
-  let handOver = true;
-  for (;;) {
-    await condition(() => state.retryRequestedBy !== null || (handOver && historyIsLong(ctx)));
-    if (state.retryRequestedBy !== null) return;
-    if (mayHandOver()) throw new ContinueAsNewRequested({ wave: state.rollout.wave, step: 'ROLLBACK_RETRY' });
-    handOver = false;
-  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import type { RegionRef } from './activity-contracts';
 import { bake } from './bake';
 import { historyIsLong, safePoint } from './continue-as-new';
+import { holdWhileFrozen } from './freeze-hold';
 import { failureMessage, regionPush, regionRead } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
 import type { ResumePoint } from './rollout.types';
@@ -22,6 +23,8 @@ function targetsOf(ctx: RolloutContext, wave: Wave): RegionRef[] {
 /** One wave: register each region's compensation, push, verify, bake, and wait for approval if asked. */
 export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   await checkpoint(ctx);
+  // A pause taken while held still holds once the freeze ends.
+  if (await holdWhileFrozen(ctx, wave)) await checkpoint(ctx);
   const { input } = ctx;
   await ctx.advance([{ type: 'WaveStarted', data: { wave: wave.index, regions: wave.regions } }]);
   const targets = targetsOf(ctx, wave);

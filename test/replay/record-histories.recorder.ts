@@ -11,11 +11,15 @@ import { projectRoot } from '../../libs/platform/src/project-root';
 import { resolveTemporalCli } from '../../libs/platform/src/temporal-cli';
 import { SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 import {
+  abandonUpdate,
   abortUpdate,
   approveWaveUpdate,
+  freezeUpdate,
   haltSignal,
+  liftFreezeUpdate,
   pauseUpdate,
   resumeUpdate,
+  resolveRegionUpdate,
   retryRollbackUpdate,
 } from '../../workflows/rollout.messages';
 import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
@@ -165,5 +169,63 @@ describe('record replay histories', () => {
     expect((await handle.result()).status).toBe('ROLLED_BACK');
     await save('rollback-failed-handed-over', handle, failedIn);
     await save('rollback-failed-retried-after-hand-over', handle);
+  });
+
+  /** Wave 2 bakes, a1 refuses every restore (422), a halt: ROLLBACK_FAILED on a1. */
+  async function failedOnA1(): Promise<WorkflowHandle<typeof rolloutWorkflow>> {
+    const handle = await h.start({ waves: WAVES.map((w) => ({ ...w, requiresApproval: false })) });
+    await h.waitFor(handle, (s) => s.wave === 2 && s.phase === 'BAKING', 'bake');
+    h.regionSim.fleet.setFaults('a1', { rejectAllPushes: true });
+    await handle.signal(haltSignal, { reason: 'alert', source: 'alertmanager', by: 'alertmanager' });
+    await h.waitFor(handle, (s) => s.status === 'ROLLBACK_FAILED', 'the rollback to fail');
+    h.regionSim.fleet.setFaults('a1', { rejectAllPushes: false });
+    return handle;
+  }
+
+  it('rollback failed, a hotfixed region refused by the retry, then forced', async () => {
+    const handle = await failedOnA1();
+    h.regionSim.fleet.apply('a1', 'v2-hotfix', { hotfix: true });
+    const refused = await handle.executeUpdate(retryRollbackUpdate, { args: [{ by: 'oncall' }] });
+    expect(refused.refused?.map((r) => r.region)).toEqual(['a1']);
+    await handle.executeUpdate(retryRollbackUpdate, { args: [{ by: 'oncall', force: true }] });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('rollback-failed-refused-then-forced', handle);
+  });
+
+  it('rollback failed, a region resolved by hand', async () => {
+    const handle = await failedOnA1();
+    await handle.executeUpdate(resolveRegionUpdate, { args: [{ by: 'oncall', region: 'a1', note: 'hotfixed' }] });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('rollback-failed-resolved', handle);
+  });
+
+  it('rollback failed, abandoned', async () => {
+    const handle = await failedOnA1();
+    await handle.executeUpdate(abandonUpdate, { args: [{ by: 'oncall', reason: 'fix forward' }] });
+    expect((await handle.result()).status).toBe('ABANDONED');
+    await save('rollback-failed-abandoned', handle);
+  });
+
+  it('held by an emergency freeze declared during a bake, released by the lift', async () => {
+    const handle = await h.start({ waves: WAVES.map((w) => ({ ...w, requiresApproval: false })) });
+    await h.waitFor(handle, (s) => s.wave === 2 && s.phase === 'BAKING', 'bake');
+    const freeze = {
+      id: 'freeze-1',
+      service: null,
+      reason: 'incident',
+      declaredBy: 'admin',
+      declaredAt: new Date(await h.env.currentTimeMs()).toISOString(),
+      until: null,
+    };
+    await handle.executeUpdate(freezeUpdate, { args: [freeze] });
+    let state = await h.live(handle);
+    for (let i = 0; i < 20 && !state.hold; i++) {
+      await h.env.sleep('1 minute');
+      state = await h.live(handle);
+    }
+    expect(state.hold?.kind).toBe('EMERGENCY');
+    await handle.executeUpdate(liftFreezeUpdate, { args: [{ id: freeze.id, by: 'admin' }] });
+    expect((await handle.result()).status).toBe('SUCCEEDED');
+    await save('held-by-freeze-released', handle);
   });
 });

@@ -8,6 +8,7 @@ import { createGraphqlErrorFormatter } from './errors/format-graphql-error';
 import { GraphqlExceptionFilter } from './errors/graphql-exception.filter';
 import type { GatewayConfig } from './gateway.config';
 import { ExplorerController } from './explorer/explorer.controller';
+import { FreezesModule } from './freezes/freezes.module';
 import { HealthController } from './health/health.controller';
 import { complexityLimitPlugin, depthLimitRule, nulTextPlugin } from './limits';
 import { HistoryModule } from './history/history.module';
@@ -55,6 +56,7 @@ export class AppModule {
         }),
         ServicesModule,
         RolloutsModule,
+        FreezesModule,
         HistoryModule,
         HooksModule,
         InsightModule,

@@ -8,6 +8,12 @@ export const ErrorCode = {
   AlreadyExists: 'ALREADY_EXISTS',
   RolloutInProgress: 'ROLLOUT_IN_PROGRESS',
   InvalidState: 'INVALID_STATE',
+  /** Abort or halt of a rollout whose rollback failed: it names the exits (retry, resolve, abandon). */
+  RollbackFailed: 'ROLLBACK_FAILED',
+  /** startRollout while an emergency freeze covers the service. */
+  Frozen: 'FROZEN',
+  /** A retried restore left a region that changed since the failed restore (pass force to overwrite). */
+  RegionChanged: 'REGION_CHANGED',
   Forbidden: 'FORBIDDEN',
   Unauthenticated: 'UNAUTHENTICATED',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',

@@ -18,7 +18,7 @@ export class MetricsController {
     collectDefaultMetrics({ register: this.registry, prefix: 'sluice_gateway_' });
     new Gauge({
       name: 'sluice_rollouts_rollback_failed',
-      help: 'Rollouts whose rollback could not finish and that wait for retryRollback. Page on > 0.',
+      help: 'Rollouts whose rollback could not finish and that wait for a person (retryRollback, resolveRegion, abandonRollout). Page on > 0.',
       labelNames: ['namespace'],
       registers: [this.registry],
       async collect() {

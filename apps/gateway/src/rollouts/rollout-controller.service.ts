@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, SluiceError } from '../../../../libs/domain/src';
+import { ErrorCode, SluiceError, decide } from '../../../../libs/domain/src';
 import {
   abortUpdate,
   approveWaveUpdate,
@@ -9,7 +9,6 @@ import {
   liveStateQuery,
   pauseUpdate,
   resumeUpdate,
-  retryRollbackUpdate,
   type ControlAck,
   type HaltOutcome,
   type RegionHaltRequest,
@@ -24,8 +23,7 @@ export type ControlCommand =
   | { type: 'pause'; by: string; reason: string }
   | { type: 'resume'; by: string }
   | { type: 'abort'; by: string; reason: string }
-  | { type: 'approve'; approver: string; wave: number; comment?: string }
-  | { type: 'retryRollback'; by: string };
+  | { type: 'approve'; approver: string; wave: number; comment?: string };
 
 /** Steers running rollouts: asks and tells their workflows, through Temporal only. */
 @Injectable()
@@ -55,11 +53,15 @@ export class RolloutController {
           return handle.executeUpdate(approveWaveUpdate, {
             args: [{ wave: command.wave, approver: command.approver, comment: command.comment }],
           });
-        case 'retryRollback':
-          return handle.executeUpdate(retryRollbackUpdate, { args: [{ by: command.by }] });
       }
     });
     return { rolloutId, ...ack };
+  }
+
+  /** Any other update of the rollout's workflow (the exits from ROLLBACK_FAILED), its refusals mapped alike. */
+  async update<T>(rolloutId: string, send: (handle: RolloutHandle) => Promise<T>): Promise<T> {
+    const handle = await this.handles.of(rolloutId);
+    return this.call(rolloutId, () => send(handle));
   }
 
   /**
@@ -90,7 +92,12 @@ export class RolloutController {
         throw await this.toSluiceError(rolloutId, err);
       }
     }
-    return { rolloutId, outcome, recorded, ...(await this.whereIs(rolloutId, handle)) };
+    const where = await this.whereIs(rolloutId, handle);
+    // Not harmless here: the rollout stopped and waits for a person, and the answer says how.
+    if (outcome === 'NO_RUNNING_ROLLOUT' && where.status === 'ROLLBACK_FAILED') {
+      decide({ type: 'HaltRollout', ...request }, await handle.query(liveStateQuery));
+    }
+    return { rolloutId, outcome, recorded, ...where };
   }
 
   /** Where a rollout is: its workflow's answer, or the event log's once the workflow cannot say. */

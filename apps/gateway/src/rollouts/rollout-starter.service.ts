@@ -165,7 +165,8 @@ export class RolloutStarter {
     const rolloutId = running.typedSearchAttributes.get(SluiceRolloutId);
     return new SluiceError(
       ErrorCode.RolloutInProgress,
-      `service "${service}" already has a rollout in progress (${rolloutId ?? workflowId}); wait for it to finish or abort it`,
+      `service "${service}" already has a rollout in progress (${rolloutId ?? workflowId}); wait for it to finish or abort it ` +
+        '(one in ROLLBACK_FAILED ends by retryRollback, resolveRegion or abandonRollout)',
       { service, rolloutId, workflowId, runId: running.runId },
     );
   }

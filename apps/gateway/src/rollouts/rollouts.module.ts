@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { FreezesModule } from '../freezes/freezes.module';
+import { RollbackExitsResolver } from './rollback-exits.resolver';
 import { RolloutController } from './rollout-controller.service';
 import { RolloutHandles } from './rollout-handles';
 import { RolloutReader } from './rollout-reader';
@@ -6,7 +8,15 @@ import { RolloutStarter } from './rollout-starter.service';
 import { RolloutsResolver } from './rollouts.resolver';
 
 @Module({
-  providers: [RolloutReader, RolloutHandles, RolloutStarter, RolloutController, RolloutsResolver],
+  imports: [FreezesModule],
+  providers: [
+    RolloutReader,
+    RolloutHandles,
+    RolloutStarter,
+    RolloutController,
+    RolloutsResolver,
+    RollbackExitsResolver,
+  ],
   exports: [RolloutReader, RolloutHandles],
 })
 export class RolloutsModule {}

@@ -13,6 +13,7 @@ import { RolloutController } from './rollout-controller.service';
 import { RolloutReader } from './rollout-reader';
 import { RolloutStarter } from './rollout-starter.service';
 import { RequireRole } from '../auth/roles.decorator';
+import { FreezeService } from '../freezes/freeze.service';
 
 @Resolver(() => Rollout)
 export class RolloutsResolver {
@@ -21,6 +22,7 @@ export class RolloutsResolver {
     private readonly starter: RolloutStarter,
     private readonly controller: RolloutController,
     @Inject(EVENT_STORE) private readonly eventStore: PgEventStore,
+    private readonly freezes: FreezeService,
   ) {}
 
   /** Loaded only when asked for: list queries do not pay for every rollout's history. */
@@ -50,12 +52,19 @@ export class RolloutsResolver {
   }
 
   @Mutation(() => Rollout, {
-    description: 'Starts rolling a version out to a service, wave by wave. ROLLOUT_IN_PROGRESS if one is running.',
+    description:
+      'Starts rolling a version out to a service, wave by wave. ROLLOUT_IN_PROGRESS if one is running (or waits in ROLLBACK_FAILED), FROZEN while an emergency freeze covers the service.',
   })
   @RequireRole('deployer')
   startRollout(@Args('input') input: StartRolloutInput, @Actor() actor: string): Promise<Rollout> {
     // the root of the rollout's trace: workflow, then activities, hang below it
-    return withSpan('graphql.startRollout', () => this.starter.start(input, actor));
+    return withSpan('graphql.startRollout', async () => {
+      await this.freezes.refuseIfFrozen(input.service);
+      const rollout = await this.starter.start(input, actor);
+      // A freeze declared between the check and the start: the new rollout holds before wave 1.
+      await this.freezes.holdIfFrozen(input.service);
+      return rollout;
+    });
   }
 
   @Mutation(() => ControlResult, {
@@ -101,7 +110,7 @@ export class RolloutsResolver {
 
   @Mutation(() => HaltAnswer, {
     description:
-      'Halts as monitoring would: stop and roll back. Goes straight to Temporal, so it works while PostgreSQL is down. A repeat, or a halt of a rollout that has stopped, answers NO_RUNNING_ROLLOUT.',
+      'Halts as monitoring would: stop and roll back. Goes straight to Temporal, so it works while PostgreSQL is down. A repeat, or a halt of a rollout that has stopped, answers NO_RUNNING_ROLLOUT; a halt of a rollout in ROLLBACK_FAILED is refused with ROLLBACK_FAILED, naming its exits.',
   })
   @RequireRole('deployer')
   haltRollout(
@@ -110,13 +119,5 @@ export class RolloutsResolver {
     @Actor() by: string,
   ): Promise<HaltAnswer> {
     return this.controller.halt(id, by, reason);
-  }
-
-  @Mutation(() => ControlResult, {
-    description: 'Tries a failed rollback again. INVALID_STATE unless ROLLBACK_FAILED.',
-  })
-  @RequireRole('admin')
-  retryRollback(@Args('id', { type: () => ID }) id: string, @Actor() by: string): Promise<ControlResult> {
-    return this.controller.control(id, { type: 'retryRollback', by });
   }
 }

@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
+import { FreezesResolver } from '../freezes/freezes.resolver';
 import { HistoryResolver } from '../history/history.resolver';
 import { InsightResolver } from '../insight/insight.resolver';
 import { RolloutEventsSubscription } from '../history/rollout-events.subscription';
+import { RollbackExitsResolver } from '../rollouts/rollback-exits.resolver';
 import { RolloutsResolver } from '../rollouts/rollouts.resolver';
 import { ServicesResolver } from '../services/services.resolver';
 
@@ -12,6 +14,8 @@ import { ServicesResolver } from '../services/services.resolver';
 export const RESOLVERS = [
   ServicesResolver,
   RolloutsResolver,
+  RollbackExitsResolver,
+  FreezesResolver,
   HistoryResolver,
   InsightResolver,
   RolloutEventsSubscription,

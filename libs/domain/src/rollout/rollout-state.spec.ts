@@ -224,6 +224,80 @@ describe('rollout commands (decide)', () => {
   });
 });
 
+const rollbackFailed: RolloutEvent[] = [
+  ...awaitingApproval,
+  { type: 'RolloutHalted', data: { by: 'am', source: 'am', reason: 'x' } },
+  { type: 'RollbackStarted', data: { reason: 'x', regions: ['canary'], attempt: 1 } },
+  {
+    type: 'RegionRolledBack',
+    data: { region: 'canary', fromVersion: 'v2', toVersion: 'v1', configHash: null, outcome: 'FAILED', error: '422' },
+  },
+  { type: 'RollbackFailed', data: { failedRegions: ['canary'], reason: 'x' } },
+];
+
+describe('the exits from ROLLBACK_FAILED (decide, evolve)', () => {
+  it('refuses abort and halt with ROLLBACK_FAILED, naming the failed regions and the exits', () => {
+    given(...rollbackFailed)
+      .when({ type: 'AbortRollout', by: 'carol', reason: 'stop' })
+      .thenRejects(ErrorCode.RollbackFailed, /canary.*retryRollback.*resolveRegion.*abandonRollout/);
+    given(...rollbackFailed)
+      .when({ type: 'HaltRollout', by: 'am', source: 'am', reason: 'x' })
+      .thenRejects(ErrorCode.RollbackFailed, /nothing to halt/);
+  });
+
+  it('resolves a failed region by hand, with the actor and a note, and only a failed one', () => {
+    given(...rollbackFailed)
+      .when({ type: 'ResolveRegion', by: 'oncall', region: 'canary', note: 'hotfixed' })
+      .then([{ type: 'RegionResolved', data: { region: 'canary', by: 'oncall', note: 'hotfixed' } }]);
+    given(...rollbackFailed)
+      .when({ type: 'ResolveRegion', by: 'oncall', region: 'a', note: 'x' })
+      .thenRejects(ErrorCode.InvalidState, /no failed restore to resolve/);
+    given(...rollbackFailed)
+      .when({ type: 'ResolveRegion', by: 'oncall', region: 'canary', note: ' ' })
+      .thenRejects(ErrorCode.BadUserInput, /say what was done/);
+    given(...awaitingApproval)
+      .when({ type: 'ResolveRegion', by: 'oncall', region: 'canary', note: 'x' })
+      .thenRejects(ErrorCode.InvalidState, /only a region of a failed rollback/);
+    const s = foldRollout([
+      ...rollbackFailed,
+      { type: 'RegionResolved', data: { region: 'canary', by: 'oncall', note: 'hotfixed' } },
+      { type: 'RolloutRolledBack', data: { regions: ['canary'], reason: 'x', resolvedRegions: ['canary'] } },
+    ]);
+    expect(s).toMatchObject({ status: 'ROLLED_BACK', regions: { canary: 'RESOLVED' } });
+  });
+
+  it('abandons only a failed rollback, listing what was never restored; ABANDONED is final', () => {
+    given(...rollbackFailed)
+      .when({ type: 'AbandonRollout', by: 'oncall', reason: 'fix forward' })
+      .then([
+        { type: 'RolloutAbandoned', data: { by: 'oncall', reason: 'fix forward', unrestoredRegions: ['canary'] } },
+      ]);
+    given(...awaitingApproval)
+      .when({ type: 'AbandonRollout', by: 'oncall', reason: 'x' })
+      .thenRejects(ErrorCode.InvalidState, /abort a running one instead/);
+    const s = foldRollout([
+      ...rollbackFailed,
+      { type: 'RolloutAbandoned', data: { by: 'oncall', reason: 'x', unrestoredRegions: ['canary'] } },
+    ]);
+    expect(s.status).toBe('ABANDONED');
+    expect(isFinal(s.status)).toBe(true);
+  });
+});
+
+describe('freeze holds (evolve)', () => {
+  it('shows the freeze while held, and clears it on release or when a rollback starts', () => {
+    const freeze = { kind: 'WINDOW' as const, reason: 'quarter close', from: 's', until: 'e' };
+    const held = foldRollout([...awaitingApproval, { type: 'RolloutHeld', data: { wave: 2, freeze } }]);
+    expect(held.hold).toEqual(freeze);
+    expect(foldRollout([{ type: 'RolloutReleased', data: { wave: 2 } }], held).hold).toBeNull();
+    const rollingBack = foldRollout(
+      [{ type: 'RollbackStarted', data: { reason: 'x', regions: ['canary'], attempt: 1 } }],
+      held,
+    );
+    expect(rollingBack.hold).toBeNull();
+  });
+});
+
 describe('touched regions', () => {
   it('follow the plan order, whatever the key order of the stored state', () => {
     const state = foldRollout([
@@ -240,8 +314,8 @@ describe('touched regions', () => {
 });
 
 describe('finished (isFinal)', () => {
-  it('is true for SUCCEEDED, ROLLED_BACK, ABORTED and FAILED only; ROLLBACK_FAILED waits for a retry', () => {
-    expect(ROLLOUT_STATUSES.filter(isFinal)).toEqual(['SUCCEEDED', 'ROLLED_BACK', 'ABORTED', 'FAILED']);
+  it('is true for SUCCEEDED, ROLLED_BACK, ABORTED, FAILED and ABANDONED only; ROLLBACK_FAILED waits for a person', () => {
+    expect(ROLLOUT_STATUSES.filter(isFinal)).toEqual(['SUCCEEDED', 'ROLLED_BACK', 'ABORTED', 'FAILED', 'ABANDONED']);
   });
 
   it('follows the events that finish a rollout, from whatever state came before', () => {

@@ -1,4 +1,5 @@
 import type { RolloutPlan } from '../plan/rollout-plan';
+import type { FreezeHold } from '../service/freeze-window';
 import type { GateVerdict, RolloutEvent } from './rollout.events';
 
 export const ROLLOUT_STATUSES = [
@@ -12,20 +13,29 @@ export const ROLLOUT_STATUSES = [
   'ROLLBACK_FAILED',
   'ABORTED',
   'FAILED',
+  'ABANDONED',
 ] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 
 export const WAVE_PHASES = ['PUSHING', 'VERIFYING', 'BAKING', 'AWAITING_APPROVAL'] as const;
 export type WavePhase = (typeof WAVE_PHASES)[number];
 
-export const REGION_STATES = ['PENDING', 'PUSHED', 'VERIFIED', 'ROLLED_BACK', 'ROLLBACK_FAILED'] as const;
+/** RESOLVED: its restore failed and a person fixed it by hand (resolveRegion). */
+export const REGION_STATES = ['PENDING', 'PUSHED', 'VERIFIED', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'RESOLVED'] as const;
 export type RegionState = (typeof REGION_STATES)[number];
 
-const FINAL_STATUSES: ReadonlySet<RolloutStatus> = new Set(['SUCCEEDED', 'ROLLED_BACK', 'ABORTED', 'FAILED']);
+const FINAL_STATUSES: ReadonlySet<RolloutStatus> = new Set([
+  'SUCCEEDED',
+  'ROLLED_BACK',
+  'ABORTED',
+  'FAILED',
+  'ABANDONED',
+]);
 
 /**
  * Whether the rollout has finished: nothing more will happen to it. ROLLBACK_FAILED is not
- * final, it waits for retryRollback. The one answer to "is it finished?" everywhere.
+ * final, it waits for a person (retryRollback, resolveRegion, abandonRollout). The one answer
+ * to "is it finished?" everywhere.
  */
 export function isFinal(status: RolloutStatus): boolean {
   return FINAL_STATUSES.has(status);
@@ -69,6 +79,8 @@ export interface RolloutState {
   stopReason: string | null;
   aborted: boolean;
   rollbackAttempt: number;
+  /** The freeze the rollout waits on before its next wave; null when nothing holds it. */
+  hold: FreezeHold | null;
 }
 
 export const initialRolloutState: RolloutState = {
@@ -86,6 +98,7 @@ export const initialRolloutState: RolloutState = {
   stopReason: null,
   aborted: false,
   rollbackAttempt: 0,
+  hold: null,
 };
 
 const setRegion = (state: RolloutState, region: string, value: RegionState) => ({
@@ -187,6 +200,7 @@ export function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
         ...state,
         status: 'ROLLING_BACK',
         phase: null,
+        hold: null,
         stopReason: state.stopReason ?? event.data.reason,
         rollbackAttempt: event.data.attempt,
       };
@@ -200,13 +214,24 @@ export function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
         ),
       };
     case 'RolloutRolledBack':
-      return { ...state, status: state.aborted ? 'ABORTED' : 'ROLLED_BACK' };
+      return { ...state, status: state.aborted ? 'ABORTED' : 'ROLLED_BACK', hold: null };
     case 'RollbackFailed':
       return { ...state, status: 'ROLLBACK_FAILED' };
     case 'RolloutSucceeded':
       return { ...state, status: 'SUCCEEDED', phase: null };
     case 'RolloutFailed':
       return { ...state, status: 'FAILED', phase: null, stopReason: state.stopReason ?? event.data.reason };
+    case 'RegionRestoreRefused':
+    case 'RegionRestoreForced':
+      return state;
+    case 'RegionResolved':
+      return { ...state, regions: setRegion(state, event.data.region, 'RESOLVED') };
+    case 'RolloutAbandoned':
+      return { ...state, status: 'ABANDONED', phase: null, hold: null };
+    case 'RolloutHeld':
+      return { ...state, hold: event.data.freeze };
+    case 'RolloutReleased':
+      return { ...state, hold: null };
     default: {
       const unreachable: never = event;
       return unreachable;

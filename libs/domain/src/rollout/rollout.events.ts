@@ -1,5 +1,6 @@
 import type { ChangeAssessment } from '../insight/change-assessment';
 import type { RolloutPlan } from '../plan/rollout-plan';
+import type { FreezeHold } from '../service/freeze-window';
 
 /**
  * Domain events of one rollout, past tense, one stream per rollout (stream id = rollout id).
@@ -86,7 +87,41 @@ export type RegionRolledBack = Event<
     error?: string;
   }
 >;
-export type RolloutRolledBack = Event<'RolloutRolledBack', { regions: string[]; reason: string }>;
+export type RolloutRolledBack = Event<
+  'RolloutRolledBack',
+  {
+    regions: string[];
+    reason: string;
+    /** Regions a person marked resolved instead of a restore (resolveRegion); absent when none. */
+    resolvedRegions?: string[];
+  }
+>;
+/** What a region served when a retry read it: neither what Sluice pushed nor what the restore puts back. */
+export interface RegionServed {
+  version: string | null;
+  configHash: string | null;
+}
+/**
+ * A retry left a region alone: it changed since the failed restore (someone fixed it by
+ * hand), and the retry was not forced. The region stays ROLLBACK_FAILED.
+ */
+export type RegionRestoreRefused = Event<
+  'RegionRestoreRefused',
+  { region: string; code: 'REGION_CHANGED'; serves: RegionServed; by: string }
+>;
+/** A forced retry restores a region that changed since the failed restore, overwriting what it served. */
+export type RegionRestoreForced = Event<'RegionRestoreForced', { region: string; serves: RegionServed; by: string }>;
+/** A person says a region whose restore failed is fixed by hand; no restore runs for it any more. */
+export type RegionResolved = Event<'RegionResolved', { region: string; by: string; note: string }>;
+/** A rollout in ROLLBACK_FAILED given up by a person: final, the service is free for a fix-forward. */
+export type RolloutAbandoned = Event<
+  'RolloutAbandoned',
+  { by: string; reason: string; /** Regions left as they were, never restored. */ unrestoredRegions: string[] }
+>;
+/** The rollout waits before a wave's push: a freeze window or an emergency freeze covers it. */
+export type RolloutHeld = Event<'RolloutHeld', { wave: number; freeze: FreezeHold }>;
+/** The freeze that held the rollout ended or was lifted: the wave's push goes ahead. */
+export type RolloutReleased = Event<'RolloutReleased', { wave: number }>;
 export type RollbackFailed = Event<'RollbackFailed', { failedRegions: string[]; reason: string }>;
 export type RolloutSucceeded = Event<'RolloutSucceeded', { version: string; regions: string[] }>;
 /** A failure with nothing left to undo (nothing was changed). */
@@ -114,5 +149,11 @@ export type RolloutEvent =
   | RolloutRolledBack
   | RollbackFailed
   | RolloutSucceeded
-  | RolloutFailed;
+  | RolloutFailed
+  | RegionRestoreRefused
+  | RegionRestoreForced
+  | RegionResolved
+  | RolloutAbandoned
+  | RolloutHeld
+  | RolloutReleased;
 export type RolloutEventType = RolloutEvent['type'];

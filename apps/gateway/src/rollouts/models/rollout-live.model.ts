@@ -76,6 +76,27 @@ export class ControlActionModel {
   detail!: string;
 }
 
+@ObjectType('FreezeHold', { description: 'What holds a rollout before its next wave.' })
+export class FreezeHoldModel {
+  @Field({ description: 'WINDOW (a freeze window of the service) or EMERGENCY (declareFreeze).' })
+  kind!: string;
+
+  @Field()
+  reason!: string;
+
+  @Field({ description: 'The window’s start, or when the emergency freeze was declared (ISO 8601).' })
+  from!: string;
+
+  @Field(() => String, { nullable: true, description: 'When the hold ends by itself; null: until lifted.' })
+  until!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The emergency freeze’s id (for liftFreeze).' })
+  freezeId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  by?: string | null;
+}
+
 @ObjectType({ description: 'The answer to a control mutation: the rollout’s state right after it was applied.' })
 export class ControlResult {
   @Field()
@@ -129,4 +150,36 @@ export class RolloutLive extends ControlResult {
 
   @Field(() => String, { nullable: true })
   stopReason!: string | null;
+
+  @Field(() => FreezeHoldModel, {
+    nullable: true,
+    description: 'The freeze the rollout waits on before its next wave; null when nothing holds it.',
+  })
+  hold!: FreezeHoldModel | null;
+}
+
+@ObjectType('RefusedRegion', {
+  description: 'A region a retryRollback left alone: it changed since the failed restore (someone fixed it by hand).',
+})
+export class RefusedRegionModel {
+  @Field()
+  region!: string;
+
+  @Field({ description: 'REGION_CHANGED.' })
+  code!: string;
+
+  @Field()
+  message!: string;
+
+  @Field(() => String, { nullable: true, description: 'The version the region serves now.' })
+  servesVersion!: string | null;
+
+  @Field(() => String, { nullable: true })
+  servesConfigHash!: string | null;
+}
+
+@ObjectType({ description: 'The answer to retryRollback: where the rollout is now, and the regions it refused.' })
+export class RetryRollbackResult extends ControlResult {
+  @Field(() => [RefusedRegionModel])
+  refused!: RefusedRegionModel[];
 }

@@ -44,5 +44,6 @@ export function toLiveModel(state: LiveState): RolloutLive {
     actions: state.actions,
     requestedBy: state.requestedBy,
     stopReason: state.stopReason,
+    hold: state.hold ?? null,
   };
 }
