@@ -15,7 +15,7 @@ import { closedWorkflow } from '../support/workflow-status';
 const suffix = Date.now().toString(36);
 /** Each scenario has its own regions: canary, west and east. */
 const regionsOf = (scenario: string) => [`${scenario}-canary`, `${scenario}-west`, `${scenario}-east`];
-const SCENARIOS = ['hfpg', 'hf503', 'hfcancel'];
+const SCENARIOS = ['hfpg', 'hf503', 'hfcancel', 'hfdead'];
 /** The canary, then west and east; the second wave bakes `bakeSeconds`. */
 const waves = (regions: string[], bakeSeconds: number) => [
   { regions: [regions[0]], bakeSeconds: 0, requiresApproval: false },
@@ -131,7 +131,7 @@ describe('chaos: halts and rollbacks under faults', () => {
     for (const region of REGIONS) expect({ region, version: served(region) }).toEqual({ region, version: 'v1' });
     // the alerting region was not left on v2 while the other one retried
     console.log(`[chaos] halt to ROLLED_BACK with a region in 503 retries: ${Date.now() - halted} ms`);
-    stack.regionSim.fleet.setFaults('hf503-east', {});
+    stack.regionSim.fleet.setFaults('hf503-east', { failNextPushes: 0 });
   });
 
   it('a cancel from Temporal while an append is in flight stores RolloutAborted and every push', async () => {
@@ -177,5 +177,78 @@ describe('chaos: halts and rollbacks under faults', () => {
     } finally {
       await dropTrigger();
     }
+  });
+
+  it('one region dead during the rollback: the others are restored within 10 s, the dead one fails, abandon frees the service', async () => {
+    const service = `hf-dead-${suffix}`;
+    const REGIONS = regionsOf('hfdead');
+    const [canary, west, east] = REGIONS;
+    await registerService(stack, service, REGIONS);
+    await seed(service, 'v1');
+    const id = await startRollout(stack, {
+      service,
+      version: 'v2',
+      config: { v: 'v2' },
+      strategy: plan(600),
+      waves: waves(REGIONS, 600),
+    });
+    await readUntil(
+      () => live(id),
+      (s) => s?.wave === 2 && s.phase === 'BAKING',
+      { what: 'wave 2 baking', timeoutMs: 60_000 },
+    );
+    // west dies: every write to it fails from now on
+    stack.regionSim.fleet.setFaults(west, { failAllPushes: true });
+    const halted = Date.now();
+    await postAlerts(stack.gateway.url, [
+      { labels: { alertname: 'HighErrorRate', service, region: east }, fingerprint: `dead-${suffix}` },
+    ]);
+    await readUntil(
+      () => Promise.resolve([canary, east].map(served)),
+      (versions) => versions.every((v) => v === 'v1'),
+      { what: 'the live regions restored', timeoutMs: 10_000, intervalMs: 50 },
+    );
+    const restoredMs = Date.now() - halted;
+    expect(restoredMs).toBeLessThan(10_000);
+    console.log(`[chaos] halt to the live regions restored, one region dead: ${restoredMs} ms`);
+    expect(served(west)).toBe('v2');
+
+    const failed = await waitForRollout(stack, id, ['ROLLBACK_FAILED'], 240_000);
+    expect(failed.status).toBe('ROLLBACK_FAILED');
+    // the service is locked until someone takes an exit
+    const blocked = await graphql(
+      stack.gateway.url,
+      'mutation ($input: StartRolloutInput!) { startRollout(input: $input) { id } }',
+      { input: { service, version: 'v3', config: { v: 'v3' }, strategy: plan(0) } },
+      'alice',
+    );
+    expect(blocked.errors?.[0].extensions?.code).toBe('ROLLOUT_IN_PROGRESS');
+
+    const abandoned = await graphql<{ abandonRollout: { status: string } }>(
+      stack.gateway.url,
+      `mutation { abandonRollout(id: "${id}", reason: "west is being rebuilt by hand") { status } }`,
+      {},
+      'oncall',
+    );
+    expect(abandoned.errors).toBeUndefined();
+    const done = await waitForRollout(stack, id, ['ABANDONED'], 60_000);
+    expect(done.events.at(-1)?.type).toBe('RolloutAbandoned');
+
+    // fix forward: west is back, and a new rollout of the service starts and runs
+    stack.regionSim.fleet.setFaults(west, { failAllPushes: false });
+    const next = await eventually(
+      async () => {
+        const res = await graphql<{ startRollout: { id: string } }>(
+          stack.gateway.url,
+          'mutation ($input: StartRolloutInput!) { startRollout(input: $input) { id } }',
+          { input: { service, version: 'v3', config: { v: 'v3' }, strategy: plan(0) } },
+          'alice',
+        );
+        return res.data?.startRollout.id;
+      },
+      { what: 'a fix-forward rollout to start', timeoutMs: 30_000 },
+    );
+    const fixed = await waitForRollout(stack, next, ['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'ROLLBACK_FAILED'], 120_000);
+    expect({ status: fixed.status, stopReason: fixed.stopReason }).toEqual({ status: 'SUCCEEDED', stopReason: null });
   });
 });
