@@ -18,6 +18,10 @@ export const ErrorCode = {
   RegionUnreachable: 'REGION_UNREACHABLE',
   RegionRejectedPush: 'REGION_REJECTED_PUSH',
   VerificationFailed: 'VERIFICATION_FAILED',
+  /** A conditional write to a region was refused (412): the region changed since Sluice read it. */
+  RegionChanged: 'REGION_CHANGED',
+  /** A region answered outside docs/REGION-CONTRACT.md (a malformed body, a version without its config). */
+  RegionProtocol: 'REGION_PROTOCOL',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   MetricsUnavailable: 'METRICS_UNAVAILABLE',
   GateMisconfigured: 'GATE_MISCONFIGURED',
