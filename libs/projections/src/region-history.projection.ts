@@ -30,16 +30,22 @@ async function changesIn(client: PoolClient, events: readonly RecordedEvent[]): 
   const services = await servicesOf(client, relevant);
   return relevant.map((e) => {
     const push = e.type === 'RegionConfigPushed';
+    const toVersion = ((push ? e.data.version : e.data.toVersion) as string | null) ?? null;
+    // A restore of a region that never served the rollout's version changed nothing: it is no
+    // "rollback from v2", it reads as what the region served all along.
+    const neverServed = !push && e.data.neverServedNewVersion === true;
     return {
       globalPosition: e.globalPosition,
       service: services.get(e.streamId) ?? 'unknown',
       region: String(e.data.region),
       rolloutId: e.streamId,
       kind: push ? 'PUSH' : 'ROLLBACK',
-      fromVersion: ((push ? e.data.previousVersion : e.data.fromVersion) as string | null) ?? null,
-      toVersion: ((push ? e.data.version : e.data.toVersion) as string | null) ?? null,
+      fromVersion: neverServed
+        ? toVersion
+        : (((push ? e.data.previousVersion : e.data.fromVersion) as string | null) ?? null),
+      toVersion,
       configHash: (e.data.configHash as string | null) ?? null,
-      changed: push ? e.data.changed !== false : true,
+      changed: push ? e.data.changed !== false : !neverServed,
       actor: e.metadata.actor,
       changedAt: e.recordedAt,
     };
