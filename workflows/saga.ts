@@ -73,7 +73,9 @@ async function restoreAll(
     ]);
     const failed: Compensation[] = [];
     const restoreOne = async (c: Compensation) => {
-      const pushRecorded = state.rollout.regions[c.region] !== 'PENDING';
+      // Taken at the first restore: a retry finds the region ROLLBACK_FAILED, whatever it took.
+      c.pushRecorded ??= state.rollout.regions[c.region] !== 'PENDING';
+      const pushRecorded = c.pushRecorded;
       try {
         const restored = await restore(ctx, c);
         await note([

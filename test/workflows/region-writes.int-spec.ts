@@ -86,7 +86,7 @@ describe('every write to a region is conditional, and every push that landed cou
     const result = await handle.result();
     expect(result.status).toBe('ROLLED_BACK');
     expect(fleet().get('a1')).toMatchObject({ version: `v1-${seed}`, config: { feature: false, seed } });
-    expect(fleet().pushRequests('a1')).toEqual([]);
+    expect(writes('a1')).toEqual([]);
     expect(result.reason).toMatch(
       /^reading wave 2 before the push failed: .*a1\/config answered outside the region contract/,
     );
@@ -154,11 +154,18 @@ describe('every write to a region is conditional, and every push that landed cou
     expect(b1.map((c) => [c.kind, c.fromVersion, c.toVersion, c.changed])).toEqual([
       ['ROLLBACK', `v1-${seed}`, `v1-${seed}`, false],
     ]);
-    // Affected customers come from these windows: a1 is in, b1 is not.
+    // Affected customers come from these windows: a1 is in, b1 is not. a1's push was found late,
+    // so its window opens when the push started, the earliest it can have landed.
     const exposed = exposures(input.rolloutId, changes);
     expect(exposed.map((e) => [e.region, e.endedBy])).toEqual([
       ['c1', 'ROLLED_BACK'],
       ['a1', 'ROLLED_BACK'],
     ]);
+    const found = ofType(events, 'RegionConfigPushed').find((e) => e.data.region === 'a1')!;
+    expect(found.data).toMatchObject({ foundByRestore: true, version: 'v2', changed: true });
+    const waveTwoStarted = (await stored(input.rolloutId)).find(
+      (e) => e.type === 'WaveStarted' && e.data.wave === 2,
+    )!.recordedAt;
+    expect(exposed[1].from).toEqual(waveTwoStarted);
   });
 });
