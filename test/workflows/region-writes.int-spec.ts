@@ -119,6 +119,35 @@ describe('every write to a region is conditional, and every push that landed cou
     expect(from.get('b1')! - from.get('a1')!).toBeGreaterThanOrEqual(2_000);
   });
 
+  it('a push whose answer was lost counts once its retry finds it landed, applied once', async () => {
+    // a1 applies the push at once but answers after the client gave up (5 s); every answer is late.
+    fleet().setFaults('a1', { slowPushMs: 6_000 });
+    const input = h.input({ waves: WAVES });
+    const handle = await h.start(input);
+    await readUntil(
+      () => Promise.resolve(version('a1')),
+      (v) => v === 'v2',
+      { what: 'a1 to apply v2', timeoutMs: 30_000, intervalMs: 20 },
+    );
+    const writes = writesFrom();
+    await h.skipUntil(
+      () => h.live(handle),
+      (s) => s.wave === 2 && s.phase === 'BAKING',
+      'wave 2 to bake',
+      30,
+    );
+    // The retry's write was refused (412: the region moved on), and the read found the push there.
+    expect(writes('a1').map((w) => w.version)).toEqual(['v2']);
+    expect(fleet().get('a1')).toMatchObject({ version: 'v2', applyCount: fleet().get('b1')!.applyCount });
+    const pushed = ofType(await h.events(input.rolloutId), 'RegionConfigPushed').find((e) => e.data.region === 'a1');
+    expect(pushed?.data).toMatchObject({ version: 'v2', previousVersion: `v1-${seed}`, changed: true });
+    // The restore's answer is lost too: its retry finds the region back and past the revision
+    // the forward writes are conditioned on, so it is done (before, every retry wrote again).
+    await handle.signal(haltSignal, halt);
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    expect(fleet().get('a1')).toMatchObject({ version: `v1-${seed}`, config: { feature: false, seed } });
+  });
+
   it('counts a push that landed although its activity failed, and marks a restore of a region that never took the change', async () => {
     // a1 applies the push but answers too late for the client, then refuses the retries with
     // 503: the push landed, its activity failed. b1 refuses every forward attempt: it never

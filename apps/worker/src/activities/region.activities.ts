@@ -126,7 +126,8 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
      * region first and writes conditioned on that read, always, even when the region still
      * serves the old version: the write takes a new revision, so a forward push still in flight
      * (conditioned on the revision read before the wave) can never land after it. A write that
-     * lands between the read and this one is read again and overwritten. A document named by
+     * lands between the read and this one is read again and overwritten. A region already back,
+     * at another revision than the one read before the push, needs no write. A document named by
      * hash that the config store cannot give is a final CONFIG_UNAVAILABLE at once: the
      * workflow holds the body and asks again with it inline, rather than wait on a database.
      */
@@ -149,6 +150,10 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
             seen.tookChange = true;
           }
           if (attempt === 1) seen.untouched = input.revision !== undefined && live.revision === input.revision;
+          // Already back (an earlier attempt whose answer was lost) and moved past the revision
+          // every forward write is conditioned on: those are fenced, nothing needs writing.
+          const back = live.version === (config === null ? null : input.version) && live.configHash === hash;
+          if (back && input.revision !== undefined && live.revision !== input.revision) break;
           try {
             if (config === null) await regions.clear(input.endpoint, live.revision);
             else await regions.push(input.endpoint, input.version!, config, live.revision);
