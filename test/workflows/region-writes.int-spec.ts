@@ -196,5 +196,8 @@ describe('every write to a region is conditional, and every push that landed cou
       (e) => e.type === 'WaveStarted' && e.data.wave === 2,
     )!.recordedAt;
     expect(exposed[1].from).toEqual(waveTwoStarted);
+    // Pushes that were not found late keep their own time.
+    const c1Pushed = (await stored(input.rolloutId)).find((e) => e.type === 'RegionConfigPushed')!;
+    expect(exposed[0].from).toEqual(c1Pushed.recordedAt);
   });
 });

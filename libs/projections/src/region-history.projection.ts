@@ -27,15 +27,17 @@ async function servicesOf(client: PoolClient, events: readonly RecordedEvent[]):
  * restore found was recorded late; it landed some time after its wave started, so it counts
  * from then: the earliest it can have reached anyone, on the same clock as every other change.
  */
-async function waveStarts(client: PoolClient, found: readonly RecordedEvent[]): Promise<Map<string, Date>> {
-  if (found.length === 0) return new Map();
+async function waveStarts(client: PoolClient, pushes: readonly RecordedEvent[]): Promise<Map<string, Date>> {
+  if (pushes.length === 0) return new Map();
   const { rows } = await client.query<{ stream_id: string; wave: string; recorded_at: Date }>(
     `SELECT stream_id, data->>'wave' AS wave, max(recorded_at) AS recorded_at FROM events
      WHERE stream_id = ANY($1) AND type = 'WaveStarted' GROUP BY stream_id, data->>'wave'`,
-    [[...new Set(found.map((e) => e.streamId))]],
+    [[...new Set(pushes.map((e) => e.streamId))]],
   );
   return new Map(rows.map((r) => [`${r.stream_id}/${r.wave}`, r.recorded_at]));
 }
+
+const found = (e: RecordedEvent) => e.type === 'RegionConfigPushed' && e.data.foundByRestore === true;
 
 async function changesIn(client: PoolClient, events: readonly RecordedEvent[]): Promise<RegionChange[]> {
   const relevant = events.filter(
@@ -43,10 +45,7 @@ async function changesIn(client: PoolClient, events: readonly RecordedEvent[]): 
   );
   if (relevant.length === 0) return [];
   const services = await servicesOf(client, relevant);
-  const started = await waveStarts(
-    client,
-    relevant.filter((e) => e.type === 'RegionConfigPushed' && e.data.foundByRestore === true),
-  );
+  const started = await waveStarts(client, relevant.filter(found));
   return relevant.map((e) => {
     const push = e.type === 'RegionConfigPushed';
     const toVersion = ((push ? e.data.version : e.data.toVersion) as string | null) ?? null;
@@ -66,7 +65,7 @@ async function changesIn(client: PoolClient, events: readonly RecordedEvent[]): 
       configHash: (e.data.configHash as string | null) ?? null,
       changed: push ? e.data.changed !== false : !neverServed,
       actor: e.metadata.actor,
-      changedAt: (push && started.get(`${e.streamId}/${String(e.data.wave)}`)) || e.recordedAt,
+      changedAt: (found(e) && started.get(`${e.streamId}/${String(e.data.wave)}`)) || e.recordedAt,
     };
   });
 }
