@@ -63,13 +63,21 @@ export interface RegionConfigRead {
   version: string | null;
   config: Record<string, unknown> | null;
   configHash: string | null;
+  /** The region's revision (absent in histories from before writes were conditional). */
+  revision?: number;
 }
 
 /** The config document by hash (loaded from the config store), or inline as older histories carry it. */
 export type ConfigRef =
   { configHash: string; config?: undefined } | { config: Record<string, unknown>; configHash?: undefined };
 
-export type PushRegionConfigInput = RegionRef & { version: string } & ConfigRef;
+export type PushRegionConfigInput = RegionRef & {
+  version: string;
+  /** The revision read before the wave: the push lands only if the region is still there. */
+  ifRevision?: number;
+  /** What the region served at that read. */
+  previousVersion?: string | null;
+} & ConfigRef;
 
 export interface StoreConfigInput {
   config: Record<string, unknown>;
@@ -86,7 +94,7 @@ export interface ReadRegionConfigsInput {
 }
 
 export interface RegionConfigsRead {
-  regions: { region: string; version: string | null; configHash: string | null }[];
+  regions: { region: string; version: string | null; configHash: string | null; revision?: number }[];
   /** The body of each distinct document served that is not among `knownHashes`, by hash. */
   documents: Record<string, Record<string, unknown>>;
 }
@@ -106,12 +114,20 @@ export interface RestoreRegionConfigInput extends RegionRef {
   config?: Record<string, unknown> | null;
   /** The document to put back by hash, loaded from the config store. */
   configHash?: string | null;
+  /** The revision read before the push: a region still there never took the change. */
+  revision?: number;
+  /** The rollout's version and document, to tell whether the region took the change. */
+  rollout?: { version: string; configHash: string | null };
 }
 
 export interface RestoreRegionConfigResult {
   region: string;
   version: string | null;
   configHash: string | null;
+  /** The restore found the rollout's version on the region: its push had landed. */
+  tookChange?: boolean;
+  /** The restore found the region at the revision read before the push: nothing was written since. */
+  untouched?: boolean;
 }
 
 export type CheckRegionsInput = { regions: RegionRef[]; version: string } & ConfigRef;

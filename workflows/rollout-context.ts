@@ -57,7 +57,11 @@ export class RolloutContext {
    * events are still recorded, in order. Runs before the patch waited, and replay so.
    */
   async advance(events: RolloutEvent[]): Promise<void> {
-    const recording = this.emit(events);
+    return this.advanceWith(this.emit(events));
+  }
+
+  /** Waits for events already emitted to be recorded, as `advance` does: a halt or an abort does not wait. */
+  async advanceWith(recording: Promise<void>): Promise<void> {
     if (!this.lean) return recording;
     let done = false;
     recording.then(

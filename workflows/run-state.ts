@@ -14,6 +14,10 @@ export interface Compensation extends RegionRef {
   version: string | null;
   config?: Record<string, unknown> | null;
   configHash?: string | null;
+  /** The region's revision at that read: the push is conditioned on it (absent in older runs). */
+  revision?: number;
+  /** Whether its RegionConfigPushed had been emitted when the first restore began (kept for retries). */
+  pushRecorded?: boolean;
 }
 
 /**

@@ -72,9 +72,13 @@ async function restoreAll(
       },
     ]);
     const restoreOne = async (c: Compensation) => {
+      // Taken at the first restore: a retry finds the region ROLLBACK_FAILED, whatever it took.
+      c.pushRecorded ??= state.rollout.regions[c.region] !== 'PENDING';
+      const pushRecorded = c.pushRecorded;
       try {
         const restored = await restore(ctx, c);
         await note([
+          ...foundPush(ctx, c, restored, pushRecorded),
           {
             type: 'RegionRolledBack',
             data: {
@@ -83,6 +87,7 @@ async function restoreAll(
               toVersion: restored.version,
               configHash: restored.configHash,
               outcome: 'RESTORED',
+              ...(neverServed(restored, pushRecorded) ? { neverServedNewVersion: true } : {}),
             },
           },
         ]);
@@ -161,15 +166,51 @@ async function restore(ctx: RolloutContext, c: Compensation): Promise<RestoreReg
       { summary: `rollback ${c.region} → ${c.version ?? 'no config'}${how}` },
       [input],
     );
-  if (c.config !== undefined || !c.configHash) return call(c);
+  // The rollout's own version, so the restore can say whether the region took the change.
+  const target = { ...c, rollout: { version: ctx.input.version, configHash: ctx.state.configHash } };
+  if (c.config !== undefined || !c.configHash) return call(target);
   try {
-    return await call(c);
+    return await call(target);
   } catch (err) {
     const body = ctx.state.documents[c.configHash];
     if (!configUnavailable(err) || body === undefined) throw err;
-    const { configHash: _byHash, ...inline } = c;
+    const { configHash: _byHash, ...inline } = target;
     return call({ ...inline, config: body }, ' (inline: the config store is unavailable)');
   }
+}
+
+/**
+ * A push whose activity failed but which had landed: the restore found the rollout's version
+ * on the region. Recorded as a push before the region's restore, so the region counts among
+ * those the change reached (affected customers, exposure, changes).
+ */
+function foundPush(
+  ctx: RolloutContext,
+  c: Compensation,
+  restored: RestoreRegionConfigResult,
+  pushRecorded: boolean,
+): RolloutEvent[] {
+  if (pushRecorded || restored.tookChange !== true) return [];
+  const { input, state } = ctx;
+  return [
+    {
+      type: 'RegionConfigPushed',
+      data: {
+        region: c.region,
+        wave: c.wave ?? state.rollout.wave,
+        version: input.version,
+        previousVersion: c.version,
+        configHash: state.configHash ?? '',
+        changed: true,
+        foundByRestore: true,
+      },
+    },
+  ];
+}
+
+/** No push was recorded, and the restore found the region at the revision read before the push. */
+function neverServed(restored: RestoreRegionConfigResult, pushRecorded: boolean): boolean {
+  return !pushRecorded && restored.untouched === true && restored.tookChange !== true;
 }
 
 function configUnavailable(err: unknown): boolean {

@@ -1,6 +1,7 @@
-import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
 import type { Wave } from '../libs/domain/src/plan/rollout-plan';
-import type { RegionRef } from './activity-contracts';
+import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
+import type { PushRegionConfigResult, RegionRef } from './activity-contracts';
 import { bake } from './bake';
 import { historyIsLong, safePoint } from './continue-as-new';
 import { holdWhileFrozen } from './freeze-hold';
@@ -43,38 +44,36 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   ctx.throwIfStopped();
 
   const config = await ctx.configRef();
+  // From this patch on, each region's push is recorded as it settles, so its exposure starts at
+  // its own push, not at the wave's slowest. Its record is not waited for here (PostgreSQL may
+  // be down): the recorder keeps the order, and the wave waits for them below, as a halt allows.
+  const perRegion = patched('push-events-per-region');
+  const recordings: Promise<void>[] = [];
   // Not cancelled halfway: a push that lands after its cancellation would go unrecorded. A
   // cancellation from Temporal takes effect once the batch is done (and rolls it back).
   const results = await CancellationScope.nonCancellable(() =>
     Promise.allSettled(
-      targets.map((t) =>
-        regionPush.pushRegionConfig.executeWithOptions({ summary: `push ${input.version} → ${t.region}` }, [
-          { ...t, version: input.version, ...config },
-        ]),
-      ),
+      targets.map(async (t, i) => {
+        const pushed = await regionPush.pushRegionConfig.executeWithOptions(
+          { summary: `push ${input.version} → ${t.region}` },
+          [{ ...t, version: input.version, ...conditionOf(compensations[i]), ...config }],
+        );
+        if (perRegion) {
+          const recording = ctx.emit(pushEvents(wave.index, [pushed]));
+          recording.catch(() => undefined); // awaited below, once the batch has settled
+          recordings.push(recording);
+        }
+        return pushed;
+      }),
     ),
   );
   const pushed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  if (pushed.length > 0) {
-    await ctx.advance(
-      pushed.map((p) => ({
-        type: 'RegionConfigPushed',
-        data: {
-          region: p.region,
-          wave: wave.index,
-          version: p.version,
-          previousVersion: p.previousVersion,
-          configHash: p.configHash,
-          changed: p.changed,
-        },
-      })),
-    );
-    await ctx.advance(
-      pushed.map((p) => ({
-        type: 'RegionConfigVerified',
-        data: { region: p.region, wave: wave.index, version: p.version, configHash: p.configHash },
-      })),
-    );
+  if (perRegion) {
+    if (recordings.length > 0) await ctx.advanceWith(Promise.all(recordings).then(() => undefined));
+  } else if (pushed.length > 0) {
+    const events = pushEvents(wave.index, pushed);
+    await ctx.advance(events.filter((e) => e.type === 'RegionConfigPushed'));
+    await ctx.advance(events.filter((e) => e.type === 'RegionConfigVerified'));
   }
   const failed = results.findIndex((r) => r.status === 'rejected');
   if (failed >= 0) {
@@ -83,6 +82,34 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   }
 
   await finishWave(ctx, wave, targets);
+}
+
+/** A push lands only on the revision read before the wave (compensations of older runs have none). */
+function conditionOf(c: Compensation): { ifRevision?: number; previousVersion: string | null } {
+  return c.revision === undefined
+    ? { previousVersion: c.version }
+    : { ifRevision: c.revision, previousVersion: c.version };
+}
+
+/** Each push's RegionConfigPushed, then each one's RegionConfigVerified (the push activity read it back). */
+function pushEvents(wave: number, pushed: PushRegionConfigResult[]): RolloutEvent[] {
+  return [
+    ...pushed.map((p): RolloutEvent => ({
+      type: 'RegionConfigPushed',
+      data: {
+        region: p.region,
+        wave,
+        version: p.version,
+        previousVersion: p.previousVersion,
+        configHash: p.configHash,
+        changed: p.changed,
+      },
+    })),
+    ...pushed.map((p): RolloutEvent => ({
+      type: 'RegionConfigVerified',
+      data: { region: p.region, wave, version: p.version, configHash: p.configHash },
+    })),
+  ];
 }
 
 /**
@@ -94,7 +121,12 @@ async function readBeforePush(ctx: RolloutContext, wave: Wave, targets: RegionRe
     const before = await Promise.all(
       targets.map((t) => regionRead.readRegionConfig.executeWithOptions({ summary: `read ${t.region}` }, [t])),
     );
-    return before.map((live, i) => ({ ...targets[i], version: live.version, config: live.config }));
+    return before.map((live, i) => ({
+      ...targets[i],
+      version: live.version,
+      config: live.config,
+      ...(live.revision === undefined ? {} : { revision: live.revision }),
+    }));
   }
   const { documents } = ctx.state;
   const read = await regionRead.readRegionConfigs.executeWithOptions(
@@ -107,6 +139,7 @@ async function readBeforePush(ctx: RolloutContext, wave: Wave, targets: RegionRe
     wave: wave.index,
     version: live.version,
     configHash: live.configHash,
+    ...(live.revision === undefined ? {} : { revision: live.revision }),
   }));
 }
 

@@ -149,7 +149,10 @@ export async function startWorkflowHarness(
           slowPushMs: 0,
           probeDelayMs: 0,
           healthDelayMs: 0,
+          holdNextPushes: 0,
+          answerWithoutConfig: false,
         });
+        void regionSim.fleet.releaseHeld(name);
         regionSim.fleet.apply(name, `v1-${seed}`, { feature: false, seed });
       }
     },

@@ -30,4 +30,41 @@ describe('region fleet', () => {
   it('knows nothing of unknown regions', () => {
     expect(new RegionFleet(['a']).apply('zz', 'v1', {})).toBeUndefined();
   });
+
+  describe('revisions: every accepted write takes the next one, a write on an older one changes nothing', () => {
+    it('counts up on applies, idempotent re-pushes and clears alike', () => {
+      const fleet = new RegionFleet(['a'], fixedNow);
+      expect(fleet.get('a')!.revision).toBe(0);
+      fleet.apply('a', 'v1', { x: 1 });
+      fleet.apply('a', 'v1', { x: 1 });
+      expect(fleet.get('a')).toMatchObject({ revision: 2, applyCount: 1 });
+      expect(fleet.clear('a', 2)).toMatchObject({ kind: 'applied', record: { version: null, revision: 3 } });
+    });
+
+    it('refuses a write conditioned on a revision the region no longer has, even when its content is back', () => {
+      const fleet = new RegionFleet(['a'], fixedNow);
+      fleet.apply('a', 'v1', { x: 1 });
+      fleet.apply('a', 'v2', { x: 2 }, 1);
+      fleet.apply('a', 'v1', { x: 1 }, 2);
+      expect(fleet.apply('a', 'v2', { x: 2 }, 1)).toMatchObject({
+        kind: 'stale',
+        record: { version: 'v1', revision: 3 },
+      });
+      expect(fleet.clear('a', 1)).toMatchObject({ kind: 'stale' });
+      expect(fleet.get('a')).toMatchObject({ version: 'v1', revision: 3 });
+    });
+
+    it('holds the next writes until they are released', async () => {
+      const fleet = new RegionFleet(['a'], fixedNow);
+      fleet.setFaults('a', { holdNextPushes: 1 });
+      let released = false;
+      const held = fleet.holdIfAsked('a').then(() => (released = true));
+      await fleet.holdIfAsked('a');
+      await Promise.resolve();
+      expect([released, fleet.heldCount('a')]).toEqual([false, 1]);
+      expect(await fleet.releaseHeld('a')).toBe(1);
+      await held;
+      expect(released).toBe(true);
+    });
+  });
 });

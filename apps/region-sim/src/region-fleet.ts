@@ -14,6 +14,11 @@ export interface RegionRecord {
   previousConfig: Record<string, unknown> | null;
   /** How many pushes actually changed the region; an idempotent re-push does not count. */
   applyCount: number;
+  /**
+   * Goes up by one on every accepted write (PUT or DELETE), even one that changes no content,
+   * like etcd's mod_revision: a write conditioned on a revision is fenced by any later write.
+   */
+  revision: number;
 }
 
 /** Faults injected into the simulator itself (not carried by a config): for tests and demos. */
@@ -38,6 +43,13 @@ export interface RegionFaults {
   healthDelayMs: number;
   /** Every `/config` and `/health` request (read, push, clear) waits this long first: a region across a real network. */
   latencyMs: number;
+  /**
+   * The next N writes (PUT or DELETE) are held: neither applied nor answered until
+   * `releaseHeld`, then applied if their If-Match still holds. A request that lands late.
+   */
+  holdNextPushes: number;
+  /** `GET /config` answers `config: null` beside a version: a region that breaks the contract. */
+  answerWithoutConfig: boolean;
 }
 
 const NO_FAULTS: RegionFaults = {
@@ -51,6 +63,8 @@ const NO_FAULTS: RegionFaults = {
   probeDelayMs: 0,
   healthDelayMs: 0,
   latencyMs: 0,
+  holdNextPushes: 0,
+  answerWithoutConfig: false,
 };
 
 export type PushAdmission = 'accept' | 'unavailable' | 'reject';
@@ -62,8 +76,14 @@ export interface PushRequest {
   at: Date;
 }
 
-export type ApplyOutcome =
-  { kind: 'applied' | 'unchanged'; record: RegionRecord } | { kind: 'conflict'; record: RegionRecord };
+/**
+ * `stale`: the write named a revision (If-Match) the region no longer has; nothing changed.
+ * `conflict`: the live version label with other content.
+ */
+export type ApplyOutcome = { kind: 'applied' | 'unchanged' | 'conflict' | 'stale'; record: RegionRecord };
+
+/** The revision a write is conditioned on (its If-Match); undefined: unconditional. */
+export type ExpectedRevision = number | undefined;
 
 /** The in-memory state of the simulated regions: one live config and version each. */
 export class RegionFleet {
@@ -71,6 +91,8 @@ export class RegionFleet {
   private readonly faults = new Map<string, RegionFaults>();
   /** Push requests received, in order, including refused and idempotent ones. */
   private readonly pushLog: PushRequest[] = [];
+  /** Writes held by `holdNextPushes`, per region, each waiting for `releaseHeld`. */
+  private readonly held = new Map<string, Array<() => void>>();
 
   constructor(
     names: readonly string[],
@@ -86,6 +108,7 @@ export class RegionFleet {
         previousVersion: null,
         previousConfig: null,
         applyCount: 0,
+        revision: 0,
       });
     }
   }
@@ -118,6 +141,33 @@ export class RegionFleet {
     return this.pushLog.filter((p) => p.region === region);
   }
 
+  /**
+   * Resolves when the write may go on: at once, or, while `holdNextPushes` counts, once
+   * `releaseHeld` lets it go.
+   */
+  holdIfAsked(region: string): Promise<void> {
+    const faults = this.faultsOf(region);
+    if (faults.holdNextPushes <= 0) return Promise.resolve();
+    this.faults.set(region, { ...faults, holdNextPushes: faults.holdNextPushes - 1 });
+    return new Promise((resolve) => this.held.set(region, [...(this.held.get(region) ?? []), resolve]));
+  }
+
+  /**
+   * Lets every held write of the region go on; resolves, with how many there were, once each
+   * has been applied or refused (it goes on as soon as it is released).
+   */
+  async releaseHeld(region: string): Promise<number> {
+    const waiting = this.held.get(region) ?? [];
+    this.held.delete(region);
+    for (const release of waiting) release();
+    await new Promise((resolve) => setImmediate(resolve));
+    return waiting.length;
+  }
+
+  heldCount(region: string): number {
+    return this.held.get(region)?.length ?? 0;
+  }
+
   /** Logs a push request and says whether an injected fault refuses it. */
   admitPush(region: string, version: string | null): PushAdmission {
     this.pushLog.push({ region, version, at: this.now() });
@@ -132,10 +182,11 @@ export class RegionFleet {
   }
 
   /** Removes the region's config, as if it never had one (what rolling back a first push means). */
-  clear(region: string): RegionRecord | undefined {
+  clear(region: string, expected?: ExpectedRevision): ApplyOutcome | undefined {
     const current = this.regions.get(region);
     if (!current) return undefined;
-    if (current.version === null) return current;
+    if (expected !== undefined && current.revision !== expected) return { kind: 'stale', record: current };
+    if (current.version === null) return this.touch(current);
     const next: RegionRecord = {
       region,
       version: null,
@@ -145,9 +196,10 @@ export class RegionFleet {
       previousVersion: current.version,
       previousConfig: current.config,
       applyCount: current.applyCount + 1,
+      revision: current.revision + 1,
     };
     this.regions.set(region, next);
-    return next;
+    return { kind: 'applied', record: next };
   }
 
   /**
@@ -155,12 +207,18 @@ export class RegionFleet {
    * no-op; the same version with other content is a conflict, because a version label must
    * name exactly one config.
    */
-  apply(region: string, version: string, config: Record<string, unknown>): ApplyOutcome | undefined {
+  apply(
+    region: string,
+    version: string,
+    config: Record<string, unknown>,
+    expected?: ExpectedRevision,
+  ): ApplyOutcome | undefined {
     const current = this.regions.get(region);
     if (!current) return undefined;
+    if (expected !== undefined && current.revision !== expected) return { kind: 'stale', record: current };
     if (current.version === version) {
       const same = current.config !== null && canonicalJson(current.config) === canonicalJson(config);
-      return { kind: same ? 'unchanged' : 'conflict', record: current };
+      return same ? this.touch(current) : { kind: 'conflict', record: current };
     }
     const next: RegionRecord = {
       region,
@@ -171,8 +229,16 @@ export class RegionFleet {
       previousVersion: current.version,
       previousConfig: current.config,
       applyCount: current.applyCount + 1,
+      revision: current.revision + 1,
     };
     this.regions.set(region, next);
     return { kind: 'applied', record: next };
+  }
+
+  /** A write that changes no content still takes a new revision, so it fences older conditions. */
+  private touch(current: RegionRecord): ApplyOutcome {
+    const next = { ...current, revision: current.revision + 1 };
+    this.regions.set(current.region, next);
+    return { kind: 'unchanged', record: next };
   }
 }

@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { RegionFleet, type RegionRecord } from './region-fleet';
+import { RegionFleet, type ApplyOutcome, type ExpectedRevision, type RegionRecord } from './region-fleet';
 import { DEFAULT_TRAFFIC, TrafficGenerator, type TrafficOptions } from './traffic';
 
 const faultsBodySchema = z
@@ -17,6 +17,8 @@ const faultsBodySchema = z
     probeDelayMs: z.number().int().min(0).max(60_000),
     healthDelayMs: z.number().int().min(0).max(60_000),
     latencyMs: z.number().int().min(0).max(60_000),
+    holdNextPushes: z.number().int().min(0).max(1_000),
+    answerWithoutConfig: z.boolean(),
   })
   .partial();
 
@@ -53,8 +55,38 @@ const incidentBodySchema = z.object({
 });
 
 function view(record: RegionRecord) {
-  const { region, version, config, configHash, appliedAt, applyCount } = record;
-  return { region, version, config, configHash, appliedAt, applyCount };
+  const { region, version, config, configHash, appliedAt, applyCount, revision } = record;
+  return { region, version, config, configHash, appliedAt, applyCount, revision };
+}
+
+/** A region's state with its revision as the ETag too (docs/REGION-CONTRACT.md). */
+function answer(res: Response, record: RegionRecord, extra: Record<string, unknown> = {}): void {
+  res.setHeader('ETag', `"${record.revision}"`);
+  res.json({ ...view(record), ...extra });
+}
+
+/** `If-Match: "7"` (or `7`, or a weak `W/"7"`): the revision the write is conditioned on; `*` or none: any. */
+function expectedRevision(req: Request): ExpectedRevision | 'invalid' {
+  const header = req.header('if-match')?.trim();
+  if (header === undefined || header === '*') return undefined;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(header);
+  return match ? Number(match[1]) : 'invalid';
+}
+
+function badIfMatch(res: Response): void {
+  res
+    .status(400)
+    .json({ code: 'BAD_REQUEST', message: 'If-Match must be a revision, as the ETag of GET /config gives it' });
+}
+
+/** 412: the write named a revision the region no longer has; it changed nothing. */
+function revisionMismatch(res: Response, region: string, expected: ExpectedRevision, outcome: ApplyOutcome): void {
+  res.setHeader('ETag', `"${outcome.record.revision}"`);
+  res.status(412).json({
+    code: 'REVISION_MISMATCH',
+    message: `region ${region} is at revision ${outcome.record.revision}, not ${expected}: it changed since it was read`,
+    revision: outcome.record.revision,
+  });
 }
 
 /** Applies an injected push fault, if any: 503 (worth a retry) or 422 (refused for good). */
@@ -117,7 +149,15 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
   app.get('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
     const record = fleet.get(req.params.region);
     if (!record) return void notFound(res, req.params.region);
-    res.json(view(record));
+    if (fleet.faultsOf(record.region).answerWithoutConfig) {
+      return void answer(res, record, { config: null, configHash: null });
+    }
+    answer(res, record);
+  });
+  /** Lets the writes held by `holdNextPushes` go on (each applied only if its If-Match still holds). */
+  app.post('/regions/:region/held/release', async (req: Request<{ region: string }>, res: Response) => {
+    if (!fleet.get(req.params.region)) return void notFound(res, req.params.region);
+    res.json({ region: req.params.region, released: await fleet.releaseHeld(req.params.region) });
   });
   app.get('/regions/:region/health', async (req: Request<{ region: string }>, res: Response) => {
     if (!fleet.get(req.params.region)) return void notFound(res, req.params.region);
@@ -141,17 +181,23 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
       return void res.status(400).json({
         code: 'BAD_REQUEST',
         message:
-          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?, probeDelayMs?, healthDelayMs?, latencyMs?}',
+          'body must be {unhealthy?, failNextPushes?, failAllPushes?, rejectAllPushes?, probeStatus?, slowPushMs?, stallPushes?, probeDelayMs?, healthDelayMs?, latencyMs?, holdNextPushes?, answerWithoutConfig?}',
       });
     }
     const faults = fleet.setFaults(req.params.region, body.data);
     if (!faults) return void notFound(res, req.params.region);
     res.json({ region: req.params.region, faults });
   });
-  app.delete('/regions/:region/config', (req: Request<{ region: string }>, res: Response) => {
-    if (!fleet.get(req.params.region)) return void notFound(res, req.params.region);
-    if (refusedByFault(fleet, req.params.region, null, res)) return;
-    res.json(view(fleet.clear(req.params.region)!));
+  app.delete('/regions/:region/config', async (req: Request<{ region: string }>, res: Response) => {
+    const { region } = req.params;
+    if (!fleet.get(region)) return void notFound(res, region);
+    const expected = expectedRevision(req);
+    if (expected === 'invalid') return void badIfMatch(res);
+    if (refusedByFault(fleet, region, null, res)) return;
+    await fleet.holdIfAsked(region);
+    const outcome = fleet.clear(region, expected)!;
+    if (outcome.kind === 'stale') return void revisionMismatch(res, region, expected, outcome);
+    answer(res, outcome.record);
   });
   app.put('/regions/:region/config', async (req: Request<{ region: string }>, res: Response) => {
     const asked = typeof req.body?.version === 'string' ? (req.body.version as string) : null;
@@ -163,8 +209,12 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
         .status(400)
         .json({ code: 'BAD_REQUEST', message: 'body must be {version: string, config: object}' });
     }
-    const outcome = fleet.apply(req.params.region, body.data.version, body.data.config);
+    const expected = expectedRevision(req);
+    if (expected === 'invalid') return void badIfMatch(res);
+    if (fleet.get(req.params.region)) await fleet.holdIfAsked(req.params.region);
+    const outcome = fleet.apply(req.params.region, body.data.version, body.data.config, expected);
     if (!outcome) return void notFound(res, req.params.region);
+    if (outcome.kind === 'stale') return void revisionMismatch(res, req.params.region, expected, outcome);
     if (outcome.kind === 'conflict') {
       return void res.status(409).json({
         code: 'VERSION_CONFLICT',
@@ -173,8 +223,7 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
     }
     const { slowPushMs } = fleet.faultsOf(req.params.region);
     if (slowPushMs > 0) await new Promise((resolve) => setTimeout(resolve, slowPushMs));
-    res.json({
-      ...view(outcome.record),
+    answer(res, outcome.record, {
       previousVersion: outcome.record.previousVersion,
       previousConfig: outcome.record.previousConfig,
       changed: outcome.kind === 'applied',

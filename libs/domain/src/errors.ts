@@ -12,8 +12,6 @@ export const ErrorCode = {
   RollbackFailed: 'ROLLBACK_FAILED',
   /** startRollout while an emergency freeze covers the service. */
   Frozen: 'FROZEN',
-  /** A retried restore left a region that changed since the failed restore (pass force to overwrite). */
-  RegionChanged: 'REGION_CHANGED',
   Forbidden: 'FORBIDDEN',
   Unauthenticated: 'UNAUTHENTICATED',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
@@ -24,6 +22,13 @@ export const ErrorCode = {
   RegionUnreachable: 'REGION_UNREACHABLE',
   RegionRejectedPush: 'REGION_REJECTED_PUSH',
   VerificationFailed: 'VERIFICATION_FAILED',
+  /**
+   * The region changed since Sluice read it: a conditional write refused (412), or a retried
+   * restore that finds a region changed by hand since the failed restore (force overwrites).
+   */
+  RegionChanged: 'REGION_CHANGED',
+  /** A region answered outside docs/REGION-CONTRACT.md (a malformed body, a version without its config). */
+  RegionProtocol: 'REGION_PROTOCOL',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   MetricsUnavailable: 'METRICS_UNAVAILABLE',
   GateMisconfigured: 'GATE_MISCONFIGURED',

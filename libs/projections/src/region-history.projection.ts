@@ -22,26 +22,50 @@ async function servicesOf(client: PoolClient, events: readonly RecordedEvent[]):
   return services;
 }
 
+/**
+ * When each wave of a found push started (`stream/wave` → its WaveStarted's time). A push the
+ * restore found was recorded late; it landed some time after its wave started, so it counts
+ * from then: the earliest it can have reached anyone, on the same clock as every other change.
+ */
+async function waveStarts(client: PoolClient, pushes: readonly RecordedEvent[]): Promise<Map<string, Date>> {
+  if (pushes.length === 0) return new Map();
+  const { rows } = await client.query<{ stream_id: string; wave: string; recorded_at: Date }>(
+    `SELECT stream_id, data->>'wave' AS wave, max(recorded_at) AS recorded_at FROM events
+     WHERE stream_id = ANY($1) AND type = 'WaveStarted' GROUP BY stream_id, data->>'wave'`,
+    [[...new Set(pushes.map((e) => e.streamId))]],
+  );
+  return new Map(rows.map((r) => [`${r.stream_id}/${r.wave}`, r.recorded_at]));
+}
+
+const found = (e: RecordedEvent) => e.type === 'RegionConfigPushed' && e.data.foundByRestore === true;
+
 async function changesIn(client: PoolClient, events: readonly RecordedEvent[]): Promise<RegionChange[]> {
   const relevant = events.filter(
     (e) => e.type === 'RegionConfigPushed' || (e.type === 'RegionRolledBack' && e.data.outcome === 'RESTORED'),
   );
   if (relevant.length === 0) return [];
   const services = await servicesOf(client, relevant);
+  const started = await waveStarts(client, relevant.filter(found));
   return relevant.map((e) => {
     const push = e.type === 'RegionConfigPushed';
+    const toVersion = ((push ? e.data.version : e.data.toVersion) as string | null) ?? null;
+    // A restore of a region that never served the rollout's version changed nothing: it is no
+    // "rollback from v2", it reads as what the region served all along.
+    const neverServed = !push && e.data.neverServedNewVersion === true;
     return {
       globalPosition: e.globalPosition,
       service: services.get(e.streamId) ?? 'unknown',
       region: String(e.data.region),
       rolloutId: e.streamId,
       kind: push ? 'PUSH' : 'ROLLBACK',
-      fromVersion: ((push ? e.data.previousVersion : e.data.fromVersion) as string | null) ?? null,
-      toVersion: ((push ? e.data.version : e.data.toVersion) as string | null) ?? null,
+      fromVersion: neverServed
+        ? toVersion
+        : (((push ? e.data.previousVersion : e.data.fromVersion) as string | null) ?? null),
+      toVersion,
       configHash: (e.data.configHash as string | null) ?? null,
-      changed: push ? e.data.changed !== false : true,
+      changed: push ? e.data.changed !== false : !neverServed,
       actor: e.metadata.actor,
-      changedAt: e.recordedAt,
+      changedAt: (found(e) && started.get(`${e.streamId}/${String(e.data.wave)}`)) || e.recordedAt,
     };
   });
 }

@@ -1,4 +1,5 @@
 export * from './config-hash';
+export * from './region-contract';
 export * from './region-client';
 export * from './prometheus-client';
 export * from './alertmanager-client';

@@ -1,19 +1,7 @@
 import { ErrorCode, SluiceError } from '../../domain/src';
+import { parsePushAnswer, parseRegionState, type PushResult, type RegionConfigState } from './region-contract';
 
-/** What a region reports as live. `version` is null for a region that never received a config. */
-export interface RegionConfigState {
-  region: string;
-  version: string | null;
-  config: Record<string, unknown> | null;
-  configHash: string | null;
-}
-
-export interface PushResult extends RegionConfigState {
-  previousVersion: string | null;
-  previousConfig: Record<string, unknown> | null;
-  /** False when the region already held this version with this config. */
-  changed: boolean;
-}
+export type { PushResult, RegionConfigState } from './region-contract';
 
 export interface HealthResult {
   healthy: boolean;
@@ -27,12 +15,15 @@ export interface ProbeResponse {
   latencyMs: number;
 }
 
-/** Port: how Sluice talks to a region's config endpoint. */
+/**
+ * Port: how Sluice talks to a region's config endpoint. A write given `ifRevision` lands only
+ * if the region is still at that revision; otherwise it throws REGION_CHANGED and changes nothing.
+ */
 export interface RegionClient {
-  push(endpoint: string, version: string, config: Record<string, unknown>): Promise<PushResult>;
+  push(endpoint: string, version: string, config: Record<string, unknown>, ifRevision?: number): Promise<PushResult>;
   read(endpoint: string): Promise<RegionConfigState>;
   /** Removes the config: what restoring a region that never had one means. */
-  clear(endpoint: string): Promise<RegionConfigState>;
+  clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState>;
   /** `GET {endpoint}/health`: 2xx is healthy. Throws REGION_UNREACHABLE when there is no answer. */
   health(endpoint: string): Promise<HealthResult>;
   /** A synthetic customer request: `GET {endpoint}{path}`. Throws REGION_UNREACHABLE when there is no answer. */
@@ -42,23 +33,32 @@ export interface RegionClient {
 export const DEFAULT_REGION_TIMEOUT_MS = 5_000;
 
 /**
- * HTTP adapter: `PUT {endpoint}/config` with `{version, config}`, `GET {endpoint}/config`.
- * Network failures and 5xx are REGION_UNREACHABLE (worth retrying); 4xx means the region
- * refused the request, which a retry cannot fix (REGION_REJECTED_PUSH).
+ * HTTP adapter of docs/REGION-CONTRACT.md: `GET`, `PUT` (`{version, config}`) and `DELETE` on
+ * `{endpoint}/config`, writes with `If-Match: "<revision>"`. Network failures and 5xx are
+ * REGION_UNREACHABLE (worth retrying); 412 is REGION_CHANGED and any other 4xx
+ * REGION_REJECTED_PUSH (a retry cannot fix either); an answer outside the contract is REGION_PROTOCOL.
  */
 export class HttpRegionClient implements RegionClient {
   constructor(private readonly timeoutMs = DEFAULT_REGION_TIMEOUT_MS) {}
 
-  push(endpoint: string, version: string, config: Record<string, unknown>): Promise<PushResult> {
-    return this.call<PushResult>(endpoint, 'PUT', { version, config });
+  async push(
+    endpoint: string,
+    version: string,
+    config: Record<string, unknown>,
+    ifRevision?: number,
+  ): Promise<PushResult> {
+    const { url, text, etag } = await this.call(endpoint, 'PUT', { version, config }, ifRevision);
+    return parsePushAnswer(url, endpoint, text, etag);
   }
 
-  read(endpoint: string): Promise<RegionConfigState> {
-    return this.call<RegionConfigState>(endpoint, 'GET');
+  async read(endpoint: string): Promise<RegionConfigState> {
+    const { url, text, etag } = await this.call(endpoint, 'GET');
+    return parseRegionState(url, endpoint, text, etag);
   }
 
-  clear(endpoint: string): Promise<RegionConfigState> {
-    return this.call<RegionConfigState>(endpoint, 'DELETE');
+  async clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState> {
+    const { url, text, etag } = await this.call(endpoint, 'DELETE', undefined, ifRevision);
+    return parseRegionState(url, endpoint, text, etag);
   }
 
   async health(endpoint: string): Promise<HealthResult> {
@@ -77,23 +77,32 @@ export class HttpRegionClient implements RegionClient {
     method: 'GET' | 'PUT' | 'DELETE',
     body: unknown,
     timeoutMs: number,
-  ): Promise<{ status: number; body: string }> {
+    ifRevision?: number,
+  ): Promise<{ status: number; body: string; etag: string | null }> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (ifRevision !== undefined) headers['if-match'] = `"${ifRevision}"`;
     try {
       const response = await fetch(url, {
         method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return { status: response.status, body: await response.text() };
+      return { status: response.status, body: await response.text(), etag: response.headers.get('etag') };
     } catch (err) {
       throw new SluiceError(ErrorCode.RegionUnreachable, `${method} ${url} failed: ${describe(err)}`, { url });
     }
   }
 
-  private async call<T>(endpoint: string, method: 'GET' | 'PUT' | 'DELETE', body?: unknown): Promise<T> {
+  private async call(
+    endpoint: string,
+    method: 'GET' | 'PUT' | 'DELETE',
+    body?: unknown,
+    ifRevision?: number,
+  ): Promise<{ url: string; text: string; etag: string | null }> {
     const url = `${base(endpoint)}/config`;
-    const response = await this.request(url, method, body, this.timeoutMs);
+    const response = await this.request(url, method, body, this.timeoutMs, ifRevision);
     const text = response.body;
     if (response.status >= 500) {
       throw new SluiceError(
@@ -103,6 +112,13 @@ export class HttpRegionClient implements RegionClient {
           url,
           status: response.status,
         },
+      );
+    }
+    if (response.status === 412) {
+      throw new SluiceError(
+        ErrorCode.RegionChanged,
+        `${method} ${url} was refused: the region is no longer at revision ${ifRevision}, it changed since Sluice read it (${text.slice(0, 200)})`,
+        { url, status: 412, expectedRevision: ifRevision },
       );
     }
     if (response.status >= 300) {
@@ -115,7 +131,7 @@ export class HttpRegionClient implements RegionClient {
         },
       );
     }
-    return JSON.parse(text) as T;
+    return { url, text, etag: response.etag };
   }
 }
 

@@ -1,7 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import pLimit from 'p-limit';
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorCode, isSluiceError } from '../../../../libs/domain/src';
+import { ErrorCode, isSluiceError, SluiceError } from '../../../../libs/domain/src';
 import { configHash, type RegionClient, type RegionConfigState } from '../../../../libs/targets/src';
 import type { CachedConfigStore } from '../../../../libs/config-store/src';
 import type {
@@ -37,6 +37,11 @@ type ConfigDocuments = Pick<CachedConfigStore, 'get' | 'put'>;
 async function documentOf(configs: ConfigDocuments, ref: ConfigRef): Promise<Record<string, unknown>> {
   return ref.config ?? configs.get(ref.configHash);
 }
+
+const regionChanged = (err: unknown) => isSluiceError(err) && err.code === ErrorCode.RegionChanged;
+
+/** How often a restore reads again and rewrites when a write lands between its read and its own write. */
+const RESTORE_FENCE_TRIES = 3;
 
 function finalUnavailable(err: unknown): never {
   throw ApplicationFailure.create({
@@ -77,46 +82,103 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
             region: input.regions[i].region,
             version: live.version,
             configHash: live.configHash,
+            revision: live.revision,
           })),
           documents,
         };
       });
     },
 
-    /** Pushes a config, then reads it back: the push only counts once the region serves it. */
+    /**
+     * Pushes a config, conditioned on the revision read before the wave, then reads it back:
+     * the push only counts once the region serves it. A 412 means the region moved on since the
+     * read: if it now serves exactly this push, an earlier attempt whose answer was lost landed;
+     * anything else is someone else's write, final (REGION_CHANGED), never overwritten.
+     */
     async pushRegionConfig(input: PushRegionConfigInput): Promise<PushRegionConfigResult> {
       return asActivity(async () => {
         const config = await documentOf(configs, input);
-        const pushed = await regions.push(input.endpoint, input.version, config);
         const expectedHash = configHash(config);
+        let outcome: { previousVersion: string | null; changed: boolean };
+        try {
+          const pushed = await regions.push(input.endpoint, input.version, config, input.ifRevision);
+          outcome = { previousVersion: pushed.previousVersion, changed: pushed.changed };
+        } catch (err) {
+          if (!regionChanged(err)) throw err;
+          const live = await regions.read(input.endpoint);
+          if (live.version !== input.version || live.configHash !== expectedHash) {
+            throw new SluiceError(
+              ErrorCode.RegionChanged,
+              `region ${input.region} changed since Sluice read it (revision ${input.ifRevision}, now ${live.revision} serving ${live.version ?? 'no config'}): not overwriting it`,
+              { region: input.region, expectedRevision: input.ifRevision, revision: live.revision },
+            );
+          }
+          const previousVersion = input.previousVersion ?? null;
+          outcome = { previousVersion, changed: previousVersion !== input.version };
+        }
         verify(input.region, await regions.read(input.endpoint), input.version, expectedHash);
-        return {
-          region: input.region,
-          version: input.version,
-          previousVersion: pushed.previousVersion,
-          configHash: expectedHash,
-          changed: pushed.changed,
-        };
+        return { region: input.region, version: input.version, configHash: expectedHash, ...outcome };
       });
     },
 
     /**
-     * Puts back what the region served before the rollout, then verifies it. A document named
-     * by hash that the config store cannot give is a final CONFIG_UNAVAILABLE at once: the
+     * Puts back what the region served before the rollout, then verifies it. It reads the
+     * region first and writes conditioned on that read, always, even when the region still
+     * serves the old version: the write takes a new revision, so a forward push still in flight
+     * (conditioned on the revision read before the wave) can never land after it. A write that
+     * lands between the read and this one is read again and overwritten. A region already back,
+     * at another revision than the one read before the push, needs no write. A document named by
+     * hash that the config store cannot give is a final CONFIG_UNAVAILABLE at once: the
      * workflow holds the body and asks again with it inline, rather than wait on a database.
      */
     async restoreRegionConfig(input: RestoreRegionConfigInput): Promise<RestoreRegionConfigResult> {
       return asActivity(async () => {
-        if (input.version === null || (input.config ?? input.configHash ?? null) === null) {
-          await regions.clear(input.endpoint);
-          verify(input.region, await regions.read(input.endpoint), null, null);
-          return { region: input.region, version: null, configHash: null };
+        const clearing = input.version === null || (input.config ?? input.configHash ?? null) === null;
+        const config = clearing
+          ? null
+          : (input.config ?? (await configs.get(input.configHash!).catch(finalUnavailable)));
+        const hash = config === null ? null : configHash(config);
+        const seen = { tookChange: false, untouched: false };
+        for (let attempt = 1; ; attempt++) {
+          const live = await regions.read(input.endpoint);
+          const { rollout } = input;
+          if (
+            rollout &&
+            live.version === rollout.version &&
+            (rollout.configHash ?? live.configHash) === live.configHash
+          ) {
+            seen.tookChange = true;
+          }
+          if (attempt === 1) seen.untouched = input.revision !== undefined && live.revision === input.revision;
+          // Already back (an earlier attempt whose answer was lost) and moved past the revision
+          // every forward write is conditioned on: those are fenced, nothing needs writing.
+          const back = live.version === (config === null ? null : input.version) && live.configHash === hash;
+          if (back && input.revision !== undefined && live.revision !== input.revision) break;
+          try {
+            if (config === null) await regions.clear(input.endpoint, live.revision);
+            else await regions.push(input.endpoint, input.version!, config, live.revision);
+            break;
+          } catch (err) {
+            if (!regionChanged(err) || attempt >= RESTORE_FENCE_TRIES) {
+              // Another write keeps winning the race: worth a retry of the whole restore.
+              if (regionChanged(err)) {
+                throw ApplicationFailure.create({
+                  message: (err as Error).message,
+                  type: ErrorCode.RegionChanged,
+                  nonRetryable: false,
+                });
+              }
+              throw err;
+            }
+          }
         }
-        const config = input.config ?? (await configs.get(input.configHash!).catch(finalUnavailable));
-        const hash = configHash(config);
-        await regions.push(input.endpoint, input.version, config);
-        verify(input.region, await regions.read(input.endpoint), input.version, hash);
-        return { region: input.region, version: input.version, configHash: hash };
+        verify(input.region, await regions.read(input.endpoint), config === null ? null : input.version, hash);
+        return {
+          region: input.region,
+          version: config === null ? null : input.version,
+          configHash: hash,
+          ...(input.rollout ? seen : {}),
+        };
       });
     },
 

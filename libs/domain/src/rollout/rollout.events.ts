@@ -33,6 +33,11 @@ export type RegionConfigPushed = Event<
     configHash: string;
     /** False when the region already ran this version with this config (idempotent re-push). */
     changed: boolean;
+    /**
+     * The push's activity failed, but the rollback found this version on the region: the push
+     * had landed. Recorded then, just before the region's restore (absent on ordinary pushes).
+     */
+    foundByRestore?: boolean;
   }
 >;
 export type RegionConfigVerified = Event<
@@ -85,6 +90,12 @@ export type RegionRolledBack = Event<
     configHash: string | null;
     outcome: 'RESTORED' | 'FAILED';
     error?: string;
+    /**
+     * The region never served the rollout's version (its push never landed): the restore only
+     * fenced late writes, `fromVersion` is what the rollout would have pushed, not what it served.
+     * Absent on older events and on regions that took the change.
+     */
+    neverServedNewVersion?: boolean;
   }
 >;
 export type RolloutRolledBack = Event<

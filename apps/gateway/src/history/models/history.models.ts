@@ -99,7 +99,10 @@ export class RegionChange {
   @Field(() => String, { nullable: true })
   configHash!: string | null;
 
-  @Field({ description: 'False for a re-push of what the region already served.' })
+  @Field({
+    description:
+      'False for a re-push of what the region already served, and for a restore of a region that never served the rollout’s version (its from and to versions are then both what it served).',
+  })
   changed!: boolean;
 
   @Field({ description: 'Who caused it: the requester for pushes, whoever stopped the rollout for restores.' })
