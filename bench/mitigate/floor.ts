@@ -7,8 +7,9 @@ export interface RestoreTarget {
 
 /**
  * The floor: what restoring the regions costs with nothing around it. A bare client makes the
- * requests Sluice's restoreRegionConfig makes, through the same adapter (PUT {endpoint}/config
- * with the old version and document, then GET {endpoint}/config, checked), every region at once.
+ * requests Sluice's restoreRegionConfig makes, through the same adapter (GET {endpoint}/config
+ * for the region's revision, PUT {endpoint}/config with the old version and document on that
+ * revision, then GET {endpoint}/config, checked), every region at once.
  * Resolves when the last region is restored and verified.
  */
 export async function restoreBare(
@@ -20,7 +21,8 @@ export async function restoreBare(
   const hash = configHash(config);
   await Promise.all(
     targets.map(async ({ region, endpoint }) => {
-      await client.push(endpoint, version, config);
+      const before = await client.read(endpoint);
+      await client.push(endpoint, version, config, before.revision);
       const live = await client.read(endpoint);
       if (live.version !== version || live.configHash !== hash) {
         throw new Error(`floor: ${region} serves ${live.version} (hash ${live.configHash}) after its restore`);
