@@ -28,6 +28,16 @@ export const SMALL_FLEET = [
   { name: 'h1', tier: 'heavy' as const, weight: 10 },
 ];
 
+/** Three waves over SMALL_FLEET: the canary, then a1 and b1 baking an hour, then the heavy region. */
+export const SMALL_FLEET_WAVES = [
+  { regions: ['c1'], bakeSeconds: 0 },
+  { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
+  { regions: ['h1'], bakeSeconds: 0 },
+];
+
+/** A halt as the webhook's delivery sends it. */
+export const ALERT_HALT = { source: 'alertmanager', by: 'alertmanager', reason: 'HighErrorRate firing' };
+
 /** The events of one type, typed as that event. */
 export const ofType = <T extends RolloutEvent['type']>(events: RolloutEvent[], type: T) =>
   events.filter((e): e is Extract<RolloutEvent, { type: T }> => e.type === type);

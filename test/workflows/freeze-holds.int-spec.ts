@@ -2,14 +2,16 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { EmergencyFreeze } from '../../libs/domain/src';
 import type { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { abortUpdate, freezeUpdate, liftFreezeUpdate } from '../../workflows/rollout.messages';
-import { ofType, SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import {
+  SMALL_FLEET_WAVES,
+  ofType,
+  SMALL_FLEET,
+  startWorkflowHarness,
+  type WorkflowHarness,
+} from '../support/workflow-harness';
 
 const REGIONS = SMALL_FLEET;
-const WAVES = [
-  { regions: ['c1'], bakeSeconds: 0 },
-  { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
-  { regions: ['h1'], bakeSeconds: 0 },
-];
+const WAVES = SMALL_FLEET_WAVES;
 const HOUR = 3_600_000;
 
 /**

@@ -11,6 +11,8 @@ import { readUntil } from '../support/eventually';
 import { slowInserts } from '../support/slow-inserts';
 import type { TcpProxy } from '../support/tcp-proxy';
 import {
+  SMALL_FLEET_WAVES,
+  ALERT_HALT,
   ofType,
   SMALL_FLEET,
   startHarnessBehindProxy,
@@ -19,12 +21,8 @@ import {
 } from '../support/workflow-harness';
 
 const REGIONS = SMALL_FLEET;
-const WAVES = [
-  { regions: ['c1'], bakeSeconds: 0 },
-  { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
-  { regions: ['h1'], bakeSeconds: 0 },
-];
-const halt = { source: 'alertmanager', by: 'alertmanager', reason: 'HighErrorRate firing' };
+const WAVES = SMALL_FLEET_WAVES;
+const halt = ALERT_HALT;
 
 /** Halts and rollbacks under the faults that used to lose them (time-skipping Temporal, real activities). */
 describe('every halt lands and every rollback runs', () => {

@@ -7,6 +7,7 @@ import { haltSignal } from '../../workflows/rollout.messages';
 import type { TcpProxy } from '../support/tcp-proxy';
 import { expectInGroups } from '../support/expect-in-groups';
 import {
+  SMALL_FLEET_WAVES,
   ofType,
   SMALL_FLEET,
   startHarnessBehindProxy,
@@ -19,11 +20,7 @@ type History = temporal.api.history.v1.IHistory;
 
 const REGIONS = SMALL_FLEET;
 /** Wave 2 bakes long enough to be halted while baking. */
-const WAVES = [
-  { regions: ['c1'], bakeSeconds: 0 },
-  { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
-  { regions: ['h1'], bakeSeconds: 0 },
-];
+const WAVES = SMALL_FLEET_WAVES;
 const PROBE = { kind: 'probe' as const, name: 'probe', path: '/probe', expectStatus: 200, timeoutMs: 2_000 };
 /** No Prometheus behind the harness: the canary counters read as no data, which this gate lets pass. */
 const CANARY = canaryGateSchema.parse({ kind: 'canary', name: 'canary', noData: 'pass' });

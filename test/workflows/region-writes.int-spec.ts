@@ -4,15 +4,18 @@ import { exposures } from '../../libs/insight/src';
 import { Projector, ReadModels } from '../../libs/projections/src';
 import { haltSignal } from '../../workflows/rollout.messages';
 import { readUntil } from '../support/eventually';
-import { ofType, SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import {
+  SMALL_FLEET_WAVES,
+  ALERT_HALT,
+  ofType,
+  SMALL_FLEET,
+  startWorkflowHarness,
+  type WorkflowHarness,
+} from '../support/workflow-harness';
 
 const REGIONS = SMALL_FLEET;
-const WAVES = [
-  { regions: ['c1'], bakeSeconds: 0 },
-  { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
-  { regions: ['h1'], bakeSeconds: 0 },
-];
-const halt = { source: 'alertmanager', by: 'alertmanager', reason: 'HighErrorRate firing' };
+const WAVES = SMALL_FLEET_WAVES;
+const halt = ALERT_HALT;
 
 /**
  * Writes to regions under the faults that made them wrong (issue 17, defects 10 and 11):

@@ -8,15 +8,18 @@ import {
   retryRollbackUpdate,
 } from '../../workflows/rollout.messages';
 import { readUntil } from '../support/eventually';
-import { ofType, SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import {
+  SMALL_FLEET_WAVES,
+  ALERT_HALT,
+  ofType,
+  SMALL_FLEET,
+  startWorkflowHarness,
+  type WorkflowHarness,
+} from '../support/workflow-harness';
 
 const REGIONS = SMALL_FLEET;
-const WAVES = [
-  { regions: ['c1'], bakeSeconds: 0 },
-  { regions: ['a1', 'b1'], bakeSeconds: 3_600 },
-  { regions: ['h1'], bakeSeconds: 0 },
-];
-const halt = { source: 'alertmanager', by: 'alertmanager', reason: 'HighErrorRate firing' };
+const WAVES = SMALL_FLEET_WAVES;
+const halt = ALERT_HALT;
 
 /**
  * The ways out of ROLLBACK_FAILED (issue 17, item 8): a retry that will not overwrite a region
