@@ -67,6 +67,16 @@ function given(...events: RolloutEvent[]) {
 }
 
 describe('rollout state (evolve)', () => {
+  it('leaves the state as it was for an event type it does not know (another stream’s, or a newer writer’s)', () => {
+    const before = foldRollout([requested, planned]);
+    const unknown = { type: 'SomethingElse', data: {} } as unknown as RolloutEvent;
+    const after = foldRollout([requested, planned, unknown]);
+    expect(after).toEqual(before);
+    expect(touchedRegions(after)).toEqual([]);
+    // a stream of nothing but unknown events folds to the initial state: no service, so no read model row
+    expect(foldRollout([unknown]).service).toBeNull();
+  });
+
   it('walks PENDING → PRECHECKING → ROLLING with wave phases PUSHING → VERIFYING → BAKING → AWAITING_APPROVAL', () => {
     const seen = [
       requested,
