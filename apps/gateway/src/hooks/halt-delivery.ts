@@ -10,7 +10,7 @@ import {
 import { SluiceRolloutId } from '../../../../workflows/rollout.search-attributes';
 import { rolloutWorkflowId } from '../../../../workflows/rollout.types';
 import { interpretTemporalError } from '../temporal/temporal-errors';
-import type { HaltRequestRepository, HaltRequestRow, NewHaltRequest } from './halt-request.repository';
+import type { HaltRequestRepository, HaltRequestRow, NewHaltRequest, OutboxStats } from './halt-request.repository';
 
 /** How the outbox delivers: a deadline per call, a lease per claim, bounded attempts with backoff. */
 export interface DeliveryPolicy {
@@ -110,8 +110,13 @@ export class HaltDelivery {
       help: 'Failed delivery attempts of halt requests (each is retried with backoff until it is dead).',
       registers: [metrics],
     });
-    const stats = () => this.requests.stats();
-    const gauge = (name: string, help: string, pick: (s: Awaited<ReturnType<typeof stats>>) => number) =>
+    // One query per scrape for the three gauges: prom-client collects each on its own.
+    let scrape: { at: number; stats: Promise<OutboxStats> } | undefined;
+    const stats = () => {
+      if (!scrape || Date.now() - scrape.at > 1_000) scrape = { at: Date.now(), stats: this.requests.stats() };
+      return scrape.stats;
+    };
+    const gauge = (name: string, help: string, pick: (s: OutboxStats) => number) =>
       new Gauge({
         name,
         help,
