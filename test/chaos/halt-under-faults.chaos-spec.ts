@@ -44,17 +44,10 @@ describe('chaos: halts and rollbacks under faults', () => {
     await waitForRollout(stack, id, ['SUCCEEDED'], 60_000);
   };
 
-  beforeAll(async () => {
-    stack = await startAppStack({ regions: SCENARIOS.flatMap(regionsOf), databaseUrl: postgres.url });
-  }, 120_000);
-  afterAll(async () => {
-    await postgres.start();
-    await stack?.stop();
-  });
-
-  it('a halt while PostgreSQL is down restores every touched region before it returns, and stores each event once after', async () => {
-    const service = `hf-pg-${suffix}`;
-    const REGIONS = regionsOf('hfpg');
+  /** A service of the scenario's regions on v1, then a v2 rollout baking its second wave for ten minutes. */
+  const bakingWaveTwo = async (name: string, scenario: string) => {
+    const service = `${name}-${suffix}`;
+    const REGIONS = regionsOf(scenario);
     await registerService(stack, service, REGIONS);
     await seed(service, 'v1');
     const id = await startRollout(stack, {
@@ -69,6 +62,19 @@ describe('chaos: halts and rollbacks under faults', () => {
       (s) => s?.wave === 2 && s.phase === 'BAKING',
       { what: 'wave 2 baking', timeoutMs: 60_000 },
     );
+    return { service, REGIONS, id };
+  };
+
+  beforeAll(async () => {
+    stack = await startAppStack({ regions: SCENARIOS.flatMap(regionsOf), databaseUrl: postgres.url });
+  }, 120_000);
+  afterAll(async () => {
+    await postgres.start();
+    await stack?.stop();
+  });
+
+  it('a halt while PostgreSQL is down restores every touched region before it returns, and stores each event once after', async () => {
+    const { service, REGIONS, id } = await bakingWaveTwo('hf-pg', 'hfpg');
     const touched = REGIONS.filter((r) => served(r) === 'v2');
     expect(touched.length).toBeGreaterThanOrEqual(2);
 
@@ -180,23 +186,8 @@ describe('chaos: halts and rollbacks under faults', () => {
   });
 
   it('one region dead during the rollback: the others are restored within 10 s, the dead one fails, abandon frees the service', async () => {
-    const service = `hf-dead-${suffix}`;
-    const REGIONS = regionsOf('hfdead');
+    const { service, REGIONS, id } = await bakingWaveTwo('hf-dead', 'hfdead');
     const [canary, west, east] = REGIONS;
-    await registerService(stack, service, REGIONS);
-    await seed(service, 'v1');
-    const id = await startRollout(stack, {
-      service,
-      version: 'v2',
-      config: { v: 'v2' },
-      strategy: plan(600),
-      waves: waves(REGIONS, 600),
-    });
-    await readUntil(
-      () => live(id),
-      (s) => s?.wave === 2 && s.phase === 'BAKING',
-      { what: 'wave 2 baking', timeoutMs: 60_000 },
-    );
     // west dies: every write to it fails from now on
     stack.regionSim.fleet.setFaults(west, { failAllPushes: true });
     const halted = Date.now();
