@@ -16,8 +16,10 @@ export async function recordCancellation(ctx: RolloutContext): Promise<void> {
 }
 
 /**
- * Restores every touched region, newest wave first (a wave's regions in parallel, in runs
- * from the `parallel-rollback` patch on; one by one before), verifying each. A region that cannot be
+ * Restores every touched region, verifying each: from the `rollback-at-once` patch on, every
+ * restore is scheduled at once, newest wave first, so no region (a slow or dead one, or a whole
+ * older wave) waits for another; from `parallel-rollback` on, wave by wave, newest first, a
+ * wave's regions in parallel; one by one before. A region that cannot be
  * restored after its retries leaves the rollout in ROLLBACK_FAILED, waiting for a person's exit
  * (rollback-exits.ts).
  * Must run in a non-cancellable scope: a rollback that can be cancelled is no guarantee.
@@ -108,7 +110,9 @@ async function restoreAll(
       }
     };
     if (pending.some((c) => c.wave !== undefined) && patched('parallel-rollback')) {
-      await restoreByWave(pending, restoreOne);
+      // Every restore is scheduled at once, newest wave first, in the task that took the halt.
+      if (patched('rollback-at-once')) await Promise.all(pending.map(restoreOne));
+      else await restoreByWave(pending, restoreOne);
     } else {
       for (const c of pending) await restoreOne(c);
     }
@@ -128,11 +132,12 @@ async function restoreAll(
   }
 }
 
-/** How long a wave's restores may hold up the older waves' before those start anyway. */
+/** Runs between `parallel-rollback` and `rollback-at-once`: how long a wave's restores held up the older waves'. */
 const WAVE_GRACE_MS = 5_000;
 
 /**
- * Restores wave by wave, newest wave first, each wave's regions in parallel. The next older
+ * Runs between `parallel-rollback` and `rollback-at-once` (their histories replay through it):
+ * restores wave by wave, newest wave first, each wave's regions in parallel. The next older
  * wave starts once the newer one is done, or after WAVE_GRACE_MS while a region of it is still
  * retrying: a dead region delays no other region by more than that.
  */

@@ -15,6 +15,7 @@ import {
   abortUpdate,
   approveWaveUpdate,
   freezeUpdate,
+  haltIfAffectedUpdate,
   haltSignal,
   liftFreezeUpdate,
   pauseUpdate,
@@ -84,6 +85,17 @@ describe('record replay histories', () => {
     await handle.signal(haltSignal, { reason: 'alert', source: 'alertmanager', by: 'alertmanager' });
     expect((await handle.result()).status).toBe('ROLLED_BACK');
     await save('halted', handle);
+  });
+
+  it('halted by an alert for a touched region (haltIfAffected), answered once recorded', async () => {
+    const handle = await h.start({ waves: WAVES.map((w) => ({ ...w, requiresApproval: false })) });
+    await h.waitFor(handle, (s) => s.wave === 2 && s.phase === 'BAKING', 'bake');
+    const answer = await handle.executeUpdate(haltIfAffectedUpdate, {
+      args: [{ reason: 'alert', source: 'alertmanager', by: 'alertmanager', region: 'a1' }],
+    });
+    expect(answer.outcome).toBe('HALTED');
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('halted-if-affected', handle);
   });
 
   it('aborted while awaiting approval', async () => {

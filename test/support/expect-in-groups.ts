@@ -1,6 +1,6 @@
 /**
- * Asserts that `actual` is `groups` in order, each group in any order: a rollback restores
- * wave by wave, newest first, and a wave's regions in parallel.
+ * Asserts that `actual` is `groups` in order, each group in any order: a wave's pushes are
+ * recorded as each settles, and a rollback schedules its restores newest wave first.
  */
 export function expectInGroups<T>(actual: T[], groups: T[][]): void {
   const key = (x: T) => JSON.stringify(x);

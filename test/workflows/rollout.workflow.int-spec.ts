@@ -2,11 +2,13 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { type ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { RolloutEvent } from '../../libs/domain/src';
 import { SluiceStatus } from '../../workflows/rollout.search-attributes';
 import { readUntil } from '../support/eventually';
+import { restoresScheduled } from '../support/restore-order';
 import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 import {
   abortUpdate,
@@ -39,12 +41,18 @@ const QUICK_THEN_LONG_BAKE = [
 
 const types = (events: RolloutEvent[]) => events.map((e) => e.type);
 
-/** Wave by wave, newest first; a wave's regions restore in parallel, so in any order among themselves. */
-function expectRolledBackNewestWaveFirst(events: RolloutEvent[], regions: string[]): void {
+/** Every region restored, its restore scheduled newest wave first (all at once, so they answer in any order). */
+async function expectRolledBackNewestWaveFirst(
+  handle: WorkflowHandle,
+  events: RolloutEvent[],
+  regions: string[],
+): Promise<void> {
   const waveOf = (region: string) => FOUR_WAVES.findIndex((w) => w.regions.includes(region)) + 1;
   const rolled = ofType(events, 'RegionRolledBack').map((e) => e.data.region);
   expect([...rolled].sort()).toEqual([...regions].sort());
-  const waves = rolled.map(waveOf);
+  const scheduled = await restoresScheduled(handle);
+  expect([...scheduled].sort()).toEqual([...regions].sort());
+  const waves = scheduled.map(waveOf);
   expect(waves).toEqual([...waves].sort((a, b) => b - a));
 }
 
@@ -92,7 +100,7 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
     expect(result.reason).toMatch(/gate probe failed in d1: GET \/probe answered 503/);
 
     const events = await h.events(result.rolloutId);
-    expectRolledBackNewestWaveFirst(events, ['d1', 'b1', 'a1', 'c1']);
+    await expectRolledBackNewestWaveFirst(handle, events, ['d1', 'b1', 'a1', 'c1']);
     expect(ofType(events, 'RegionRolledBack').every((e) => e.data.outcome === 'RESTORED')).toBe(true);
     for (const name of ['c1', 'a1', 'b1', 'd1']) expect(version(name)).toBe(`v1-${seed}`);
     expect(version('h1')).toBe(`v1-${seed}`);
@@ -273,7 +281,7 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
     expect(result.reason).toMatch(/push of v2 to b1 failed: .*answered 503/);
     const events = await h.events(result.rolloutId);
     // d1 was pushed in parallel with b1; b1's compensation was registered before its push
-    expectRolledBackNewestWaveFirst(events, ['d1', 'b1', 'a1', 'c1']);
+    await expectRolledBackNewestWaveFirst(handle, events, ['d1', 'b1', 'a1', 'c1']);
     for (const name of ['c1', 'a1', 'b1', 'd1', 'h1']) expect(version(name)).toBe(`v1-${seed}`);
   });
 
@@ -329,7 +337,7 @@ describe('rollout workflow (time-skipping Temporal, real activities, PostgreSQL,
     expect(ofType(events, 'RolloutAborted').map((e) => e.data)).toEqual([
       { by: 'temporal', reason: 'the workflow was cancelled in Temporal' },
     ]);
-    expectRolledBackNewestWaveFirst(events, ['d1', 'b1', 'a1', 'c1']);
+    await expectRolledBackNewestWaveFirst(handle, events, ['d1', 'b1', 'a1', 'c1']);
     expect(types(events).at(-1)).toBe('RolloutRolledBack');
   });
 
