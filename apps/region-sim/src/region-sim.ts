@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RegionFleet, type ApplyOutcome, type ExpectedRevision, type RegionRecord } from './region-fleet';
-import { DEFAULT_TRAFFIC, TrafficGenerator, type TrafficOptions } from './traffic';
+import { DEFAULT_TRAFFIC, regionTrafficSchema, TrafficGenerator, type TrafficOptions } from './traffic';
 
 const faultsBodySchema = z
   .object({
@@ -47,6 +47,8 @@ export interface RegionSimOptions {
   traffic?: Partial<TrafficOptions> | false;
   /** The service this simulator stands for: a `service` label on its metrics (none by default). */
   service?: string;
+  /** Regions' own natural error rates, instead of the traffic's baseErrorRate. */
+  baseErrorRates?: Record<string, number>;
 }
 
 const incidentBodySchema = z.object({
@@ -140,6 +142,19 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
       next();
     },
   );
+  /** A region's natural traffic before any change: its own base error rate and request rate. */
+  app.put('/regions/:region/traffic', (req: Request<{ region: string }>, res: Response) => {
+    if (!fleet.get(req.params.region)) return notFound(res, req.params.region);
+    const body = regionTrafficSchema.safeParse(req.body ?? {});
+    if (!body.success) {
+      return void res.status(400).json({
+        code: 'BAD_REQUEST',
+        message: `body must be {baseErrorRate?: 0..1, rps?: 0..100000}: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+      });
+    }
+    res.json({ region: req.params.region, traffic: traffic.setRegionTraffic(req.params.region, body.data) });
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', regions: fleet.list().length });
   });
@@ -239,6 +254,9 @@ export async function startRegionSim(options: RegionSimOptions): Promise<RegionS
     ...(options.traffic || {}),
     service: options.service,
   });
+  for (const [region, baseErrorRate] of Object.entries(options.baseErrorRates ?? {})) {
+    traffic.setRegionTraffic(region, { baseErrorRate });
+  }
   if (options.traffic !== false) traffic.start();
   const app = createRegionSimApp(fleet, traffic);
   const host = options.host ?? '127.0.0.1';

@@ -48,6 +48,26 @@ describe('synthetic regional traffic', () => {
     expect(traffic.healthOf('a')).toEqual({ errorRate: 0.005, extraLatencyMs: 0 });
   });
 
+  it('gives each region its own natural error rate and load, and a change multiplies the natural rate', async () => {
+    const fleet = new RegionFleet(['canary', 'control']);
+    const traffic = new TrafficGenerator(fleet, options());
+    traffic.setRegionTraffic('canary', { baseErrorRate: 0.0025, rps: 50 });
+    traffic.setRegionTraffic('control', { baseErrorRate: 0.02 });
+    for (let i = 0; i < 1_000; i++) traffic.tick(); // 100 simulated seconds
+    const canary = await counts(traffic, 'canary');
+    const control = await counts(traffic, 'control');
+    expect(canary.ok + canary.failed).toBe(5_000);
+    expect(control.ok + control.failed).toBe(15_000); // its share of baseRps: 100 × 1.5
+    // 12.5 expected errors against 300: the canary is naturally eight times better
+    expect(canary.failed).toBeLessThan(30);
+    expect(control.failed / 15_000).toBeGreaterThan(0.015);
+
+    fleet.apply('canary', 'v2', { faults: { errorRateFactor: 2 } });
+    expect(traffic.healthOf('canary').errorRate).toBeCloseTo(0.005);
+    expect(traffic.healthOf('control').errorRate).toBeCloseTo(0.02);
+    expect(traffic.setRegionTraffic('canary', {})).toEqual({ baseErrorRate: 0.0025, rps: 50 });
+  });
+
   it('degrades every region during a simulated dependency incident', () => {
     const fleet = new RegionFleet(['a', 'b']);
     const traffic = new TrafficGenerator(fleet, options());

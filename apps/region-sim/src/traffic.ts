@@ -12,6 +12,8 @@ const configFaultsSchema = z
     faults: z
       .object({
         errorRate: z.number().min(0).max(1).optional(),
+        /** Multiplies the region's natural error rate: a change that makes every region 2× worse. */
+        errorRateFactor: z.number().min(0).max(1_000).optional(),
         extraLatencyMs: z.number().min(0).max(60_000).optional(),
       })
       .partial(),
@@ -33,6 +35,22 @@ export interface TrafficOptions {
 
 export const DEFAULT_TRAFFIC: TrafficOptions = { baseRps: 40, baseErrorRate: 0.005, baseLatencyMs: 40, tickMs: 100 };
 
+/**
+ * One region's own traffic before any change: real regions differ in load and in their
+ * natural error rate (another mix of clients, other dependencies). Unset fields keep the
+ * simulator's defaults.
+ */
+export const regionTrafficSchema = z
+  .object({
+    /** Error share of this region with no fault, instead of the simulator's baseErrorRate. */
+    baseErrorRate: z.number().min(0).max(1),
+    /** Requests per second of this region, instead of its share of baseRps. */
+    rps: z.number().min(0).max(100_000),
+  })
+  .partial()
+  .strict();
+export type RegionTraffic = z.infer<typeof regionTrafficSchema>;
+
 export interface RegionHealth {
   errorRate: number;
   extraLatencyMs: number;
@@ -48,6 +66,8 @@ export class TrafficGenerator {
   private readonly requests: Counter<'region' | 'code'>;
   private readonly duration: Histogram<'region'>;
   private readonly carry = new Map<string, number>();
+  /** Each region's own natural traffic, where set. */
+  private readonly natural = new Map<string, RegionTraffic>();
   private timer: NodeJS.Timeout | null = null;
   /** Simulator-wide degradation on top of each region's own (an outside dependency failing). */
   incident: RegionHealth = { errorRate: 0, extraLatencyMs: 0 };
@@ -77,12 +97,29 @@ export class TrafficGenerator {
     }
   }
 
-  /** What a region's live config asks for, plus the incident. */
+  /** Sets a region's natural traffic (merged with what was set before); {} keeps it as it is. */
+  setRegionTraffic(region: string, traffic: RegionTraffic): RegionTraffic {
+    const merged = { ...this.natural.get(region), ...traffic };
+    this.natural.set(region, merged);
+    return merged;
+  }
+
+  /** A region's natural traffic: its own where set, the simulator's defaults otherwise. */
+  regionTraffic(region: string, index: number): Required<RegionTraffic> {
+    const own = this.natural.get(region) ?? {};
+    return {
+      baseErrorRate: own.baseErrorRate ?? this.options.baseErrorRate,
+      rps: own.rps ?? this.options.baseRps * (1 + index / 2),
+    };
+  }
+
+  /** What a region's live config asks for, on top of its natural error rate, plus the incident. */
   healthOf(region: string): RegionHealth {
     const parsed = configFaultsSchema.safeParse(this.fleet.get(region)?.config ?? {});
     const faults = parsed.success ? (parsed.data.faults ?? {}) : {};
+    const base = this.natural.get(region)?.baseErrorRate ?? this.options.baseErrorRate;
     return {
-      errorRate: Math.min(1, this.options.baseErrorRate + (faults.errorRate ?? 0) + this.incident.errorRate),
+      errorRate: Math.min(1, base * (faults.errorRateFactor ?? 1) + (faults.errorRate ?? 0) + this.incident.errorRate),
       extraLatencyMs: (faults.extraLatencyMs ?? 0) + this.incident.extraLatencyMs,
     };
   }
@@ -91,7 +128,7 @@ export class TrafficGenerator {
   tick(seconds = this.options.tickMs / 1000): void {
     const random = this.options.random ?? Math.random;
     this.fleet.list().forEach(({ region }, index) => {
-      const due = (this.carry.get(region) ?? 0) + this.options.baseRps * (1 + index / 2) * seconds;
+      const due = (this.carry.get(region) ?? 0) + this.regionTraffic(region, index).rps * seconds;
       const count = Math.floor(due);
       this.carry.set(region, due - count);
       const health = this.healthOf(region);
