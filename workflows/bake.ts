@@ -4,20 +4,38 @@ import { gateOutcome, recordEvaluationsNow, type NoDataPause } from '../libs/dom
 import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/gates/gate-spec';
 import type { RegionRef } from './activity-contracts';
 import { baselineRegions, canaryRead, judgeCanary, judgeCounts, startJudge } from './canary-judging';
-import { safePoint } from './continue-as-new';
+import { historyIsLong, safePoint } from './continue-as-new';
 import { failureMessage, gateEvaluation } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
+import type { ResumePoint } from './rollout.types';
+
+/**
+ * A wave whose bake is over, watched while the rollout waits for something else (an approval,
+ * a resume): its gates go on until `done()` holds, a PASS does not end the watch, and a long
+ * history hands over at `at`, the step that waits.
+ */
+export interface Watch {
+  done: () => boolean;
+  at: ResumePoint;
+}
 
 /**
  * Bakes the wave: gates are evaluated every interval by a heartbeating activity, and each
  * wait between evaluations is a durable timer that a halt or abort cuts short at once.
+ * With `watch`, the same ticks watch a baked wave until the wait is over (see {@link Watch}).
  */
-export async function bake(ctx: RolloutContext, wave: Wave, targets: RegionRef[], until?: number): Promise<void> {
+export async function bake(
+  ctx: RolloutContext,
+  wave: Wave,
+  targets: RegionRef[],
+  until?: number,
+  watch?: Watch,
+): Promise<void> {
   const { input } = ctx;
   const { gateIntervalSeconds } = input;
   const perRegion = input.gates.filter((g) => g.kind !== 'canary');
   const canaries = input.gates.filter((g): g is CanaryGate => g.kind === 'canary');
-  const deadline = until ?? Date.now() + wave.bakeSeconds * 1000;
+  const deadline = watch ? Infinity : (until ?? Date.now() + wave.bakeSeconds * 1000);
   const verdicts = new VerdictMemory();
   let ticksDeferred = 0;
   for (;;) {
@@ -51,14 +69,29 @@ export async function bake(ctx: RolloutContext, wave: Wave, targets: RegionRef[]
       if (outcome.kind === 'STOP') throw new StopRollout(outcome.reason);
       // Awaited on every round, pauses or not: the commands' order in recorded histories depends on it.
       await pauseForMissingData(ctx, outcome.kind === 'PAUSE' ? outcome.pauses : []);
-      if (outcome.kind === 'END_BAKE') return;
+      if (outcome.kind === 'END_BAKE' && !watch) return;
     }
+    if (watch?.done()) return;
     const remaining = deadline - Date.now();
     if (remaining <= 0) return;
     // Between two ticks nothing is in flight: the one place a long bake hands over to a new run.
-    safePoint(ctx, { wave: wave.index, step: 'BAKE', bakeDeadline: deadline });
-    if (await condition(() => ctx.stopped, Math.min(remaining, gateIntervalSeconds * 1000))) {
+    safePoint(ctx, watch ? watch.at : { wave: wave.index, step: 'BAKE', bakeDeadline: deadline });
+    const waitMs = Math.min(remaining, gateIntervalSeconds * 1000);
+    if (!watch) {
+      if (await condition(() => ctx.stopped, waitMs)) ctx.throwIfStopped();
+      continue;
+    }
+    // A watch also wakes when controls sent during the wait make the history long: it hands over then.
+    const over = () => ctx.stopped || watch.done();
+    if (await condition(() => over() || historyIsLong(ctx), waitMs)) {
       ctx.throwIfStopped();
+      if (watch.done()) return;
+      safePoint(ctx, watch.at);
+      // Still here (this run may not hand over): the watch goes on after the interval.
+      if (await condition(over, waitMs)) {
+        ctx.throwIfStopped();
+        return;
+      }
     }
   }
 }

@@ -40,7 +40,7 @@ export async function rolloutWorkflow(input: RolloutWorkflowInput): Promise<Roll
         if (!(resume && wave.index === resume.at.wave)) safePoint(ctx, { wave: wave.index, step: 'START' });
         await runWave(ctx, wave);
       }
-      await checkpoint(ctx);
+      await checkpoint(ctx, plan.waves.at(-1), { wave: plan.waves.length + 1, step: 'START' });
       await ctx.emit([
         { type: 'RolloutSucceeded', data: { version: input.version, regions: plan.waves.flatMap((w) => w.regions) } },
       ]);

@@ -3,6 +3,7 @@ import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import type { PushRegionConfigResult, RegionRef } from './activity-contracts';
 import { bake } from './bake';
+import { baselineRegions } from './canary-judging';
 import { historyIsLong, safePoint } from './continue-as-new';
 import { holdWhileFrozen } from './freeze-hold';
 import { failureMessage, regionPush, regionRead } from './rollout-activities';
@@ -10,10 +11,33 @@ import { StopRollout, type RolloutContext } from './rollout-context';
 import type { ResumePoint } from './rollout.types';
 import type { Compensation } from './run-state';
 
-/** Holds while paused; unwinds when the rollout was stopped. */
-export async function checkpoint(ctx: RolloutContext): Promise<void> {
-  await condition(() => ctx.state.rollout.status !== 'PAUSED' || ctx.stopped);
+/**
+ * Holds while paused; unwinds when the rollout was stopped. `watched`, the wave before the
+ * hold, keeps its gates running while paused (from the `gates-watch-waits` patch on): a
+ * region that degrades meanwhile stops the rollout. A long pause hands over at `next`.
+ */
+export async function checkpoint(ctx: RolloutContext, watched?: Wave, next?: ResumePoint): Promise<void> {
+  const resumed = () => ctx.state.rollout.status !== 'PAUSED' || ctx.stopped;
+  const targets = watched && targetsOf(ctx, watched);
+  if (watched && targets && next && !resumed() && watches(ctx, targets) && patched('gates-watch-waits')) {
+    await bake(ctx, watched, targets, undefined, { done: resumed, at: next });
+  }
+  await condition(resumed);
   ctx.throwIfStopped();
+}
+
+/** Whether a wave has gates to watch: per-region ones, or a canary judge (which needs unchanged regions). */
+function watches(ctx: RolloutContext, targets: RegionRef[]): boolean {
+  const { gates } = ctx.input;
+  return (
+    gates.some((g) => g.kind !== 'canary') ||
+    (gates.some((g) => g.kind === 'canary') && baselineRegions(ctx, targets).length > 0)
+  );
+}
+
+/** The wave before `wave` in the plan, if any: the one a pause before `wave` watches. */
+function waveBefore(ctx: RolloutContext, wave: Wave): Wave | undefined {
+  return ctx.state.rollout.plan?.waves.find((w) => w.index === wave.index - 1);
 }
 
 function targetsOf(ctx: RolloutContext, wave: Wave): RegionRef[] {
@@ -23,9 +47,10 @@ function targetsOf(ctx: RolloutContext, wave: Wave): RegionRef[] {
 
 /** One wave: register each region's compensation, push, verify, bake, and wait for approval if asked. */
 export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
-  await checkpoint(ctx);
+  const start: ResumePoint = { wave: wave.index, step: 'START' };
+  await checkpoint(ctx, waveBefore(ctx, wave), start);
   // A pause taken while held still holds once the freeze ends.
-  if (await holdWhileFrozen(ctx, wave)) await checkpoint(ctx);
+  if (await holdWhileFrozen(ctx, wave)) await checkpoint(ctx, waveBefore(ctx, wave), start);
   const { input } = ctx;
   await ctx.advance([{ type: 'WaveStarted', data: { wave: wave.index, regions: wave.regions } }]);
   const targets = targetsOf(ctx, wave);
@@ -150,13 +175,21 @@ export async function resumeWave(ctx: RolloutContext, wave: Wave, at: ResumePoin
 
 async function finishWave(ctx: RolloutContext, wave: Wave, targets: RegionRef[], at?: ResumePoint): Promise<void> {
   if (at?.step !== 'APPROVAL') await bake(ctx, wave, targets, at?.bakeDeadline);
-  if (wave.requiresApproval) await awaitApproval(ctx, wave, at?.step === 'APPROVAL');
+  if (wave.requiresApproval) await awaitApproval(ctx, wave, targets, at?.step === 'APPROVAL');
   await ctx.advance([{ type: 'WaveCompleted', data: { wave: wave.index } }]);
 }
 
-async function awaitApproval(ctx: RolloutContext, wave: Wave, requested = false): Promise<void> {
+/**
+ * Waits for the wave's approval. From the `gates-watch-waits` patch on, the wave's gates keep
+ * watching meanwhile: a canary that degrades while a person decides stops the rollout.
+ */
+async function awaitApproval(ctx: RolloutContext, wave: Wave, targets: RegionRef[], requested = false) {
   if (!requested) await ctx.advance([{ type: 'ApprovalRequested', data: { wave: wave.index } }]);
   const approved = () => ctx.state.rollout.actions.some((a) => a.action === 'APPROVED' && a.wave === wave.index);
+  if (watches(ctx, targets) && !approved() && patched('gates-watch-waits')) {
+    const at: ResumePoint = { wave: wave.index, step: 'APPROVAL' };
+    await bake(ctx, wave, targets, undefined, { done: () => approved() || ctx.stopped, at });
+  }
   // A wait for approval may last days; a long history hands it over once, from here.
   let mayHandOver = true;
   for (;;) {
