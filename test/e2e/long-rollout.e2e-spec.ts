@@ -112,11 +112,15 @@ describe('a rollout that outlives its history: continue-as-new at safe points', 
     await readUntil(
       async () => ({
         runs: (await runsOf(stack.temporal)).filter((x) => x.status !== 'COMPLETED').length,
-        wave: (
-          await graphql<{ rolloutLive: { wave: number } }>(stack.gateway.url, `{ rolloutLive(id: "${id}") { wave } }`)
-        ).data?.rolloutLive.wave,
+        live: (
+          await graphql<{ rolloutLive: { wave: number; phase: string | null } }>(
+            stack.gateway.url,
+            `{ rolloutLive(id: "${id}") { wave phase } }`,
+          )
+        ).data?.rolloutLive,
       }),
-      (r) => r.runs >= 3 && (r.wave ?? 0) >= 2,
+      // baking: the second wave's pushes are done (a halt before them would leave them unpushed)
+      (r) => r.runs >= 3 && (r.live?.wave ?? 0) >= 2 && r.live?.phase === 'BAKING',
       { what: 'a third run of the v2 rollout, baking its second wave', timeoutMs: 120_000 },
     );
     const live = await graphql<{ rolloutLive: { status: string; regions: Array<{ region: string; state: string }> } }>(

@@ -17,6 +17,9 @@ import {
 import type { InsightOptions } from '../../../libs/insight/src';
 import { WorkerMetrics } from './worker-metrics';
 
+/** Activities a workflow task may take back eagerly: a 64-region wave's restores at once. */
+export const EAGER_ACTIVITIES_PER_TASK = 64;
+
 export interface SluiceWorkerOptions {
   temporal: TemporalSettings;
   databaseUrl: string;
@@ -67,6 +70,9 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     },
     sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 30} seconds`,
+    // A rollback schedules every region's restore in one workflow task: on a server with eager
+    // activity execution on, all of them come straight back here (the SDK's default is 3).
+    maxEagerActivityReservationsPerWorkflowTask: EAGER_ACTIVITIES_PER_TASK,
     activities: createActivities({
       configs: new CachedConfigStore(new PgConfigStore(pool)),
       eventStore,
