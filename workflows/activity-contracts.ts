@@ -33,6 +33,8 @@ export interface RolloutActivities {
   evaluateTick(input: EvaluateTickInput): Promise<TickEvaluation>;
   /** The canary judge's counters now: requests and events, canary and baseline, cumulative. */
   readCanaryCounts(input: CanaryCountsInput): Promise<CanaryCountsResult>;
+  /** The canary gate's pre-change window: read once per wave and gate, before the judge's first interval. */
+  readCanaryBaseline(input: CanaryBaselineInput): Promise<CanaryBaselineResult>;
   validateConfig(input: ValidateConfigInput): Promise<ConfigValidation>;
   /** Our change or something outside? Unreadable metrics give UNCLEAR, never an error. */
   assessHalt(input: AssessHaltInput): Promise<ChangeAssessment>;
@@ -177,8 +179,40 @@ export interface TickEvaluation {
   canaryCounts: CanaryCountsResult[];
 }
 
-/** Cumulative counter values now; the workflow differences consecutive reads. */
-export type CanaryCountsResult = { totals: IntervalCounts } | { noData: string };
+/**
+ * A counter's value per series, keyed by the series' labels in canonical form
+ * (`{code="500",instance="x",region="y"}`, names sorted), so a reset of one series among
+ * several is seen as a reset of that series only.
+ */
+export type SeriesValues = Record<string, number>;
+
+/** The four counters of a canary read, series by series. */
+export interface CanarySeries {
+  canaryRequests: SeriesValues;
+  canaryEvents: SeriesValues;
+  baselineRequests: SeriesValues;
+  baselineEvents: SeriesValues;
+}
+
+/**
+ * Cumulative counter values now; the workflow differences consecutive reads. `series` (from
+ * the `judge-baseline` patch on) holds the same values series by series: the workflow
+ * differences each series on its own, reset-aware; `totals` are their sums.
+ */
+export type CanaryCountsResult = { totals: IntervalCounts; series?: CanarySeries } | { noData: string };
+
+/**
+ * The canary's pre-change baseline: over the `windowSeconds` before `at` (epoch ms, when the
+ * wave's first push began), the canary regions' requests and events and the controls' over
+ * the same window.
+ */
+export interface CanaryBaselineInput extends CanaryCountsInput {
+  at: number;
+  windowSeconds: number;
+}
+
+/** The baseline's counts (canary and controls, the same window), or why there are none. */
+export type CanaryBaselineResult = { counts: IntervalCounts; windowSeconds: number } | { noData: string };
 
 export type ValidateConfigInput = { schema?: Record<string, unknown> } & (
   { configHash: string; config?: undefined } | { config: unknown; configHash?: undefined }

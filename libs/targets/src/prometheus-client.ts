@@ -3,13 +3,46 @@ import { monitoringGet } from './monitoring-get';
 
 export interface PromSample {
   labels: Record<string, string>;
+  /** As Prometheus means it: `+Inf`, `-Inf` and `NaN` are ±Infinity and NaN, never dropped. */
   value: number;
 }
 
 /** Port: instant queries against a Prometheus-compatible HTTP API. */
 export interface MetricsSource {
-  /** Samples of an instant query (now, or at `at`); an empty list means no data. */
+  /**
+   * Samples of an instant query (now, or at `at`); an empty list means no data. Values may
+   * be ±Infinity (e.g. n/0) or NaN (0/0): what they mean is the caller's to judge.
+   */
   query(expr: string, timeoutMs: number, at?: Date): Promise<PromSample[]>;
+}
+
+/**
+ * A sample value as Prometheus's JSON writes it (Go's `FormatFloat`): a decimal, `+Inf`,
+ * `-Inf` or `NaN`. `Number('+Inf')` is NaN, which once turned a region failing every request
+ * (n/0) into missing data. Anything else unreadable is NaN: no data for that series.
+ */
+export function parseSampleValue(text: string): number {
+  if (text === '+Inf' || text === 'Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  return text.trim() === '' ? NaN : Number(text);
+}
+
+/** A value for people and for JSON (which has no Infinity or NaN): `+Inf`, `-Inf`, `NaN`, or the number. */
+export function formatSampleValue(value: number): number | string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return value;
+}
+
+/**
+ * A series' identity in canonical form: its labels, names sorted, values quoted as
+ * Prometheus quotes them: `{code="500",instance="x",region="y"}`.
+ */
+export function seriesKey(labels: Record<string, string>): string {
+  const quote = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  const names = Object.keys(labels).sort();
+  return `{${names.map((n) => `${n}="${quote(labels[n])}"`).join(',')}}`;
 }
 
 interface PromResponse {
@@ -39,11 +72,12 @@ export class PrometheusClient implements MetricsSource {
       throw new SluiceError(code, `Prometheus refused "${expr}": ${body.error ?? `HTTP ${response.status}`}`, { expr });
     }
     const { resultType, result } = body.data;
-    if (resultType === 'scalar') return [{ labels: {}, value: Number((result as [number, string])[1]) }];
+    if (resultType === 'scalar') return [{ labels: {}, value: parseSampleValue((result as [number, string])[1]) }];
     if (resultType === 'vector') {
-      return (result as Array<{ metric: Record<string, string>; value: [number, string] }>)
-        .map((r) => ({ labels: r.metric, value: Number(r.value[1]) }))
-        .filter((s) => Number.isFinite(s.value));
+      return (result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
+        labels: r.metric,
+        value: parseSampleValue(r.value[1]),
+      }));
     }
     throw new SluiceError(
       ErrorCode.GateMisconfigured,

@@ -1,17 +1,17 @@
-import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { forEachLimited } from '../../../../libs/platform/src/concurrency';
 import {
   ErrorCode,
-  compare,
   isSluiceError,
+  renderCanaryQuery,
   renderQuery,
   type GateEvaluation,
-  type AlertsGate,
-  renderCanaryQuery,
-  type ProbeGate,
-  type PrometheusGate,
+  type GateSpec,
 } from '../../../../libs/domain/src';
 import type { AlertSource, MetricsSource, RegionClient } from '../../../../libs/targets/src';
 import type {
+  CanaryBaselineInput,
+  CanaryBaselineResult,
   CanaryCountsInput,
   CanaryCountsResult,
   CheckGatesInput,
@@ -21,194 +21,155 @@ import type {
   RegionRef,
   TickEvaluation,
 } from '../../../../workflows/activity-contracts';
+import { Budget } from './activity-budget';
+import { readCanaryBaseline, readCanaryCounts } from './canary-reads';
+import { evaluateAlerts, evaluateProbe, evaluatePrometheus } from './gate-evaluators';
+import { metricsReadMs, withMetricsRetries } from './metrics-retry';
 
-async function evaluateProbe(regions: RegionClient, gate: ProbeGate, target: RegionRef): Promise<GateEvaluation> {
-  const base = { gate: gate.name, kind: gate.kind, region: target.region, query: `GET ${gate.path}` };
-  try {
-    const response = await regions.probe(target.endpoint, gate.path, gate.timeoutMs);
-    const statusOk = response.status === gate.expectStatus;
-    const bodyOk = gate.expectBodyContains === undefined || response.body.includes(gate.expectBodyContains);
-    const expected = `expected ${gate.expectStatus}${gate.expectBodyContains ? ` with "${gate.expectBodyContains}"` : ''}`;
-    return {
-      ...base,
-      verdict: statusOk && bodyOk ? 'PASS' : 'FAIL',
-      value: response.status,
-      detail: `GET ${gate.path} answered ${response.status} in ${response.latencyMs} ms; ${expected}${bodyOk ? '' : `; body: ${response.body.slice(0, 120)}`}`,
-    };
-  } catch (err) {
-    // A probe that gets no answer is what a customer would see: a failure, not missing data.
-    if (!isSluiceError(err)) throw err;
-    return { ...base, verdict: 'FAIL', detail: err.message };
-  }
+/**
+ * Gate evaluations in flight at once per activity: enough that 8 regions of a hanging
+ * Prometheus wait out one timeout together, few enough to stay well under Prometheus's
+ * default of 20 concurrent queries (canary reads add up to 4 per canary gate).
+ */
+export const EVALUATION_CONCURRENCY = 8;
+
+type RegionGate = Exclude<GateSpec, { kind: 'canary' }>;
+
+/** How long one gate's evaluation in one region may take at most, before the activity's budget. */
+function evaluationMs(gate: RegionGate): number {
+  return gate.kind === 'prometheus' ? metricsReadMs(gate.timeoutMs) : gate.timeoutMs;
 }
 
-/** A blip of Prometheus is retried (3 tries, 200 ms apart) before it counts as no data. */
-async function withRetries<T>(work: () => Promise<T>, tries = 3, pauseMs = 200): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      const retryable = isSluiceError(err) && err.code === ErrorCode.MetricsUnavailable;
-      if (!retryable || attempt >= tries) throw err;
-      await new Promise((r) => setTimeout(r, pauseMs * attempt));
-    }
-  }
+/** The queries of a gate the precheck asks Prometheus about, each rendered when checked (a bad template is a problem too). */
+interface QueryCheck {
+  gate: GateSpec;
+  /** Which of the gate's queries, when it has several. */
+  field: string;
+  render: () => string;
 }
 
-async function evaluatePrometheus(
-  metrics: MetricsSource,
-  gate: PrometheusGate,
-  service: string,
-  target: RegionRef,
-): Promise<GateEvaluation> {
-  const query = renderQuery(gate.query, { region: target.region, service });
-  const base = { gate: gate.name, kind: gate.kind, region: target.region, query };
-  let samples;
-  try {
-    samples = await withRetries(() => metrics.query(query, gate.timeoutMs));
-  } catch (err) {
-    if (!isSluiceError(err)) throw err;
-    return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: err.message };
+function queriesToCheck(gate: GateSpec, input: CheckGatesInput): QueryCheck[] {
+  const { service } = input;
+  if (gate.kind === 'prometheus') {
+    const region = input.regions[0]?.region ?? '';
+    return [{ gate, field: '', render: () => renderQuery(gate.query, { region, service }) }];
   }
-  if (samples.length === 0) {
-    return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: `no data for ${query}` };
+  if (gate.kind === 'canary') {
+    const regions = input.regions.map((r) => r.region);
+    return (['requestsQuery', 'eventsQuery'] as const).map((field) => ({
+      gate,
+      field,
+      render: () => renderCanaryQuery(gate[field], { regions, service }),
+    }));
   }
-  // Several series: judge the worst one for the comparison.
-  const values = samples.map((s) => s.value);
-  const value = gate.comparison.startsWith('<') ? Math.max(...values) : Math.min(...values);
-  const pass = compare(value, gate.comparison, gate.threshold);
-  return {
-    ...base,
-    verdict: pass ? 'PASS' : 'FAIL',
-    value,
-    detail: `${value} ${pass ? '' : 'not '}${gate.comparison} ${gate.threshold}`,
-  };
-}
-
-async function evaluateAlerts(
-  alerts: AlertSource,
-  gate: AlertsGate,
-  service: string,
-  target: RegionRef,
-): Promise<GateEvaluation> {
-  const labels = { ...gate.labels, service, region: target.region };
-  const base = { gate: gate.name, kind: gate.kind, region: target.region, query: JSON.stringify(labels) };
-  let firing;
-  try {
-    firing = await alerts.firing(labels, gate.timeoutMs);
-  } catch (err) {
-    if (!isSluiceError(err)) throw err;
-    return { ...base, verdict: 'NO_DATA', noData: gate.noData, detail: err.message };
-  }
-  return firing.length === 0
-    ? { ...base, verdict: 'PASS', value: 0, detail: 'no firing alert matches' }
-    : {
-        ...base,
-        verdict: 'FAIL',
-        value: firing.length,
-        detail: `firing: ${firing.map((a) => `${a.alertname} (${a.fingerprint}, since ${a.startsAt})`).join(', ')}`,
-      };
+  return [];
 }
 
 export function createGateActivities(regions: RegionClient, metrics: MetricsSource, alerts: AlertSource) {
-  const sum = async (template: string, regionsOf: string[], input: CanaryCountsInput): Promise<number | null> => {
-    const query = renderCanaryQuery(template, { regions: regionsOf, service: input.service });
-    const samples = await withRetries(() => metrics.query(query, input.gate.timeoutMs));
-    return samples.length === 0 ? null : samples.reduce((total, s) => total + s.value, 0);
-  };
-  /** The canary judge's counters now: requests and events, canary and baseline, cumulative. */
-  const readCanaryCounts = async (input: CanaryCountsInput): Promise<CanaryCountsResult> => {
-    if (input.baselineRegions.length === 0) return { noData: 'no unchanged regions are left to serve as the baseline' };
-    try {
-      const [canaryRequests, canaryEvents, baselineRequests, baselineEvents] = await Promise.all([
-        sum(input.gate.requestsQuery, input.canaryRegions, input),
-        sum(input.gate.eventsQuery, input.canaryRegions, input),
-        sum(input.gate.requestsQuery, input.baselineRegions, input),
-        sum(input.gate.eventsQuery, input.baselineRegions, input),
-      ]);
-      if (canaryRequests === null || baselineRequests === null)
-        return { noData: 'no request counts for the canary or the baseline' };
-      return {
-        totals: {
-          canaryRequests,
-          canaryEvents: canaryEvents ?? 0,
-          baselineRequests,
-          baselineEvents: baselineEvents ?? 0,
-        },
-      };
-    } catch (err) {
-      if (!isSluiceError(err)) throw err;
-      return { noData: err.message };
+  const evaluateOne = (gate: RegionGate, service: string, target: RegionRef, budget: Budget) => {
+    switch (gate.kind) {
+      case 'probe':
+        return evaluateProbe(regions, gate, target, budget);
+      case 'prometheus':
+        return evaluatePrometheus(metrics, gate, service, target, budget);
+      case 'alerts':
+        return evaluateAlerts(alerts, gate, service, target, budget);
+      default: {
+        const unknown: never = gate;
+        throw new Error(`unknown gate kind ${JSON.stringify(unknown)}`);
+      }
     }
   };
 
-  const evaluateAll = async (
-    input: EvaluateGatesInput,
-    progress: (gate: string, region: string) => void = () => undefined,
-  ): Promise<GateEvaluation[]> => {
-    const results: GateEvaluation[] = [];
-    for (const gate of input.gates) {
-      for (const target of input.regions) {
-        progress(gate.name, target.region);
-        switch (gate.kind) {
-          case 'probe':
-            results.push(await evaluateProbe(regions, gate, target));
-            break;
-          case 'prometheus':
-            results.push(await evaluatePrometheus(metrics, gate, input.service, target));
-            break;
-          case 'alerts':
-            results.push(await evaluateAlerts(alerts, gate, input.service, target));
-            break;
-          case 'canary':
-            // judged by the workflow from the canary counts, not per region
-            break;
-          default: {
-            const unknown: never = gate;
-            throw new Error(`unknown gate kind ${JSON.stringify(unknown)}`);
-          }
-        }
-      }
-    }
+  /**
+   * Every per-region gate in every region, in parallel (EVALUATION_CONCURRENCY at a time), each
+   * within its own deadline inside `budget`: a slow or silent Prometheus gives NO_DATA, which
+   * the gate's `noData` policy judges, never a failed activity. Results keep gate-then-region order.
+   */
+  const evaluateAll = async (input: EvaluateGatesInput, budget: Budget, progress: { done: number }) => {
+    const work = input.gates
+      .filter((g): g is RegionGate => g.kind !== 'canary') // canary gates are judged by the workflow
+      .flatMap((gate) => input.regions.map((target) => ({ gate, target })));
+    const results: GateEvaluation[] = new Array(work.length);
+    await forEachLimited(work, EVALUATION_CONCURRENCY, async ({ gate, target }, i) => {
+      results[i] = await evaluateOne(gate, input.service, target, budget.within(evaluationMs(gate)));
+      progress.done++;
+    });
     return results;
   };
 
-  return {
-    readCanaryCounts,
+  /** Evaluations and reads run inside the activity's budget, heartbeating how far they got. */
+  const inBudget = <T>(work: (budget: Budget, progress: { done: number }) => Promise<T>, of: number) => {
+    const budget = Budget.ofActivity();
+    const progress = { done: 0 };
+    return budget.heartbeating(work(budget, progress), () => ({ done: progress.done, of }));
+  };
+  const regionGates = (input: EvaluateGatesInput) =>
+    input.gates.filter((g) => g.kind !== 'canary').length * input.regions.length;
 
-    /** Evaluates every gate against every region of the wave once; heartbeats as it goes. */
-    async evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]> {
-      return evaluateAll(input, (gate, region) => heartbeat({ gate, region }));
+  return {
+    /** The canary judge's counters now, series by series; Prometheus trouble is no data, within the activity's time. */
+    readCanaryCounts(input: CanaryCountsInput): Promise<CanaryCountsResult> {
+      return inBudget((budget) => readCanaryCounts(metrics, input, budget), 1);
     },
 
-    /** One bake tick: the per-region gates and the canary gates' counters, read together; heartbeats as it goes. */
-    async evaluateTick(input: EvaluateTickInput): Promise<TickEvaluation> {
-      const [evaluations, canaryCounts] = await Promise.all([
-        evaluateAll(input, (gate, region) => heartbeat({ gate, region })),
-        Promise.all(input.canaries.map((c) => readCanaryCounts({ ...c, service: input.service }))),
-      ]);
-      return { evaluations, canaryCounts };
+    /** The canary's and the controls' counts over the window before the change; trouble is no data. */
+    readCanaryBaseline(input: CanaryBaselineInput): Promise<CanaryBaselineResult> {
+      return inBudget((budget) => readCanaryBaseline(metrics, input, budget), 1);
+    },
+
+    /** Evaluates every gate against every region of the wave once. */
+    evaluateGates(input: EvaluateGatesInput): Promise<GateEvaluation[]> {
+      return inBudget((budget, progress) => evaluateAll(input, budget, progress), regionGates(input));
+    },
+
+    /** One bake tick: the per-region gates and the canary gates' counters, read together. */
+    evaluateTick(input: EvaluateTickInput): Promise<TickEvaluation> {
+      return inBudget(async (budget, progress) => {
+        const [evaluations, canaryCounts] = await Promise.all([
+          evaluateAll(input, budget, progress),
+          Promise.all(input.canaries.map((c) => readCanaryCounts(metrics, { ...c, service: input.service }, budget))),
+        ]);
+        return { evaluations, canaryCounts };
+      }, regionGates(input));
     },
 
     /**
      * Precheck: a gate that cannot work should fail the rollout before anything changes, not
-     * halfway through. Templates must only use known variables, and each query must be
-     * accepted by Prometheus.
+     * halfway through. Templates must only use known variables, and Prometheus must accept
+     * every query (prometheus gates' and canary gates' both). A Prometheus that cannot be
+     * reached is no misconfiguration: unless a query was refused, the check could not be made,
+     * and the activity fails retryably (METRICS_UNAVAILABLE), which the precheck records as
+     * PRECHECK_ERROR with nothing touched.
      */
-    async checkGates(input: CheckGatesInput): Promise<GateProblem[]> {
-      const problems: GateProblem[] = [];
-      for (const gate of input.gates) {
-        if (gate.kind !== 'prometheus') continue;
-        try {
-          const queries = input.regions.map((r) =>
-            renderQuery(gate.query, { region: r.region, service: input.service }),
-          );
-          await metrics.query(queries[0], gate.timeoutMs);
-        } catch (err) {
-          problems.push({ gate: gate.name, problem: err instanceof Error ? err.message : String(err) });
+    checkGates(input: CheckGatesInput): Promise<GateProblem[]> {
+      return inBudget(async (budget) => {
+        const checks = input.gates.flatMap((gate) => queriesToCheck(gate, input));
+        const unanswered: string[] = [];
+        const problems = await Promise.all(
+          checks.map(async ({ gate, field, render }): Promise<GateProblem | null> => {
+            try {
+              const query = render();
+              await withMetricsRetries(budget.within(gate.timeoutMs), gate.timeoutMs, (timeoutMs) =>
+                metrics.query(query, timeoutMs),
+              );
+              return null;
+            } catch (err) {
+              if (isSluiceError(err) && err.code === ErrorCode.MetricsUnavailable) {
+                unanswered.push(err.message);
+                return null;
+              }
+              const problem = err instanceof Error ? err.message : String(err);
+              return { gate: gate.name, problem: field ? `${field}: ${problem}` : problem };
+            }
+          }),
+        );
+        const found = problems.filter((p): p is GateProblem => p !== null);
+        if (found.length === 0 && unanswered.length > 0) {
+          throw ApplicationFailure.create({ type: ErrorCode.MetricsUnavailable, message: unanswered[0] });
         }
-      }
-      return problems;
+        return found;
+      }, input.gates.length);
     },
   };
 }

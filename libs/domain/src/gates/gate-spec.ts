@@ -21,6 +21,39 @@ export type Comparison = (typeof COMPARISONS)[number];
 export const NO_DATA_POLICIES = ['fail', 'pause', 'pass'] as const;
 export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
 
+const TEMPLATE_VARIABLE = /\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g;
+const PROMETHEUS_VARIABLES = ['region', 'service'] as const;
+const CANARY_VARIABLES = ['regions', 'service'] as const;
+
+/** Why `name` cannot be used where `allowed` are the variables, or null when it can. */
+function templateProblem(name: string, allowed: readonly string[]): string | null {
+  if (allowed.includes(name)) return null;
+  if (name === 'region' && allowed.includes('regions')) {
+    return 'a canary query reads several regions at once, so {{region}} is not available: match them with region=~"{{regions}}"';
+  }
+  if (name === 'regions' && allowed.includes('region')) {
+    return 'a prometheus gate is evaluated per region, so {{regions}} is not available: use {{region}}';
+  }
+  return `unknown template variable {{${name}}}; use ${allowed.map((v) => `{{${v}}}`).join(' or ')}`;
+}
+
+/** One issue per variable a template may not use, on the field that holds it. */
+function checkTemplate(template: string, allowed: readonly string[], ctx: z.RefinementCtx): void {
+  for (const [, name] of template.matchAll(TEMPLATE_VARIABLE)) {
+    const problem = templateProblem(name, allowed);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }
+}
+
+function canaryQuery(fallback: string) {
+  return z
+    .string()
+    .min(1)
+    .max(4_000)
+    .superRefine((query, ctx) => checkTemplate(query, CANARY_VARIABLES, ctx))
+    .default(fallback);
+}
+
 /**
  * A PromQL expression evaluated per region through Prometheus's HTTP API. `{{region}}` and
  * `{{service}}` are filled in; the wave passes while `value <comparison> threshold` holds.
@@ -28,7 +61,11 @@ export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
 export const prometheusGateSchema = z.object({
   kind: z.literal('prometheus'),
   name: z.string().min(1).max(100),
-  query: z.string().min(1).max(4_000),
+  query: z
+    .string()
+    .min(1)
+    .max(4_000)
+    .superRefine((query, ctx) => checkTemplate(query, PROMETHEUS_VARIABLES, ctx)),
   comparison: z.enum(COMPARISONS),
   threshold: z.number().finite(),
   noData: z.enum(NO_DATA_POLICIES).default('pause'),
@@ -52,29 +89,47 @@ export type AlertsGate = z.infer<typeof alertsGateSchema>;
 /**
  * The sequential canary judge (docs/CANARY-JUDGE.md). Each interval the workflow reads the
  * cumulative request and event counters of the wave's regions (canary) and of the regions
- * not yet changed (baseline) from Prometheus, and feeds the judge their increase since the
- * previous read: exact, non-overlapping counts, as the test assumes. The queries must
- * return counters (not rates); `{{regions}}` becomes a regex alternation of region names,
- * `{{service}}` the service.
+ * not yet changed (baseline) from Prometheus, series by series, and feeds the judge their
+ * increase since the previous read: exact, non-overlapping counts, as the test assumes. The
+ * queries must return counters (not rates), best one series per process (no outer `sum`),
+ * so a restarted process is seen as a reset of its series only; `{{regions}}` becomes a
+ * regex alternation of region names, `{{service}}` the service.
  */
-export const canaryGateSchema = z.object({
-  kind: z.literal('canary'),
-  name: z.string().min(1).max(100),
-  requestsQuery: z.string().min(1).max(4_000).default('sum(sluice_sim_requests_total{region=~"{{regions}}"})'),
-  eventsQuery: z
-    .string()
-    .min(1)
-    .max(4_000)
-    .default('sum(sluice_sim_requests_total{region=~"{{regions}}",code=~"5.."})'),
-  alpha: z.number().gt(0).lt(1).default(0.05),
-  beta: z.number().gt(0).lt(1).default(0.01),
-  tolerance: z.number().gt(0).default(1),
-  maxTolerated: z.number().gt(0).default(1.5),
-  minRequests: z.number().int().min(0).default(500),
-  maxDurationSeconds: z.number().int().min(1).default(3_600),
-  noData: z.enum(NO_DATA_POLICIES).default('pause'),
-  timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
-});
+export const canaryGateSchema = z
+  .object({
+    kind: z.literal('canary'),
+    name: z.string().min(1).max(100),
+    requestsQuery: canaryQuery('sluice_sim_requests_total{region=~"{{regions}}"}'),
+    eventsQuery: canaryQuery('sluice_sim_requests_total{region=~"{{regions}}",code=~"5.."}'),
+    alpha: z.number().gt(0).lt(1).default(0.05),
+    beta: z.number().gt(0).lt(1).default(0.01),
+    tolerance: z.number().gt(0).default(1),
+    maxTolerated: z.number().gt(0).default(1.5),
+    /** The largest canary/baseline ratio the judge considers; above `maxTolerated`. */
+    maxRatio: z.number().gt(0).default(10),
+    minRequests: z.number().int().min(0).default(500),
+    maxDurationSeconds: z.number().int().min(1).default(3_600),
+    /** The pre-change window the canary is compared with (`readCanaryBaseline`): 1 min to 7 days. */
+    baselineWindowSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(3_600),
+    noData: z.enum(NO_DATA_POLICIES).default('pause'),
+    timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+  })
+  .superRefine((gate, ctx) => {
+    if (!(gate.tolerance < gate.maxTolerated)) {
+      ctx.addIssue({ code: 'custom', path: ['maxTolerated'], message: `must be above tolerance (${gate.tolerance})` });
+    } else if (!(gate.maxTolerated < gate.maxRatio)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxRatio'],
+        message: `must be above maxTolerated (${gate.maxTolerated})`,
+      });
+    }
+  });
 export type CanaryGate = z.infer<typeof canaryGateSchema>;
 
 export const gateSpecSchema = z.discriminatedUnion('kind', [
@@ -84,25 +139,42 @@ export const gateSpecSchema = z.discriminatedUnion('kind', [
   canaryGateSchema,
 ]);
 
+/** A rollout's gates: at most 20, each named once (results and pauses are keyed by name). */
+export const gatesSchema = z
+  .array(gateSpecSchema)
+  .max(20)
+  .default([])
+  .superRefine((gates, ctx) => {
+    const seen = new Set<string>();
+    gates.forEach((gate, i) => {
+      if (seen.has(gate.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `another gate of this rollout is already named "${gate.name}"`,
+        });
+      }
+      seen.add(gate.name);
+    });
+  });
+
 /** Fills `{{regions}}` and `{{service}}` in a canary query; names any other variable. */
 export function renderCanaryQuery(template: string, values: { regions: readonly string[]; service: string }): string {
-  return template.replace(/\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g, (_match, name: string) => {
+  return template.replace(TEMPLATE_VARIABLE, (_match, name: string) => {
     if (name === 'regions') return values.regions.map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
     if (name === 'service') return values.service;
-    throw new Error(`unknown template variable {{${name}}}; use {{regions}} or {{service}}`);
+    throw new Error(templateProblem(name, CANARY_VARIABLES) ?? `{{${name}}}`);
   });
 }
 export type GateSpec = z.infer<typeof gateSpecSchema>;
 
-export const TEMPLATE_VARIABLES = ['region', 'service'] as const;
+export const TEMPLATE_VARIABLES = PROMETHEUS_VARIABLES;
 
 /** Fills `{{region}}` and `{{service}}` in; any other `{{name}}` is an error naming it. */
 export function renderQuery(template: string, values: { region: string; service: string }): string {
-  return template.replace(/\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g, (_match, name: string) => {
+  return template.replace(TEMPLATE_VARIABLE, (_match, name: string) => {
     if (name === 'region' || name === 'service') return values[name];
-    throw new Error(
-      `unknown template variable {{${name}}}; use ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(' or ')}`,
-    );
+    throw new Error(templateProblem(name, PROMETHEUS_VARIABLES) ?? `{{${name}}}`);
   });
 }
 
