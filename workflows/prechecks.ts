@@ -67,7 +67,11 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
 
   // Added after the first histories were recorded: patched, so rollouts started before replay as they ran.
   step.check = 'gates';
-  if (input.gates.some((g) => g.kind === 'prometheus') && patched('prometheus-gate-precheck')) {
+  // Canary queries are checked too from `canary-gate-precheck` on (before, only prometheus gates').
+  const checked =
+    (input.gates.some((g) => g.kind === 'prometheus') && patched('prometheus-gate-precheck')) ||
+    (input.gates.some((g) => g.kind === 'canary') && patched('canary-gate-precheck'));
+  if (checked) {
     const problems = await gateEvaluation.checkGates.executeWithOptions({ summary: 'check gate queries' }, [
       {
         service: input.service,

@@ -79,7 +79,8 @@ export class IncidentAnalyzer {
       const counts: Counts = new Map();
       for (const s of samples) {
         const region = s.labels.region;
-        if (region) counts.set(region, (counts.get(region) ?? 0) + Math.max(0, Math.round(s.value)));
+        // NaN and ±Inf (a ratio over nothing) are no counts
+        if (region && Number.isFinite(s.value)) counts.set(region, (counts.get(region) ?? 0) + Math.max(0, Math.round(s.value)));
       }
       return counts;
     };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateSpecSchema } from '../gates/gate-spec';
+import { gatesSchema } from '../gates/gate-spec';
 import { planRequestSchema } from '../plan/rollout-plan';
 import { parseInput } from '../validation';
 
@@ -23,7 +23,7 @@ export const startRolloutSchema = planRequestSchema.extend({
       message: `must be at most ${MAX_CONFIG_BYTES} bytes as JSON`,
     }),
   description: z.string().max(2000).optional(),
-  gates: z.array(gateSpecSchema).max(20).default([]),
+  gates: gatesSchema,
   gateIntervalSeconds: z.number().int().min(1).max(3_600).default(DEFAULT_GATE_INTERVAL_SECONDS),
 });
 export type StartRolloutRequest = z.infer<typeof startRolloutSchema>;

@@ -94,11 +94,27 @@ export class GateInput {
   })
   maxTolerated?: number;
 
-  @Field(() => Int, { nullable: true, description: 'canary: canary requests before any verdict (default 500).' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'canary: the largest ratio the judge considers, above maxTolerated (default 10).',
+  })
+  maxRatio?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'canary: canary requests before a PASS (default 500); a FAIL needs no minimum.',
+  })
   minRequests?: number;
 
   @Field(() => Int, { nullable: true, description: 'canary: INCONCLUSIVE after this (default 3600).' })
   maxDurationSeconds?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "canary: seconds before the wave's push that give the canary's own pre-change baseline (60 to 604800; default 3600).",
+  })
+  baselineWindowSeconds?: number;
 
   @Field(() => Int, { nullable: true, description: 'Default 5000.' })
   timeoutMs?: number;
