@@ -168,6 +168,27 @@ describe('gate evaluation against a Prometheus that does not answer', () => {
       message: expect.stringMatching(/^Prometheus at .* did not answer/),
     });
   }, 30_000);
+
+  it('lets gates whose policy passes on no data through a Prometheus it cannot reach', async () => {
+    const activities = activitiesFor(hanging.url);
+    const problems = await inActivity(env(), activities.checkGates, {
+      service: 'api',
+      regions: refs(['r1']),
+      gates: [
+        gate({
+          kind: 'prometheus',
+          name: 'errors',
+          query: 'up',
+          comparison: '<',
+          threshold: 1,
+          timeoutMs: 500,
+          noData: 'pass',
+        }),
+        gate({ kind: 'canary', name: 'canary', timeoutMs: 500, noData: 'pass' }),
+      ],
+    });
+    expect(problems).toEqual([]);
+  }, 30_000);
 });
 
 describeWithMonitoring(['prometheus'], 'gate evaluation against a real Prometheus', () => {

@@ -140,7 +140,7 @@ export function createGateActivities(regions: RegionClient, metrics: MetricsSour
      * every query (prometheus gates' and canary gates' both). A Prometheus that cannot be
      * reached is no misconfiguration: unless a query was refused, the check could not be made,
      * and the activity fails retryably (METRICS_UNAVAILABLE), which the precheck records as
-     * PRECHECK_ERROR with nothing touched.
+     * PRECHECK_ERROR with nothing touched; gates whose `noData` is `pass` do not need it there.
      */
     checkGates(input: CheckGatesInput): Promise<GateProblem[]> {
       return inBudget(async (budget) => {
@@ -156,7 +156,8 @@ export function createGateActivities(regions: RegionClient, metrics: MetricsSour
               return null;
             } catch (err) {
               if (isSluiceError(err) && err.code === ErrorCode.MetricsUnavailable) {
-                unanswered.push(err.message);
+                // A gate whose policy lets no data pass asked for no Prometheus to be there.
+                if (!('noData' in gate && gate.noData === 'pass')) unanswered.push(err.message);
                 return null;
               }
               const problem = err instanceof Error ? err.message : String(err);
