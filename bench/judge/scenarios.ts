@@ -214,7 +214,12 @@ export const SCENARIOS: Scenario[] = [
     'total-failure',
     (random) => logUniform(random, 30, 300),
   ),
-  counterResets('counter-resets', 'harmless change read from pod counters; each pod restarts with 2%/min', 1, null),
+  counterResets(
+    'counter-resets',
+    'harmless change read from pod counters; each pod restarts with 2%/min and pod 0 crash-loops (every 2 min) for reasons of its own',
+    1,
+    2,
+  ),
   counterResets(
     'counter-resets-regress-2x',
     '2× change whose canary pod 0 crash-loops (restarts every 2 min), read from pod counters',

@@ -77,14 +77,20 @@ export function startCanaryJudge(options: JudgeOptions, baseline?: BaselineCount
  * The increase of one counter family between two readings, per series, as Prometheus counts it:
  * a series that went down was reset and its increase is its value now; a series new since the
  * previous reading is only anchored (its start is unknown) and a series gone contributes nothing.
+ * `resetElsewhere` names series known to have restarted from another counter of the same process
+ * (a reset events counter can have climbed past its old value by the next reading).
  */
-export function increaseSince(previous: SeriesValues, now: SeriesValues): { increase: number; resets: string[] } {
+export function increaseSince(
+  previous: SeriesValues,
+  now: SeriesValues,
+  resetElsewhere: readonly string[] = [],
+): { increase: number; resets: string[] } {
   let increase = 0;
   const resets: string[] = [];
   for (const [series, value] of Object.entries(now)) {
     const before = previous[series];
     if (before === undefined) continue;
-    if (value >= before) increase += value - before;
+    if (value >= before && !resetElsewhere.includes(series)) increase += value - before;
     else {
       increase += value;
       resets.push(series);
@@ -93,24 +99,39 @@ export function increaseSince(previous: SeriesValues, now: SeriesValues): { incr
   return { increase, resets: resets.sort() };
 }
 
+/**
+ * Both families of one side: a series of requests and a series of events with the same labels
+ * are one process's counters, so a reset seen in either is a reset of both.
+ */
+function sideIncrease(previous: { requests: SeriesValues; events: SeriesValues }, now: typeof previous) {
+  const seen = [
+    ...increaseSince(previous.requests, now.requests).resets,
+    ...increaseSince(previous.events, now.events).resets,
+  ];
+  return {
+    requests: increaseSince(previous.requests, now.requests, seen),
+    events: increaseSince(previous.events, now.events, seen),
+  };
+}
+
 function seriesIncrease(previous: SeriesReading, now: SeriesReading): { counts: IntervalCounts; resets: string[] } {
-  const canaryRequests = increaseSince(previous.canaryRequests, now.canaryRequests);
-  const canaryEvents = increaseSince(previous.canaryEvents, now.canaryEvents);
-  const baselineRequests = increaseSince(previous.baselineRequests, now.baselineRequests);
-  const baselineEvents = increaseSince(previous.baselineEvents, now.baselineEvents);
+  const canary = sideIncrease(
+    { requests: previous.canaryRequests, events: previous.canaryEvents },
+    { requests: now.canaryRequests, events: now.canaryEvents },
+  );
+  const control = sideIncrease(
+    { requests: previous.baselineRequests, events: previous.baselineEvents },
+    { requests: now.baselineRequests, events: now.baselineEvents },
+  );
+  const restarted = (side: typeof canary) => [...new Set([...side.requests.resets, ...side.events.resets])].sort();
   return {
     counts: {
-      canaryRequests: canaryRequests.increase,
-      canaryEvents: canaryEvents.increase,
-      baselineRequests: baselineRequests.increase,
-      baselineEvents: baselineEvents.increase,
+      canaryRequests: canary.requests.increase,
+      canaryEvents: canary.events.increase,
+      baselineRequests: control.requests.increase,
+      baselineEvents: control.events.increase,
     },
-    resets: [
-      ...canaryRequests.resets.map((s) => `canary requests ${s}`),
-      ...canaryEvents.resets.map((s) => `canary events ${s}`),
-      ...baselineRequests.resets.map((s) => `baseline requests ${s}`),
-      ...baselineEvents.resets.map((s) => `baseline events ${s}`),
-    ],
+    resets: [...restarted(canary).map((s) => `canary ${s}`), ...restarted(control).map((s) => `baseline ${s}`)],
   };
 }
 

@@ -18,6 +18,8 @@ describe('per-series counter differences', () => {
     // c is new: its start is unknown, so it is only anchored; a is gone
     expect(increaseSince({ a: 10, b: 5 }, { b: 6, c: 100 })).toEqual({ increase: 1, resets: [] });
     expect(increaseSince({}, { a: 1 })).toEqual({ increase: 0, resets: [] });
+    // b's process restarted (its requests counter said so) and its events climbed past the old value
+    expect(increaseSince({ a: 10, b: 5 }, { a: 15, b: 7 }, ['b'])).toEqual({ increase: 12, resets: ['b'] });
   });
 
   it('a pod restart on the canary neither loses the interval nor looks like a drop in errors', () => {
@@ -38,17 +40,18 @@ describe('per-series counter differences', () => {
     const start = startCanaryJudge(DEFAULT_JUDGE, window);
     const anchored = judgeCanaryInterval(start, reading([5_000, 25], [5_000, 25], [100_000, 500]));
     expect(anchored).toMatchObject({ verdict: 'CONTINUE', detail: 'first counter reading' });
-    // pod a restarted: 600 requests and 3 errors since; pod b served 500 with 2 errors
-    const step = judgeCanaryInterval(anchored.state, reading([600, 3], [5_500, 27], [110_000, 550]));
+    // pod a restarted: 600 requests and 30 errors since (its errors climbed past the old 25: only its
+    // requests show the reset); pod b served 500 with 2 errors
+    const step = judgeCanaryInterval(anchored.state, reading([600, 30], [5_500, 27], [110_000, 550]));
     const reference = new SequentialJudge(DEFAULT_JUDGE, window);
     const d = reference.observe({
       canaryRequests: 1_100,
-      canaryEvents: 5,
+      canaryEvents: 32,
       baselineRequests: 10_000,
       baselineEvents: 50,
     });
     expect(step.decision).toEqual(d);
-    expect(step.detail).toMatch(/counters reset: canary requests \{pod="a"\}, canary events \{pod="a"\}$/);
+    expect(step.detail).toMatch(/counters reset: canary \{pod="a"\}$/);
     expect(step.state.seriesAnchor?.canaryRequests).toEqual({ '{pod="a"}': 600, '{pod="b"}': 5_500 });
   });
 
