@@ -15,7 +15,7 @@ import {
   CONTROL_ERROR_RATE,
   PRE_CHANGE_MINUTES,
   SCENARIOS,
-  WAVE_ALPHA,
+  WAVE_ALPHAS,
   WAVES,
   type Scenario,
 } from './judge/scenarios';
@@ -175,7 +175,7 @@ function main(): void {
     parameters: {
       runs: RUNS,
       alpha: ALPHA,
-      waveAlpha: WAVE_ALPHA,
+      waveAlphas: WAVE_ALPHAS,
       beta: BETA,
       waves: WAVES,
       judgedWaves: WAVES.length,
@@ -189,8 +189,8 @@ function main(): void {
     results: { scenarios: 'one entry per scenario and judge: top-level `scenarios` in the JSON, the table below' },
     targets: targets(results),
     notes: [
-      'All judges see the same simulated minutes (seeded per scenario and run); each judged wave gets the rollout’s share of alpha (rolloutAlpha: 0.05 / 4 judged waves = 0.0125), references included.',
-      'Null scenarios are 5-wave rollouts (4 judged waves, the last has no controls): a rollout false-alarms if any judged wave FAILs. Regression scenarios judge the first wave.',
+      'All judges see the same simulated minutes (seeded per scenario and run); each judged wave gets its front-loaded share of the rollout’s alpha (rolloutAlpha with the wave: 0.025, 0.0125, 0.00625, 0.00625 for the 4 judged waves), references included; regressions are judged on the first wave, at 0.025.',
+      'Null scenarios are 5-wave rollouts (4 judged waves, the last has no controls): a rollout false-alarms if any judged wave FAILs. Regression scenarios and both counter-resets scenarios judge the first wave only.',
       'Wrong pass: the judge said PASS (the bake would end) before any FAIL; for the fixed window and the naive test, no alarm by the end of the bake; for the legacy judge, PASS or undecided at the end (the old workflow passed silently).',
       'sluice-legacy is the judge before this change (θ = 1), kept for in-flight workflows; sluice-summed-counters is the new judge fed differences of summed counters (the old reading).',
       'null-drift-additive-blip is outside the model (a shared failure that adds the same error rate to every region is not a multiple of each region’s own rate): it shows the limit, see docs/CANARY-JUDGE.md.',

@@ -32,7 +32,8 @@ export const WAVES = [
   { canaryPerMinute: 3_000, controlPerMinute: 6_000 },
   { canaryPerMinute: 3_000, controlPerMinute: 3_000 },
 ];
-export const WAVE_ALPHA = rolloutAlpha(ALPHA, WAVES.length, 1);
+/** Each judged wave's share of the rollout's alpha, front-loaded (rolloutAlpha with the wave). */
+export const WAVE_ALPHAS = WAVES.map((_, wave) => rolloutAlpha(ALPHA, WAVES.length, 1, wave));
 
 export interface Scenario {
   name: string;
@@ -86,7 +87,7 @@ function nullRollout(
           PRE_CHANGE_MINUTES + w * BAKE_MINUTES,
           random,
         );
-        for (const [judge, outcome] of Object.entries(judgeWave(WAVE_ALPHA, baseline, bake))) {
+        for (const [judge, outcome] of Object.entries(judgeWave(WAVE_ALPHAS[w], baseline, bake))) {
           (outcomes[judge as JudgeName] ??= []).push(outcome);
         }
       });
@@ -116,7 +117,7 @@ function firstWave(
         theta: heterogeneous(random),
       };
       const { baseline, bake } = waveMinutes(traffic, NO_DRIFT, effect, preChangeMinutes, random, preChangeMinutes);
-      return Object.fromEntries(Object.entries(judgeWave(WAVE_ALPHA, baseline, bake)).map(([j, o]) => [j, [o]]));
+      return Object.fromEntries(Object.entries(judgeWave(WAVE_ALPHAS[0], baseline, bake)).map(([j, o]) => [j, [o]]));
     },
   };
 }
@@ -144,8 +145,8 @@ function counterResets(name: string, description: string, factor: number, crashL
         counters.add(minute, restarts, random);
         readings.push(counters.reading());
       });
-      const options = judgeOptions(WAVE_ALPHA, BAKE_MINUTES);
-      const exact = judgeWave(WAVE_ALPHA, baseline, bake);
+      const options = judgeOptions(WAVE_ALPHAS[0], BAKE_MINUTES);
+      const exact = judgeWave(WAVE_ALPHAS[0], baseline, bake);
       return {
         sluice: [readingsWave(startCanaryJudge(options, baseline), readings, true)],
         'sluice-summed-counters': [readingsWave(startCanaryJudge(options, baseline), readings, false)],

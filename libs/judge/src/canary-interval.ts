@@ -56,12 +56,23 @@ export function splitAlpha(alpha: number, metrics: number): number {
 }
 
 /**
- * A rollout's false-alarm budget spread over every test that can stop it (Bonferroni): each
- * judged wave (one with unchanged control regions left, so all but the last) and each canary
- * gate gets an equal share, so P(any false FAIL in the rollout) ≤ alpha.
+ * A rollout's false-alarm budget spread over every test that can stop it, so that
+ * P(any false FAIL in the rollout) ≤ alpha by the union bound. A judged wave is one with
+ * unchanged control regions left (all but the last); each canary gate of a wave gets an equal
+ * part of the wave's share. Without `wave`, every judged wave gets an equal share. With `wave`
+ * (0 for the first), the budget is front-loaded: wave k gets alpha / 2^(k+1) and the last
+ * judged wave what is left (for four: 1/2, 1/4, 1/8, 1/8 of alpha), because the first wave is
+ * where a regression is caught and later waves carry more canary traffic to make up for it.
  */
-export function rolloutAlpha(alpha: number, judgedWaves: number, canaryGates: number): number {
-  return alpha / (Math.max(1, judgedWaves) * Math.max(1, canaryGates));
+export function rolloutAlpha(alpha: number, judgedWaves: number, canaryGates: number, wave?: number): number {
+  const waves = Math.max(1, judgedWaves);
+  const gates = Math.max(1, canaryGates);
+  if (wave === undefined) return alpha / (waves * gates);
+  if (!(Number.isInteger(wave) && wave >= 0 && wave < waves)) {
+    throw new Error(`wave ${wave} is not one of the ${waves} judged waves`);
+  }
+  const share = wave === waves - 1 ? 2 ** -(waves - 1) : 2 ** -(wave + 1);
+  return (alpha * share) / gates;
 }
 
 /**

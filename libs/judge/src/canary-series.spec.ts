@@ -94,5 +94,11 @@ describe('a canary gate through a wave', () => {
     expect(rolloutAlpha(0.05, 4, 1)).toBeCloseTo(0.0125, 12);
     expect(rolloutAlpha(0.05, 4, 2)).toBeCloseTo(0.00625, 12);
     expect(rolloutAlpha(0.05, 0, 1)).toBe(0.05);
+    // front-loaded: the first wave gets half, each later one half of the rest, the last what is left
+    const shares = [0, 1, 2, 3].map((wave) => rolloutAlpha(0.05, 4, 2, wave));
+    expect(shares).toEqual([0.0125, 0.00625, 0.003125, 0.003125]);
+    expect(shares.reduce((a, b) => a + b, 0) * 2).toBeCloseTo(0.05, 12);
+    expect(rolloutAlpha(0.05, 1, 1, 0)).toBe(0.05);
+    expect(() => rolloutAlpha(0.05, 4, 1, 4)).toThrow(/wave 4 is not one of the 4 judged waves/);
   });
 });
