@@ -5,7 +5,7 @@
  * in bench/judge/scenarios.ts; 1,000 runs per scenario (200 with --quick).
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { DEFAULT_JUDGE } from '../libs/judge/src/sequential-judge';
+import { DEFAULT_BASELINE_SHARE, DEFAULT_JUDGE } from '../libs/judge/src/sequential-judge';
 import { projectRoot } from '../libs/platform/src/project-root';
 import { machineInfo, percentile, writeReport, type Report } from './bench-report';
 import type { JudgeName, WaveOutcome } from './judge/judges';
@@ -182,7 +182,7 @@ function main(): void {
       controlErrorRate: CONTROL_ERROR_RATE,
       bakeMinutes: BAKE_MINUTES,
       preChangeMinutes: PRE_CHANGE_MINUTES,
-      judge: DEFAULT_JUDGE,
+      judge: { ...DEFAULT_JUDGE, baselineShare: DEFAULT_BASELINE_SHARE },
       scenarios: Object.fromEntries(SCENARIOS.map((s) => [s.name, s.description])),
       seconds: (Date.now() - started) / 1000,
     },

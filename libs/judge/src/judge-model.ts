@@ -31,6 +31,7 @@ export interface JudgeOptions {
   baselineShare?: number;
 }
 
+/** Unset `baselineShare` means this; DEFAULT_JUDGE leaves it out, so legacy judges' options stay as they were. */
 export const DEFAULT_BASELINE_SHARE = 0.2;
 
 export const DEFAULT_JUDGE: JudgeOptions = {
@@ -42,7 +43,6 @@ export const DEFAULT_JUDGE: JudgeOptions = {
   intervalSeconds: 60,
   maxDurationSeconds: 3_600,
   maxRatio: 10,
-  baselineShare: DEFAULT_BASELINE_SHARE,
 };
 
 /** What a legacy judge (no pre-change baseline) decides: the shape in-flight workflows carry. */
