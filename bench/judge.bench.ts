@@ -1,134 +1,206 @@
 /**
- * `npm run bench:judge [-- --quick]`: the sequential judge against a fixed-window
- * Mann-Whitney judge (30 and 60 minutes) and a naive per-minute z-test, on the same seeded
- * simulated streams: baseline 10,000 requests/min, canary 1,000/min, base error rate 0.5%,
- * regressions 1.0× (none) to 5×, at least 1,000 runs per scenario, an hour each.
+ * `npm run bench:judge [-- --quick]`: Sluice's canary judge (pre-change baseline) against the
+ * legacy judge (θ = 1), a Kayenta-style fixed-window Mann-Whitney judge over the 60-minute bake
+ * and a naive per-minute z-test, on the same seeded simulated minutes. Scenarios and traffic are
+ * in bench/judge/scenarios.ts; 1,000 runs per scenario (200 with --quick).
  */
-import { DEFAULT_JUDGE, SequentialJudge } from '../libs/judge/src/sequential-judge';
-import { fixedWindowVerdict, naiveIntervalAlarm } from '../libs/judge/src/reference-judges';
-import { seededRandom, simulateInterval } from '../libs/judge/src/simulation';
-import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { DEFAULT_BASELINE_SHARE, DEFAULT_JUDGE } from '../libs/judge/src/sequential-judge';
 import { projectRoot } from '../libs/platform/src/project-root';
 import { machineInfo, percentile, writeReport, type Report } from './bench-report';
+import type { JudgeName, WaveOutcome } from './judge/judges';
+import {
+  ALPHA,
+  BAKE_MINUTES,
+  CONTROL_ERROR_RATE,
+  PRE_CHANGE_MINUTES,
+  SCENARIOS,
+  WAVE_ALPHAS,
+  WAVES,
+  type Scenario,
+} from './judge/scenarios';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 200 : 1_000;
-const MINUTES = 60;
-const REGRESSIONS = [1.0, 1.2, 1.5, 2, 5];
-const ALPHA = 0.05;
-const JUDGES = ['sequential', 'fixed-30min', 'fixed-60min', 'naive-per-minute'] as const;
-type JudgeName = (typeof JUDGES)[number];
+const BETA = DEFAULT_JUDGE.beta;
 
-/** Minute at which each judge raised an alarm, or null. */
-function judgeRun(stream: IntervalCounts[]): Record<JudgeName, number | null> {
-  const sequential = new SequentialJudge({ ...DEFAULT_JUDGE, alpha: ALPHA, maxDurationSeconds: MINUTES * 60 });
-  let sequentialAt: number | null = null;
-  for (let m = 0; m < stream.length; m++) {
-    const d = sequential.observe(stream[m]);
-    if (d.verdict === 'FAIL') {
-      sequentialAt = m + 1;
-      break;
-    }
-    if (d.verdict !== 'CONTINUE') break;
+interface ScenarioResult {
+  name: string;
+  judge: JudgeName;
+  runs: number;
+  /** Null scenarios: share of rollouts in which any judged wave FAILed. */
+  falseAlarmRate: number | null;
+  /** Regressions: share of runs PASSed (bake ended) before any FAIL. */
+  wrongPassRate: number | null;
+  inconclusiveRate: number;
+  detectMedianMin: number | null;
+  detectP90Min: number | null;
+  detectWithin60MinRate: number | null;
+  /** Null scenarios: share of judged waves that FAILed. */
+  perWaveFalseAlarmRate?: number;
+}
+
+const rate = (count: number, of: number) => Number((count / of).toFixed(4));
+const finite = (v: number) => (Number.isFinite(v) ? v : null);
+
+function summarize(scenario: Scenario, judge: JudgeName, runs: WaveOutcome[][]): ScenarioResult {
+  const base = { name: scenario.name, judge, runs: runs.length };
+  if (scenario.kind === 'null') {
+    const alarms = runs.filter((waves) => waves.some((w) => w.failAt !== null)).length;
+    const waves = runs.flat();
+    return {
+      ...base,
+      falseAlarmRate: rate(alarms, runs.length),
+      wrongPassRate: null,
+      inconclusiveRate: rate(
+        runs.filter((ws) => ws.every((w) => !w.failAt) && ws.some((w) => w.inconclusive)).length,
+        runs.length,
+      ),
+      detectMedianMin: null,
+      detectP90Min: null,
+      detectWithin60MinRate: null,
+      perWaveFalseAlarmRate: rate(waves.filter((w) => w.failAt !== null).length, waves.length),
+    };
   }
-  const naiveAt = stream.findIndex((interval) => naiveIntervalAlarm(interval, ALPHA));
+  const first = runs.map((waves) => waves[0]);
+  const times = first.map((w) => w.failAt ?? Infinity);
   return {
-    sequential: sequentialAt,
-    'fixed-30min': fixedWindowVerdict(stream.slice(0, 30), ALPHA) === 'FAIL' ? 30 : null,
-    'fixed-60min': fixedWindowVerdict(stream.slice(0, 60), ALPHA) === 'FAIL' ? 60 : null,
-    'naive-per-minute': naiveAt >= 0 ? naiveAt + 1 : null,
+    ...base,
+    falseAlarmRate: null,
+    wrongPassRate: rate(
+      first.filter((w) => w.passAt !== null && (w.failAt === null || w.passAt < w.failAt)).length,
+      first.length,
+    ),
+    inconclusiveRate: rate(
+      first.filter((w) => w.failAt === null && w.passAt === null && w.inconclusive).length,
+      first.length,
+    ),
+    detectMedianMin: finite(percentile(times, 50)),
+    detectP90Min: finite(percentile(times, 90)),
+    detectWithin60MinRate: rate(times.filter((t) => t <= 60).length, first.length),
   };
+}
+
+function ratio(sluice: number | null, reference: number | null): string {
+  if (sluice === null || reference === null) return '–';
+  if (sluice === 0) return reference === 0 ? '1' : '0';
+  return `${(sluice / reference).toFixed(2)}`;
+}
+
+function markdownTable(results: ScenarioResult[]): string[] {
+  const lines = [
+    '## Scenarios',
+    '',
+    'Ratios are Sluice ÷ reference: false-alarm rate for null scenarios, median detection minutes for regressions (below 1 is better).',
+    '',
+    '| scenario | judge | runs | false alarms (rollout) | wrong pass | inconclusive | detect median | detect p90 | ≤ 60 min | ÷ fixed-60min | ÷ naive |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const of = (judge: JudgeName) => results.find((x) => x.name === r.name && x.judge === judge);
+    const metric = (x: ScenarioResult | undefined) => (x ? (x.falseAlarmRate ?? x.detectMedianMin) : null);
+    const ratios =
+      r.judge === 'sluice'
+        ? [ratio(metric(r), metric(of('fixed-60min'))), ratio(metric(r), metric(of('naive-per-minute')))]
+        : ['', ''];
+    const show = (v: number | null) => (v === null ? '–' : String(v));
+    lines.push(
+      `| ${r.name} | ${r.judge} | ${r.runs} | ${show(r.falseAlarmRate)} | ${show(r.wrongPassRate)} | ${show(r.inconclusiveRate)} | ` +
+        `${show(r.detectMedianMin)} | ${show(r.detectP90Min)} | ${show(r.detectWithin60MinRate)} | ${ratios.join(' | ')} |`,
+    );
+  }
+  return ['', ...lines, ''];
+}
+
+function targets(results: ScenarioResult[]): Report['targets'] {
+  const sluice = (name: string) => results.find((r) => r.name === name && r.judge === 'sluice') as ScenarioResult;
+  const margin = 3 * Math.sqrt((ALPHA * (1 - ALPHA)) / RUNS);
+  const nulls = SCENARIOS.filter((s) => s.kind === 'null').map((s) => sluice(s.name));
+  const regressions = SCENARIOS.filter((s) => s.kind === 'regression').map((s) => sluice(s.name));
+  const low = sluice('low-traffic-total-failure');
+  return [
+    ...nulls.map((r) => ({
+      what: `per-rollout false-alarm rate, ${r.name}`,
+      target: `≤ ${ALPHA} (3σ sampling margin at ${RUNS} runs: ±${margin.toFixed(3)})`,
+      measured: String(r.falseAlarmRate),
+      met: (r.falseAlarmRate ?? 1) <= ALPHA,
+    })),
+    {
+      what: 'median detection, 2× on heterogeneous regions (canary 16.7 req/s)',
+      target: '≤ 5 min',
+      measured: `${sluice('regress-2x-heterogeneous').detectMedianMin} min`,
+      met: (sluice('regress-2x-heterogeneous').detectMedianMin ?? Infinity) <= 5,
+    },
+    {
+      what: '1.5× on heterogeneous regions detected within 60 min',
+      target: '≥ 0.99',
+      measured: String(sluice('regress-1.5x-heterogeneous').detectWithin60MinRate),
+      met: (sluice('regress-1.5x-heterogeneous').detectWithin60MinRate ?? 0) >= 0.99,
+    },
+    ...regressions.map((r) => ({
+      what: `wrong-pass rate, ${r.name}`,
+      target: `≤ β = ${BETA}`,
+      measured: String(r.wrongPassRate),
+      met: (r.wrongPassRate ?? 1) <= BETA,
+    })),
+    {
+      what: 'low-traffic total failure: FAILs in every run, PASSes in none',
+      target: '1 and 0',
+      measured: `${low.detectWithin60MinRate} and ${low.wrongPassRate}`,
+      met: low.detectWithin60MinRate === 1 && low.wrongPassRate === 0,
+    },
+  ];
 }
 
 function main(): void {
   const startedAt = new Date().toISOString();
-  const results: Record<
-    string,
-    Record<JudgeName, { alarmRate: number; medianMinutes: number | null; p90Minutes: number | null }>
-  > = {};
   const started = Date.now();
-  for (const regression of REGRESSIONS) {
-    const times: Record<JudgeName, number[]> = {
-      sequential: [],
-      'fixed-30min': [],
-      'fixed-60min': [],
-      'naive-per-minute': [],
-    };
+  const results: ScenarioResult[] = [];
+  for (const scenario of SCENARIOS) {
+    const byJudge = new Map<JudgeName, WaveOutcome[][]>();
     for (let run = 0; run < RUNS; run++) {
-      const random = seededRandom(regression * 1_000_003 + run);
-      const stream = Array.from({ length: MINUTES }, () =>
-        simulateInterval({ canaryRequests: 1_000, baselineRequests: 10_000, baseErrorRate: 0.005, regression }, random),
-      );
-      const verdicts = judgeRun(stream);
-      for (const judge of JUDGES) times[judge].push(verdicts[judge] ?? Infinity);
+      const outcomes = scenario.run(1_000_003 * (SCENARIOS.indexOf(scenario) + 1) + run);
+      for (const [judge, waves] of Object.entries(outcomes)) {
+        if (!byJudge.has(judge as JudgeName)) byJudge.set(judge as JudgeName, []);
+        byJudge.get(judge as JudgeName)?.push(waves);
+      }
     }
-    results[`${regression}x`] = Object.fromEntries(
-      JUDGES.map((judge) => {
-        const alarms = times[judge].filter(Number.isFinite);
-        const median = percentile(times[judge], 50);
-        const p90 = percentile(times[judge], 90);
-        return [
-          judge,
-          {
-            alarmRate: Number((alarms.length / RUNS).toFixed(4)),
-            medianMinutes: Number.isFinite(median) ? median : null,
-            p90Minutes: Number.isFinite(p90) ? p90 : null,
-          },
-        ];
-      }),
-    ) as Record<JudgeName, { alarmRate: number; medianMinutes: number | null; p90Minutes: number | null }>;
-    console.log(`[bench:judge] ${regression}x done (${RUNS} runs)`);
+    for (const [judge, runs] of byJudge) results.push(summarize(scenario, judge, runs));
+    console.log(`[bench:judge] ${scenario.name} done (${RUNS} runs, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
-
-  const seq = (r: string) => results[r].sequential;
-  const fixed60 = results['2x']['fixed-60min'].medianMinutes ?? Infinity;
-  const median2x = seq('2x').medianMinutes ?? Infinity;
   const report: Report = {
     name: quick ? 'judge-quick' : 'judge',
     startedAt,
     machine: machineInfo(),
     parameters: {
       runs: RUNS,
-      minutes: MINUTES,
-      regressions: REGRESSIONS,
       alpha: ALPHA,
-      judge: DEFAULT_JUDGE,
+      waveAlphas: WAVE_ALPHAS,
+      beta: BETA,
+      waves: WAVES,
+      judgedWaves: WAVES.length,
+      controlErrorRate: CONTROL_ERROR_RATE,
+      bakeMinutes: BAKE_MINUTES,
+      preChangeMinutes: PRE_CHANGE_MINUTES,
+      judge: { ...DEFAULT_JUDGE, baselineShare: DEFAULT_BASELINE_SHARE },
+      scenarios: Object.fromEntries(SCENARIOS.map((s) => [s.name, s.description])),
       seconds: (Date.now() - started) / 1000,
     },
-    results,
-    targets: [
-      {
-        what: 'sequential false-alarm rate (1.0×)',
-        target: `≤ ${ALPHA}`,
-        measured: String(seq('1x').alarmRate),
-        met: seq('1x').alarmRate <= ALPHA,
-      },
-      { what: 'sequential median detection at 2×', target: '≤ 5 min', measured: `${median2x} min`, met: median2x <= 5 },
-      {
-        what: 'speed-up at 2× against the 60-minute fixed window',
-        target: '≥ 5×',
-        measured: `${(fixed60 / median2x).toFixed(1)}×`,
-        met: fixed60 / median2x >= 5,
-      },
-      {
-        what: '1.5× regressions detected within 60 min',
-        target: '≥ 99%',
-        measured: `${(seq('1.5x').alarmRate * 100).toFixed(1)}%`,
-        met: seq('1.5x').alarmRate >= 0.99,
-      },
-    ],
+    results: { scenarios: 'one entry per scenario and judge: top-level `scenarios` in the JSON, the table below' },
+    targets: targets(results),
     notes: [
-      'All judges see the same simulated minutes (seeded per regression and run).',
-      'The naive per-minute z-test re-spends alpha every minute: its false-alarm rate over an hour is the cost of looking repeatedly.',
-      'Fixed-window judges can only alarm at the end of their window (30 or 60 minutes).',
+      'All judges see the same simulated minutes (seeded per scenario and run); each judged wave gets its front-loaded share of the rollout’s alpha (rolloutAlpha with the wave: 0.025, 0.0125, 0.00625, 0.00625 for the 4 judged waves), references included; regressions are judged on the first wave, at 0.025.',
+      'Null scenarios are 5-wave rollouts (4 judged waves, the last has no controls): a rollout false-alarms if any judged wave FAILs. Regression scenarios and both counter-resets scenarios judge the first wave only.',
+      'Wrong pass: the judge said PASS (the bake would end) before any FAIL; for the fixed window and the naive test, no alarm by the end of the bake; for the legacy judge, PASS or undecided at the end (the old workflow passed silently).',
+      'sluice-legacy is the judge before this change (θ = 1), kept for in-flight workflows; sluice-summed-counters is the new judge fed differences of summed counters (the old reading).',
+      'null-drift-additive-blip is outside the model (a shared failure that adds the same error rate to every region is not a multiple of each region’s own rate): it shows the limit, see docs/CANARY-JUDGE.md.',
     ],
   };
   const paths = writeReport(projectRoot(__dirname), report);
-  console.table(
-    Object.fromEntries(
-      Object.entries(results).flatMap(([r, byJudge]) => Object.entries(byJudge).map(([j, v]) => [`${r} ${j}`, v])),
-    ),
-  );
+  appendFileSync(paths.markdown, markdownTable(results).join('\n'));
+  const json = JSON.parse(readFileSync(paths.json, 'utf8')) as Report;
+  writeFileSync(paths.json, JSON.stringify({ ...json, scenarios: results }, null, 2));
+  console.table(results.map(({ perWaveFalseAlarmRate: _, ...r }) => r));
   for (const t of report.targets)
     console.log(`${t.met ? 'MET ' : 'MISS'} ${t.what}: ${t.measured} (target ${t.target})`);
   console.log(`[bench:judge] report: ${paths.markdown}`);

@@ -1,3 +1,4 @@
+export * from './natural-ratio';
 export * from './sequential-count-test';
 export * from './sequential-judge';
 export * from './simulation';

@@ -1,76 +1,62 @@
+import {
+  DEFAULT_BASELINE_SHARE,
+  DEFAULT_JUDGE,
+  type BaselineDecision,
+  type BaselineJudgeSnapshot,
+  type Decision,
+  type InconclusiveReason,
+  type JudgeOptions,
+  type JudgeSnapshot,
+  type LegacyDecision,
+  type LegacyJudgeSnapshot,
+  type Verdict,
+} from './judge-model';
+import { baselineProblem, naturalRatio, type BaselineCounts, type NaturalRatio } from './natural-ratio';
 import { MixtureEProcess, ratioGrid, type IntervalCounts } from './sequential-count-test';
 
-export type Verdict = 'CONTINUE' | 'FAIL' | 'PASS' | 'INCONCLUSIVE';
+// callers import the judge's vocabulary from here, as before the split
+export * from './judge-model';
 
-export interface JudgeOptions {
-  /** False-alarm bound: FAIL when the regression e-value reaches 1/alpha. */
-  alpha: number;
-  /** Bound on wrongly passing: PASS when the mirror e-value reaches 1/beta. */
-  beta: number;
-  /** Ratio of canary to baseline event rate that is still fine (the FAIL test's null). */
-  tolerance: number;
-  /** Ratio above which the canary is bad (the PASS test's null: canary ≥ maxTolerated). */
-  maxTolerated: number;
-  /** Canary requests needed before any verdict. */
-  minRequests: number;
-  /** Seconds per interval (reporting only; counts are per interval). */
-  intervalSeconds: number;
-  /** After this many seconds without a verdict: INCONCLUSIVE. */
-  maxDurationSeconds: number;
-  /** Largest ratio the FAIL mixture considers. */
-  maxRatio: number;
-}
-
-export const DEFAULT_JUDGE: JudgeOptions = {
-  alpha: 0.05,
-  beta: 0.01,
-  tolerance: 1.0,
-  maxTolerated: 1.5,
-  minRequests: 500,
-  intervalSeconds: 60,
-  maxDurationSeconds: 3_600,
-  maxRatio: 10,
-};
-
-export interface Decision {
-  verdict: Verdict;
-  /** e-value of "the canary is worse than tolerated" (FAIL at 1/alpha). */
-  eFail: number;
-  /** e-value of "the canary is no worse than maxTolerated" (PASS at 1/beta). */
-  ePass: number;
-  elapsedSeconds: number;
-  canaryRequests: number;
-}
-
-/** A judge's whole state as plain, JSON-safe data: what a workflow carries across continue-as-new. */
-export interface JudgeSnapshot {
-  options: JudgeOptions;
-  /** The FAIL e-process: log likelihood ratio per alternative ratio. */
-  failLogLikelihoodRatios: number[];
-  /** The PASS (mirror) e-process: log likelihood ratio per alternative ratio. */
-  passLogLikelihoodRatios: number[];
-  elapsedSeconds: number;
-  canaryRequests: number;
-  /** The verdict once reached; a judge that has decided answers it from then on. */
-  decision: Decision | null;
-}
+type Progress = Pick<
+  BaselineJudgeSnapshot,
+  'elapsedSeconds' | 'canaryRequests' | 'canaryEvents' | 'controlRequests' | 'controlEvents' | 'passed' | 'decision'
+>;
 
 /**
  * The sequential canary judge for one count metric. Two e-processes run side by side: one
- * against "ρ ≤ tolerance" (FAIL), its mirror against "ρ ≥ maxTolerated" (PASS).
+ * against "the change did not make the canary worse than tolerance" (FAIL), its mirror against
+ * "it made it at least maxTolerated worse" (PASS). With a pre-change baseline (`baseline` not
+ * undefined) the canary's natural ratio to the controls, θ, is bounded from the window before
+ * the change and the tests run on exposure scaled by those bounds; without one (`undefined`)
+ * the judge is a legacy judge: θ = 1, minRequests gates every verdict, PASS latches.
  */
 export class SequentialJudge {
   private readonly fail: MixtureEProcess;
   private readonly pass: MixtureEProcess;
-  private elapsed = 0;
-  private canaryRequests = 0;
-  private done: Decision | null = null;
+  private readonly legacy: boolean;
+  private readonly baseline: BaselineCounts | null;
+  private readonly theta: NaturalRatio | null;
+  private readonly alphaSeq: number;
+  private readonly betaSeq: number;
+  private progress: Progress = {
+    elapsedSeconds: 0,
+    canaryRequests: 0,
+    canaryEvents: 0,
+    controlRequests: 0,
+    controlEvents: 0,
+    passed: false,
+    decision: null,
+  };
+  private legacyDone: Decision | null = null;
 
   constructor(
     readonly options: JudgeOptions = DEFAULT_JUDGE,
-    from?: Omit<JudgeSnapshot, 'options'>,
+    baseline?: BaselineCounts | null,
+    from?: Omit<LegacyJudgeSnapshot, 'options'> | Omit<BaselineJudgeSnapshot, 'options'>,
   ) {
     if (!(options.tolerance < options.maxTolerated)) throw new Error('tolerance must be below maxTolerated');
+    this.legacy = baseline === undefined;
+    this.baseline = baseline ?? null;
     this.fail = new MixtureEProcess(
       { boundary: options.tolerance, grid: ratioGrid(options.tolerance, options.maxRatio) },
       from?.failLogLikelihoodRatios,
@@ -79,49 +65,167 @@ export class SequentialJudge {
       { boundary: options.maxTolerated, grid: ratioGrid(options.maxTolerated, options.maxTolerated / 10) },
       from?.passLogLikelihoodRatios,
     );
+    const share = this.legacy ? 0 : (options.baselineShare ?? DEFAULT_BASELINE_SHARE);
+    if (!(share >= 0 && share < 1)) throw new Error(`baselineShare must be in [0, 1), got ${share}`);
+    this.alphaSeq = options.alpha * (1 - share);
+    this.betaSeq = options.beta * (1 - share);
+    this.theta =
+      this.legacy || baselineProblem(baseline, options.minRequests) !== null
+        ? null
+        : naturalRatio(baseline as BaselineCounts, options.alpha * share, options.beta * share);
     if (from) {
-      this.elapsed = from.elapsedSeconds;
-      this.canaryRequests = from.canaryRequests;
-      this.done = from.decision && { ...from.decision };
+      if (from.version === 2) {
+        const { elapsedSeconds, canaryRequests, canaryEvents, controlRequests, controlEvents, passed } = from;
+        const decision = from.decision && { ...from.decision };
+        this.progress = {
+          elapsedSeconds,
+          canaryRequests,
+          canaryEvents,
+          controlRequests,
+          controlEvents,
+          passed,
+          decision,
+        };
+      } else {
+        this.progress.elapsedSeconds = from.elapsedSeconds;
+        this.progress.canaryRequests = from.canaryRequests;
+        this.legacyDone = from.decision && { ...from.decision };
+      }
     }
   }
 
   /** Continues a judge from its snapshot: it decides exactly as the judge it was taken from would have. */
   static fromSnapshot(snapshot: JudgeSnapshot): SequentialJudge {
-    return new SequentialJudge({ ...snapshot.options }, snapshot);
+    if (snapshot.version === 2) return new SequentialJudge({ ...snapshot.options }, snapshot.baseline, snapshot);
+    return new SequentialJudge({ ...snapshot.options }, undefined, snapshot);
   }
 
   snapshot(): JudgeSnapshot {
-    return {
+    const common = {
       options: { ...this.options },
       failLogLikelihoodRatios: this.fail.snapshot(),
       passLogLikelihoodRatios: this.pass.snapshot(),
-      elapsedSeconds: this.elapsed,
-      canaryRequests: this.canaryRequests,
-      decision: this.done && { ...this.done },
+      elapsedSeconds: this.progress.elapsedSeconds,
+      canaryRequests: this.progress.canaryRequests,
+    };
+    if (this.legacy) return { ...common, decision: this.legacyDone && { ...this.legacyDone } };
+    const { decision, canaryEvents, controlRequests, controlEvents, passed } = this.progress;
+    return {
+      version: 2,
+      ...common,
+      baseline: this.baseline && { ...this.baseline },
+      canaryEvents,
+      controlRequests,
+      controlEvents,
+      passed,
+      decision: decision && { ...decision },
     };
   }
 
+  /** Legacy judges (no pre-change baseline, old rules) are 1. */
+  get version(): 1 | 2 {
+    return this.legacy ? 1 : 2;
+  }
+
+  /** θ̂ and its bounds, or null when the judge has no usable pre-change baseline (or is a legacy judge). */
+  get naturalRatio(): NaturalRatio | null {
+    return this.theta && { ...this.theta };
+  }
+
   observe(counts: IntervalCounts): Decision {
-    if (this.done) return this.done;
+    return this.legacy ? this.observeLegacy(counts) : this.observeWithBaseline(counts);
+  }
+
+  /**
+   * The bake's deadline. A judge that has not decided is INCONCLUSIVE, never a silent pass:
+   * TOO_LITTLE_TRAFFIC when the canary served fewer than minRequests, else UNDECIDED_AT_DEADLINE.
+   */
+  conclude(): Decision {
+    if (this.legacy) {
+      if (this.legacyDone) return this.legacyDone;
+      return (this.legacyDone = { ...this.legacyDecision('INCONCLUSIVE'), reason: this.deadlineReason() });
+    }
+    if (this.progress.decision) return this.progress.decision;
+    if (this.progress.passed) return this.decision('PASS');
+    const reason = this.theta ? this.deadlineReason() : 'NO_BASELINE';
+    return (this.progress.decision = this.decision('INCONCLUSIVE', reason));
+  }
+
+  private deadlineReason(): InconclusiveReason {
+    return this.progress.canaryRequests < this.options.minRequests ? 'TOO_LITTLE_TRAFFIC' : 'UNDECIDED_AT_DEADLINE';
+  }
+
+  private observeWithBaseline(counts: IntervalCounts): Decision {
+    if (this.progress.decision) return this.progress.decision;
+    if (!this.theta) return (this.progress.decision = this.decision('INCONCLUSIVE', 'NO_BASELINE'));
+    const p = this.progress;
+    // scaling the canary's exposure by a bound on θ moves the null's boundary from ρ0 to θ·ρ0
+    this.fail.update({ ...counts, canaryRequests: counts.canaryRequests * this.theta.upper });
+    this.pass.update({ ...counts, canaryRequests: counts.canaryRequests * this.theta.lower });
+    p.elapsedSeconds += this.options.intervalSeconds;
+    p.canaryRequests += counts.canaryRequests;
+    p.canaryEvents += counts.canaryEvents;
+    p.controlRequests += counts.baselineRequests;
+    p.controlEvents += counts.baselineEvents;
+    // FAIL needs no minimum: Ville's inequality holds from the first interval on
+    if (this.fail.logE >= Math.log(1 / this.alphaSeq)) return (p.decision = this.decision('FAIL'));
+    if (this.pass.logE >= Math.log(1 / this.betaSeq) && p.canaryRequests >= this.options.minRequests) p.passed = true;
+    if (p.passed) return this.decision('PASS');
+    if (p.elapsedSeconds >= this.options.maxDurationSeconds) {
+      return (p.decision = this.decision('INCONCLUSIVE', 'MAX_DURATION'));
+    }
+    return this.decision('CONTINUE');
+  }
+
+  private decision(verdict: Verdict, reason?: InconclusiveReason): BaselineDecision {
+    const p = this.progress;
+    return {
+      version: 2,
+      verdict,
+      ...(reason ? { reason } : {}),
+      eFail: Math.exp(Math.min(700, this.fail.logE)),
+      ePass: Math.exp(Math.min(700, this.pass.logE)),
+      failThreshold: 1 / this.alphaSeq,
+      passThreshold: 1 / this.betaSeq,
+      alphaSpent: this.options.alpha,
+      betaSpent: this.options.beta,
+      elapsedSeconds: p.elapsedSeconds,
+      canaryRequests: p.canaryRequests,
+      canaryEvents: p.canaryEvents,
+      controlRequests: p.controlRequests,
+      controlEvents: p.controlEvents,
+      baseline: this.baseline && { ...this.baseline },
+      naturalRatio: this.theta?.estimate ?? null,
+      naturalRatioUpper: this.theta?.upper ?? null,
+      naturalRatioLower: this.theta?.lower ?? null,
+      passed: p.passed,
+    };
+  }
+
+  /** The judge in-flight workflows started: its arithmetic and rules must not change (replay). */
+  private observeLegacy(counts: IntervalCounts): Decision {
+    if (this.legacyDone) return this.legacyDone;
     this.fail.update(counts);
     this.pass.update(counts);
-    this.elapsed += this.options.intervalSeconds;
-    this.canaryRequests += counts.canaryRequests;
-    const eFail = Math.exp(Math.min(700, this.fail.logE));
-    const ePass = Math.exp(Math.min(700, this.pass.logE));
-    const decision = (verdict: Verdict): Decision => ({
-      verdict,
-      eFail,
-      ePass,
-      elapsedSeconds: this.elapsed,
-      canaryRequests: this.canaryRequests,
-    });
-    if (this.canaryRequests >= this.options.minRequests) {
-      if (this.fail.logE >= Math.log(1 / this.options.alpha)) return (this.done = decision('FAIL'));
-      if (this.pass.logE >= Math.log(1 / this.options.beta)) return (this.done = decision('PASS'));
+    this.progress.elapsedSeconds += this.options.intervalSeconds;
+    this.progress.canaryRequests += counts.canaryRequests;
+    if (this.progress.canaryRequests >= this.options.minRequests) {
+      if (this.fail.logE >= Math.log(1 / this.options.alpha)) return (this.legacyDone = this.legacyDecision('FAIL'));
+      if (this.pass.logE >= Math.log(1 / this.options.beta)) return (this.legacyDone = this.legacyDecision('PASS'));
     }
-    if (this.elapsed >= this.options.maxDurationSeconds) return (this.done = decision('INCONCLUSIVE'));
-    return decision('CONTINUE');
+    if (this.progress.elapsedSeconds >= this.options.maxDurationSeconds) {
+      return (this.legacyDone = this.legacyDecision('INCONCLUSIVE'));
+    }
+    return this.legacyDecision('CONTINUE');
+  }
+
+  private legacyDecision(verdict: Verdict): LegacyDecision {
+    return {
+      verdict,
+      eFail: Math.exp(Math.min(700, this.fail.logE)),
+      ePass: Math.exp(Math.min(700, this.pass.logE)),
+      elapsedSeconds: this.progress.elapsedSeconds,
+      canaryRequests: this.progress.canaryRequests,
+    };
   }
 }

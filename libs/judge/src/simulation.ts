@@ -30,17 +30,36 @@ export function poisson(mean: number, random: () => number): number {
 export interface Stream {
   canaryRequests: number;
   baselineRequests: number;
+  /** The controls' error rate. */
   baseErrorRate: number;
-  /** Canary error rate = base × regression. */
+  /** What the change does: canary error rate = base × naturalRatio × regression. */
   regression: number;
+  /** The canary's own error rate relative to the controls' before any change (θ); 1 when absent. */
+  naturalRatio?: number;
 }
 
 /** One simulated interval (e.g. a minute) of canary and baseline traffic. */
 export function simulateInterval(stream: Stream, random: () => number) {
   return {
     canaryRequests: stream.canaryRequests,
-    canaryEvents: poisson(stream.canaryRequests * stream.baseErrorRate * stream.regression, random),
+    canaryEvents: poisson(
+      stream.canaryRequests * stream.baseErrorRate * stream.regression * (stream.naturalRatio ?? 1),
+      random,
+    ),
     baselineRequests: stream.baselineRequests,
     baselineEvents: poisson(stream.baselineRequests * stream.baseErrorRate, random),
   };
+}
+
+/** The pre-change window: `minutes` intervals of the stream without the change, summed. */
+export function simulatePreChange(stream: Stream, minutes: number, random: () => number) {
+  const total = { canaryRequests: 0, canaryEvents: 0, baselineRequests: 0, baselineEvents: 0 };
+  for (let i = 0; i < minutes; i++) {
+    const c = simulateInterval({ ...stream, regression: 1 }, random);
+    total.canaryRequests += c.canaryRequests;
+    total.canaryEvents += c.canaryEvents;
+    total.baselineRequests += c.baselineRequests;
+    total.baselineEvents += c.baselineEvents;
+  }
+  return total;
 }

@@ -1,0 +1,109 @@
+/**
+ * The judges the bench compares, each run on the same minutes of one wave's bake: when it first
+ * said FAIL, when it first said PASS, and whether it ended undecided.
+ */
+import {
+  judgeCanaryInterval,
+  startCanaryJudge,
+  type CanaryJudgeState,
+  type CanaryReading,
+} from '../../libs/judge/src/canary-interval';
+import { fixedWindowVerdict, naiveIntervalAlarm } from '../../libs/judge/src/reference-judges';
+import type { IntervalCounts } from '../../libs/judge/src/sequential-count-test';
+import { DEFAULT_JUDGE, SequentialJudge, type JudgeOptions } from '../../libs/judge/src/sequential-judge';
+
+export const JUDGES = ['sluice', 'sluice-legacy', 'fixed-60min', 'naive-per-minute'] as const;
+export type JudgeName = (typeof JUDGES)[number] | 'sluice-summed-counters';
+
+/** How one judge's wave went. Minutes count from the change (1 = after the first interval). */
+export interface WaveOutcome {
+  failAt: number | null;
+  /** The first PASS, when it came before any FAIL: the bake would have ended there. */
+  passAt: number | null;
+  inconclusive: boolean;
+}
+
+export function judgeOptions(alpha: number, bakeMinutes: number): JudgeOptions {
+  return { ...DEFAULT_JUDGE, alpha, maxDurationSeconds: bakeMinutes * 60 };
+}
+
+/** Sluice's judge: pre-change baseline, FAIL keeps watching after PASS, conclude() at the deadline. */
+export function sluiceWave(options: JudgeOptions, baseline: IntervalCounts, minutes: readonly IntervalCounts[]) {
+  const judge = new SequentialJudge(options, baseline);
+  const outcome: WaveOutcome = { failAt: null, passAt: null, inconclusive: false };
+  for (let m = 0; m < minutes.length; m++) {
+    const d = judge.observe(minutes[m]);
+    if (d.verdict === 'PASS' && outcome.passAt === null) outcome.passAt = m + 1;
+    if (d.verdict === 'FAIL') return { ...outcome, failAt: m + 1 };
+    if (d.verdict === 'INCONCLUSIVE') return { ...outcome, inconclusive: true };
+  }
+  return { ...outcome, inconclusive: judge.conclude().verdict === 'INCONCLUSIVE' };
+}
+
+/** The judge before the baseline: θ = 1, minRequests gates every verdict, PASS latches. */
+export function legacyWave(options: JudgeOptions, minutes: readonly IntervalCounts[]): WaveOutcome {
+  const judge = new SequentialJudge(options);
+  for (let m = 0; m < minutes.length; m++) {
+    const d = judge.observe(minutes[m]);
+    if (d.verdict === 'FAIL') return { failAt: m + 1, passAt: null, inconclusive: false };
+    if (d.verdict === 'PASS') return { failAt: null, passAt: m + 1, inconclusive: false };
+    if (d.verdict === 'INCONCLUSIVE') return { failAt: null, passAt: null, inconclusive: true };
+  }
+  // the old workflow ended the bake here: an undecided legacy judge passed silently
+  return { failAt: null, passAt: minutes.length, inconclusive: false };
+}
+
+/** Kayenta-style: one Mann-Whitney test over the whole bake, at its end. */
+export function fixedWave(alpha: number, minutes: readonly IntervalCounts[]): WaveOutcome {
+  return fixedWindowVerdict(minutes, alpha) === 'FAIL'
+    ? { failAt: minutes.length, passAt: null, inconclusive: false }
+    : { failAt: null, passAt: minutes.length, inconclusive: false };
+}
+
+/** A z-test every minute, alarming on the first significant one; no alarm is a pass at the end. */
+export function naiveWave(alpha: number, minutes: readonly IntervalCounts[]): WaveOutcome {
+  const at = minutes.findIndex((interval) => naiveIntervalAlarm(interval, alpha));
+  return at >= 0
+    ? { failAt: at + 1, passAt: null, inconclusive: false }
+    : { failAt: null, passAt: minutes.length, inconclusive: false };
+}
+
+/** Every judge on the same wave. */
+export function judgeWave(
+  alpha: number,
+  baseline: IntervalCounts,
+  minutes: readonly IntervalCounts[],
+): Record<(typeof JUDGES)[number], WaveOutcome> {
+  const options = judgeOptions(alpha, minutes.length);
+  return {
+    sluice: sluiceWave(options, baseline, minutes),
+    'sluice-legacy': legacyWave(options, minutes),
+    'fixed-60min': fixedWave(alpha, minutes),
+    'naive-per-minute': naiveWave(alpha, minutes),
+  };
+}
+
+/**
+ * A gate fed cumulative counter readings, as the workflow feeds it: the first reading anchors.
+ * `series: false` differences the summed totals (the old way: a reset re-anchors, a masked reset
+ * loses counts).
+ */
+export function readingsWave(
+  state: CanaryJudgeState,
+  readings: readonly CanaryReading[],
+  series: boolean,
+): WaveOutcome {
+  const outcome: WaveOutcome = { failAt: null, passAt: null, inconclusive: false };
+  let current = state;
+  for (let m = 0; m < readings.length; m++) {
+    const step = judgeCanaryInterval(current, series ? readings[m] : readings[m].totals);
+    current = step.state;
+    if (step.verdict === 'PASS' && outcome.passAt === null) outcome.passAt = m;
+    if (step.verdict === 'FAIL') return { ...outcome, failAt: m };
+    if (step.verdict === 'INCONCLUSIVE') return { ...outcome, inconclusive: true };
+  }
+  const judge = SequentialJudge.fromSnapshot(current.judge);
+  return { ...outcome, inconclusive: judge.conclude().verdict === 'INCONCLUSIVE' };
+}
+
+export { startCanaryJudge };
