@@ -3,7 +3,7 @@ import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import { gateOutcome, recordEvaluationsNow, type NoDataPause } from '../libs/domain/src/gates/gate-policy';
 import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/gates/gate-spec';
 import type { RegionRef } from './activity-contracts';
-import { baselineRegions, canaryRead, judgeCanary, judgeCounts, startJudge } from './canary-judging';
+import { baselineRegions, canaryRead, concludeJudges, judgeCanary, judgeCounts, startJudges } from './canary-judging';
 import { historyIsLong, safePoint } from './continue-as-new';
 import { failureMessage, gateEvaluation } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
@@ -73,7 +73,7 @@ export async function bake(
     }
     if (watch?.done()) return;
     const remaining = deadline - Date.now();
-    if (remaining <= 0) return;
+    if (remaining <= 0) return concludeBake(ctx, wave, targets, judged);
     // Between two ticks nothing is in flight: the one place a long bake hands over to a new run.
     safePoint(ctx, watch ? watch.at : { wave: wave.index, step: 'BAKE', bakeDeadline: deadline });
     const waitMs = Math.min(remaining, gateIntervalSeconds * 1000);
@@ -94,6 +94,24 @@ export async function bake(
       }
     }
   }
+}
+
+/**
+ * The bake's deadline: a canary judge that has not decided is INCONCLUSIVE, recorded, and its
+ * gate's noData policy applies (fail stops the rollout, pause holds it before the next wave).
+ */
+async function concludeBake(ctx: RolloutContext, wave: Wave, targets: RegionRef[], judged: CanaryGate[]) {
+  const concluded = concludeJudges(ctx, judged, wave, targets);
+  if (concluded.length === 0) return;
+  await ctx.advance(concluded.map((r) => ({ type: 'HealthGateEvaluated' as const, data: { wave: wave.index, ...r } })));
+  const outcome = gateOutcome({
+    wave: wave.index,
+    results: concluded,
+    canaryOnly: false,
+    pausedForNoData: ctx.state.pausedForNoData,
+  });
+  if (outcome.kind === 'STOP') throw new StopRollout(outcome.reason);
+  await pauseForMissingData(ctx, outcome.kind === 'PAUSE' ? outcome.pauses : []);
 }
 
 /** Each gate's last verdict per region in this bake: whether a tick changed any. */
@@ -147,7 +165,7 @@ async function leanTick(
   judged: CanaryGate[],
 ): Promise<GateEvaluation[]> {
   if (perRegion.length === 0 && judged.length === 0) return [];
-  for (const gate of judged) startJudge(ctx, gate, wave);
+  await startJudges(ctx, judged, wave, targets);
   const gates = [...perRegion, ...judged].map((g) => g.name).join(', ');
   const evaluation = gateEvaluation.evaluateTick.executeWithOptions({ summary: `tick wave ${wave.index}: ${gates}` }, [
     {

@@ -19,9 +19,9 @@ export const regionRead = proxyActivities<Only<'readRegionConfig' | 'readRegionC
 export const regionPush = proxyActivities<Only<'pushRegionConfig'>>(REGION_PUSH);
 export const rollbackPush = proxyActivities<Only<'restoreRegionConfig'>>(ROLLBACK_PUSH);
 export const gateEvaluation =
-  proxyActivities<
-    Only<'checkGates' | 'evaluateGates' | 'evaluateTick' | 'readCanaryCounts' | 'readCanaryBaseline'>
-  >(GATE_EVALUATION);
+  proxyActivities<Only<'checkGates' | 'evaluateGates' | 'evaluateTick' | 'readCanaryCounts' | 'readCanaryBaseline'>>(
+    GATE_EVALUATION,
+  );
 export const configValidation = proxyActivities<Only<'validateConfig'>>(CONFIG_VALIDATION);
 export const haltAssessment = proxyActivities<Only<'assessHalt'>>(HALT_ASSESSMENT);
 

@@ -42,6 +42,8 @@ export interface RunState {
   pausedForNoData: string[];
   /** Each canary gate's judge per wave, keyed `wave/gate`: its e-processes and counter anchor. */
   canaryJudges: Record<string, CanaryJudgeState>;
+  /** When each wave's pushes began (workflow time, ms): where a canary's pre-change window ends. */
+  pushesStartedAt?: Record<number, number>;
   /** When monitoring halted the rollout (workflow time); null if it was not halted. */
   haltedAt: string | null;
   /** The hash of the rollout's config document in the config store; null until it is stored. */

@@ -69,6 +69,7 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
   ctx.throwIfStopped();
 
   const config = await ctx.configRef();
+  ctx.state.pushesStartedAt = { ...ctx.state.pushesStartedAt, [wave.index]: Date.now() };
   // From this patch on, each region's push is recorded as it settles, so its exposure starts at
   // its own push, not at the wave's slowest. Its record is not waited for here (PostgreSQL may
   // be down): the recorder keeps the order, and the wave waits for them below, as a halt allows.

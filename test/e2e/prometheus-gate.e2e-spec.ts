@@ -12,6 +12,8 @@ describeWithMonitoring(['prometheus'], 'prometheus gates against a real Promethe
   let prometheus: PrometheusServer;
   let stack: AppStack;
   const service = `promgated-${Date.now()}`;
+  /** When Prometheus first held every region's counters. */
+  let scrapedAt = Date.now();
 
   beforeAll(async () => {
     const regionSimPort = await freePort();
@@ -32,6 +34,7 @@ describeWithMonitoring(['prometheus'], 'prometheus gates against a real Promethe
       },
       { what: 'Prometheus to scrape region-sim', timeoutMs: 60_000, intervalMs: 500 },
     );
+    scrapedAt = Date.now();
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
@@ -134,6 +137,11 @@ describeWithMonitoring(['prometheus'], 'prometheus gates against a real Promethe
   });
 
   describe('the sequential canary judge', () => {
+    // Each judge compares the canary with its own pre-change window: a minute at least.
+    beforeAll(async () => {
+      await new Promise((r) => setTimeout(r, Math.max(0, scrapedAt + 65_000 - Date.now())));
+    }, 90_000);
+
     // alpha 0.001: this spec must not flake on the 5% false alarms a default judge allows
     const canaryGate = { kind: 'canary', name: 'canary-judge', minRequests: 300, alpha: 0.001 };
     const startCanary = async (

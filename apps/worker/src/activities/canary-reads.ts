@@ -57,6 +57,9 @@ async function readCounters(
   return { canaryRequests, canaryEvents, baselineRequests, baselineEvents };
 }
 
+/** The shortest pre-change window a baseline read falls back to. */
+const MIN_WINDOW_SECONDS = 60;
+
 /** Why a reading cannot be judged, or null when it can: requests are needed, events may be none yet. */
 function missing(reading: Reading, input: CanaryCountsInput, when = ''): string | null {
   if (!reading.canaryRequests) return `no request counts for the canary (${input.canaryRegions.join(', ')})${when}`;
@@ -111,27 +114,37 @@ export async function readCanaryBaseline(
 ): Promise<CanaryBaselineResult> {
   if (input.baselineRegions.length === 0) return { noData: 'no control regions to compare the baseline with' };
   const end = new Date(input.at);
-  const start = new Date(input.at - input.windowSeconds * 1000);
   const own = budget.within(metricsReadMs(input.gate.timeoutMs));
   try {
-    const [before, after] = await Promise.all([
-      readCounters(metrics, input, own, start),
-      readCounters(metrics, input, own, end),
-    ]);
-    const reason =
-      missing(before, input, ` at the window’s start (${start.toISOString()})`) ??
-      missing(after, input, ` at the window’s end (${end.toISOString()})`);
-    if (reason) return { noData: reason };
-    const [from, to] = [series(before), series(after)];
-    return {
-      counts: {
-        canaryRequests: seriesIncrease(from.canaryRequests, to.canaryRequests),
-        canaryEvents: seriesIncrease(from.canaryEvents, to.canaryEvents),
-        baselineRequests: seriesIncrease(from.baselineRequests, to.baselineRequests),
-        baselineEvents: seriesIncrease(from.baselineEvents, to.baselineEvents),
-      },
-      windowSeconds: input.windowSeconds,
-    };
+    const after = await readCounters(metrics, input, own, end);
+    const atEnd = missing(after, input, ` at the window’s end (${end.toISOString()})`);
+    if (atEnd) return { noData: atEnd };
+    // Prometheus may hold less than the window (it started recently, or retention is short):
+    // the window halves until its start has data, down to a minute; the result says which.
+    let reason = '';
+    const windows = [input.windowSeconds];
+    while (windows.at(-1)! / 2 > MIN_WINDOW_SECONDS) windows.push(Math.floor(windows.at(-1)! / 2));
+    if (windows.at(-1)! > MIN_WINDOW_SECONDS) windows.push(MIN_WINDOW_SECONDS);
+    for (const seconds of windows) {
+      const start = new Date(input.at - seconds * 1000);
+      const before = await readCounters(metrics, input, own, start);
+      const atStart = missing(before, input, ` at the window’s start (${start.toISOString()})`);
+      if (atStart) {
+        reason = atStart;
+        continue;
+      }
+      const [from, to] = [series(before), series(after)];
+      return {
+        counts: {
+          canaryRequests: seriesIncrease(from.canaryRequests, to.canaryRequests),
+          canaryEvents: seriesIncrease(from.canaryEvents, to.canaryEvents),
+          baselineRequests: seriesIncrease(from.baselineRequests, to.baselineRequests),
+          baselineEvents: seriesIncrease(from.baselineEvents, to.baselineEvents),
+        },
+        windowSeconds: seconds,
+      };
+    }
+    return { noData: `${reason}, nor at any shorter window down to ${MIN_WINDOW_SECONDS} s` };
   } catch (err) {
     if (!isSluiceError(err)) throw err;
     return { noData: err.message };

@@ -191,6 +191,37 @@ export function compare(value: number, comparison: Comparison, threshold: number
   }
 }
 
+/**
+ * The numbers behind a canary judge's verdict (docs/CANARY-JUDGE.md), kept as fields so a
+ * chart can be drawn: both e-values and their thresholds, the alpha and beta the tests spend,
+ * the counts since the change and those of the pre-change window, and the canary's natural
+ * rate relative to the controls (θ̂) with the bounds the tests use.
+ */
+export interface CanaryEvidence {
+  eFail: number;
+  ePass: number;
+  failThreshold: number;
+  passThreshold: number;
+  alphaSpent: number;
+  betaSpent: number;
+  canaryRequests: number;
+  canaryEvents: number;
+  controlRequests: number;
+  controlEvents: number;
+  baselineCanaryRequests: number | null;
+  baselineCanaryEvents: number | null;
+  baselineControlRequests: number | null;
+  baselineControlEvents: number | null;
+  naturalRatio: number | null;
+  naturalRatioUpper: number | null;
+  naturalRatioLower: number | null;
+  /** A PASS was reached; the FAIL test keeps watching until the wave is done. */
+  passed: boolean;
+  /** Why an INCONCLUSIVE: NO_BASELINE, TOO_LITTLE_TRAFFIC, UNDECIDED_AT_DEADLINE or MAX_DURATION. */
+  reason: string | null;
+  elapsedSeconds: number;
+}
+
 /** One gate's verdict for one region at one moment. */
 export interface GateEvaluation {
   gate: string;
@@ -203,4 +234,6 @@ export interface GateEvaluation {
   query?: string;
   /** For NO_DATA: what the gate's policy says to do. */
   noData?: NoDataPolicy;
+  /** Canary gates judged against a pre-change baseline: the numbers behind the verdict. */
+  evidence?: CanaryEvidence;
 }

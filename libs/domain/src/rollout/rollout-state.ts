@@ -1,3 +1,4 @@
+import type { CanaryEvidence } from '../gates/gate-spec';
 import type { RolloutPlan } from '../plan/rollout-plan';
 import type { FreezeHold } from '../service/freeze-window';
 import type { GateVerdict, RolloutEvent } from './rollout.events';
@@ -51,6 +52,8 @@ export interface GateResult {
   verdict: GateVerdict;
   value?: number | string;
   detail: string;
+  /** Canary gates: the numbers behind the verdict. */
+  evidence?: CanaryEvidence;
 }
 
 export interface ControlAction {
@@ -142,9 +145,10 @@ export function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
       return { ...state, regions, phase: allVerified ? 'BAKING' : state.phase };
     }
     case 'HealthGateEvaluated': {
-      const { wave, gate, region, verdict, value, detail } = event.data;
+      const { wave, gate, region, verdict, value, detail, evidence } = event.data;
       const others = state.gates.filter((g) => !(g.gate === gate && g.region === region));
-      return { ...state, gates: [...others, { wave, gate, region, verdict, value, detail }] };
+      const latest = { wave, gate, region, verdict, value, detail, ...(evidence ? { evidence } : {}) };
+      return { ...state, gates: [...others, latest] };
     }
     case 'ApprovalRequested':
       return { ...state, phase: 'AWAITING_APPROVAL' };

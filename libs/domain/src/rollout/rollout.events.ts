@@ -1,3 +1,4 @@
+import type { CanaryEvidence } from '../gates/gate-spec';
 import type { ChangeAssessment } from '../insight/change-assessment';
 import type { RolloutPlan } from '../plan/rollout-plan';
 import type { FreezeHold } from '../service/freeze-window';
@@ -58,6 +59,8 @@ export type HealthGateEvaluated = Event<
     query?: string;
     /** For NO_DATA: the gate's policy (fail, pause, pass). */
     noData?: string;
+    /** Canary gates: the numbers behind the verdict. */
+    evidence?: CanaryEvidence;
   }
 >;
 export type WaveCompleted = Event<'WaveCompleted', { wave: number }>;

@@ -1,0 +1,123 @@
+import { freePort } from '../../libs/platform/src/free-port';
+import { startAppStack, type AppStack } from '../support/app-stack';
+import { registerService, startRollout, waitForRollout, type RolloutView } from '../support/fixtures';
+import { eventually } from '../support/graphql-client';
+import { describeWithMonitoring, startPrometheus, type PrometheusServer } from '../support/prometheus';
+
+const WORSE = 'cj-worse-1';
+const BETTER = 'cj-better-1';
+const CONTROLS = ['cj-west-1', 'cj-west-2'];
+/** Seconds of pre-change data each canary judge compares with. */
+const WINDOW = 90;
+
+/**
+ * The canary judge on real, unequal regions, through a real Prometheus scraping region-sim:
+ * one canary region is naturally twice as bad as the controls, another four times better.
+ * The judge asks "did the change make this region worse than it was?", comparing each with
+ * its own pre-change window while the controls absorb what all regions share.
+ */
+describeWithMonitoring(['prometheus'], 'the canary judge on regions with different natural error rates', () => {
+  let prometheus: PrometheusServer;
+  let stack: AppStack;
+  const stamp = Date.now();
+  const worseService = `cj-worse-${stamp}`;
+  const betterService = `cj-better-${stamp}`;
+
+  beforeAll(async () => {
+    const regionSimPort = await freePort();
+    prometheus = await startPrometheus({ targets: [`127.0.0.1:${regionSimPort}`] });
+    stack = await startAppStack({
+      regions: [WORSE, BETTER, ...CONTROLS],
+      regionSimPort,
+      prometheusUrl: prometheus.url,
+    });
+    const { traffic } = stack.regionSim;
+    traffic.setRegionTraffic(WORSE, { baseErrorRate: 0.02, rps: 200 });
+    traffic.setRegionTraffic(BETTER, { baseErrorRate: 0.0025, rps: 200 });
+    for (const control of CONTROLS) traffic.setRegionTraffic(control, { baseErrorRate: 0.01, rps: 200 });
+    await registerService(stack, worseService, [WORSE, ...CONTROLS]);
+    await registerService(stack, betterService, [BETTER, ...CONTROLS]);
+    // Prometheus must hold the whole pre-change window before the first push.
+    const scraped = await eventually(
+      async () => {
+        const q = encodeURIComponent('count(sluice_sim_requests_total) > 0');
+        const res = (await (await fetch(`${prometheus.url}/api/v1/query?query=${q}`)).json()) as {
+          data: { result: unknown[] };
+        };
+        return res.data.result.length > 0 ? Date.now() : undefined;
+      },
+      { what: 'Prometheus to scrape region-sim', timeoutMs: 60_000, intervalMs: 500 },
+    );
+    await new Promise((r) => setTimeout(r, Math.max(0, scraped + (WINDOW + 5) * 1000 - Date.now())));
+  }, 240_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await prometheus?.stop();
+  });
+
+  // alpha 0.001: the spec must not flake on the false alarms a default judge allows
+  const gate = {
+    kind: 'canary',
+    name: 'canary-judge',
+    alpha: 0.001,
+    beta: 0.05,
+    maxTolerated: 3,
+    minRequests: 300,
+    baselineWindowSeconds: WINDOW,
+    // an undecided judge must not pass silently here
+    noData: 'fail',
+  };
+  const start = (service: string, canary: string, version: string, config: Record<string, unknown>) =>
+    startRollout(stack, {
+      service,
+      version,
+      config,
+      strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds: 600, approvalAfterCanary: false },
+      waves: [{ regions: [canary] }, { regions: CONTROLS, bakeSeconds: 0 }],
+      gates: [gate],
+      gateIntervalSeconds: 3,
+    });
+  const verdicts = (view: RolloutView) =>
+    view.events.filter((e) => e.type === 'HealthGateEvaluated' && e.data.kind === 'canary').map((e) => e.data);
+
+  it('passes a harmless change on a canary naturally twice as bad as the controls, long before the bake ends', async () => {
+    const started = Date.now();
+    const done = await waitForRollout(
+      stack,
+      await start(worseService, WORSE, 'v-harmless', { release: 'harmless' }),
+      ['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'PAUSED'],
+      200_000,
+    );
+    expect({ status: done.status, stopReason: done.stopReason }).toEqual({ status: 'SUCCEEDED', stopReason: null });
+    expect(Date.now() - started).toBeLessThan(200_000);
+    const pass = verdicts(done).find((v) => v.verdict === 'PASS');
+    const evidence = pass?.evidence as Record<string, number> | undefined;
+    // the judge saw the canary's natural rate: about twice the controls'
+    expect(evidence?.naturalRatio).toBeGreaterThan(1.4);
+    expect(evidence?.naturalRatio).toBeLessThan(2.8);
+    expect(evidence?.baselineCanaryRequests).toBeGreaterThan(WINDOW * 100);
+    expect(evidence?.ePass).toBeGreaterThanOrEqual(evidence!.passThreshold);
+    expect(verdicts(done).some((v) => v.verdict === 'FAIL')).toBe(false);
+  }, 240_000);
+
+  it('fails a change that triples the errors of a canary naturally four times better, though it stays below the controls', async () => {
+    const stopped = await waitForRollout(
+      stack,
+      await start(betterService, BETTER, 'v-worse', { faults: { errorRateFactor: 3 } }),
+      ['ROLLED_BACK', 'SUCCEEDED', 'FAILED', 'PAUSED'],
+      200_000,
+    );
+    expect(stopped.status).toBe('ROLLED_BACK');
+    expect(stopped.stopReason).toMatch(/^gate canary-judge failed in cj-better-1: /);
+    const fail = verdicts(stopped).find((v) => v.verdict === 'FAIL');
+    const evidence = fail?.evidence as Record<string, number> | undefined;
+    expect(evidence?.naturalRatio).toBeLessThan(0.45);
+    expect(evidence?.eFail).toBeGreaterThanOrEqual(evidence!.failThreshold);
+    // 0.75% against the controls' 1%: a judge comparing regions with each other would have passed it
+    expect(evidence!.canaryEvents / evidence!.canaryRequests).toBeLessThan(
+      evidence!.controlEvents / evidence!.controlRequests,
+    );
+    expect(stack.regionSim.fleet.get(BETTER)!.version).not.toBe('v-worse');
+    expect(stack.regionSim.fleet.get(CONTROLS[0])!.version).not.toBe('v-worse');
+  }, 240_000);
+});
