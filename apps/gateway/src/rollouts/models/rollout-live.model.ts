@@ -40,6 +40,78 @@ export class RegionProgress {
   state!: RegionState;
 }
 
+@ObjectType('CanaryEvidence', {
+  description:
+    "The numbers behind a canary judge's verdict (docs/CANARY-JUDGE.md): e-values and thresholds, the alpha and beta spent, counts since the change and in the pre-change window, and the canary's natural rate relative to the controls.",
+})
+export class CanaryEvidenceModel {
+  @Field(() => Float, { description: 'e-value of "the change made the canary worse"; FAIL at failThreshold.' })
+  eFail!: number;
+
+  @Field(() => Float, { description: 'e-value of "the canary is no worse than maxTolerated"; PASS at passThreshold.' })
+  ePass!: number;
+
+  @Field(() => Float)
+  failThreshold!: number;
+
+  @Field(() => Float)
+  passThreshold!: number;
+
+  @Field(() => Float, { description: "The FAIL test's share of the rollout's alpha." })
+  alphaSpent!: number;
+
+  @Field(() => Float)
+  betaSpent!: number;
+
+  @Field(() => Float, { description: 'Canary requests since the change.' })
+  canaryRequests!: number;
+
+  @Field(() => Float)
+  canaryEvents!: number;
+
+  @Field(() => Float, { description: 'Control (unchanged) regions’ requests over the same intervals.' })
+  controlRequests!: number;
+
+  @Field(() => Float)
+  controlEvents!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Canary requests in the pre-change window.' })
+  baselineCanaryRequests!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  baselineCanaryEvents!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  baselineControlRequests!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  baselineControlEvents!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "The canary's natural event rate over the controls' before the change (θ̂); null without a baseline.",
+  })
+  naturalRatio!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Upper bound of θ the FAIL test uses.' })
+  naturalRatioUpper!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Lower bound of θ the PASS test uses.' })
+  naturalRatioLower!: number | null;
+
+  @Field({ description: 'A PASS was reached; the FAIL test keeps watching until the wave is done.' })
+  passed!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why INCONCLUSIVE: NO_BASELINE, TOO_LITTLE_TRAFFIC, UNDECIDED_AT_DEADLINE or MAX_DURATION.',
+  })
+  reason!: string | null;
+
+  @Field(() => Int)
+  elapsedSeconds!: number;
+}
+
 @ObjectType('GateResult', { description: 'The latest verdict of one gate in one region.' })
 export class GateResultModel {
   @Field(() => Int)
@@ -59,6 +131,9 @@ export class GateResultModel {
 
   @Field()
   detail!: string;
+
+  @Field(() => CanaryEvidenceModel, { nullable: true, description: 'Canary gates: the numbers behind the verdict.' })
+  evidence?: CanaryEvidenceModel | null;
 }
 
 @ObjectType('ControlAction', { description: 'Who did what to the rollout, and when (by wave).' })

@@ -40,7 +40,11 @@ export function toLiveModel(state: LiveState): RolloutLive {
     phase: state.phase,
     plan: state.plan?.waves ?? [],
     regions: Object.entries(state.regions).map(([region, s]) => ({ region, state: s })),
-    gates: state.gates.map((g) => ({ ...g, value: typeof g.value === 'number' ? g.value : null })),
+    gates: state.gates.map((g) => ({
+      ...g,
+      value: typeof g.value === 'number' ? g.value : null,
+      evidence: g.evidence ?? null,
+    })),
     actions: state.actions,
     requestedBy: state.requestedBy,
     stopReason: state.stopReason,
