@@ -137,9 +137,12 @@ describeWithMonitoring(['prometheus'], 'prometheus gates against a real Promethe
   });
 
   describe('the sequential canary judge', () => {
-    // Each judge compares the canary with its own pre-change window: a minute at least.
+    // Each judge compares the canary with its own pre-change window: a minute at least, with
+    // traffic enough in it (region-sim's default is light) for the judge to decide in seconds.
     beforeAll(async () => {
-      await new Promise((r) => setTimeout(r, Math.max(0, scrapedAt + 65_000 - Date.now())));
+      for (const region of REGIONS) stack.regionSim.traffic.setRegionTraffic(region, { rps: 200 });
+      const busySince = Date.now();
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.max(scrapedAt, busySince) + 65_000 - Date.now())));
     }, 90_000);
 
     // alpha 0.001: this spec must not flake on the 5% false alarms a default judge allows

@@ -7,6 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canaryGateSchema } from '../../libs/domain/src/gates/gate-spec';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { resolveTemporalCli } from '../../libs/platform/src/temporal-cli';
 import { SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
@@ -96,6 +97,22 @@ describe('record replay histories', () => {
     expect(answer.outcome).toBe('HALTED');
     expect((await handle.result()).status).toBe('ROLLED_BACK');
     await save('halted-if-affected', handle);
+  });
+
+  it('gates watching an approval wait, then approved', async () => {
+    const handle = await h.start({ waves: WAVES });
+    await h.waitFor(handle, (s) => s.phase === 'AWAITING_APPROVAL', 'approval');
+    await h.env.sleep('5 minutes');
+    await handle.executeUpdate(approveWaveUpdate, { args: [{ wave: 1, approver: 'bob' }] });
+    expect((await handle.result()).status).toBe('SUCCEEDED');
+    await save('approval-watched', handle);
+  });
+
+  it('a canary gate without a pre-change window, passed by its noData policy', async () => {
+    const canary = canaryGateSchema.parse({ kind: 'canary', name: 'canary', noData: 'pass' });
+    const handle = await h.start({ waves: WAVES.map((w) => ({ ...w, requiresApproval: false })), gates: [canary] });
+    expect((await handle.result()).status).toBe('SUCCEEDED');
+    await save('canary-without-baseline', handle);
   });
 
   it('aborted while awaiting approval', async () => {

@@ -65,6 +65,12 @@ export interface WorkflowHarness {
     predicate: (s: LiveState) => boolean,
     what: string,
   ): Promise<LiveState>;
+  /** Lets workflow time pass until the rollout is in `phase` of `wave` (any wave when absent). */
+  skipToPhase(
+    handle: WorkflowHandle<typeof rolloutWorkflow>,
+    phase: 'BAKING' | 'AWAITING_APPROVAL',
+    wave?: number,
+  ): Promise<LiveState>;
   stop(): Promise<void>;
 }
 
@@ -141,6 +147,17 @@ export async function startWorkflowHarness(
   });
 
   const live = (handle: WorkflowHandle<typeof rolloutWorkflow>) => handle.query(liveStateQuery);
+  const skipUntil: WorkflowHarness['skipUntil'] = async (read, done, what, minutes = 600) => {
+    let last;
+    for (let i = 0; i < minutes; i++) {
+      last = await read();
+      if (done(last)) return last;
+      await env.sleep('1 minute');
+    }
+    throw new Error(
+      `${what} did not happen within ${minutes} minutes of workflow time; last seen ${JSON.stringify(last)}`,
+    );
+  };
 
   return {
     env,
@@ -179,15 +196,12 @@ export async function startWorkflowHarness(
       return (await eventStore.readStream(rolloutId)).map((e) => ({ type: e.type, data: e.data }) as RolloutEvent);
     },
     live,
-    async skipUntil(read, done, what, minutes = 600) {
-      let last;
-      for (let i = 0; i < minutes; i++) {
-        last = await read();
-        if (done(last)) return last;
-        await env.sleep('1 minute');
-      }
-      throw new Error(
-        `${what} did not happen within ${minutes} minutes of workflow time; last seen ${JSON.stringify(last)}`,
+    skipUntil,
+    skipToPhase(handle, phase, wave) {
+      return skipUntil(
+        () => live(handle),
+        (s: LiveState) => s.phase === phase && (wave === undefined || s.wave === wave),
+        `${phase}${wave === undefined ? '' : ` in wave ${wave}`}`,
       );
     },
     waitFor(handle, predicate, what) {

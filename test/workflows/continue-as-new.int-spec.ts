@@ -228,6 +228,9 @@ describe('rollout controls across continue-as-new (time-skipping Temporal, real 
   // previous one, while it always passed on its own; a server of its own isolates it from
   // whatever the earlier tests leave behind (cause not found).
   describe('on a server of its own', () => {
+    // It still hung once more in a full local run (2026-12-02, 90 s, passing in 2 s alone, and
+    // in the full run after it): one retry, its first failure logged, until the cause is found.
+    jest.retryTimes(1, { logErrorsBeforeRetry: true });
     beforeAll(async () => {
       await h.stop();
       h = await startWorkflowHarness(REGIONS);

@@ -19,21 +19,17 @@ describe('gates keep watching through the approval wait and while paused', () =>
   });
   beforeEach(() => h.reset(++seed));
   const version = (region: string) => h.regionSim.fleet.get(region)!.version;
+  /** The canary baking `bakeSeconds` (then waiting for approval if asked), then the rest. */
+  const plan = (bakeSeconds: number, requiresApproval = false) => [
+    { regions: ['c1'], bakeSeconds, requiresApproval },
+    { regions: ['a1', 'b1'], bakeSeconds: 0 },
+    { regions: ['h1'], bakeSeconds: 0 },
+  ];
 
   it('a canary that degrades while its approval waits rolls the rollout back, with the failing evaluation recorded', async () => {
-    const input = h.input({
-      waves: [
-        { regions: ['c1'], bakeSeconds: 120, requiresApproval: true },
-        { regions: ['a1', 'b1'], bakeSeconds: 0 },
-        { regions: ['h1'], bakeSeconds: 0 },
-      ],
-    });
+    const input = h.input({ waves: plan(120, true) });
     const handle = await h.start(input);
-    await h.skipUntil(
-      () => h.live(handle),
-      (s) => s.phase === 'AWAITING_APPROVAL',
-      'the approval wait',
-    );
+    await h.skipToPhase(handle, 'AWAITING_APPROVAL');
     h.regionSim.fleet.setFaults('c1', { probeStatus: 503 });
     const result = await handle.result();
     expect(result.status).toBe('ROLLED_BACK');
@@ -49,19 +45,9 @@ describe('gates keep watching through the approval wait and while paused', () =>
   });
 
   it('an approval still moves the rollout on while its gates pass', async () => {
-    const input = h.input({
-      waves: [
-        { regions: ['c1'], bakeSeconds: 60, requiresApproval: true },
-        { regions: ['a1', 'b1'], bakeSeconds: 0 },
-        { regions: ['h1'], bakeSeconds: 0 },
-      ],
-    });
+    const input = h.input({ waves: plan(60, true) });
     const handle = await h.start(input);
-    await h.skipUntil(
-      () => h.live(handle),
-      (s) => s.phase === 'AWAITING_APPROVAL',
-      'the approval wait',
-    );
+    await h.skipToPhase(handle, 'AWAITING_APPROVAL');
     await h.env.sleep('10 minutes');
     await handle.executeUpdate(approveWaveUpdate, { args: [{ wave: 1, approver: 'bob' }] });
     expect((await handle.result()).status).toBe('SUCCEEDED');
@@ -74,11 +60,7 @@ describe('gates keep watching through the approval wait and while paused', () =>
 
   it('a region of the last wave that degrades while the rollout is paused rolls it back', async () => {
     const input = h.input({
-      waves: [
-        { regions: ['c1'], bakeSeconds: 60 },
-        { regions: ['a1', 'b1'], bakeSeconds: 0 },
-        { regions: ['h1'], bakeSeconds: 0 },
-      ],
+      waves: plan(60),
     });
     const handle = await h.start(input);
     await h.waitFor(handle, (s) => s.wave === 1 && s.phase === 'BAKING', 'wave 1 to bake');
@@ -96,11 +78,7 @@ describe('gates keep watching through the approval wait and while paused', () =>
   it('a long watched pause hands over to new runs, and the last one still rolls back a degraded region', async () => {
     const input = h.input({
       continueAsNewAfterEvents: 60,
-      waves: [
-        { regions: ['c1'], bakeSeconds: 60 },
-        { regions: ['a1', 'b1'], bakeSeconds: 0 },
-        { regions: ['h1'], bakeSeconds: 0 },
-      ],
+      waves: plan(60),
     });
     const handle = await h.start(input);
     await h.waitFor(handle, (s) => s.wave === 1 && s.phase === 'BAKING', 'wave 1 to bake');
@@ -122,11 +100,7 @@ describe('gates keep watching through the approval wait and while paused', () =>
 
   it('a paused rollout whose gates pass holds until it is resumed', async () => {
     const handle = await h.start({
-      waves: [
-        { regions: ['c1'], bakeSeconds: 60 },
-        { regions: ['a1', 'b1'], bakeSeconds: 0 },
-        { regions: ['h1'], bakeSeconds: 0 },
-      ],
+      waves: plan(60),
     });
     await h.waitFor(handle, (s) => s.wave === 1 && s.phase === 'BAKING', 'wave 1 to bake');
     await handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob', reason: 'hold' }] });

@@ -127,11 +127,7 @@ describe('every halt lands and every rollback runs', () => {
   it('a halt restores every touched region at once, newest wave first: a slow region holds up no older wave', async () => {
     const input = h.input({ waves: WAVES });
     const handle = await h.start(input);
-    await h.skipUntil(
-      () => h.live(handle),
-      (s) => s.wave === 2 && s.phase === 'BAKING',
-      'wave 2 to bake',
-    );
+    await h.skipToPhase(handle, 'BAKING', 2);
     // b1 applies writes at once but answers them 4 s late: its restore activity takes 4 s.
     h.regionSim.fleet.setFaults('b1', { slowPushMs: 4_000 });
     await handle.signal(haltSignal, halt);
@@ -151,11 +147,7 @@ describe('every halt lands and every rollback runs', () => {
   it('a dead region holds up no other restore: the live ones are restored at once, it ends restored once it answers', async () => {
     const input = h.input({ waves: WAVES });
     const handle = await h.start(input);
-    await h.skipUntil(
-      () => h.live(handle),
-      (s) => s.wave === 2 && s.phase === 'BAKING',
-      'wave 2 to bake',
-    );
+    await h.skipToPhase(handle, 'BAKING', 2);
     // a1 answers every push with 503 and is retried for minutes; nobody skips time meanwhile.
     h.regionSim.fleet.setFaults('a1', { failAllPushes: true });
     await handle.signal(haltSignal, halt);
