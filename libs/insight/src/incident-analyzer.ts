@@ -80,7 +80,8 @@ export class IncidentAnalyzer {
       for (const s of samples) {
         const region = s.labels.region;
         // NaN and ±Inf (a ratio over nothing) are no counts
-        if (region && Number.isFinite(s.value)) counts.set(region, (counts.get(region) ?? 0) + Math.max(0, Math.round(s.value)));
+        if (region && Number.isFinite(s.value))
+          counts.set(region, (counts.get(region) ?? 0) + Math.max(0, Math.round(s.value)));
       }
       return counts;
     };
