@@ -33,8 +33,10 @@ describeWithMonitoring(['prometheus'], 'the canary judge on regions with differe
     });
     const { traffic } = stack.regionSim;
     traffic.setRegionTraffic(WORSE, { baseErrorRate: 0.02, rps: 200 });
-    traffic.setRegionTraffic(BETTER, { baseErrorRate: 0.0025, rps: 200 });
-    for (const control of CONTROLS) traffic.setRegionTraffic(control, { baseErrorRate: 0.01, rps: 200 });
+    // The better canary serves more: at 0.25% it needs the traffic for a pre-change window
+    // precise enough to decide within seconds on a loaded machine.
+    traffic.setRegionTraffic(BETTER, { baseErrorRate: 0.0025, rps: 800 });
+    for (const control of CONTROLS) traffic.setRegionTraffic(control, { baseErrorRate: 0.01, rps: 400 });
     await registerService(stack, worseService, [WORSE, ...CONTROLS]);
     await registerService(stack, betterService, [BETTER, ...CONTROLS]);
     // Prometheus must hold the whole pre-change window before the first push.
