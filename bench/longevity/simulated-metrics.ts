@@ -16,8 +16,8 @@ export interface SimulatedMetrics {
   close(): Promise<void>;
 }
 
-/** The canary gate's default queries, rendered: `sum(requests{region=~"a|b"})`, optionally `code=~"5.."`. */
-const CANARY_QUERY = /^sum\(sluice_sim_requests_total\{region=~"([^"]*)"(,code=~"5\.\.")?\}\)$/;
+/** The canary gate's default queries, rendered (`requests{region=~"a|b"}`, summed or not), optionally `code=~"5.."`. */
+const CANARY_QUERY = /^(?:sum\()?sluice_sim_requests_total\{region=~"([^"]*)"(,code=~"5\.\.")?\}\)?$/;
 
 /**
  * The Prometheus query API (`GET /api/v1/query`) for the canary judge on the time-skipping
@@ -35,8 +35,9 @@ export async function startSimulatedMetrics(options: {
   const { traffic, clock, origin } = options;
   const answered = { canary: 0, other: 0 };
 
-  const counter = async (regions: string[], errorsOnly: boolean): Promise<number> => {
-    const seconds = Math.max(0, ((await clock()) - origin) / 1000);
+  /** The counter at `at` (the query's `time`, as a baseline read asks) or now. */
+  const counter = async (regions: string[], errorsOnly: boolean, at?: number): Promise<number> => {
+    const seconds = Math.max(0, ((at ?? (await clock())) - origin) / 1000);
     const perRegion = Math.floor(traffic.rps * seconds * (errorsOnly ? traffic.errorShare : 1));
     return perRegion * regions.length;
   };
@@ -55,7 +56,8 @@ export async function startSimulatedMetrics(options: {
     }
     answered.canary++;
     const regions = match[1].split('|').map((r) => r.replace(/\\(.)/g, '$1'));
-    counter(regions, match[2] !== undefined).then(
+    const time = url.searchParams.get('time');
+    counter(regions, match[2] !== undefined, time === null ? undefined : Number(time) * 1000).then(
       (value) => reply([{ metric: {}, value: [Date.now() / 1000, String(value)] }]),
       (err: unknown) => res.writeHead(503).end(JSON.stringify({ status: 'error', error: String(err) })),
     );
