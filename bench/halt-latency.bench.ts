@@ -1,13 +1,14 @@
 /**
  * `npm run bench:halt [-- --quick]`: from an Alertmanager webhook arriving to the rollout
  * workflow reporting the halt through its `liveState` query, 200 trials spread over the
- * phases of a bake (during a gate evaluation and during the timer between evaluations).
+ * phases of a bake (during a gate evaluation and during the wait between evaluations).
  *
  * Reference, same server, same run, one trial after each halt: a signal and then queries
  * until a fresh empty workflow reports it. Targets: p99 < 250 ms, and p50 within 2× the reference's p50.
  * Also checks that no push started after any halt.
  */
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { performance } from 'node:perf_hooks';
 import { liveStateQuery } from '../workflows/rollout.messages';
 import { rolloutWorkflowId } from '../workflows/rollout.types';
@@ -83,11 +84,16 @@ async function main(): Promise<void> {
       rollouts.push(id);
       await until(async () => (await handle.query(liveStateQuery)).phase === 'BAKING', 30_000);
       // Alternate the phase of the bake the halt meets: a gate evaluation in flight (the probe
-      // answers 300 ms late), or the durable timer between two evaluations.
+      // answers 300 ms late), or the wait between two evaluations (the next tick's activity
+      // waiting in its retry for its instant; a timer in runs before ticks-wait-in-activity).
       const phase = i % 2 === 0 ? 'evaluating' : 'waiting';
       await until(async () => {
         const pending = (await handle.describe()).raw.pendingActivities ?? [];
-        const evaluating = pending.some((a) => ['evaluateGates', 'evaluateTick'].includes(a.activityType?.name ?? ''));
+        const evaluating = pending.some(
+          (a) =>
+            ['evaluateGates', 'evaluateTick'].includes(a.activityType?.name ?? '') &&
+            a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+        );
         return evaluating === (phase === 'evaluating');
       });
       phases[phase]++;

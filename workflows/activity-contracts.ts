@@ -171,6 +171,11 @@ export interface CanaryCountsInput {
 export interface EvaluateTickInput extends EvaluateGatesInput {
   /** Each canary gate judged this tick, with the regions it compares. */
   canaries: Omit<CanaryCountsInput, 'service'>[];
+  /**
+   * The tick's instant in workflow time (epoch ms), when it was scheduled before it: an attempt
+   * scheduled earlier waits for it in Temporal's retry (see `tickIsDue`). Absent: evaluate now.
+   */
+  notBefore?: number;
 }
 
 export interface TickEvaluation {

@@ -47,6 +47,16 @@ export const GATE_EVALUATION: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
 };
 
+/**
+ * One bake tick (`evaluateTick`), as {@link GATE_EVALUATION} with one attempt more: a tick is
+ * scheduled before its instant, and its first attempt only waits for it (through
+ * `nextRetryDelay`, which the retry honours whatever its intervals). Three are left to evaluate.
+ */
+export const BAKE_TICK: ActivityOptions = {
+  ...GATE_EVALUATION,
+  retry: { ...GATE_EVALUATION.retry, maximumAttempts: 4 },
+};
+
 export const CONFIG_VALIDATION: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3 },

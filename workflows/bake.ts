@@ -1,11 +1,11 @@
-import { condition, isCancellation } from '@temporalio/workflow';
+import { condition, isCancellation, patched } from '@temporalio/workflow';
 import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import { gateOutcome, recordEvaluationsNow, type NoDataPause } from '../libs/domain/src/gates/gate-policy';
 import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/gates/gate-spec';
 import type { RegionRef } from './activity-contracts';
 import { baselineRegions, canaryRead, concludeJudges, judgeCanary, judgeCounts, startJudges } from './canary-judging';
 import { historyIsLong, safePoint } from './continue-as-new';
-import { failureMessage, gateEvaluation } from './rollout-activities';
+import { bakeTick, failureMessage, gateEvaluation } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
 import type { ResumePoint } from './rollout.types';
 
@@ -20,9 +20,13 @@ export interface Watch {
 }
 
 /**
- * Bakes the wave: gates are evaluated every interval by a heartbeating activity, and each
- * wait between evaluations is a durable timer that a halt or abort cuts short at once.
- * With `watch`, the same ticks watch a baked wave until the wait is over (see {@link Watch}).
+ * Bakes the wave: gates are evaluated every interval by a heartbeating activity. From the
+ * `ticks-wait-in-activity` patch on, the next tick's activity is scheduled as soon as a tick
+ * ends and waits for its instant in Temporal's retry (no timer, one workflow task per tick);
+ * before it, each wait was a durable timer. A halt or abort cuts either wait short at once.
+ * With `watch`, the same ticks watch a baked wave until the wait is over (see {@link Watch}),
+ * on timers still: a watch ends (an approval, a resume) or hands over at any moment, and a
+ * tick left waiting in retry across a hand-over stalls Temporal's time-skipping test server.
  */
 export async function bake(
   ctx: RolloutContext,
@@ -37,13 +41,17 @@ export async function bake(
   const canaries = input.gates.filter((g): g is CanaryGate => g.kind === 'canary');
   const deadline = watch ? Infinity : (until ?? Date.now() + wave.bakeSeconds * 1000);
   const verdicts = new VerdictMemory();
+  const waitsInActivity = ctx.lean && !watch && patched('ticks-wait-in-activity');
   let ticksDeferred = 0;
+  /** When the next tick is due, once its activity waits for it (`waitsInActivity`). */
+  let due: number | undefined;
   for (;;) {
     // The canary judge needs unchanged regions to compare against; without any it does not apply.
     const judged = baselineRegions(ctx, targets).length > 0 ? canaries : [];
     const results = ctx.lean
-      ? await leanTick(ctx, wave, targets, perRegion, judged)
+      ? await leanTick(ctx, wave, targets, perRegion, judged, due)
       : await tick(ctx, wave, targets, perRegion, judged);
+    due = undefined;
     if (results.length > 0) {
       const outcome = gateOutcome({
         wave: wave.index,
@@ -77,6 +85,10 @@ export async function bake(
     // Between two ticks nothing is in flight: the one place a long bake hands over to a new run.
     safePoint(ctx, watch ? watch.at : { wave: wave.index, step: 'BAKE', bakeDeadline: deadline });
     const waitMs = Math.min(remaining, gateIntervalSeconds * 1000);
+    if (waitsInActivity && evaluates(perRegion, judged)) {
+      due = Date.now() + waitMs;
+      continue;
+    }
     if (!watch) {
       if (await condition(() => ctx.stopped, waitMs)) ctx.throwIfStopped();
       continue;
@@ -152,10 +164,32 @@ async function tick(
   return results;
 }
 
+/** Whether a tick of these gates runs an activity (which can then wait for the tick's instant). */
+const evaluates = (perRegion: GateSpec[], judged: CanaryGate[]) => perRegion.length > 0 || judged.length > 0;
+
+const tickSummary = (wave: Wave, perRegion: GateSpec[], judged: CanaryGate[]) =>
+  `tick wave ${wave.index}: ${[...perRegion, ...judged].map((g) => g.name).join(', ')}`;
+
+const tickInput = (
+  ctx: RolloutContext,
+  wave: Wave,
+  targets: RegionRef[],
+  perRegion: GateSpec[],
+  judged: CanaryGate[],
+) => ({
+  wave: wave.index,
+  service: ctx.input.service,
+  regions: targets,
+  gates: perRegion,
+  canaries: judged.map((gate) => canaryRead(ctx, gate, targets)),
+});
+
 /**
  * One tick's reads in one activity, the per-region gates and the canary counters together.
- * With the timer to the next tick and routine evaluations recorded in batches, a tick adds
- * about twelve history events where it once added seventeen to twenty-three.
+ * A tick scheduled before its instant (`due`) waits for it in the activity's retry
+ * (`tickIsDue` in the worker): with routine evaluations recorded in batches, a tick adds
+ * about six and a half history events where it once added seventeen to twenty-three
+ * (about eleven and a half while a timer waited between ticks).
  */
 async function leanTick(
   ctx: RolloutContext,
@@ -163,18 +197,12 @@ async function leanTick(
   targets: RegionRef[],
   perRegion: GateSpec[],
   judged: CanaryGate[],
+  due?: number,
 ): Promise<GateEvaluation[]> {
-  if (perRegion.length === 0 && judged.length === 0) return [];
+  if (!evaluates(perRegion, judged)) return [];
   await startJudges(ctx, judged, wave, targets);
-  const gates = [...perRegion, ...judged].map((g) => g.name).join(', ');
-  const evaluation = gateEvaluation.evaluateTick.executeWithOptions({ summary: `tick wave ${wave.index}: ${gates}` }, [
-    {
-      wave: wave.index,
-      service: ctx.input.service,
-      regions: targets,
-      gates: perRegion,
-      canaries: judged.map((gate) => canaryRead(ctx, gate, targets)),
-    },
+  const evaluation = bakeTick.evaluateTick.executeWithOptions({ summary: tickSummary(wave, perRegion, judged) }, [
+    { ...tickInput(ctx, wave, targets, perRegion, judged), notBefore: due },
   ]);
   const { evaluations, canaryCounts } = await unlessStopped(ctx, wave, evaluation);
   return [...evaluations, ...judged.map((gate, i) => judgeCounts(ctx, gate, wave, targets, canaryCounts[i]))];
@@ -182,7 +210,8 @@ async function leanTick(
 
 /**
  * On a stop the workflow moves on at once and leaves the read-only evaluation to finish
- * unobserved; cancelling it would only race its completion.
+ * unobserved: cancelling it would only race its completion (and Temporal's test server cannot
+ * cancel an activity that waits to retry).
  */
 async function unlessStopped<T>(ctx: RolloutContext, wave: Wave, evaluation: Promise<T>): Promise<T> {
   let settled = false;

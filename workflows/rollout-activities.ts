@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { RolloutActivities } from './activity-contracts';
 import {
+  BAKE_TICK,
   CONFIG_VALIDATION,
   GATE_EVALUATION,
   HALT_ASSESSMENT,
@@ -19,9 +20,8 @@ export const regionRead = proxyActivities<Only<'readRegionConfig' | 'readRegionC
 export const regionPush = proxyActivities<Only<'pushRegionConfig'>>(REGION_PUSH);
 export const rollbackPush = proxyActivities<Only<'restoreRegionConfig'>>(ROLLBACK_PUSH);
 export const gateEvaluation =
-  proxyActivities<Only<'checkGates' | 'evaluateGates' | 'evaluateTick' | 'readCanaryCounts' | 'readCanaryBaseline'>>(
-    GATE_EVALUATION,
-  );
+  proxyActivities<Only<'checkGates' | 'evaluateGates' | 'readCanaryCounts' | 'readCanaryBaseline'>>(GATE_EVALUATION);
+export const bakeTick = proxyActivities<Only<'evaluateTick'>>(BAKE_TICK);
 export const configValidation = proxyActivities<Only<'validateConfig'>>(CONFIG_VALIDATION);
 export const haltAssessment = proxyActivities<Only<'assessHalt'>>(HALT_ASSESSMENT);
 

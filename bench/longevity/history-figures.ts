@@ -29,9 +29,9 @@ export interface RunFigures {
   largestEvent: { bytes: number; type: string };
   /** Bytes by event type: where the history's size comes from. */
   bytesByType: Record<string, number>;
-  /** Events between consecutive bake timers: one entry per tick of this run. */
+  /** Events from one bake tick's start to the next: one entry per tick of this run. */
   tickGaps: number[];
-  /** The event types of this run's last whole tick, from the timer that starts it: what a tick costs. */
+  /** The event types of this run's last whole tick, from the activity that opens it: what a tick costs. */
   lastTick: string[];
   /** How the run ended: CONTINUED_AS_NEW, COMPLETED, … */
   closedAs: string;
@@ -42,7 +42,7 @@ const eventType = (e: HistoryEvent) =>
 
 /**
  * What a bake tick may run: its reads and the recording of its evaluations. A gap between two
- * timers that runs anything else (a push, the read before one) spans a wave boundary, not a tick.
+ * ticks that runs anything else (a push, the read before one) spans a wave boundary, not a tick.
  */
 export const TICK_ACTIVITIES: ReadonlySet<string> = new Set<keyof RolloutActivities>([
   'evaluateTick',
@@ -51,23 +51,40 @@ export const TICK_ACTIVITIES: ReadonlySet<string> = new Set<keyof RolloutActivit
   'recordEvents',
 ]);
 
+/** Whether an event opens a bake tick: what delimits one tick from the next in a history. */
+export type TickStart = (e: HistoryEvent) => boolean;
+
 /**
- * Events per tick from a history, one entry per steady bake tick. Every tick ends by starting
- * its durable timer (the wait until the next evaluation), and nothing else in a rollout starts
- * timers, so the events from one TimerStarted to the next are one tick's; gaps that also ran
- * an activity a tick never runs are left out.
+ * A rollout's tick opens with its evaluation activity, scheduled as the tick before ends and
+ * waiting for its instant (`ticks-wait-in-activity`); in older shapes, after the timer between ticks.
  */
-export function tickGaps(events: readonly HistoryEvent[], tickActivities = TICK_ACTIVITIES): number[] {
+export const ROLLOUT_TICK_START: TickStart = (e) =>
+  ['evaluateTick', 'evaluateGates'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
+
+/** A tick that ends by starting a timer (the reference workflows'). */
+export const TIMER_TICK_START: TickStart = (e) => Boolean(e.timerStartedEventAttributes);
+
+/**
+ * Events per tick from a history, one entry per steady bake tick: the events from one tick's
+ * start to the next. Gaps that also ran an activity a tick never runs (a push, the read
+ * before one: a wave boundary) are left out.
+ */
+export function tickGaps(
+  events: readonly HistoryEvent[],
+  startsTick: TickStart = ROLLOUT_TICK_START,
+  tickActivities = TICK_ACTIVITIES,
+): number[] {
   const gaps: number[] = [];
   let start: number | null = null;
   let steady = true;
   for (const e of events) {
+    if (startsTick(e)) {
+      if (start !== null && steady) gaps.push(Number(e.eventId) - start);
+      start = Number(e.eventId);
+      steady = true;
+    }
     const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
     if (scheduled && !tickActivities.has(scheduled)) steady = false;
-    if (!e.timerStartedEventAttributes) continue;
-    if (start !== null && steady) gaps.push(Number(e.eventId) - start);
-    start = Number(e.eventId);
-    steady = true;
   }
   return gaps;
 }
@@ -79,9 +96,9 @@ export function eventsPerTick(gaps: readonly number[]): number {
 }
 
 function lastTick(events: readonly HistoryEvent[]): string[] {
-  const timers = events.flatMap((e, i) => (e.timerStartedEventAttributes ? [i] : []));
-  if (timers.length < 2) return [];
-  return events.slice(timers.at(-2)! + 1, timers.at(-1)! + 1).map(eventType);
+  const starts = events.flatMap((e, i) => (ROLLOUT_TICK_START(e) ? [i] : []));
+  if (starts.length < 2) return [];
+  return events.slice(starts.at(-2)!, starts.at(-1)!).map(eventType);
 }
 
 /** Figures of one run from its history. */

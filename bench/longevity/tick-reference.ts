@@ -1,6 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { referenceActivities } from '../reference/reference.activities';
-import { eventsPerTick, tickGaps } from './history-figures';
+import { eventsPerTick, tickGaps, TIMER_TICK_START } from './history-figures';
 import type { LongevityStack } from './longevity-stack';
 import type { activityTicks } from './tick-reference.workflows';
 
@@ -15,7 +15,7 @@ export interface TickReference {
 
 /**
  * The reference for eventsPerTick, measured on the same time-skipping server in the same run,
- * by the same count (events between consecutive timers): bare workflows that only read
+ * by the same count (events from one tick's start to the next): bare workflows that only read
  * something and wait, with a worker in this process.
  */
 export async function measureTickReference(
@@ -36,7 +36,7 @@ export async function measureTickReference(
       args: [ticks, intervalSeconds],
     });
     await handle.result();
-    return eventsPerTick(tickGaps((await handle.fetchHistory()).events ?? [], new Set(['noop'])));
+    return eventsPerTick(tickGaps((await handle.fetchHistory()).events ?? [], TIMER_TICK_START, new Set(['noop'])));
   };
   return worker.runUntil(async () => ({
     activityTick: await measure('activityTicks'),

@@ -11,18 +11,18 @@ import { expectInGroups } from '../support/expect-in-groups';
 import { restoresScheduled } from '../support/restore-order';
 
 const REGIONS = ['lr-canary-1', 'lr-west-1', 'lr-west-2', 'lr-east-1'];
-/** Temporal suggests continue-as-new after this many events: a few bake ticks, not 4,096. */
-const SUGGEST_AFTER = 100;
+/** Temporal suggests continue-as-new after this many events: a few bake ticks (about 6 events each), not 4,096. */
+const SUGGEST_AFTER = 70;
 
 /**
  * Rollouts longer than one run's history, for real: a dev server whose continue-as-new
- * suggestion comes after 100 events, so a half-minute rollout goes through several runs.
+ * suggestion comes after 70 events, so a half-minute rollout goes through several runs.
  */
 describe('a rollout that outlives its history: continue-as-new at safe points', () => {
   let temporal: TemporalDevServer;
   let stack: AppStack;
   const service = `long-${Date.now()}`;
-  // Long enough bakes for several hand-overs at about 11 history events per tick.
+  // Long enough bakes for several hand-overs at about 6 history events per tick.
   const strategy = { canaryMaxShare: 0.3, growthFactor: 4, bakeSeconds: 12, approvalAfterCanary: false };
   const gates = [{ kind: 'probe', name: 'probe', path: '/probe' }];
 
@@ -41,7 +41,9 @@ describe('a rollout that outlives its history: continue-as-new at safe points', 
   });
 
   /** Every run of the service's workflow id, oldest first, with its history length. */
-  async function runsOf(client: Client): Promise<Array<{ runId: string; status: string; historyLength: number }>> {
+  async function runsOf(
+    client: Client,
+  ): Promise<Array<{ runId: string; status: string; historyLength: number; start: number }>> {
     const runs: Array<{ runId: string; status: string; historyLength: number; start: number }> = [];
     for await (const w of client.workflow.list({ query: `WorkflowId = "${rolloutWorkflowId(service)}"` })) {
       runs.push({
@@ -51,7 +53,7 @@ describe('a rollout that outlives its history: continue-as-new at safe points', 
         start: w.startTime.getTime(),
       });
     }
-    return runs.sort((a, b) => a.start - b.start).map(({ start: _start, ...r }) => r);
+    return runs.sort((a, b) => a.start - b.start);
   }
 
   const served = (region: string) => stack.regionSim.fleet.get(region)?.version ?? null;
@@ -155,5 +157,58 @@ describe('a rollout that outlives its history: continue-as-new at safe points', 
     );
     expect(restored.every((e) => e.data.outcome === 'RESTORED' && e.data.toVersion === 'v1')).toBe(true);
     for (const region of REGIONS) expect(served(region)).toBe('v1');
+  });
+
+  it("bake ticks wait for their instant in the activity's retry, on a real Temporal server", async () => {
+    const startedAt = Date.now();
+    const interval = 3;
+    const id = await startRollout(stack, {
+      service,
+      version: 'v3',
+      config: { greeting: 'three' },
+      strategy,
+      waves: [
+        { regions: [REGIONS[0]], bakeSeconds: 12 },
+        { regions: REGIONS.slice(1), bakeSeconds: 12 },
+      ],
+      gates,
+      gateIntervalSeconds: interval,
+    });
+    expect((await waitForRollout(stack, id, ['SUCCEEDED', 'ROLLED_BACK', 'FAILED'], 120_000)).status).toBe('SUCCEEDED');
+    const runs = (await runsOf(stack.temporal)).filter((r) => r.start >= startedAt - 1_000);
+    const ticks: Array<{ lateMs: number | null; attempt: number; failure: string | undefined }> = [];
+    for (const run of runs) {
+      const events = (await stack.temporal.workflow.getHandle(rolloutWorkflowId(service), run.runId).fetchHistory())
+        .events!;
+      const ms = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
+      for (const scheduled of events) {
+        const attributes = scheduled.activityTaskScheduledEventAttributes;
+        if (attributes?.activityType?.name !== 'evaluateTick') continue;
+        const started = events.find(
+          (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
+        );
+        if (!started) continue;
+        const input = JSON.parse(Buffer.from(attributes.input!.payloads![0].data!).toString('utf8')) as {
+          notBefore?: number;
+        };
+        ticks.push({
+          lateMs: input.notBefore === undefined ? null : ms(started) - input.notBefore,
+          attempt: started.activityTaskStartedEventAttributes!.attempt!,
+          failure: started.activityTaskStartedEventAttributes!.lastFailure?.applicationFailureInfo?.type ?? undefined,
+        });
+      }
+    }
+    // Two bakes of 12 s at 3 s: the first tick of each evaluates at once; each later one was
+    // scheduled as the tick before ended, with the instant it is due, and its evaluating
+    // attempt started at that instant (its first, TICK_NOT_DUE, only waited): not the retry
+    // policy's 1 s backoff, not after a second wait.
+    const waited = ticks.filter((t) => t.lateMs !== null);
+    expect(ticks.length).toBeGreaterThanOrEqual(8);
+    expect(waited.length).toBeGreaterThanOrEqual(6);
+    for (const t of waited) {
+      expect(t).toMatchObject({ attempt: 2, failure: 'TICK_NOT_DUE' });
+      expect(t.lateMs).toBeGreaterThanOrEqual(-50);
+      expect(t.lateMs).toBeLessThan(1_000);
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { forEachLimited } from '../../../../libs/platform/src/concurrency';
 import {
   ErrorCode,
@@ -25,6 +26,30 @@ import { Budget } from './activity-budget';
 import { readCanaryBaseline, readCanaryCounts } from './canary-reads';
 import { evaluateAlerts, evaluateProbe, evaluatePrometheus } from './gate-evaluators';
 import { metricsReadMs, withMetricsRetries } from './metrics-retry';
+
+/** The failure type of a tick attempt made before its instant: a wait, not an error. */
+export const TICK_NOT_DUE = 'TICK_NOT_DUE';
+
+/**
+ * A bake schedules its next tick as soon as one ends, with the instant it is due. The first
+ * attempt of such a tick fails as benign with `nextRetryDelay` set to the time from its
+ * scheduling to that instant, and the tick waits in Temporal's retry: retries write nothing to
+ * the history, so a tick costs one activity and one workflow task, not also a timer and a
+ * second workflow task. Both times are the server's (the activity's scheduled time, the
+ * workflow time the tick was planned in), so the wait follows a time-skipping server as a
+ * timer would. Later attempts evaluate: they come after the wait, or after a failed evaluation.
+ */
+export function tickIsDue(notBefore: number | undefined, info: { attempt: number; scheduledTimestampMs: number }) {
+  if (notBefore === undefined || info.attempt > 1) return;
+  const early = notBefore - info.scheduledTimestampMs;
+  if (early <= 0) return;
+  throw ApplicationFailure.create({
+    type: TICK_NOT_DUE,
+    message: `waiting for the tick due at ${new Date(notBefore).toISOString()}`,
+    nextRetryDelay: early,
+    category: ApplicationFailureCategory.BENIGN,
+  });
+}
 
 /**
  * Gate evaluations in flight at once per activity: enough that 8 regions of a hanging
@@ -125,6 +150,7 @@ export function createGateActivities(regions: RegionClient, metrics: MetricsSour
 
     /** One bake tick: the per-region gates and the canary gates' counters, read together. */
     evaluateTick(input: EvaluateTickInput): Promise<TickEvaluation> {
+      tickIsDue(input.notBefore, Context.current().info);
       return inBudget(async (budget, progress) => {
         const [evaluations, canaryCounts] = await Promise.all([
           evaluateAll(input, budget, progress),
