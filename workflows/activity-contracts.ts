@@ -23,6 +23,8 @@ export interface RolloutActivities {
   pushRegionConfig(input: PushRegionConfigInput): Promise<PushRegionConfigResult>;
   /** Puts back what the region served before the rollout, then verifies it. */
   restoreRegionConfig(input: RestoreRegionConfigInput): Promise<RestoreRegionConfigResult>;
+  /** Every region of a rollback restored at once, one attempt each: what failed is retried region by region. */
+  restoreRegionConfigs(input: RestoreRegionConfigsInput): Promise<RestoreRegionConfigsResult>;
   /** Precheck: every target region answers, is healthy, and whether it already runs the target. */
   checkRegions(input: CheckRegionsInput): Promise<RegionCheck[]>;
   /** Precheck: gates that cannot work (bad templates, queries Prometheus refuses). */
@@ -130,6 +132,20 @@ export interface RestoreRegionConfigResult {
   tookChange?: boolean;
   /** The restore found the region at the revision read before the push: nothing was written since. */
   untouched?: boolean;
+}
+
+export interface RestoreRegionConfigsInput {
+  /** In the order the rollback takes them: newest wave first. */
+  restores: RestoreRegionConfigInput[];
+}
+
+/** One region's restore in a batch: restored and verified, or why not (the error's type and message). */
+export type RestoreOutcome =
+  { restored: RestoreRegionConfigResult } | { failed: { type: string | null; message: string } };
+
+export interface RestoreRegionConfigsResult {
+  /** One per restore, in the order of `restores`. */
+  outcomes: RestoreOutcome[];
 }
 
 export type CheckRegionsInput = { regions: RegionRef[]; version: string } & ConfigRef;

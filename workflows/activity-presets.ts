@@ -37,6 +37,17 @@ export const ROLLBACK_PUSH: ActivityOptions = {
 };
 
 /**
+ * A rollback's restores in one activity (`restoreRegionConfigs`): each region is tried once
+ * inside it, and what fails there is retried region by region under {@link ROLLBACK_PUSH}.
+ * The batch itself is retried once (restores are idempotent), then every region goes alone.
+ */
+export const ROLLBACK_BATCH: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 2 },
+};
+
+/**
  * One evaluation of the wave's gates (one bake tick); heartbeats per region, so a stuck probe
  * is noticed quickly. A regular activity, not a local one: the workflow waits for it idle, so
  * a halt that arrives meanwhile is handled at once instead of after the evaluation.

@@ -8,6 +8,7 @@ import {
   RECORD_EVENTS,
   REGION_PUSH,
   REGION_READ,
+  ROLLBACK_BATCH,
   ROLLBACK_PUSH,
 } from './activity-presets';
 
@@ -19,6 +20,7 @@ export const durableWrite = proxyActivities<Only<'recordEvents' | 'storeConfig'>
 export const regionRead = proxyActivities<Only<'readRegionConfig' | 'readRegionConfigs' | 'checkRegions'>>(REGION_READ);
 export const regionPush = proxyActivities<Only<'pushRegionConfig'>>(REGION_PUSH);
 export const rollbackPush = proxyActivities<Only<'restoreRegionConfig'>>(ROLLBACK_PUSH);
+export const rollbackBatch = proxyActivities<Only<'restoreRegionConfigs'>>(ROLLBACK_BATCH);
 export const gateEvaluation =
   proxyActivities<Only<'checkGates' | 'evaluateGates' | 'readCanaryCounts' | 'readCanaryBaseline'>>(GATE_EVALUATION);
 export const bakeTick = proxyActivities<Only<'evaluateTick'>>(BAKE_TICK);

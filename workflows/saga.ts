@@ -1,8 +1,8 @@
 import { ActivityFailure, ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
-import type { RestoreRegionConfigInput, RestoreRegionConfigResult } from './activity-contracts';
+import type { RestoreOutcome, RestoreRegionConfigInput, RestoreRegionConfigResult } from './activity-contracts';
 import { awaitExit, failedCompensations } from './rollback-exits';
-import { failureMessage, rollbackPush } from './rollout-activities';
+import { failureMessage, rollbackBatch, rollbackPush } from './rollout-activities';
 import type { RolloutContext } from './rollout-context';
 import type { Compensation } from './run-state';
 
@@ -73,12 +73,17 @@ async function restoreAll(
         data: { reason, regions: pending.map((c) => c.region), attempt, ...(by ? { by } : {}) },
       },
     ]);
-    const restoreOne = async (c: Compensation) => {
+    const restoreOne = async (c: Compensation, together?: Promise<RestoreOutcome | null>) => {
       // Taken at the first restore: a retry finds the region ROLLBACK_FAILED, whatever it took.
       c.pushRecorded ??= state.rollout.regions[c.region] !== 'PENDING';
       const pushRecorded = c.pushRecorded;
       try {
-        const restored = await restore(ctx, c);
+        // Restored with every other region, or alone (skipping a config store that just failed it).
+        const first = together ? await together : null;
+        const restored =
+          first && 'restored' in first
+            ? first.restored
+            : await restore(ctx, c, first?.failed.type !== 'CONFIG_UNAVAILABLE');
         await note([
           ...foundPush(ctx, c, restored, pushRecorded),
           {
@@ -111,8 +116,17 @@ async function restoreAll(
     };
     if (pending.some((c) => c.wave !== undefined) && patched('parallel-rollback')) {
       // Every restore is scheduled at once, newest wave first, in the task that took the halt.
-      if (patched('rollback-at-once')) await Promise.all(pending.map(restoreOne));
-      else await restoreByWave(pending, restoreOne);
+      if (patched('rollback-at-once')) {
+        const together = patched('rollback-in-one-activity') ? restoreTogether(ctx, pending) : undefined;
+        await Promise.all(
+          pending.map((c, i) =>
+            restoreOne(
+              c,
+              together?.then((outcomes) => outcomes?.[i] ?? null),
+            ),
+          ),
+        );
+      } else await restoreByWave(pending, restoreOne);
     } else {
       for (const c of pending) await restoreOne(c);
     }
@@ -151,7 +165,7 @@ async function restoreByWave(pending: Compensation[], restoreOne: (c: Compensati
   const all: Promise<void>[] = [];
   for (const wave of waves) {
     let done = false;
-    const restoring = Promise.all(wave.map(restoreOne)).then(() => {
+    const restoring = Promise.all(wave.map((c) => restoreOne(c))).then(() => {
       done = true;
     });
     all.push(restoring);
@@ -161,27 +175,53 @@ async function restoreByWave(pending: Compensation[], restoreOne: (c: Compensati
 }
 
 /**
- * Puts one region back. Lean runs name the document by hash; when the config store cannot
- * give it (CONFIG_UNAVAILABLE), the body the run holds goes inline, so a rollback never waits
- * on the database.
+ * Every region's first restore in one activity (`rollback-in-one-activity`): the workflow task
+ * that takes the halt schedules one command instead of one per region, and the worker runs one
+ * activity. A region it did not restore is then restored alone, with {@link restore}'s
+ * retries; so is every region, should the activity itself fail (null).
  */
-async function restore(ctx: RolloutContext, c: Compensation): Promise<RestoreRegionConfigResult> {
+async function restoreTogether(ctx: RolloutContext, pending: Compensation[]): Promise<RestoreOutcome[] | null> {
+  try {
+    const { outcomes } = await rollbackBatch.restoreRegionConfigs.executeWithOptions(
+      { summary: `rollback ${pending.length} regions at once: ${pending.map((c) => c.region).join(', ')}` },
+      [{ restores: pending.map((c) => restoreTarget(ctx, c)) }],
+    );
+    return outcomes;
+  } catch (err) {
+    log.warn('the rollback in one activity failed: every region is restored alone', { error: failureMessage(err) });
+    return null;
+  }
+}
+
+/** A restore's input: the compensation, and the rollout's own version, so the restore can say whether the region took the change. */
+const restoreTarget = (ctx: RolloutContext, c: Compensation): RestoreRegionConfigInput => ({
+  ...c,
+  rollout: { version: ctx.input.version, configHash: ctx.state.configHash },
+});
+
+/**
+ * Puts one region back. Lean runs name the document by hash; when the config store cannot
+ * give it (CONFIG_UNAVAILABLE, now or, `storeAnswered` false, in the restore just before),
+ * the body the run holds goes inline, so a rollback never waits on the database.
+ */
+async function restore(ctx: RolloutContext, c: Compensation, storeAnswered = true): Promise<RestoreRegionConfigResult> {
   const call = (input: RestoreRegionConfigInput, how = '') =>
     rollbackPush.restoreRegionConfig.executeWithOptions(
       { summary: `rollback ${c.region} → ${c.version ?? 'no config'}${how}` },
       [input],
     );
-  // The rollout's own version, so the restore can say whether the region took the change.
-  const target = { ...c, rollout: { version: ctx.input.version, configHash: ctx.state.configHash } };
+  const target = restoreTarget(ctx, c);
   if (c.config !== undefined || !c.configHash) return call(target);
-  try {
-    return await call(target);
-  } catch (err) {
-    const body = ctx.state.documents[c.configHash];
-    if (!configUnavailable(err) || body === undefined) throw err;
-    const { configHash: _byHash, ...inline } = target;
-    return call({ ...inline, config: body }, ' (inline: the config store is unavailable)');
+  const body = ctx.state.documents[c.configHash];
+  if (storeAnswered || body === undefined) {
+    try {
+      return await call(target);
+    } catch (err) {
+      if (!configUnavailable(err) || body === undefined) throw err;
+    }
   }
+  const { configHash: _byHash, ...inline } = target;
+  return call({ ...inline, config: body }, ' (inline: the config store is unavailable)');
 }
 
 /**

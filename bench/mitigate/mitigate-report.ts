@@ -141,7 +141,7 @@ export function publishMitigate(
       },
     ],
     notes: [
-      'Mitigated: the last restoreRegionConfig activity (PUT of the old version, then GET and a check of version and hash) completed, by its event time in the rollout’s Temporal history. The webhook’s send time is taken on the same clock.',
+      'Mitigated: the last restore activity (restoreRegionConfigs for every region at once, or a region’s own restoreRegionConfig: PUT of the old version, then GET and a check of version and hash) completed, by its event time in the rollout’s Temporal history. The webhook’s send time is taken on the same clock.',
       'restoredInSimP50Ms: until region-sim (in this process, polled every millisecond) served the old version in every touched region, before the read-back.',
       'Floor: the same regions restored at once by a bare client with the same adapter and requests (PUT, then GET and check), measured from the benchmark process, after each trial, against the same region-sim.',
       'With more than one touched region the rollback takes two rounds: the newest wave (all but one region, in parallel), then the canary wave. The floor restores every region in one round.',

@@ -55,21 +55,28 @@ export async function readTimeline(options: {
   const events = options.history.events ?? [];
   const accepted = events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
   if (!accepted) throw new Error(`${options.rolloutId}: no update accepted in the history`);
-  const scheduled = new Map<string, { region: string; at: number }>();
+  // Each region's last restore activity: one per region, or one for all (`restoreRegionConfigs`,
+  // whose completion is every region's) followed by a region's own where the batch failed it.
+  const scheduled = new Map<string, { id: string; at: number }>();
   const started = new Map<string, number>();
   const completed = new Map<string, number>();
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;
-    if (s?.activityType?.name === 'restoreRegionConfig') {
-      const input = decode(s.input?.payloads?.[0]) as { region: string };
-      scheduled.set(String(e.eventId), { region: input.region, at: timeOf(e) });
+    const type = s?.activityType?.name;
+    if (type === 'restoreRegionConfig') {
+      const input = decode(s!.input?.payloads?.[0]) as { region: string };
+      scheduled.set(input.region, { id: String(e.eventId), at: timeOf(e) });
+    }
+    if (type === 'restoreRegionConfigs') {
+      const input = decode(s!.input?.payloads?.[0]) as { restores: { region: string }[] };
+      for (const { region } of input.restores) scheduled.set(region, { id: String(e.eventId), at: timeOf(e) });
     }
     const st = e.activityTaskStartedEventAttributes;
     if (st) started.set(String(st.scheduledEventId), timeOf(e));
     const c = e.activityTaskCompletedEventAttributes;
     if (c) completed.set(String(c.scheduledEventId), timeOf(e));
   }
-  const restores = [...scheduled].map(([id, { region, at }]): RestoreTimes => {
+  const restores = [...scheduled].map(([region, { id, at }]): RestoreTimes => {
     const puts = options.fleet.pushRequests(region).filter((p) => p.version === options.restoredVersion);
     const put = puts.at(-1)?.at.getTime();
     if (put === undefined || !completed.has(id)) throw new Error(`${options.rolloutId}: ${region} was not restored`);

@@ -9,7 +9,7 @@ import {
 } from '../../workflows/rollout.messages';
 import { readUntil } from '../support/eventually';
 import { expectInGroups } from '../support/expect-in-groups';
-import { restoresScheduled } from '../support/restore-order';
+import { restoreActivities, restoresScheduled } from '../support/restore-order';
 import { slowInserts } from '../support/slow-inserts';
 import type { TcpProxy } from '../support/tcp-proxy';
 import {
@@ -174,6 +174,11 @@ describe('every halt lands and every rollback runs', () => {
         [['a1', 'RESTORED']],
       ],
     );
+    // One activity restored every region it could; a1, which it could not, was restored alone.
+    expect(await restoreActivities(handle)).toEqual([
+      { type: 'restoreRegionConfigs', regions: expect.arrayContaining(['a1', 'b1', 'c1']) },
+      { type: 'restoreRegionConfig', regions: ['a1'] },
+    ]);
   });
 
   it('a cancel from Temporal while an append is in flight loses no event', async () => {

@@ -122,7 +122,7 @@ describe('lean rollout histories (time-skipping Temporal, real activities, real 
 
     const history = await handle.fetchHistory();
     const inputs = activityInputs(history);
-    expect(inputs.map((a) => a.type)).toEqual(expect.arrayContaining(['pushRegionConfig', 'restoreRegionConfig']));
+    expect(inputs.map((a) => a.type)).toEqual(expect.arrayContaining(['pushRegionConfig', 'restoreRegionConfigs']));
     for (const { type, input: text } of inputs) {
       if (type !== 'storeConfig') expect({ type, target: text.includes(target) }).toEqual({ type, target: false });
       expect({ type, previous: text.includes(previous) }).toEqual({ type, previous: false });
@@ -171,9 +171,14 @@ describe('a rollback while the config store is down (real PostgreSQL behind a pr
       expect(h.regionSim.fleet.get(name)).toMatchObject({ version: 'v0-7', config: { tag: previous } });
     }
     await expectRestoredNewestWaveFirst(h, handle, input.rolloutId);
-    // Each restore asked by hash first, was told CONFIG_UNAVAILABLE, and went again with the body inline.
-    const restores = activityInputs(await handle.fetchHistory()).filter((a) => a.type === 'restoreRegionConfig');
-    expect(restores.filter((r) => r.input.includes(previous))).toHaveLength(3);
-    expect(restores.filter((r) => !r.input.includes(previous))).toHaveLength(3);
+    // The rollback asked for every region by hash at once, was told CONFIG_UNAVAILABLE for each,
+    // and each region went again alone with the body inline (not by hash again).
+    const inputs = activityInputs(await handle.fetchHistory());
+    const together = inputs.filter((a) => a.type === 'restoreRegionConfigs');
+    expect(together).toHaveLength(1);
+    expect(together[0].input.includes(previous)).toBe(false);
+    const alone = inputs.filter((a) => a.type === 'restoreRegionConfig');
+    expect(alone).toHaveLength(3);
+    expect(alone.every((r) => r.input.includes(previous))).toBe(true);
   });
 });

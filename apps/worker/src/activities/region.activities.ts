@@ -13,10 +13,13 @@ import type {
   PushRegionConfigResult,
   RegionCheck,
   RegionRef,
+  RestoreOutcome,
   RestoreRegionConfigInput,
   RestoreRegionConfigResult,
+  RestoreRegionConfigsInput,
+  RestoreRegionConfigsResult,
 } from '../../../../workflows/activity-contracts';
-import { asActivity } from './activity-failure';
+import { asActivity, toActivityFailure } from './activity-failure';
 
 function verify(region: string, live: RegionConfigState, version: string | null, hash: string | null): void {
   if (live.version !== version || live.configHash !== hash) {
@@ -30,6 +33,15 @@ function verify(region: string, live: RegionConfigState, version: string | null,
 
 /** Regions checked at once by the precheck: a hundred regions take a few rounds, not a hundred. */
 const CHECK_CONCURRENCY = 16;
+
+/**
+ * Regions a batched rollback restores at once: a blast radius of fifty in one round, and
+ * never more requests in flight than a worker's HTTP pool comfortably holds.
+ */
+const RESTORE_CONCURRENCY = 64;
+
+/** How often a batched rollback heartbeats while a region's requests are still out. */
+const RESTORE_HEARTBEAT_MS = 2_000;
 
 type ConfigDocuments = Pick<CachedConfigStore, 'get' | 'put'>;
 
@@ -52,6 +64,50 @@ function finalUnavailable(err: unknown): never {
 }
 
 export function createRegionActivities(regions: RegionClient, configs: ConfigDocuments) {
+  /** One region put back and verified: see `restoreRegionConfig`. */
+  async function restoreRegion(input: RestoreRegionConfigInput): Promise<RestoreRegionConfigResult> {
+    const clearing = input.version === null || (input.config ?? input.configHash ?? null) === null;
+    const config = clearing ? null : (input.config ?? (await configs.get(input.configHash!).catch(finalUnavailable)));
+    const hash = config === null ? null : configHash(config);
+    const seen = { tookChange: false, untouched: false };
+    for (let attempt = 1; ; attempt++) {
+      const live = await regions.read(input.endpoint);
+      const { rollout } = input;
+      if (rollout && live.version === rollout.version && (rollout.configHash ?? live.configHash) === live.configHash) {
+        seen.tookChange = true;
+      }
+      if (attempt === 1) seen.untouched = input.revision !== undefined && live.revision === input.revision;
+      // Already back (an earlier attempt whose answer was lost) and moved past the revision
+      // every forward write is conditioned on: those are fenced, nothing needs writing.
+      const back = live.version === (config === null ? null : input.version) && live.configHash === hash;
+      if (back && input.revision !== undefined && live.revision !== input.revision) break;
+      try {
+        if (config === null) await regions.clear(input.endpoint, live.revision);
+        else await regions.push(input.endpoint, input.version!, config, live.revision);
+        break;
+      } catch (err) {
+        if (!regionChanged(err) || attempt >= RESTORE_FENCE_TRIES) {
+          // Another write keeps winning the race: worth a retry of the whole restore.
+          if (regionChanged(err)) {
+            throw ApplicationFailure.create({
+              message: (err as Error).message,
+              type: ErrorCode.RegionChanged,
+              nonRetryable: false,
+            });
+          }
+          throw err;
+        }
+      }
+    }
+    verify(input.region, await regions.read(input.endpoint), config === null ? null : input.version, hash);
+    return {
+      region: input.region,
+      version: config === null ? null : input.version,
+      configHash: hash,
+      ...(input.rollout ? seen : {}),
+    };
+  }
+
   return {
     /** What a region serves now: read before each push so the compensation knows what to restore. */
     async readRegionConfig(input: RegionRef): Promise<RegionConfigState> {
@@ -132,54 +188,41 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
      * workflow holds the body and asks again with it inline, rather than wait on a database.
      */
     async restoreRegionConfig(input: RestoreRegionConfigInput): Promise<RestoreRegionConfigResult> {
-      return asActivity(async () => {
-        const clearing = input.version === null || (input.config ?? input.configHash ?? null) === null;
-        const config = clearing
-          ? null
-          : (input.config ?? (await configs.get(input.configHash!).catch(finalUnavailable)));
-        const hash = config === null ? null : configHash(config);
-        const seen = { tookChange: false, untouched: false };
-        for (let attempt = 1; ; attempt++) {
-          const live = await regions.read(input.endpoint);
-          const { rollout } = input;
-          if (
-            rollout &&
-            live.version === rollout.version &&
-            (rollout.configHash ?? live.configHash) === live.configHash
-          ) {
-            seen.tookChange = true;
-          }
-          if (attempt === 1) seen.untouched = input.revision !== undefined && live.revision === input.revision;
-          // Already back (an earlier attempt whose answer was lost) and moved past the revision
-          // every forward write is conditioned on: those are fenced, nothing needs writing.
-          const back = live.version === (config === null ? null : input.version) && live.configHash === hash;
-          if (back && input.revision !== undefined && live.revision !== input.revision) break;
-          try {
-            if (config === null) await regions.clear(input.endpoint, live.revision);
-            else await regions.push(input.endpoint, input.version!, config, live.revision);
-            break;
-          } catch (err) {
-            if (!regionChanged(err) || attempt >= RESTORE_FENCE_TRIES) {
-              // Another write keeps winning the race: worth a retry of the whole restore.
-              if (regionChanged(err)) {
-                throw ApplicationFailure.create({
-                  message: (err as Error).message,
-                  type: ErrorCode.RegionChanged,
-                  nonRetryable: false,
-                });
+      return asActivity(() => restoreRegion(input));
+    },
+
+    /**
+     * A rollback's restores in one activity: every region at once (bounded), each restored and
+     * verified as {@link restoreRegionConfig} does it, once. One activity instead of one per
+     * region spares the workflow task that takes a halt a command per region and the worker
+     * an activity per region; a region that fails here is retried alone by the workflow, with
+     * `restoreRegionConfig`'s retries. Waits for every region (a region's requests time out
+     * within seconds), heartbeating meanwhile.
+     */
+    async restoreRegionConfigs(input: RestoreRegionConfigsInput): Promise<RestoreRegionConfigsResult> {
+      const limit = pLimit(RESTORE_CONCURRENCY);
+      let settled = 0;
+      const beat = setInterval(() => heartbeat({ settled }), RESTORE_HEARTBEAT_MS);
+      try {
+        const outcomes = await Promise.all(
+          input.restores.map((restore) =>
+            limit(async (): Promise<RestoreOutcome> => {
+              try {
+                return { restored: await restoreRegion(restore) };
+              } catch (err) {
+                const failure = toActivityFailure(err);
+                const type = failure instanceof ApplicationFailure ? (failure.type ?? null) : null;
+                return { failed: { type, message: failure instanceof Error ? failure.message : String(failure) } };
+              } finally {
+                settled += 1;
               }
-              throw err;
-            }
-          }
-        }
-        verify(input.region, await regions.read(input.endpoint), config === null ? null : input.version, hash);
-        return {
-          region: input.region,
-          version: config === null ? null : input.version,
-          configHash: hash,
-          ...(input.rollout ? seen : {}),
-        };
-      });
+            }),
+          ),
+        );
+        return { outcomes };
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     /** Precheck: every target region answers, is healthy, and whether it already runs the target. */
