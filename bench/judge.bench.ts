@@ -118,6 +118,8 @@ function targets(results: ScenarioResult[]): Report['targets'] {
   const nulls = SCENARIOS.filter((s) => s.kind === 'null').map((s) => sluice(s.name));
   const regressions = SCENARIOS.filter((s) => s.kind === 'regression').map((s) => sluice(s.name));
   const low = sluice('low-traffic-total-failure');
+  const ceiling = (name: string, judge: JudgeName) =>
+    results.find((r) => r.name === name && r.judge === judge)?.detectWithin60MinRate ?? null;
   return [
     ...nulls.map((r) => ({
       what: `per-rollout false-alarm rate, ${r.name}`,
@@ -134,7 +136,7 @@ function targets(results: ScenarioResult[]): Report['targets'] {
     {
       what: '1.5× on heterogeneous regions detected within 60 min',
       target: '≥ 0.99',
-      measured: String(sluice('regress-1.5x-heterogeneous').detectWithin60MinRate),
+      measured: `${sluice('regress-1.5x-heterogeneous').detectWithin60MinRate} (ceilings, same minutes and alpha: ${ceiling('regress-1.5x-heterogeneous', 'fixed-two-sample')} for one test at the end against the 60-minute pre-change window, ${ceiling('regress-1.5x-heterogeneous', 'oracle-known-rate')} for one that knows the canary's pre-change rate)`,
       met: (sluice('regress-1.5x-heterogeneous').detectWithin60MinRate ?? 0) >= 0.99,
     },
     ...regressions.map((r) => ({
@@ -193,6 +195,8 @@ function main(): void {
       'Null scenarios are 5-wave rollouts (4 judged waves, the last has no controls): a rollout false-alarms if any judged wave FAILs. Regression scenarios and both counter-resets scenarios judge the first wave only.',
       'Wrong pass: the judge said PASS (the bake would end) before any FAIL; for the fixed window and the naive test, no alarm by the end of the bake; for the legacy judge, PASS or undecided at the end (the old workflow passed silently).',
       'sluice-legacy is the judge before this change (θ = 1), kept for in-flight workflows; sluice-summed-counters is the new judge fed differences of summed counters (the old reading).',
+      'oracle-known-rate (regression scenarios only) is no judge anyone could run: one count test at the end of the bake that knows the canary’s true pre-change rate. It is the most powerful level-α test on the same canary minutes, so its detection within the bake is the ceiling for every judge, at this traffic and alpha.',
+      'fixed-two-sample (regression scenarios only) knows no more than Sluice: one conditional binomial test at the end of the bake, the canary’s errors during the bake against its own pre-change window. Without a sequential penalty, its detection within the bake is the ceiling for a judge that learns the canary’s rate from that window alone.',
       'null-drift-additive-blip is outside the model (a shared failure that adds the same error rate to every region is not a multiple of each region’s own rate): it shows the limit, see docs/CANARY-JUDGE.md.',
     ],
   };

@@ -13,7 +13,7 @@ import type { IntervalCounts } from '../../libs/judge/src/sequential-count-test'
 import { DEFAULT_JUDGE, SequentialJudge, type JudgeOptions } from '../../libs/judge/src/sequential-judge';
 
 export const JUDGES = ['sluice', 'sluice-legacy', 'fixed-60min', 'naive-per-minute'] as const;
-export type JudgeName = (typeof JUDGES)[number] | 'sluice-summed-counters';
+export type JudgeName = (typeof JUDGES)[number] | 'sluice-summed-counters' | 'oracle-known-rate' | 'fixed-two-sample';
 
 /** How one judge's wave went. Minutes count from the change (1 = after the first interval). */
 export interface WaveOutcome {
@@ -58,6 +58,77 @@ export function fixedWave(alpha: number, minutes: readonly IntervalCounts[]): Wa
   return fixedWindowVerdict(minutes, alpha) === 'FAIL'
     ? { failAt: minutes.length, passAt: null, inconclusive: false }
     : { failAt: null, passAt: minutes.length, inconclusive: false };
+}
+
+/**
+ * Not a judge anyone could run: one count test at the bake's end that knows the canary's true
+ * pre-change error rate (nothing to estimate, no sequential penalty). The canary's errors are
+ * Poisson in its requests, so this one-sided test is the most powerful level-α test on the
+ * bake's canary counts against any higher rate (Neyman–Pearson, the likelihood ratio being
+ * monotone in the count): its detection within the bake is the ceiling for every judge that
+ * sees the same minutes, Sluice's included.
+ */
+export function oracleWave(alpha: number, rate: number, minutes: readonly IntervalCounts[]): WaveOutcome {
+  let requests = 0;
+  let events = 0;
+  for (const m of minutes) {
+    requests += m.canaryRequests;
+    events += m.canaryEvents;
+  }
+  return poissonUpperTail(requests * rate, events) <= alpha
+    ? { failAt: minutes.length, passAt: null, inconclusive: false }
+    : { failAt: null, passAt: minutes.length, inconclusive: false };
+}
+
+/**
+ * Not a judge Sluice could run either, but one that knows no more than Sluice: one test at the
+ * bake's end of the canary's errors during the bake against its own pre-change window (a
+ * conditional binomial test: under "no worse", the bake's share of both windows' errors is its
+ * share of their requests). No sequential penalty, so its detection within the bake is the
+ * ceiling for a judge that has only this pre-change window to learn the canary's rate from.
+ */
+export function twoSampleWave(
+  alpha: number,
+  baseline: IntervalCounts,
+  minutes: readonly IntervalCounts[],
+): WaveOutcome {
+  let requests = 0;
+  let events = 0;
+  for (const m of minutes) {
+    requests += m.canaryRequests;
+    events += m.canaryEvents;
+  }
+  const share = requests / (requests + baseline.canaryRequests);
+  return binomialUpperTail(events + baseline.canaryEvents, share, events) <= alpha
+    ? { failAt: minutes.length, passAt: null, inconclusive: false }
+    : { failAt: null, passAt: minutes.length, inconclusive: false };
+}
+
+/** P(X ≥ k) for X ~ Binomial(n, p): one minus the lower terms, each from the last in log space. */
+export function binomialUpperTail(n: number, p: number, k: number): number {
+  if (k <= 0) return 1;
+  if (k > n || p <= 0) return 0;
+  if (p >= 1) return 1;
+  let logPmf = n * Math.log(1 - p);
+  let below = 0;
+  for (let x = 0; x < k; x++) {
+    if (x > 0) logPmf += Math.log(n - x + 1) - Math.log(x) + Math.log(p) - Math.log(1 - p);
+    below += Math.exp(logPmf);
+  }
+  return Math.max(0, 1 - below);
+}
+
+/** P(X ≥ k) for X ~ Poisson(λ): one minus the lower terms, each from the last in log space (no underflow at λ in the thousands). */
+export function poissonUpperTail(lambda: number, k: number): number {
+  if (k <= 0) return 1;
+  if (lambda <= 0) return 0;
+  let logPmf = -lambda;
+  let below = 0;
+  for (let x = 0; x < k; x++) {
+    if (x > 0) logPmf += Math.log(lambda) - Math.log(x);
+    below += Math.exp(logPmf);
+  }
+  return Math.max(0, 1 - below);
 }
 
 /** A z-test every minute, alarming on the first significant one; no alarm is a pass at the end. */

@@ -5,7 +5,16 @@
 import { rolloutAlpha, type CanaryReading } from '../../libs/judge/src/canary-interval';
 import type { IntervalCounts } from '../../libs/judge/src/sequential-count-test';
 import { seededRandom } from '../../libs/judge/src/simulation';
-import { judgeOptions, judgeWave, readingsWave, startCanaryJudge, type JudgeName, type WaveOutcome } from './judges';
+import {
+  judgeOptions,
+  judgeWave,
+  oracleWave,
+  twoSampleWave,
+  readingsWave,
+  startCanaryJudge,
+  type JudgeName,
+  type WaveOutcome,
+} from './judges';
 import {
   CounterSeries,
   diurnalWithBlip,
@@ -117,7 +126,16 @@ function firstWave(
         theta: heterogeneous(random),
       };
       const { baseline, bake } = waveMinutes(traffic, NO_DRIFT, effect, preChangeMinutes, random, preChangeMinutes);
-      return Object.fromEntries(Object.entries(judgeWave(WAVE_ALPHAS[0], baseline, bake)).map(([j, o]) => [j, [o]]));
+      const judged = Object.fromEntries(
+        Object.entries(judgeWave(WAVE_ALPHAS[0], baseline, bake)).map(([j, o]) => [j, [o]]),
+      );
+      // The ceiling: a test that knows the canary's pre-change rate (no drift in these scenarios).
+      const rate = traffic.theta * traffic.controlErrorRate;
+      return {
+        ...judged,
+        'oracle-known-rate': [oracleWave(WAVE_ALPHAS[0], rate, bake)],
+        'fixed-two-sample': [twoSampleWave(WAVE_ALPHAS[0], baseline, bake)],
+      };
     },
   };
 }
