@@ -183,7 +183,7 @@ async function restoreByWave(pending: Compensation[], restoreOne: (c: Compensati
 async function restoreTogether(ctx: RolloutContext, pending: Compensation[]): Promise<RestoreOutcome[] | null> {
   try {
     const { outcomes } = await rollbackBatch.restoreRegionConfigs.executeWithOptions(
-      { summary: `rollback ${pending.length} regions at once: ${pending.map((c) => c.region).join(', ')}` },
+      { summary: `rollback ${pending.length} region(s) at once: ${listShort(pending.map((c) => c.region))}` },
       [{ restores: pending.map((c) => restoreTarget(ctx, c)) }],
     );
     return outcomes;
@@ -191,6 +191,12 @@ async function restoreTogether(ctx: RolloutContext, pending: Compensation[]): Pr
     log.warn('the rollback in one activity failed: every region is restored alone', { error: failureMessage(err) });
     return null;
   }
+}
+
+/** A few names and how many more: an activity's summary stays one short line (Temporal caps its size). */
+function listShort(names: string[], shown = 5): string {
+  const more = names.length - shown;
+  return more > 0 ? `${names.slice(0, shown).join(', ')} and ${more} more` : names.join(', ');
 }
 
 /** A restore's input: the compensation, and the rollout's own version, so the restore can say whether the region took the change. */
