@@ -5,7 +5,8 @@
  * 30 s interval, a 256 KiB config, sign-offs a day after they are asked (longevity/scenario.ts).
  * The rollout runs to SUCCEEDED; the same rollout of a second service is halted on day 13 and
  * must end ROLLED_BACK with every region serving its own previous version again (read from
- * region-sim). Then every run of both chains is read back from Temporal: events and bytes per
+ * region-sim). Each rollout runs on a stack of its own (test server, PostgreSQL, region-sim,
+ * worker). Then every run of both chains is read back from Temporal: events and bytes per
  * run and events per bake tick, against Temporal's own limits and bare tick workflows measured
  * on the same server (the references). The worker's RSS is sampled throughout.
  *
@@ -44,6 +45,8 @@ const HALT_AT_DAY = 12.5;
 const REFERENCE_TICKS = quick ? 50 : 200;
 const TRAFFIC = { rps: 40, errorShare: 0.005 };
 const SERVICES = { full: 'lg-full', halted: 'lg-halted' };
+/** Traffic served before a rollout starts on its stack: twice the canary gate's default pre-change window. */
+const WARM_UP_MS = 2 * 3_600_000;
 const log = (msg: string) => console.log(`[bench:longevity] ${msg}`);
 
 /** The rollout's input, its config stored by hash first as the gateway does: the workflow gets only the hash. */
@@ -60,99 +63,143 @@ async function inputFor(stack: LongevityStack, configs: PgConfigStore, service: 
   });
 }
 
+/** What one rollout's stack saw besides the rollout: its worker's memory and the queries answered. */
+interface StackFigures {
+  rssPeakMiB: number;
+  rssHighWaterMiB: number;
+  rssSamples: number;
+  answered: { canary: number; other: number };
+}
+
+/**
+ * Runs one rollout's chain on a stack of its own (test server, PostgreSQL, region-sim, worker).
+ * On one shared test server the second rollout ran ten times slower than the first: the
+ * server held the first chain's history (286 MiB over 14 days) in memory.
+ */
+async function onItsOwnStack<T>(
+  service: string,
+  work: (stack: LongevityStack, configs: PgConfigStore) => Promise<T>,
+): Promise<{ value: T; figures: StackFigures }> {
+  const stack = await startLongevityStack({ regions: regionNames(service), traffic: TRAFFIC });
+  // A fresh server's clock starts now: the regions first serve traffic for longer than the
+  // canary gate's pre-change window (an hour by default), so its baseline read finds data.
+  await stack.client.sleep(WARM_UP_MS);
+  // an interrupted run still stops the test server, PostgreSQL and the worker it started
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping`);
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  const workerPid = stack.worker.child.pid!;
+  const rss = sampleRss(workerPid);
+  try {
+    const value = await work(stack, new PgConfigStore(stack.pool));
+    rss.stop();
+    const figures = {
+      rssPeakMiB: rss.peak(),
+      rssHighWaterMiB: rssMiB(workerPid).peak,
+      rssSamples: rss.count(),
+      answered: { ...stack.metrics.answered },
+    };
+    return { value, figures };
+  } finally {
+    rss.stop();
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    await stack.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const wallStart = performance.now();
-  const stack = await startLongevityStack({
-    regions: [...regionNames(SERVICES.full), ...regionNames(SERVICES.halted)],
-    traffic: TRAFFIC,
-  });
-  // an interrupted run still stops the test server, PostgreSQL and the worker it started
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      void stack.stop().finally(() => process.exit(130));
-    });
-  }
-  const workerPid = stack.worker.child.pid!;
-  const rss = sampleRss(workerPid);
-  const { fleet } = stack.sim;
-  const configs = new PgConfigStore(stack.pool);
   const drive = { daySeconds, stepSeconds: daySeconds / 24, log };
-  try {
+
+  const first = await onItsOwnStack(SERVICES.full, async (stack, configs) => {
     const reference = await measureTickReference(stack, REFERENCE_TICKS, DEFAULT_GATE_INTERVAL_SECONDS);
     log(`reference tick: ${reference.activityTick} events (activity), ${reference.localActivityTick} (local activity)`);
-
+    const { fleet } = stack.sim;
     await seedRegions(fleet, configs, SERVICES.full);
-    const fullInput = await inputFor(stack, configs, SERVICES.full, 'v2');
+    const input = await inputFor(stack, configs, SERVICES.full, 'v2');
     log(`${SERVICES.full}: ${WAVES} waves of ${REGIONS / WAVES} regions, days of ${daySeconds} s`);
-    const full = await driveRollout(stack, fullInput, drive);
+    const result = await driveRollout(stack, input, drive);
     const regionsAtNewVersion = regionNames(SERVICES.full).filter(
-      (r) => fleet.get(r)?.version === 'v2' && fleet.get(r)?.configHash === fullInput.configHash,
+      (r) => fleet.get(r)?.version === 'v2' && fleet.get(r)?.configHash === input.configHash,
     ).length;
     log(
-      `${SERVICES.full}: ${full.result.status} after ${full.simulatedDays.toFixed(2)} days (${full.wallSeconds.toFixed(0)} s)`,
+      `${SERVICES.full}: ${result.result.status} after ${result.simulatedDays.toFixed(2)} days (${result.wallSeconds.toFixed(0)} s)`,
     );
+    log(`reading every run of ${SERVICES.full} back from Temporal`);
+    const runs = await chainFigures(stack.client.workflows, result.workflowId, result.firstRunId);
+    const { rows } = await stack.pool.query<{ count: number; last_position: number }>(
+      'SELECT count(*)::int AS count, max(stream_position)::int AS last_position FROM events WHERE stream_id = $1',
+      [input.rolloutId],
+    );
+    const storedEvents = { count: rows[0].count, lastPosition: rows[0].last_position };
+    return { reference, input, result, regionsAtNewVersion, runs, storedEvents, root: stack.root };
+  });
 
+  const second = await onItsOwnStack(SERVICES.halted, async (stack, configs) => {
+    const { fleet } = stack.sim;
     const previous = await seedRegions(fleet, configs, SERVICES.halted);
-    const haltedInput = await inputFor(stack, configs, SERVICES.halted, 'v3');
-    const halted = await driveRollout(stack, haltedInput, { ...drive, haltAtDay: HALT_AT_DAY });
+    const input = await inputFor(stack, configs, SERVICES.halted, 'v3');
+    const result = await driveRollout(stack, input, { ...drive, haltAtDay: HALT_AT_DAY });
     const regionsRestored = [...previous].filter(
       ([r, p]) => fleet.get(r)?.version === p.version && fleet.get(r)?.configHash === p.configHash,
     ).length;
-    log(`${SERVICES.halted}: ${halted.result.status}, ${regionsRestored} regions serve their own previous version`);
+    log(`${SERVICES.halted}: ${result.result.status}, ${regionsRestored} regions serve their own previous version`);
+    log(`reading every run of ${SERVICES.halted} back from Temporal`);
+    const runs = await chainFigures(stack.client.workflows, result.workflowId, result.firstRunId);
+    return { result, regionsRestored, runs };
+  });
 
-    log('reading every run of both chains back from Temporal');
-    const fullRuns = await chainFigures(stack.client.workflows, full.workflowId, full.firstRunId);
-    const haltedRuns = await chainFigures(stack.client.workflows, halted.workflowId, halted.firstRunId);
-    rss.stop();
-    const { rows } = await stack.pool.query<{ count: number; last_position: number }>(
-      'SELECT count(*)::int AS count, max(stream_position)::int AS last_position FROM events WHERE stream_id = $1',
-      [fullInput.rolloutId],
-    );
-
-    const report = longevityReport({
-      quick,
-      startedAt,
-      settings: {
-        daySeconds,
-        haltAtDay: HALT_AT_DAY,
-        continueAsNewAfterEvents,
-        gateIntervalSeconds: fullInput.gateIntervalSeconds,
-        gates: fullInput.gates.map((g) => g.kind),
-        traffic: TRAFFIC,
-        referenceTicks: REFERENCE_TICKS,
-      },
-      full: {
-        ...full,
-        service: SERVICES.full,
-        runs: fullRuns,
-        regionsAtNewVersion,
-        storedEvents: { count: rows[0].count, lastPosition: rows[0].last_position },
-      },
-      halted: { ...halted, service: SERVICES.halted, runs: haltedRuns, regionsRestored },
-      reference,
-      workerRss: { peakSampledMiB: rss.peak(), highWaterMiB: rssMiB(workerPid).peak, samples: rss.count() },
-      canaryQueriesAnswered: stack.metrics.answered,
-      wallSeconds: (performance.now() - wallStart) / 1000,
-    });
-    const paths = writeReport(stack.root, report);
-    console.log(JSON.stringify(report.results, (k, v) => (k === 'reference' || k === 'approvals' ? undefined : v), 2));
-    for (const t of report.targets)
-      console.log(`${t.met ? 'MET ' : 'MISS'} ${t.what}: ${t.measured} (target ${t.target})`);
-    log(`report: ${paths.markdown}`);
-    const failed = failedTargets(report, quick);
-    if (failed.length > 0) {
-      log(`failed: ${failed.map((t) => t.what).join(', ')}`);
-      process.exitCode = 1;
-    } else if (report.targets.some((t) => !t.met)) {
-      log(
-        "a quick run fails only on outcomes, restores, hand-overs and payload sizes: its figures are not the issue's",
-      );
-    }
-  } finally {
-    rss.stop();
-    await stack.stop();
+  const full = first.value;
+  const halted = second.value;
+  const stacks = [first.figures, second.figures];
+  const report = longevityReport({
+    quick,
+    startedAt,
+    settings: {
+      daySeconds,
+      haltAtDay: HALT_AT_DAY,
+      continueAsNewAfterEvents,
+      gateIntervalSeconds: full.input.gateIntervalSeconds,
+      gates: full.input.gates.map((g) => g.kind),
+      traffic: TRAFFIC,
+      referenceTicks: REFERENCE_TICKS,
+    },
+    full: {
+      ...full.result,
+      service: SERVICES.full,
+      runs: full.runs,
+      regionsAtNewVersion: full.regionsAtNewVersion,
+      storedEvents: full.storedEvents,
+    },
+    halted: { ...halted.result, service: SERVICES.halted, runs: halted.runs, regionsRestored: halted.regionsRestored },
+    reference: full.reference,
+    workerRss: {
+      peakSampledMiB: Math.max(...stacks.map((f) => f.rssPeakMiB)),
+      highWaterMiB: Math.max(...stacks.map((f) => f.rssHighWaterMiB)),
+      samples: stacks.reduce((n, f) => n + f.rssSamples, 0),
+    },
+    canaryQueriesAnswered: {
+      canary: stacks.reduce((n, f) => n + f.answered.canary, 0),
+      other: stacks.reduce((n, f) => n + f.answered.other, 0),
+    },
+    wallSeconds: (performance.now() - wallStart) / 1000,
+  });
+  const paths = writeReport(full.root, report);
+  console.log(JSON.stringify(report.results, (k, v) => (k === 'reference' || k === 'approvals' ? undefined : v), 2));
+  for (const t of report.targets)
+    console.log(`${t.met ? 'MET ' : 'MISS'} ${t.what}: ${t.measured} (target ${t.target})`);
+  log(`report: ${paths.markdown}`);
+  const failed = failedTargets(report, quick);
+  if (failed.length > 0) {
+    log(`failed: ${failed.map((t) => t.what).join(', ')}`);
+    process.exitCode = 1;
+  } else if (report.targets.some((t) => !t.met)) {
+    log("a quick run fails only on outcomes, restores, hand-overs and payload sizes: its figures are not the issue's");
   }
 }
 
