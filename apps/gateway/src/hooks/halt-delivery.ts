@@ -35,6 +35,9 @@ export const DEFAULT_DELIVERY: DeliveryPolicy = {
 /** Deliveries in flight at once; a run claims only as many rows as there is room for. */
 const MAX_IN_FLIGHT = 64;
 
+/** A call cut this close to its deadline was cut by it (timers fire a little late, never early). */
+const DEADLINE_SLACK_MS = 50;
+
 export interface Delivered {
   outcome: HaltOutcome;
   rolloutId: string | null;
@@ -163,6 +166,7 @@ export class HaltDelivery {
 
   private async deliverRow(row: HaltRequestRow): Promise<void> {
     let result: Delivered;
+    const started = Date.now();
     try {
       result = await this.send(row.service, rowRequest(row), `halt-request-${row.id}`);
     } catch (err) {
@@ -171,13 +175,24 @@ export class HaltDelivery {
       const backoff = Math.min(2 ** (row.attempts - 1), this.policy.maxBackoffSeconds);
       // if PostgreSQL is away too, the lease runs out and the row is claimed again
       await this.requests
-        .failed(row.id, err instanceof Error ? err.message : String(err), backoff, dead)
+        .failed(row.id, this.failureText(err, Date.now() - started), backoff, dead)
         .catch(() => undefined);
       return;
     }
     await this.requests.delivered(row.id, result.outcome, result.rolloutId).catch(() => undefined);
     this.outcomes.inc({ outcome: result.outcome });
     if (result.outcome === 'HALTED') this.latency.observe((Date.now() - row.queued_at.getTime()) / 1000);
+  }
+
+  /**
+   * What the row says of a failed delivery. A call cut at its deadline surfaces as gRPC's
+   * DEADLINE_EXCEEDED or, when the client cancels it, as a bare "Call cancelled": either way
+   * the row names the deadline, so an operator reading it knows the workflow did not answer.
+   */
+  private failureText(err: unknown, elapsedMs: number): string {
+    const message = err instanceof Error ? err.message : String(err);
+    if (elapsedMs < this.policy.deadlineMs - DEADLINE_SLACK_MS || /deadline/i.test(message)) return message;
+    return `no answer within the ${this.policy.deadlineMs} ms deadline (${message})`;
   }
 
   /** Straight to Temporal, for the webhook while the outbox cannot be written. */
