@@ -11,6 +11,7 @@ import {
 import { fixedWindowVerdict, naiveIntervalAlarm } from '../../libs/judge/src/reference-judges';
 import type { IntervalCounts } from '../../libs/judge/src/sequential-count-test';
 import { DEFAULT_JUDGE, SequentialJudge, type JudgeOptions } from '../../libs/judge/src/sequential-judge';
+import { sumCounts } from './simulate';
 
 export const JUDGES = ['sluice', 'sluice-legacy', 'fixed-60min', 'naive-per-minute'] as const;
 export type JudgeName = (typeof JUDGES)[number] | 'sluice-summed-counters' | 'oracle-known-rate' | 'fixed-two-sample';
@@ -55,7 +56,12 @@ export function legacyWave(options: JudgeOptions, minutes: readonly IntervalCoun
 
 /** Kayenta-style: one Mann-Whitney test over the whole bake, at its end. */
 export function fixedWave(alpha: number, minutes: readonly IntervalCounts[]): WaveOutcome {
-  return fixedWindowVerdict(minutes, alpha) === 'FAIL'
+  return atBakeEnd(fixedWindowVerdict(minutes, alpha) === 'FAIL', minutes);
+}
+
+/** A judge that decides once, when the bake ends: FAIL there, or no alarm (a pass at the end). */
+function atBakeEnd(failed: boolean, minutes: readonly IntervalCounts[]): WaveOutcome {
+  return failed
     ? { failAt: minutes.length, passAt: null, inconclusive: false }
     : { failAt: null, passAt: minutes.length, inconclusive: false };
 }
@@ -69,15 +75,8 @@ export function fixedWave(alpha: number, minutes: readonly IntervalCounts[]): Wa
  * sees the same minutes, Sluice's included.
  */
 export function oracleWave(alpha: number, rate: number, minutes: readonly IntervalCounts[]): WaveOutcome {
-  let requests = 0;
-  let events = 0;
-  for (const m of minutes) {
-    requests += m.canaryRequests;
-    events += m.canaryEvents;
-  }
-  return poissonUpperTail(requests * rate, events) <= alpha
-    ? { failAt: minutes.length, passAt: null, inconclusive: false }
-    : { failAt: null, passAt: minutes.length, inconclusive: false };
+  const bake = sumCounts(minutes);
+  return atBakeEnd(poissonUpperTail(bake.canaryRequests * rate, bake.canaryEvents) <= alpha, minutes);
 }
 
 /**
@@ -92,16 +91,10 @@ export function twoSampleWave(
   baseline: IntervalCounts,
   minutes: readonly IntervalCounts[],
 ): WaveOutcome {
-  let requests = 0;
-  let events = 0;
-  for (const m of minutes) {
-    requests += m.canaryRequests;
-    events += m.canaryEvents;
-  }
-  const share = requests / (requests + baseline.canaryRequests);
-  return binomialUpperTail(events + baseline.canaryEvents, share, events) <= alpha
-    ? { failAt: minutes.length, passAt: null, inconclusive: false }
-    : { failAt: null, passAt: minutes.length, inconclusive: false };
+  const bake = sumCounts(minutes);
+  const share = bake.canaryRequests / (bake.canaryRequests + baseline.canaryRequests);
+  const p = binomialUpperTail(bake.canaryEvents + baseline.canaryEvents, share, bake.canaryEvents);
+  return atBakeEnd(p <= alpha, minutes);
 }
 
 /** P(X ≥ k) for X ~ Binomial(n, p): one minus the lower terms, each from the last in log space. */
