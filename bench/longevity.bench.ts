@@ -18,10 +18,10 @@
 import { performance } from 'node:perf_hooks';
 import { PgConfigStore } from '../libs/config-store/src';
 import { DEFAULT_GATE_INTERVAL_SECONDS } from '../libs/domain/src';
-import { runBench, writeReport } from './bench-report';
+import { machineInfo, runBench, writeReport } from './bench-report';
 import { rssMiB } from './bench-stack';
 import { driveRollout } from './longevity/drive-rollout';
-import { chainFigures } from './longevity/history-figures';
+import { chainFigures, chainTotals } from './longevity/history-figures';
 import { failedTargets, longevityReport } from './longevity/longevity-report';
 import { sampleRss, startLongevityStack, type LongevityStack } from './longevity/longevity-stack';
 import {
@@ -38,6 +38,7 @@ import {
 import { measureTickReference } from './longevity/tick-reference';
 
 const quick = process.argv.includes('--quick');
+const haltedOnly = process.argv.includes('--halted-only');
 const daySeconds = quick ? 1_800 : DAY_SECONDS;
 const continueAsNewAfterEvents = quick ? 1_000 : undefined;
 /** Day 13: halfway through it, while the last wave bakes (every region has been pushed). */
@@ -111,11 +112,77 @@ async function onItsOwnStack<T>(
   }
 }
 
+type Drive = Parameters<typeof driveRollout>[2];
+
+/** The rollout halted on day 13, on a stack of its own. */
+function haltedChain(drive: Drive) {
+  return onItsOwnStack(SERVICES.halted, async (stack, configs) => {
+    const { fleet } = stack.sim;
+    const previous = await seedRegions(fleet, configs, SERVICES.halted);
+    const input = await inputFor(stack, configs, SERVICES.halted, 'v3');
+    const result = await driveRollout(stack, input, { ...drive, haltAtDay: HALT_AT_DAY });
+    const regionsRestored = [...previous].filter(
+      ([r, p]) => fleet.get(r)?.version === p.version && fleet.get(r)?.configHash === p.configHash,
+    ).length;
+    log(`${SERVICES.halted}: ${result.result.status}, ${regionsRestored} regions serve their own previous version`);
+    log(`reading every run of ${SERVICES.halted} back from Temporal`);
+    const runs = await chainFigures(stack.client.workflows, result.workflowId, result.firstRunId);
+    return { result, regionsRestored, runs, root: stack.root };
+  });
+}
+
+/**
+ * `--halted-only`: the halted rollout alone (its chain takes as long as the 14-day one), for a
+ * machine that cannot give the bench two hours at once. Its own report, `longevity-halted-*`.
+ */
+async function haltedChainOnly(startedAt: string, drive: Drive): Promise<void> {
+  const wallStart = performance.now();
+  const { value, figures } = await haltedChain(drive);
+  const totals = chainTotals(value.runs);
+  const { halt } = value.result;
+  const results = {
+    haltedOutcome: value.result.result.status,
+    regionsRestored: value.regionsRestored,
+    runs: totals.runs,
+    maxEventsPerRun: totals.maxEventsPerRun,
+    maxHistoryBytesPerRun: totals.maxHistoryBytesPerRun,
+    eventsPerTick: totals.eventsPerTick,
+    totalEvents: totals.totalEvents,
+    workerPeakRssMiB: figures.rssPeakMiB,
+    workerRssHighWaterMiB: figures.rssHighWaterMiB,
+    haltedOnDay: halt && Math.round(halt.day * 100) / 100,
+    regionsServingNewVersionAtHalt: halt?.regionsServing,
+    reason: value.result.result.reason,
+    wallSeconds: Math.round((performance.now() - wallStart) / 1000),
+  };
+  const met = results.haltedOutcome === 'ROLLED_BACK' && results.regionsRestored === REGIONS;
+  const paths = writeReport(value.root, {
+    name: quick ? 'longevity-halted-quick' : 'longevity-halted',
+    startedAt,
+    machine: machineInfo({ temporal: 'time-skipping test server (pinned)' }),
+    parameters: { quick, daySeconds, haltAtDay: HALT_AT_DAY, regions: REGIONS, traffic: TRAFFIC },
+    results,
+    targets: [
+      {
+        what: 'halted on day 13',
+        target: 'ROLLED_BACK, 50 restored',
+        measured: `${results.haltedOutcome}, ${results.regionsRestored}`,
+        met,
+      },
+    ],
+    notes: ['The halted rollout of `npm run bench:longevity` alone (`--halted-only`); the same stack and drive.'],
+  });
+  console.log(JSON.stringify(results, null, 2));
+  log(`report: ${paths.markdown}`);
+  if (!met) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const wallStart = performance.now();
   const drive = { daySeconds, stepSeconds: daySeconds / 24, log };
 
+  if (haltedOnly) return haltedChainOnly(startedAt, drive);
   const first = await onItsOwnStack(SERVICES.full, async (stack, configs) => {
     const reference = await measureTickReference(stack, REFERENCE_TICKS, DEFAULT_GATE_INTERVAL_SECONDS);
     log(`reference tick: ${reference.activityTick} events (activity), ${reference.localActivityTick} (local activity)`);
@@ -140,19 +207,7 @@ async function main(): Promise<void> {
     return { reference, input, result, regionsAtNewVersion, runs, storedEvents, root: stack.root };
   });
 
-  const second = await onItsOwnStack(SERVICES.halted, async (stack, configs) => {
-    const { fleet } = stack.sim;
-    const previous = await seedRegions(fleet, configs, SERVICES.halted);
-    const input = await inputFor(stack, configs, SERVICES.halted, 'v3');
-    const result = await driveRollout(stack, input, { ...drive, haltAtDay: HALT_AT_DAY });
-    const regionsRestored = [...previous].filter(
-      ([r, p]) => fleet.get(r)?.version === p.version && fleet.get(r)?.configHash === p.configHash,
-    ).length;
-    log(`${SERVICES.halted}: ${result.result.status}, ${regionsRestored} regions serve their own previous version`);
-    log(`reading every run of ${SERVICES.halted} back from Temporal`);
-    const runs = await chainFigures(stack.client.workflows, result.workflowId, result.firstRunId);
-    return { result, regionsRestored, runs };
-  });
+  const second = await haltedChain(drive);
 
   const full = first.value;
   const halted = second.value;
