@@ -10,7 +10,7 @@ import {
   type CanaryInterval,
   type CanaryJudgeState,
 } from '../libs/judge/src/canary-interval';
-import { DEFAULT_JUDGE, type JudgeOptions } from '../libs/judge/src/sequential-judge';
+import { DEFAULT_DEADLINE_SHARE, DEFAULT_JUDGE, type JudgeOptions } from '../libs/judge/src/sequential-judge';
 import { isBaselineDecision, type Decision } from '../libs/judge/src/judge-model';
 import type { CanaryBaselineResult, CanaryCountsResult, RegionRef } from './activity-contracts';
 import { failureMessage, gateEvaluation } from './rollout-activities';
@@ -148,7 +148,10 @@ export function concludeJudges(
     if (!judge || !isBaselineJudge(judge)) return [];
     const interval = concludeCanaryJudge(judge);
     state.canaryJudges[key] = interval.state;
-    if (interval.verdict !== 'INCONCLUSIVE') return [];
+    // INCONCLUSIVE, or FAIL from the deadline test (judges started with `judge-deadline-test`)
+    const d = interval.decision;
+    const fromDeadlineTest = d !== undefined && isBaselineDecision(d) && d.deadlinePValue !== undefined;
+    if (interval.verdict !== 'INCONCLUSIVE' && !fromDeadlineTest) return [];
     return [evaluation(gate, base(gate), interval)];
   });
 }
@@ -189,6 +192,7 @@ function evidenceOf(d: Decision): CanaryEvidence | undefined {
     naturalRatioLower: d.naturalRatioLower,
     passed: d.passed,
     reason: d.reason ?? null,
+    ...(d.deadlinePValue !== undefined ? { deadlinePValue: d.deadlinePValue } : {}),
     elapsedSeconds: d.elapsedSeconds,
   };
 }
@@ -216,6 +220,8 @@ function baselineOptions(gate: CanaryGate, ctx: RolloutContext, wave: Wave): Jud
     minRequests: gate.minRequests,
     maxDurationSeconds: gate.maxDurationSeconds,
     intervalSeconds: ctx.input.gateIntervalSeconds,
+    // a focused mixture and one exact test at the deadline; judges started before keep their arithmetic
+    ...(patched('judge-deadline-test') ? { mixture: 'focused' as const, deadlineShare: DEFAULT_DEADLINE_SHARE } : {}),
   };
 }
 

@@ -10,7 +10,12 @@ import {
 } from '../../libs/judge/src/canary-interval';
 import { fixedWindowVerdict, naiveIntervalAlarm } from '../../libs/judge/src/reference-judges';
 import type { IntervalCounts } from '../../libs/judge/src/sequential-count-test';
-import { DEFAULT_JUDGE, SequentialJudge, type JudgeOptions } from '../../libs/judge/src/sequential-judge';
+import {
+  DEFAULT_DEADLINE_SHARE,
+  DEFAULT_JUDGE,
+  SequentialJudge,
+  type JudgeOptions,
+} from '../../libs/judge/src/sequential-judge';
 import { sumCounts } from './simulate';
 
 export const JUDGES = ['sluice', 'sluice-legacy', 'fixed-60min', 'naive-per-minute'] as const;
@@ -25,7 +30,14 @@ export interface WaveOutcome {
 }
 
 export function judgeOptions(alpha: number, bakeMinutes: number): JudgeOptions {
-  return { ...DEFAULT_JUDGE, alpha, maxDurationSeconds: bakeMinutes * 60 };
+  // as the workflow starts judges (`judge-deadline-test`); legacy judges ignore both
+  return {
+    ...DEFAULT_JUDGE,
+    alpha,
+    maxDurationSeconds: bakeMinutes * 60,
+    mixture: 'focused',
+    deadlineShare: DEFAULT_DEADLINE_SHARE,
+  };
 }
 
 /** Sluice's judge: pre-change baseline, FAIL keeps watching after PASS, conclude() at the deadline. */
@@ -38,7 +50,10 @@ export function sluiceWave(options: JudgeOptions, baseline: IntervalCounts, minu
     if (d.verdict === 'FAIL') return { ...outcome, failAt: m + 1 };
     if (d.verdict === 'INCONCLUSIVE') return { ...outcome, inconclusive: true };
   }
-  return { ...outcome, inconclusive: judge.conclude().verdict === 'INCONCLUSIVE' };
+  // the deadline: undecided is INCONCLUSIVE, or FAIL from the deadline test
+  const last = judge.conclude().verdict;
+  if (last === 'FAIL') return { ...outcome, failAt: minutes.length };
+  return { ...outcome, inconclusive: last === 'INCONCLUSIVE' };
 }
 
 /** The judge before the baseline: θ = 1, minRequests gates every verdict, PASS latches. */
@@ -167,7 +182,10 @@ export function readingsWave(
     if (step.verdict === 'INCONCLUSIVE') return { ...outcome, inconclusive: true };
   }
   const judge = SequentialJudge.fromSnapshot(current.judge);
-  return { ...outcome, inconclusive: judge.conclude().verdict === 'INCONCLUSIVE' };
+  // the deadline: undecided is INCONCLUSIVE, or FAIL from the deadline test
+  const last = judge.conclude().verdict;
+  if (last === 'FAIL') return { ...outcome, failAt: readings.length - 1 };
+  return { ...outcome, inconclusive: last === 'INCONCLUSIVE' };
 }
 
 export { startCanaryJudge };

@@ -20,16 +20,18 @@ export const NO_DRIFT: DriftModel = () => ({ errorFactor: 1, trafficFactor: 1, a
 
 /**
  * A diurnal swing (errors ±50%, traffic ±30% over 24 hours, phase drawn per run) and one
- * shared-dependency blip of `blipMinutes` starting at `blipAt`: ×`blipFactor` on every region's
- * error rate, or, `additive`, `blipRate` more errors per request in every region.
+ * shared-dependency blip of `blipMinutes` starting at a minute drawn from `blipFrom` up to
+ * `rolloutMinutes`: ×`blipFactor` on every region's error rate, or, `additive`, `blipRate` more
+ * errors per request in every region.
  */
 export function diurnalWithBlip(
   random: () => number,
   rolloutMinutes: number,
-  blip: { additive: boolean; blipFactor: number; blipRate: number; blipMinutes: number },
+  blip: { additive: boolean; blipFactor: number; blipRate: number; blipMinutes: number; blipFrom?: number },
 ): DriftModel {
   const phase = random() * 2 * Math.PI;
-  const blipAt = Math.floor(random() * rolloutMinutes);
+  const from = blip.blipFrom ?? 0;
+  const blipAt = from + Math.floor(random() * (rolloutMinutes - from));
   return (minute) => {
     const swing = Math.sin(phase + (2 * Math.PI * minute) / 1_440);
     const inBlip = minute >= blipAt && minute < blipAt + blip.blipMinutes;
@@ -73,6 +75,38 @@ export function simulateMinute(
       canaryRate >= 1 ? canaryRequests : Math.min(canaryRequests, poisson(canaryRequests * canaryRate, random)),
     baselineRequests,
     baselineEvents: Math.min(baselineRequests, poisson(baselineRequests * controlRate, random)),
+  };
+}
+
+/**
+ * A pre-change window of `minutes` starting at `fromMinute`, summed: one Poisson draw per arm
+ * whose mean is the sum of the minutes' means (a sum of independent Poisson counts is Poisson),
+ * so a day's window costs what a minute does.
+ */
+export function simulateWindow(
+  traffic: WaveTraffic,
+  drift: DriftModel,
+  fromMinute: number,
+  minutes: number,
+  random: () => number,
+): IntervalCounts {
+  const total = { canaryRequests: 0, canaryMean: 0, baselineRequests: 0, baselineMean: 0 };
+  for (let m = 0; m < minutes; m++) {
+    const d = drift(fromMinute + m);
+    const canaryRequests = Math.round(traffic.canaryPerMinute * d.trafficFactor);
+    const baselineRequests = Math.round(traffic.controlPerMinute * d.trafficFactor);
+    const controlRate = Math.min(1, traffic.controlErrorRate * d.errorFactor + d.addedErrorRate);
+    const canaryRate = Math.min(1, traffic.controlErrorRate * d.errorFactor * traffic.theta + d.addedErrorRate);
+    total.canaryRequests += canaryRequests;
+    total.baselineRequests += baselineRequests;
+    total.canaryMean += canaryRequests * canaryRate;
+    total.baselineMean += baselineRequests * controlRate;
+  }
+  return {
+    canaryRequests: total.canaryRequests,
+    canaryEvents: Math.min(total.canaryRequests, poisson(total.canaryMean, random)),
+    baselineRequests: total.baselineRequests,
+    baselineEvents: Math.min(total.baselineRequests, poisson(total.baselineMean, random)),
   };
 }
 

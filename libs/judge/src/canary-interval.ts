@@ -180,8 +180,12 @@ export function decisionDetail(
       ? 'no pre-change baseline'
       : `natural ratio θ=${d.naturalRatio.toPrecision(3)} ` +
         `[${(d.naturalRatioLower ?? 0).toPrecision(3)}, ${(d.naturalRatioUpper ?? 0).toPrecision(3)}]`;
+  const deadline =
+    d.deadlinePValue === undefined
+      ? ''
+      : ` by the deadline test (p=${d.deadlinePValue.toPrecision(3)}: the bake's canary events against its pre-change window)`;
   return (
-    `${d.verdict}${d.reason ? ` (${d.reason})` : ''}${d.passed && d.verdict !== 'PASS' ? ' after PASS' : ''}: ` +
+    `${d.verdict}${d.reason ? ` (${d.reason})` : ''}${deadline}${d.passed && d.verdict !== 'PASS' ? ' after PASS' : ''}: ` +
     `e(regression)=${d.eFail.toPrecision(3)} (fail at ${d.failThreshold.toPrecision(3)}), ` +
     `e(fine)=${d.ePass.toPrecision(3)} (pass at ${d.passThreshold.toPrecision(3)}); ${theta}; ` +
     `interval canary ${counts.canaryEvents.toFixed(0)}/${counts.canaryRequests.toFixed(0)} ` +

@@ -29,10 +29,24 @@ export interface JudgeOptions {
   maxRatio: number;
   /** Share of alpha and of beta spent on bounding θ from the pre-change window; the rest goes to the e-processes. */
   baselineShare?: number;
+  /**
+   * Mixture weights of both e-processes: `focused` puts most of them near maxTolerated (FAIL)
+   * and tolerance (PASS), where decisions are hard; absent means equal weights (judges started
+   * before `judge-deadline-test`).
+   */
+  mixture?: 'uniform' | 'focused';
+  /**
+   * Share of alpha spent on one exact test at the bake's deadline (conclude()): the bake's canary
+   * events against the pre-change window's. Absent means 0: no deadline test.
+   */
+  deadlineShare?: number;
 }
 
 /** Unset `baselineShare` means this; DEFAULT_JUDGE leaves it out, so legacy judges' options stay as they were. */
 export const DEFAULT_BASELINE_SHARE = 0.2;
+
+/** The deadline test's share of alpha for judges the workflow starts (`judge-deadline-test`); see docs/CANARY-JUDGE.md. */
+export const DEFAULT_DEADLINE_SHARE = 0.5;
 
 export const DEFAULT_JUDGE: JudgeOptions = {
   alpha: 0.05,
@@ -81,6 +95,8 @@ export interface BaselineDecision extends LegacyDecision {
   naturalRatioLower: number | null;
   /** PASS was reached; the FAIL test keeps watching, so a later verdict can still be FAIL. */
   passed: boolean;
+  /** A FAIL from the deadline test carries its p-value (compared with alpha × deadlineShare). */
+  deadlinePValue?: number;
 }
 
 export type Decision = LegacyDecision | BaselineDecision;

@@ -22,6 +22,8 @@ export interface MixtureOptions {
   boundary: number;
   /** Alternative ratios, all on one side of the boundary. */
   grid: readonly number[];
+  /** Mixture weight per alternative (positive, normalised here); equal weights when absent. */
+  weights?: readonly number[];
 }
 
 /** log(Σ exp(x)) without overflow. */
@@ -43,11 +45,11 @@ function logit(ratio: number, canaryRequests: number, baselineRequests: number):
 
 /**
  * A mixture likelihood-ratio e-process over ratios in `grid` against `boundary`, kept in
- * log space: logE = log Σ_j w_j exp(L_j), with equal weights.
+ * log space: logE = log Σ_j w_j exp(L_j); weights are equal unless given.
  */
 export class MixtureEProcess {
   private readonly logLikelihoodRatios: number[];
-  private readonly logWeight: number;
+  private readonly logWeights: number[];
 
   /** `logLikelihoodRatios` continues a process from its {@link snapshot}; a new one starts at e = 1. */
   constructor(
@@ -62,7 +64,12 @@ export class MixtureEProcess {
       );
     }
     this.logLikelihoodRatios = logLikelihoodRatios ? [...logLikelihoodRatios] : options.grid.map(() => 0);
-    this.logWeight = -Math.log(options.grid.length);
+    const weights = options.weights ?? options.grid.map(() => 1);
+    if (weights.length !== options.grid.length || weights.some((w) => !(w > 0 && Number.isFinite(w)))) {
+      throw new Error('the mixture needs one positive, finite weight per alternative ratio');
+    }
+    const total = weights.reduce((a, b) => a + b, 0);
+    this.logWeights = weights.map((w) => Math.log(w / total));
   }
 
   /** The log likelihood ratio per alternative: all the process knows, as plain numbers. */
@@ -83,7 +90,7 @@ export class MixtureEProcess {
 
   /** log of the e-value; compare with log(1/α). */
   get logE(): number {
-    return logSumExp(this.logLikelihoodRatios.map((l) => l + this.logWeight));
+    return logSumExp(this.logLikelihoodRatios.map((l, j) => l + this.logWeights[j]));
   }
 }
 
@@ -94,4 +101,16 @@ export class MixtureEProcess {
 export function ratioGrid(from: number, to: number, count = 30): number[] {
   const step = Math.log(to / from) / count;
   return Array.from({ length: count }, (_, i) => from * Math.exp(step * (i + 1)));
+}
+
+/**
+ * Mixture weights that put most of the prior where a judge's decision is hard: a normal on
+ * log ratio around `center` (standard deviation `spread`), plus `floor` of the weight spread
+ * equally over the whole grid so that far alternatives (a canary failing every request) keep
+ * some. Any positive weights keep the e-process valid; they only move its power.
+ */
+export function focusedWeights(grid: readonly number[], center: number, spread: number, floor: number): number[] {
+  const dens = grid.map((r) => Math.exp(-((Math.log(r) - Math.log(center)) ** 2) / (2 * spread * spread)));
+  const sum = dens.reduce((a, b) => a + b, 0);
+  return dens.map((d) => (1 - floor) * (d / sum) + floor / grid.length);
 }

@@ -12,10 +12,15 @@ import {
   type Verdict,
 } from './judge-model';
 import { baselineProblem, naturalRatio, type BaselineCounts, type NaturalRatio } from './natural-ratio';
-import { MixtureEProcess, ratioGrid, type IntervalCounts } from './sequential-count-test';
+import { deadlinePValue } from './deadline-test';
+import { MixtureEProcess, focusedWeights, ratioGrid, type IntervalCounts } from './sequential-count-test';
 
 // callers import the judge's vocabulary from here, as before the split
 export * from './judge-model';
+
+/** The focused mixture's spread (standard deviation of log ratio) and the share of weight kept equal over the grid. */
+const FOCUS_SPREAD = 0.35;
+const FOCUS_FLOOR = 0.2;
 
 type Progress = Pick<
   BaselineJudgeSnapshot,
@@ -37,6 +42,7 @@ export class SequentialJudge {
   private readonly baseline: BaselineCounts | null;
   private readonly theta: NaturalRatio | null;
   private readonly alphaSeq: number;
+  private readonly alphaEnd: number;
   private readonly betaSeq: number;
   private progress: Progress = {
     elapsedSeconds: 0,
@@ -57,22 +63,40 @@ export class SequentialJudge {
     if (!(options.tolerance < options.maxTolerated)) throw new Error('tolerance must be below maxTolerated');
     this.legacy = baseline === undefined;
     this.baseline = baseline ?? null;
+    const failGrid = ratioGrid(options.tolerance, options.maxRatio);
+    const passGrid = ratioGrid(options.maxTolerated, options.maxTolerated / 10);
+    const focused = !this.legacy && options.mixture === 'focused';
     this.fail = new MixtureEProcess(
-      { boundary: options.tolerance, grid: ratioGrid(options.tolerance, options.maxRatio) },
+      {
+        boundary: options.tolerance,
+        grid: failGrid,
+        ...(focused ? { weights: focusedWeights(failGrid, options.maxTolerated, FOCUS_SPREAD, FOCUS_FLOOR) } : {}),
+      },
       from?.failLogLikelihoodRatios,
     );
     this.pass = new MixtureEProcess(
-      { boundary: options.maxTolerated, grid: ratioGrid(options.maxTolerated, options.maxTolerated / 10) },
+      {
+        boundary: options.maxTolerated,
+        grid: passGrid,
+        ...(focused ? { weights: focusedWeights(passGrid, options.tolerance, FOCUS_SPREAD, FOCUS_FLOOR) } : {}),
+      },
       from?.passLogLikelihoodRatios,
     );
     const share = this.legacy ? 0 : (options.baselineShare ?? DEFAULT_BASELINE_SHARE);
     if (!(share >= 0 && share < 1)) throw new Error(`baselineShare must be in [0, 1), got ${share}`);
-    this.alphaSeq = options.alpha * (1 - share);
+    const deadlineShare = this.legacy ? 0 : (options.deadlineShare ?? 0);
+    if (!(deadlineShare >= 0 && deadlineShare < 1)) {
+      throw new Error(`deadlineShare must be in [0, 1), got ${deadlineShare}`);
+    }
+    // α = α_end (the deadline test) + α_b (the bound on θ) + α_seq (the FAIL e-process)
+    this.alphaEnd = options.alpha * deadlineShare;
+    const alphaOngoing = options.alpha - this.alphaEnd;
+    this.alphaSeq = alphaOngoing * (1 - share);
     this.betaSeq = options.beta * (1 - share);
     this.theta =
       this.legacy || baselineProblem(baseline, options.minRequests) !== null
         ? null
-        : naturalRatio(baseline as BaselineCounts, options.alpha * share, options.beta * share);
+        : naturalRatio(baseline as BaselineCounts, alphaOngoing * share, options.beta * share);
     if (from) {
       if (from.version === 2) {
         const { elapsedSeconds, canaryRequests, canaryEvents, controlRequests, controlEvents, passed } = from;
@@ -146,9 +170,28 @@ export class SequentialJudge {
       return (this.legacyDone = { ...this.legacyDecision('INCONCLUSIVE'), reason: this.deadlineReason() });
     }
     if (this.progress.decision) return this.progress.decision;
+    const failed = this.deadlineFail();
+    if (failed) return (this.progress.decision = failed);
     if (this.progress.passed) return this.decision('PASS');
     const reason = this.theta ? this.deadlineReason() : 'NO_BASELINE';
     return (this.progress.decision = this.decision('INCONCLUSIVE', reason));
+  }
+
+  /**
+   * The deadline test (run once: at the bake's deadline or at maxDuration, whichever comes
+   * first, since both latch): FAIL with its p-value when it rejects, else null.
+   */
+  private deadlineFail(): BaselineDecision | null {
+    if (!(this.alphaEnd > 0) || !this.theta || !this.baseline) return null;
+    const p = this.progress;
+    const bake = {
+      canaryRequests: p.canaryRequests,
+      canaryEvents: p.canaryEvents,
+      baselineRequests: p.controlRequests,
+      baselineEvents: p.controlEvents,
+    };
+    const pValue = deadlinePValue(this.baseline, bake, this.options.tolerance);
+    return pValue <= this.alphaEnd ? { ...this.decision('FAIL'), deadlinePValue: pValue } : null;
   }
 
   private deadlineReason(): InconclusiveReason {
@@ -172,7 +215,7 @@ export class SequentialJudge {
     if (this.pass.logE >= Math.log(1 / this.betaSeq) && p.canaryRequests >= this.options.minRequests) p.passed = true;
     if (p.passed) return this.decision('PASS');
     if (p.elapsedSeconds >= this.options.maxDurationSeconds) {
-      return (p.decision = this.decision('INCONCLUSIVE', 'MAX_DURATION'));
+      return (p.decision = this.deadlineFail() ?? this.decision('INCONCLUSIVE', 'MAX_DURATION'));
     }
     return this.decision('CONTINUE');
   }

@@ -70,12 +70,12 @@ describe('gate validation at start', () => {
     ]);
   });
 
-  it('requires tolerance < maxTolerated < maxRatio, with maxRatio 10 and a one-hour baseline window by default', () => {
+  it('requires tolerance < maxTolerated < maxRatio, with maxRatio 10 and a one-day baseline window by default', () => {
     expect(gateSpecSchema.parse({ kind: 'canary', name: 'c' })).toMatchObject({
       tolerance: 1,
       maxTolerated: 1.5,
       maxRatio: 10,
-      baselineWindowSeconds: 3600,
+      baselineWindowSeconds: 86400,
     });
     expect(fieldsOf(gateSpecSchema, { kind: 'canary', name: 'c', tolerance: 2 })).toEqual([
       { field: 'maxTolerated', message: 'must be above tolerance (2)' },

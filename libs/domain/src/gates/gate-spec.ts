@@ -109,13 +109,13 @@ export const canaryGateSchema = z
     maxRatio: z.number().gt(0).default(10),
     minRequests: z.number().int().min(0).default(500),
     maxDurationSeconds: z.number().int().min(1).default(3_600),
-    /** The pre-change window the canary is compared with (`readCanaryBaseline`): 1 min to 7 days. */
+    /** The pre-change window the canary is compared with (`readCanaryBaseline`): 1 min to 7 days, a day by default. */
     baselineWindowSeconds: z
       .number()
       .int()
       .min(60)
       .max(7 * 86_400)
-      .default(3_600),
+      .default(86_400),
     noData: z.enum(NO_DATA_POLICIES).default('pause'),
     timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
   })
@@ -219,6 +219,8 @@ export interface CanaryEvidence {
   passed: boolean;
   /** Why an INCONCLUSIVE: NO_BASELINE, TOO_LITTLE_TRAFFIC, UNDECIDED_AT_DEADLINE or MAX_DURATION. */
   reason: string | null;
+  /** A FAIL from the deadline test: its p-value (null otherwise). */
+  deadlinePValue?: number | null;
   elapsedSeconds: number;
 }
 

@@ -112,7 +112,7 @@ export class GateInput {
   @Field(() => Int, {
     nullable: true,
     description:
-      "canary: seconds before the wave's push that give the canary's own pre-change baseline (60 to 604800; default 3600).",
+      "canary: seconds before the wave's push that give the canary's own pre-change baseline (60 to 604800; default 86400, a day).",
   })
   baselineWindowSeconds?: number;
 

@@ -108,6 +108,13 @@ export class CanaryEvidenceModel {
   })
   reason!: string | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "A FAIL from the deadline test (the bake's canary events against its pre-change window, once): its p-value.",
+  })
+  deadlinePValue?: number | null;
+
   @Field(() => Int)
   elapsedSeconds!: number;
 }
