@@ -6,7 +6,8 @@ import { ProjectionRunner, Projector } from '../../../libs/projections/src';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
-import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../../libs/targets/src';
+import { AlertmanagerClient, PrometheusClient } from '../../../libs/targets/src';
+import { TargetRegistryClient } from '../../../libs/targets/src/target-registry';
 import { createActivities } from './activities';
 import { temporalConnectionOptions } from '../../../libs/platform/src/config';
 import { startTracing, WORKFLOW_TRACING_MODULE } from '../../../libs/platform/src/tracing';
@@ -76,7 +77,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     activities: createActivities({
       configs: new CachedConfigStore(new PgConfigStore(pool)),
       eventStore,
-      regions: new HttpRegionClient(),
+      regions: new TargetRegistryClient(),
       metrics: new PrometheusClient(options.prometheusUrl),
       alerts: new AlertmanagerClient(options.alertmanagerUrl),
       insight: options.insight,

@@ -5,6 +5,19 @@ import { freezeWindowSchema } from './freeze-window';
 export const REGION_TIERS = ['canary', 'standard', 'heavy'] as const;
 export type RegionTier = (typeof REGION_TIERS)[number];
 
+/** What is wrong with an `etcd://` endpoint (null for a good one, or another scheme). */
+export function etcdEndpointProblem(endpoint: string): string | null {
+  if (!/^etcd:/i.test(endpoint)) return null;
+  const url = new URL(endpoint);
+  if (url.password)
+    return 'an etcd password is named by reference (?passwordEnv=NAME or ?passwordFile=/path), never inline';
+  if (!url.pathname.replace(/^\/+/, '')) return 'an etcd endpoint names its key: etcd://host:port/<key>';
+  for (const name of url.searchParams.keys()) {
+    if (name !== 'passwordEnv' && name !== 'passwordFile') return `unknown etcd endpoint option "${name}"`;
+  }
+  return null;
+}
+
 /** A name usable in URLs, metric labels and Temporal ids alike. */
 const slug = z
   .string()
@@ -15,7 +28,16 @@ const slug = z
 
 export const regionSchema = z.object({
   name: slug,
-  endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  /**
+   * Where the region's config lives (docs/TARGETS.md): an http(s) URL speaking the region
+   * contract, or `etcd://host:port[,host:port]/<key>` (a password by reference only).
+   */
+  endpoint: z
+    .url({ protocol: /^(https?|etcd)$/, error: 'must be an http(s) URL or an etcd:// key' })
+    .superRefine((endpoint, ctx) => {
+      const problem = etcdEndpointProblem(endpoint);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   weight: z.number().positive('must be positive').finite().default(1),
   tier: z.enum(REGION_TIERS).default('standard'),
   pair: slug.optional(),

@@ -1,0 +1,61 @@
+import { ErrorCode, SluiceError } from '../../domain/src';
+import { EtcdRegionClient } from './etcd-region-client';
+import {
+  HttpRegionClient,
+  type HealthResult,
+  type ProbeResponse,
+  type PushResult,
+  type RegionClient,
+} from './region-client';
+import type { RegionConfigState } from './region-contract';
+
+/** The kinds of deployment target a region's endpoint may name, by its URL scheme (docs/TARGETS.md). */
+export const TARGET_KINDS = ['http', 'etcd'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** `http:`/`https:` is the HTTP region contract, `etcd:` one etcd key; anything else is refused. */
+export function targetKind(endpoint: string): TargetKind {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(endpoint)?.[1]?.toLowerCase();
+  if (scheme === 'http' || scheme === 'https') return 'http';
+  if (scheme === 'etcd') return 'etcd';
+  throw new SluiceError(
+    ErrorCode.BadUserInput,
+    `no deployment target for ${scheme ? `${scheme}: endpoints` : 'an endpoint without a scheme'} (known: http, https, etcd)`,
+  );
+}
+
+/** One RegionClient over every kind: each call goes to the adapter the endpoint's scheme names. */
+export class TargetRegistryClient implements RegionClient {
+  constructor(
+    private readonly http: RegionClient = new HttpRegionClient(),
+    private readonly etcd = new EtcdRegionClient(),
+  ) {}
+
+  private adapter(endpoint: string): RegionClient {
+    return targetKind(endpoint) === 'etcd' ? this.etcd : this.http;
+  }
+
+  push(endpoint: string, version: string, config: Record<string, unknown>, ifRevision?: number): Promise<PushResult> {
+    return this.adapter(endpoint).push(endpoint, version, config, ifRevision);
+  }
+
+  read(endpoint: string): Promise<RegionConfigState> {
+    return this.adapter(endpoint).read(endpoint);
+  }
+
+  clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState> {
+    return this.adapter(endpoint).clear(endpoint, ifRevision);
+  }
+
+  health(endpoint: string): Promise<HealthResult> {
+    return this.adapter(endpoint).health(endpoint);
+  }
+
+  probe(endpoint: string, path: string, timeoutMs: number): Promise<ProbeResponse> {
+    return this.adapter(endpoint).probe(endpoint, path, timeoutMs);
+  }
+
+  close(): void {
+    this.etcd.close();
+  }
+}

@@ -1,0 +1,193 @@
+import { Etcd3 } from 'etcd3';
+import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
+import { describeWithEtcd, startEtcd, type EtcdServer } from '../support/etcd';
+import { ErrorCode } from '../../libs/domain/src';
+import { configHash } from '../../libs/targets/src/config-hash';
+import { TargetRegistryClient } from '../../libs/targets/src/target-registry';
+
+/**
+ * The conformance suite every deployment target passes on its real server (docs/TARGETS.md):
+ * the same cases for each kind, through the one client the worker uses.
+ */
+interface Kind {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** A fresh region of this kind. */
+  endpoint(region: string): string;
+  /** An endpoint of this kind where nothing listens. */
+  unreachable: string;
+  /** Someone else writes the region, outside Sluice. */
+  outsideWrite(endpoint: string): Promise<void>;
+}
+
+let sim: RegionSim;
+let etcd: EtcdServer;
+let raw: Etcd3;
+
+const KINDS: Kind[] = [
+  {
+    name: 'http (region-sim)',
+    async start() {
+      sim = await startRegionSim({ regions: ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'], port: 0, traffic: false });
+    },
+    stop: () => sim.close(),
+    endpoint: (region) => `${sim.url}/regions/${region}`,
+    unreachable: 'http://127.0.0.1:1/regions/r1',
+    async outsideWrite(endpoint) {
+      const res = await fetch(`${endpoint}/config`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ version: 'by-hand', config: { hand: true } }),
+      });
+      expect(res.ok).toBe(true);
+    },
+  },
+  {
+    name: 'etcd',
+    async start() {
+      etcd = await startEtcd();
+      raw = new Etcd3({ hosts: `http://${etcd.address}` });
+    },
+    async stop() {
+      raw.close();
+      await etcd.stop();
+    },
+    endpoint: (region) => `etcd://${etcd.address}/sluice/conformance/${region}`,
+    unreachable: 'etcd://127.0.0.1:1/sluice/conformance/r1',
+    async outsideWrite(endpoint) {
+      await raw.put(new URL(endpoint).pathname.slice(1)).value('{"version":"by-hand","config":{"hand":true}}');
+    },
+  },
+];
+
+describeWithEtcd('deployment target conformance', () => {
+  describe.each(KINDS)('$name', (kind) => {
+    const client = new TargetRegistryClient();
+    beforeAll(() => kind.start(), 60_000);
+    afterAll(async () => {
+      client.close();
+      await kind.stop();
+    });
+
+    it('applies a version and reads it back, with the config hash Sluice computes', async () => {
+      const endpoint = kind.endpoint('r1');
+      const pushed = await client.push(endpoint, 'v1', { limit: 10, nested: { b: 2, a: 1 } });
+      expect(pushed).toMatchObject({
+        version: 'v1',
+        changed: true,
+        configHash: configHash({ limit: 10, nested: { a: 1, b: 2 } }),
+      });
+      const read = await client.read(endpoint);
+      expect(read).toMatchObject({
+        version: 'v1',
+        config: { limit: 10, nested: { a: 1, b: 2 } },
+        configHash: pushed.configHash,
+      });
+      expect(read.revision).toBe(pushed.revision);
+    });
+
+    it('re-applying the same version and config changes nothing', async () => {
+      const endpoint = kind.endpoint('r2');
+      const first = await client.push(endpoint, 'v1', { a: 1 });
+      const again = await client.push(endpoint, 'v1', { a: 1 });
+      expect(again).toMatchObject({ changed: false, version: 'v1', configHash: first.configHash });
+      // the state is untouched; an HTTP region may still count the PUT in its revision (region-sim does)
+      expect(await client.read(endpoint)).toMatchObject({ version: 'v1', config: { a: 1 } });
+    });
+
+    it('restores the previous state, and "nothing was there"', async () => {
+      const endpoint = kind.endpoint('r3');
+      expect(await client.read(endpoint)).toMatchObject({ version: null, config: null, configHash: null });
+      const v1 = await client.push(endpoint, 'v1', { a: 1 });
+      const v2 = await client.push(endpoint, 'v2', { a: 2 }, v1.revision);
+      expect(v2.previousVersion).toBe('v1');
+      const back = await client.push(endpoint, 'v1', { a: 1 }, v2.revision);
+      expect(await client.read(endpoint)).toMatchObject({ version: 'v1', config: { a: 1 }, revision: back.revision });
+      await client.clear(endpoint, back.revision);
+      expect(await client.read(endpoint)).toMatchObject({ version: null, config: null });
+    });
+
+    it('refuses a write conditioned on a revision that an outside change moved: REGION_CHANGED, nothing lost', async () => {
+      const endpoint = kind.endpoint('r4');
+      const v1 = await client.push(endpoint, 'v1', { a: 1 });
+      await kind.outsideWrite(endpoint);
+      await expect(client.push(endpoint, 'v2', { a: 2 }, v1.revision)).rejects.toMatchObject({
+        code: ErrorCode.RegionChanged,
+      });
+      await expect(client.clear(endpoint, v1.revision)).rejects.toMatchObject({ code: ErrorCode.RegionChanged });
+      expect(await client.read(endpoint)).toMatchObject({ version: 'by-hand', config: { hand: true } });
+    });
+
+    it('an unreachable server is REGION_UNREACHABLE (retryable), within the call deadline', async () => {
+      const started = Date.now();
+      await expect(client.read(kind.unreachable)).rejects.toMatchObject({ code: ErrorCode.RegionUnreachable });
+      await expect(client.push(kind.unreachable, 'v1', { a: 1 })).rejects.toMatchObject({
+        code: ErrorCode.RegionUnreachable,
+      });
+      expect(Date.now() - started).toBeLessThan(15_000);
+    }, 30_000);
+
+    it('answers health from the real server', async () => {
+      expect(await client.health(kind.endpoint('r5'))).toMatchObject({ healthy: true });
+    });
+  });
+});
+
+describeWithEtcd('etcd target specifics', () => {
+  let server: EtcdServer;
+  let direct: Etcd3;
+  const client = new TargetRegistryClient();
+  beforeAll(async () => {
+    server = await startEtcd();
+    direct = new Etcd3({ hosts: `http://${server.address}` });
+  }, 60_000);
+  afterAll(async () => {
+    client.close();
+    direct.close();
+    await server.stop();
+  });
+
+  it('stores an envelope of version, hash and config under the key, and refuses a malformed one (REGION_PROTOCOL)', async () => {
+    const endpoint = `etcd://${server.address}/svc/eu-1`;
+    await client.push(endpoint, 'v7', { x: 1 });
+    expect(JSON.parse((await direct.get('svc/eu-1').string()) ?? 'null')).toEqual({
+      version: 'v7',
+      configHash: configHash({ x: 1 }),
+      config: { x: 1 },
+    });
+    await direct.put('svc/eu-1').value('not json');
+    await expect(client.read(endpoint)).rejects.toMatchObject({ code: ErrorCode.RegionProtocol });
+    await direct
+      .put('svc/eu-1')
+      .value(JSON.stringify({ version: 'v8', configHash: 'sha256:forged', config: { x: 1 } }));
+    await expect(client.read(endpoint)).rejects.toMatchObject({
+      code: ErrorCode.RegionProtocol,
+      message: expect.stringMatching(/configHash sha256:forged is not the config's/),
+    });
+  });
+
+  it('names a password only by reference, and never shows it', async () => {
+    await expect(client.read(`etcd://root:hunter2@${server.address}/svc/k`)).rejects.toMatchObject({
+      code: ErrorCode.BadUserInput,
+    });
+    process.env.SLUICE_TEST_ETCD_PASSWORD = 's3cr3t-never-shown';
+    try {
+      // this server has no auth: etcd refuses a login, which is a clear, non-retryable error
+      const err: unknown = await client
+        .read(`etcd://root@${server.address}/svc/k?passwordEnv=SLUICE_TEST_ETCD_PASSWORD`)
+        .then(
+          () => new Error('etcd accepted a login it cannot have'),
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(Error);
+      const shown = JSON.stringify({ message: (err as Error).message, ...(err as object) });
+      expect(shown).not.toContain('s3cr3t-never-shown');
+      await expect(
+        client.read(`etcd://root@${server.address}/svc/k?passwordEnv=SLUICE_TEST_UNSET_VARIABLE`),
+      ).rejects.toMatchObject({ code: ErrorCode.RegionRejectedPush, message: expect.stringMatching(/is not set/) });
+    } finally {
+      delete process.env.SLUICE_TEST_ETCD_PASSWORD;
+    }
+  });
+});
