@@ -63,7 +63,7 @@ export class HttpRegionClient implements RegionClient {
 
   async health(endpoint: string): Promise<HealthResult> {
     const { status, body } = await this.request(`${base(endpoint)}/health`, 'GET', undefined, this.timeoutMs);
-    return { healthy: status >= 200 && status < 300, status, detail: body.slice(0, 200) };
+    return { healthy: status >= 200 && status < 300, status, detail: excerpt(body) };
   }
 
   async probe(endpoint: string, path: string, timeoutMs: number): Promise<ProbeResponse> {
@@ -80,19 +80,32 @@ export class HttpRegionClient implements RegionClient {
     ifRevision?: number,
   ): Promise<{ status: number; body: string; etag: string | null }> {
     const headers: Record<string, string> = {};
+    let response: Response;
+    let text: string;
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (ifRevision !== undefined) headers['if-match'] = `"${ifRevision}"`;
     try {
-      const response = await fetch(url, {
+      response = await fetch(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        // a region answers itself: a redirect could send a config, or a probe, anywhere
+        redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return { status: response.status, body: await response.text(), etag: response.headers.get('etag') };
+      text = await response.text();
     } catch (err) {
       throw new SluiceError(ErrorCode.RegionUnreachable, `${method} ${url} failed: ${describe(err)}`, { url });
     }
+    if (response.status >= 300 && response.status < 400) {
+      const location = excerpt(response.headers.get('location') ?? '(no Location)');
+      throw new SluiceError(
+        ErrorCode.RegionRejectedPush,
+        `${method} ${url} answered ${response.status}, redirected to ${location}, which Sluice does not follow`,
+        { url, status: response.status, location },
+      );
+    }
+    return { status: response.status, body: text, etag: response.headers.get('etag') };
   }
 
   private async call(
@@ -107,7 +120,7 @@ export class HttpRegionClient implements RegionClient {
     if (response.status >= 500) {
       throw new SluiceError(
         ErrorCode.RegionUnreachable,
-        `${method} ${url} answered ${response.status}: ${text.slice(0, 200)}`,
+        `${method} ${url} answered ${response.status}: ${excerpt(text)}`,
         {
           url,
           status: response.status,
@@ -117,14 +130,14 @@ export class HttpRegionClient implements RegionClient {
     if (response.status === 412) {
       throw new SluiceError(
         ErrorCode.RegionChanged,
-        `${method} ${url} was refused: the region is no longer at revision ${ifRevision}, it changed since Sluice read it (${text.slice(0, 200)})`,
+        `${method} ${url} was refused: the region is no longer at revision ${ifRevision}, it changed since Sluice read it (${excerpt(text)})`,
         { url, status: 412, expectedRevision: ifRevision },
       );
     }
     if (response.status >= 300) {
       throw new SluiceError(
         ErrorCode.RegionRejectedPush,
-        `${method} ${url} answered ${response.status}: ${text.slice(0, 200)}`,
+        `${method} ${url} answered ${response.status}: ${excerpt(text)}`,
         {
           url,
           status: response.status,
@@ -136,6 +149,12 @@ export class HttpRegionClient implements RegionClient {
 }
 
 const base = (endpoint: string) => endpoint.replace(/\/+$/, '');
+
+/** What a region said, as it may be shown in an error or an event: at most `max` characters, no control characters. */
+export const responseExcerpt = (text: string, max = 200) =>
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  text.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+const excerpt = responseExcerpt;
 
 function describe(err: unknown): string {
   if (err instanceof Error) {

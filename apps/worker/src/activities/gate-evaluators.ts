@@ -9,6 +9,7 @@ import {
 } from '../../../../libs/domain/src';
 import {
   formatSampleValue,
+  responseExcerpt,
   type AlertSource,
   type MetricsSource,
   type RegionClient,
@@ -39,7 +40,7 @@ export async function evaluateProbe(
       ...base,
       verdict: statusOk && bodyOk ? 'PASS' : 'FAIL',
       value: response.status,
-      detail: `GET ${gate.path} answered ${response.status} in ${response.latencyMs} ms; ${expected}${bodyOk ? '' : `; body: ${response.body.slice(0, 120)}`}`,
+      detail: `GET ${gate.path} answered ${response.status} in ${response.latencyMs} ms; ${expected}${bodyOk ? '' : `; body: ${responseExcerpt(response.body, 120)}`}`,
     };
   } catch (err) {
     // A probe that gets no answer is what a customer would see: a failure, not missing data.
