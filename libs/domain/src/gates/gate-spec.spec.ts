@@ -108,3 +108,24 @@ describe('gate validation at start', () => {
     expect(gatesSchema.parse(undefined)).toEqual([]);
   });
 });
+
+describe('probe paths', () => {
+  it('stay under the region endpoint: no dot segments, no encoded escapes, no backslashes', () => {
+    for (const path of [
+      '/../admin',
+      '/a/../../b',
+      '/%2e%2e/admin',
+      '/a%2F..%2Fb',
+      '/a\\..\\b',
+      '//evil/x',
+      '/a/./b',
+      '/%5c',
+    ]) {
+      const parsed = gateSpecSchema.safeParse({ kind: 'probe', name: 'p', path });
+      expect({ path, success: parsed.success }).toEqual({ path, success: false });
+    }
+    for (const path of ['/probe', '/health/ready', '/v1/items?limit=1', '/a-b_c.d']) {
+      expect(gateSpecSchema.safeParse({ kind: 'probe', name: 'p', path }).success).toBe(true);
+    }
+  });
+});

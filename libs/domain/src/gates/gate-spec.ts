@@ -4,11 +4,33 @@ import { z } from 'zod';
  * A probe gate: a synthetic customer request against each region of the wave, judged by
  * its status and, optionally, a substring of the body.
  */
+/**
+ * What keeps a probe path under its region's endpoint: no dot segments, no encoded dot, slash
+ * or backslash, no backslash, no `//` start and no control character (null when it is fine).
+ */
+export function probePathProblem(path: string): string | null {
+  const [pathPart] = path.split('?', 1);
+  if (pathPart.startsWith('//')) return 'must not start with "//"';
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\\\u0000-\u001f\u007f]/.test(pathPart)) return 'must not contain a backslash or a control character';
+  if (/%(2e|2f|5c)/i.test(pathPart)) return 'must not encode ".", "/" or "\\"';
+  if (pathPart.split('/').some((segment) => segment === '.' || segment === '..'))
+    return 'must not contain "." or ".." segments';
+  return null;
+}
+
 export const probeGateSchema = z.object({
   kind: z.literal('probe'),
   name: z.string().min(1).max(100),
   /** Appended to the region endpoint, e.g. `/probe`. */
-  path: z.string().startsWith('/', 'must start with "/"').max(500),
+  path: z
+    .string()
+    .startsWith('/', 'must start with "/"')
+    .max(500)
+    .superRefine((path, ctx) => {
+      const problem = probePathProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   expectStatus: z.number().int().min(100).max(599).default(200),
   expectBodyContains: z.string().max(1000).optional(),
   timeoutMs: z.number().int().min(100).max(60_000).default(5_000),

@@ -53,4 +53,26 @@ describe('service topology', () => {
       { field: 'regions', message: 'a service needs at least one region' },
     ]);
   });
+
+  it('refuses link-local and cloud metadata addresses as endpoints, in any spelling', () => {
+    const refused = [
+      'http://169.254.169.254/latest/meta-data',
+      'http://169.254.10.1:8080/regions/a',
+      'http://[fe80::1]/regions/a',
+      'http://[fd00:ec2::254]/',
+      'http://metadata.google.internal/computeMetadata',
+      'http://100.100.100.200/latest',
+      'etcd://169.254.169.254:2379/k',
+      'http://[::ffff:169.254.169.254]/',
+    ];
+    for (const endpoint of refused) {
+      expect(rejection({ name: 'checkout', regions: [region('a', { endpoint })] }).details.fields).toEqual([
+        { field: 'regions.0.endpoint', message: expect.stringMatching(/link-local or cloud metadata address/) },
+      ]);
+    }
+    // loopback and private addresses are where regions live in tests and in a VPC
+    for (const endpoint of ['http://127.0.0.1:4100/regions/a', 'http://10.0.0.5/x', 'http://[::1]:80/a']) {
+      expect(parseServiceTopology({ name: 'checkout', regions: [region('a', { endpoint })] }).regions).toHaveLength(1);
+    }
+  });
 });

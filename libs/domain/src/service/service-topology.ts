@@ -18,6 +18,52 @@ export function etcdEndpointProblem(endpoint: string): string | null {
   return null;
 }
 
+/** Cloud metadata services by name and address, refused as endpoints whatever else is allowed. */
+const METADATA_HOSTS = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata.azure.internal',
+  '100.100.100.200',
+  'fd00:ec2::254',
+]);
+
+/** A host as the WHATWG URL parser normalises it (IPv4 in any spelling becomes dotted decimal). */
+function normalisedHosts(endpoint: string): string[] {
+  const url = new URL(endpoint);
+  // etcd:// is not a special scheme, so its host is not normalised: parse each host as http's
+  const hosts = url.protocol === 'etcd:' ? url.host.split(',') : [url.host];
+  return hosts.map((host) => {
+    try {
+      return new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    } catch {
+      return host.toLowerCase();
+    }
+  });
+}
+
+/** An IPv4-mapped IPv6 address (::ffff:a9fe:a9fe) as the IPv4 address it carries. */
+function mappedIpv4(host: string): string | null {
+  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (!m) return null;
+  const [hi, lo] = [parseInt(m[1], 16), parseInt(m[2], 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
+/**
+ * Link-local addresses (169.254.0.0/16, fe80::/10) and cloud metadata services are never a
+ * region: a config pushed there, or a probe sent there, could read or change the worker's own
+ * cloud credentials. Loopback and private ranges are allowed (tests, VPCs).
+ */
+export function deniedAddressProblem(endpoint: string): string | null {
+  for (const raw of normalisedHosts(endpoint)) {
+    const host = mappedIpv4(raw) ?? raw;
+    if (/^169\.254\./.test(host) || /^fe[89ab][0-9a-f]?:/.test(host) || METADATA_HOSTS.has(host)) {
+      return `${raw} is a link-local or cloud metadata address, never a region`;
+    }
+  }
+  return null;
+}
+
 /** A name usable in URLs, metric labels and Temporal ids alike. */
 const slug = z
   .string()
@@ -35,7 +81,7 @@ export const regionSchema = z.object({
   endpoint: z
     .url({ protocol: /^(https?|etcd)$/, error: 'must be an http(s) URL or an etcd:// key' })
     .superRefine((endpoint, ctx) => {
-      const problem = etcdEndpointProblem(endpoint);
+      const problem = etcdEndpointProblem(endpoint) ?? deniedAddressProblem(endpoint);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   weight: z.number().positive('must be positive').finite().default(1),
