@@ -1,6 +1,7 @@
 import { Etcd3 } from 'etcd3';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
 import { describeWithEtcd, startEtcd, type EtcdServer } from '../support/etcd';
+import { createBareRepo, type BareRepo } from '../support/git-repo';
 import { ErrorCode } from '../../libs/domain/src';
 import { configHash } from '../../libs/targets/src/config-hash';
 import { TargetRegistryClient } from '../../libs/targets/src/target-registry';
@@ -25,6 +26,8 @@ let sim: RegionSim;
 let etcd: EtcdServer;
 let raw: Etcd3;
 
+let repo: BareRepo;
+
 const KINDS: Kind[] = [
   {
     name: 'http (region-sim)',
@@ -41,6 +44,21 @@ const KINDS: Kind[] = [
         body: JSON.stringify({ version: 'by-hand', config: { hand: true } }),
       });
       expect(res.ok).toBe(true);
+    },
+  },
+  {
+    name: 'git (a local bare repository, the real git CLI)',
+    async start() {
+      repo = createBareRepo();
+    },
+    async stop() {
+      repo.remove();
+    },
+    endpoint: (region) => repo.endpoint(`regions/${region}.json`),
+    unreachable: 'git+file:///nonexistent/sluice/config.git?branch=main&path=regions/r1.json',
+    async outsideWrite(endpoint) {
+      const path = new URLSearchParams(endpoint.split('?')[1]).get('path')!;
+      repo.commitByHand(path, '{"hand": true}\n', 'by hand\n\nSluice-Version: by-hand');
     },
   },
   {
@@ -189,5 +207,48 @@ describeWithEtcd('etcd target specifics', () => {
     } finally {
       delete process.env.SLUICE_TEST_ETCD_PASSWORD;
     }
+  });
+});
+
+describe('git target specifics', () => {
+  let bare: BareRepo;
+  const client = new TargetRegistryClient();
+  beforeAll(() => {
+    bare = createBareRepo();
+  });
+  afterAll(() => {
+    client.close();
+    bare.remove();
+  });
+
+  it('commits the config itself, one commit per push with the version as a trailer, and restores with a new commit', async () => {
+    const endpoint = bare.endpoint('regions/eu-1/payments.json');
+    const v1 = await client.push(endpoint, 'v1', { limit: 1 }, 0);
+    const v2 = await client.push(endpoint, 'v2', { limit: 2 }, v1.revision);
+    await client.push(endpoint, 'v1', { limit: 1 }, v2.revision);
+    expect(bare.log('regions/eu-1/payments.json').match(/^sluice: .*$/gm)).toEqual([
+      'sluice: regions/eu-1/payments.json → v1',
+      'sluice: regions/eu-1/payments.json → v2',
+      'sluice: regions/eu-1/payments.json → v1',
+    ]);
+    expect(bare.log()).toContain('Sluice-Version: v2');
+    expect(await client.read(endpoint)).toMatchObject({ version: 'v1', config: { limit: 1 }, revision: 3 });
+  });
+
+  it('rebases over a commit to another file and pushes; never force-pushes', async () => {
+    const endpoint = bare.endpoint('regions/eu-2/payments.json');
+    const read = await client.read(endpoint);
+    bare.commitByHand('regions/other.json', '{"x": 1}\n', 'someone else, another file');
+    const pushed = await client.push(endpoint, 'v1', { a: 1 }, read.revision);
+    expect(pushed).toMatchObject({ changed: true, version: 'v1' });
+    expect(bare.log()).toContain('someone else, another file');
+  });
+
+  it("a commit by hand without the trailer is its own version, never one of Sluice's; a file that is not JSON is REGION_PROTOCOL", async () => {
+    const endpoint = bare.endpoint('regions/eu-3/payments.json');
+    bare.commitByHand('regions/eu-3/payments.json', '{"edited": true}\n', 'hot fix');
+    expect((await client.read(endpoint)).version).toMatch(/^git:[0-9a-f]{12}$/);
+    bare.commitByHand('regions/eu-3/payments.json', 'not json', 'oops');
+    await expect(client.read(endpoint)).rejects.toMatchObject({ code: ErrorCode.RegionProtocol });
   });
 });

@@ -1,5 +1,6 @@
 import { ErrorCode, SluiceError } from '../../domain/src';
 import { EtcdRegionClient } from './etcd-region-client';
+import { GitRegionClient } from './git-region-client';
 import {
   HttpRegionClient,
   type HealthResult,
@@ -10,17 +11,18 @@ import {
 import type { RegionConfigState } from './region-contract';
 
 /** The kinds of deployment target a region's endpoint may name, by its URL scheme (docs/TARGETS.md). */
-export const TARGET_KINDS = ['http', 'etcd'] as const;
+export const TARGET_KINDS = ['http', 'etcd', 'git'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
-/** `http:`/`https:` is the HTTP region contract, `etcd:` one etcd key; anything else is refused. */
+/** `http:`/`https:` is the HTTP region contract, `etcd:` one etcd key, `git+…:` one file in a git repository; anything else is refused. */
 export function targetKind(endpoint: string): TargetKind {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(endpoint)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') return 'http';
   if (scheme === 'etcd') return 'etcd';
+  if (scheme === 'git+file' || scheme === 'git+ssh' || scheme === 'git+https') return 'git';
   throw new SluiceError(
     ErrorCode.BadUserInput,
-    `no deployment target for ${scheme ? `${scheme}: endpoints` : 'an endpoint without a scheme'} (known: http, https, etcd)`,
+    `no deployment target for ${scheme ? `${scheme}: endpoints` : 'an endpoint without a scheme'} (known: http, https, etcd, git+file, git+ssh, git+https)`,
   );
 }
 
@@ -29,10 +31,12 @@ export class TargetRegistryClient implements RegionClient {
   constructor(
     private readonly http: RegionClient = new HttpRegionClient(),
     private readonly etcd = new EtcdRegionClient(),
+    private readonly git = new GitRegionClient(),
   ) {}
 
   private adapter(endpoint: string): RegionClient {
-    return targetKind(endpoint) === 'etcd' ? this.etcd : this.http;
+    const kind = targetKind(endpoint);
+    return kind === 'etcd' ? this.etcd : kind === 'git' ? this.git : this.http;
   }
 
   push(endpoint: string, version: string, config: Record<string, unknown>, ifRevision?: number): Promise<PushResult> {
@@ -57,5 +61,6 @@ export class TargetRegistryClient implements RegionClient {
 
   close(): void {
     this.etcd.close();
+    this.git.close();
   }
 }

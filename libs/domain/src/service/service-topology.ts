@@ -18,6 +18,22 @@ export function etcdEndpointProblem(endpoint: string): string | null {
   return null;
 }
 
+/** What is wrong with a `git+…` endpoint: it names a branch and a relative file path (`?branch=main&path=regions/a.json`). */
+export function gitEndpointProblem(endpoint: string): string | null {
+  if (!/^git\+/i.test(endpoint)) return null;
+  const query = new URL(endpoint).searchParams;
+  const path = query.get('path') ?? '';
+  if (!path || path.startsWith('/') || path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+    return 'a git endpoint names the file as a relative path: git+<remote>?branch=main&path=regions/<region>.json';
+  }
+  const branch = query.get('branch') ?? 'main';
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) return `"${branch}" is not a branch name`;
+  for (const name of query.keys()) {
+    if (name !== 'branch' && name !== 'path') return `unknown git endpoint option "${name}"`;
+  }
+  return null;
+}
+
 /** Cloud metadata services by name and address, refused as endpoints whatever else is allowed. */
 const METADATA_HOSTS = new Set([
   'metadata.google.internal',
@@ -79,9 +95,12 @@ export const regionSchema = z.object({
    * contract, or `etcd://host:port[,host:port]/<key>` (a password by reference only).
    */
   endpoint: z
-    .url({ protocol: /^(https?|etcd)$/, error: 'must be an http(s) URL or an etcd:// key' })
+    .url({
+      protocol: /^(https?|etcd|git\+(file|ssh|https))$/,
+      error: 'must be an http(s) URL, an etcd:// key or a git+…:// file',
+    })
     .superRefine((endpoint, ctx) => {
-      const problem = etcdEndpointProblem(endpoint) ?? deniedAddressProblem(endpoint);
+      const problem = etcdEndpointProblem(endpoint) ?? gitEndpointProblem(endpoint) ?? deniedAddressProblem(endpoint);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   weight: z.number().positive('must be positive').finite().default(1),

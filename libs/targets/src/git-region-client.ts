@@ -1,0 +1,278 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ErrorCode, SluiceError } from '../../domain/src';
+import { configHash } from './config-hash';
+import type { HealthResult, ProbeResponse, PushResult, RegionClient, RegionConfigState } from './region-client';
+
+/**
+ * A region whose config is one file in a git repository (GitOps, docs/TARGETS.md). The endpoint
+ * is `git+<remote>?branch=<branch>&path=<file>`, e.g.
+ * `git+file:///srv/config.git?branch=main&path=regions/eu-1/payments.json`. The file holds the
+ * config itself (what the deploying tool reads); the version is the `Sluice-Version:` trailer of
+ * the commit that last changed it. The revision is the number of commits that touched the file,
+ * which only grows, since Sluice never rewrites history: every push and every restore is a new
+ * commit. A push the remote rejects because the branch moved is rebased and retried; only a
+ * commit that touched the same file is REGION_CHANGED.
+ */
+interface GitTarget {
+  remote: string;
+  branch: string;
+  path: string;
+}
+
+const GIT_TIMEOUT_MS = 20_000;
+const PUSH_ATTEMPTS = 5;
+
+export function parseGitEndpoint(endpoint: string): GitTarget {
+  const match = /^git\+([^?]+)\?(.*)$/.exec(endpoint);
+  if (!match) throw new SluiceError(ErrorCode.BadUserInput, 'a git endpoint is git+<remote>?branch=<b>&path=<file>');
+  const query = new URLSearchParams(match[2]);
+  const branch = query.get('branch') ?? 'main';
+  const path = query.get('path') ?? '';
+  if (!path || path.startsWith('/') || path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+    throw new SluiceError(ErrorCode.BadUserInput, `git endpoint path "${path}" must be a relative file path`);
+  }
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
+    throw new SluiceError(ErrorCode.BadUserInput, `git endpoint branch "${branch}" is not a branch name`);
+  }
+  return { remote: match[1], branch, path };
+}
+
+class GitError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+function git(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      {
+        cwd,
+        timeout: GIT_TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+        env: {
+          ...process.env,
+          GIT_TERMINAL_PROMPT: '0',
+          GIT_AUTHOR_NAME: 'Sluice',
+          GIT_AUTHOR_EMAIL: 'sluice@localhost',
+          GIT_COMMITTER_NAME: 'Sluice',
+          GIT_COMMITTER_EMAIL: 'sluice@localhost',
+        },
+      },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(new GitError(`git ${args[0]} failed: ${stderr.trim().split('\n').slice(-2).join(' ')}`, stderr));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+export class GitRegionClient implements RegionClient {
+  /** One working clone per remote and branch, and one operation at a time on each. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  private readonly workRoot: string;
+
+  /** Working clones live under a folder of this client's own, removed by close(). */
+  constructor(parent = tmpdir()) {
+    this.workRoot = join(parent, `sluice-git-${process.pid}-${randomUUID().slice(0, 8)}`);
+  }
+
+  read(endpoint: string): Promise<RegionConfigState> {
+    const target = parseGitEndpoint(endpoint);
+    return this.serial(target, async (dir) => {
+      await this.fetch(dir, target);
+      return this.stateAt(dir, target, endpoint);
+    });
+  }
+
+  push(endpoint: string, version: string, config: Record<string, unknown>, ifRevision?: number): Promise<PushResult> {
+    const target = parseGitEndpoint(endpoint);
+    const hash = configHash(config);
+    return this.serial(target, async (dir) => {
+      for (let attempt = 1; ; attempt++) {
+        await this.fetch(dir, target);
+        const current = await this.stateAt(dir, target, endpoint);
+        if (current.version === version && current.configHash === hash) {
+          return { ...current, previousVersion: current.version, changed: false };
+        }
+        if (ifRevision !== undefined && current.revision !== ifRevision)
+          throw changed(target, ifRevision, current.revision);
+        await this.commitOnRemoteHead(dir, target, `${JSON.stringify(config, null, 2)}\n`, version);
+        if (await this.pushed(dir, target, attempt)) {
+          return { ...(await this.stateAt(dir, target, endpoint)), previousVersion: current.version, changed: true };
+        }
+        // the branch moved: fetch again; a commit to this file since the read is REGION_CHANGED
+        ifRevision ??= current.revision;
+      }
+    });
+  }
+
+  clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState> {
+    const target = parseGitEndpoint(endpoint);
+    return this.serial(target, async (dir) => {
+      for (let attempt = 1; ; attempt++) {
+        await this.fetch(dir, target);
+        const current = await this.stateAt(dir, target, endpoint);
+        if (ifRevision !== undefined && current.revision !== ifRevision)
+          throw changed(target, ifRevision, current.revision);
+        if (current.version === null) return current;
+        await this.commitOnRemoteHead(dir, target, null, null);
+        if (await this.pushed(dir, target, attempt)) return this.stateAt(dir, target, endpoint);
+        ifRevision ??= current.revision;
+      }
+    });
+  }
+
+  health(endpoint: string): Promise<HealthResult> {
+    const target = parseGitEndpoint(endpoint);
+    return this.serial(target, async (dir) => {
+      const head = await git(dir, ['ls-remote', '--heads', 'origin', target.branch]).catch((err: unknown) => {
+        throw unreachable(target, err);
+      });
+      return {
+        healthy: head.trim() !== '',
+        status: 200,
+        detail: head.trim() ? `branch ${target.branch} found` : 'no branch',
+      };
+    });
+  }
+
+  probe(endpoint: string): Promise<ProbeResponse> {
+    return Promise.reject(
+      new SluiceError(
+        ErrorCode.GateMisconfigured,
+        `${endpoint.split('?')[0]} is a git file: a probe gate needs an HTTP endpoint`,
+      ),
+    );
+  }
+
+  close(): void {
+    rmSync(this.workRoot, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  private serial<T>(target: GitTarget, work: (dir: string) => Promise<T>): Promise<T> {
+    const id = createHash('sha256').update(`${target.remote}\n${target.branch}`).digest('hex').slice(0, 16);
+    const dir = join(this.workRoot, id);
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        if (!existsSync(join(dir, '.git'))) {
+          mkdirSync(dir, { recursive: true });
+          await git(dir, ['init', '-q']);
+          await git(dir, ['remote', 'add', 'origin', target.remote]);
+        }
+        return work(dir);
+      });
+    this.queues.set(id, next);
+    return next;
+  }
+
+  private async fetch(dir: string, target: GitTarget): Promise<void> {
+    try {
+      await git(dir, [
+        'fetch',
+        '-q',
+        '--no-tags',
+        'origin',
+        `+refs/heads/${target.branch}:refs/remotes/origin/${target.branch}`,
+      ]);
+    } catch (err) {
+      throw unreachable(target, err);
+    }
+  }
+
+  private async stateAt(dir: string, target: GitTarget, endpoint: string): Promise<RegionConfigState> {
+    const ref = `origin/${target.branch}`;
+    const revision = Number((await git(dir, ['rev-list', '--count', ref, '--', target.path])).trim());
+    const region = endpoint.split('?')[0];
+    if (revision === 0) return { region, version: null, config: null, configHash: null, revision: 0 };
+    const text = await git(dir, ['show', `${ref}:${target.path}`]).catch(() => null);
+    if (text === null) return { region, version: null, config: null, configHash: null, revision };
+    let config: unknown;
+    try {
+      config = JSON.parse(text);
+    } catch {
+      throw protocol(target, 'the file is not JSON');
+    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+      throw protocol(target, 'not a JSON object');
+    const last = await git(dir, ['log', '-1', '--format=%H%n%B', ref, '--', target.path]);
+    const [sha] = last.split('\n');
+    const trailer = /^Sluice-Version: (.+)$/m.exec(last)?.[1]?.trim();
+    // a commit by hand carries no trailer: its version is its commit, never one of Sluice's
+    const version = trailer ?? `git:${sha.slice(0, 12)}`;
+    const typed = config as Record<string, unknown>;
+    return { region, version, config: typed, configHash: configHash(typed), revision };
+  }
+
+  /** A commit on top of the remote branch: the file's new content (null: removed), with the version as a trailer. */
+  private async commitOnRemoteHead(dir: string, target: GitTarget, content: string | null, version: string | null) {
+    await git(dir, ['checkout', '-q', '-B', target.branch, `origin/${target.branch}`]);
+    const file = join(dir, target.path);
+    if (content === null) {
+      await git(dir, ['rm', '-q', '--', target.path]);
+    } else {
+      mkdirSync(dirname(file), { recursive: true });
+      await writeFile(file, content);
+      await git(dir, ['add', '--', target.path]);
+    }
+    const subject = content === null ? `sluice: remove ${target.path}` : `sluice: ${target.path} → ${version}`;
+    const trailer = content === null ? 'Sluice-Version: (none)' : `Sluice-Version: ${version}`;
+    await git(dir, ['commit', '-q', '-m', subject, '-m', trailer]);
+  }
+
+  /** Pushes the commit; false when the branch moved (rebase and retry), up to PUSH_ATTEMPTS. */
+  private async pushed(dir: string, target: GitTarget, attempt: number): Promise<boolean> {
+    try {
+      await git(dir, ['push', '-q', 'origin', `HEAD:refs/heads/${target.branch}`]);
+      await this.fetch(dir, target);
+      return true;
+    } catch (err) {
+      const rejected = err instanceof GitError && /\[rejected\]|non-fast-forward|fetch first/.test(err.stderr);
+      if (!rejected) throw unreachable(target, err);
+      if (attempt >= PUSH_ATTEMPTS) {
+        throw new SluiceError(
+          ErrorCode.RegionUnreachable,
+          `git push to ${target.branch} was rejected ${attempt} times: the branch keeps moving`,
+          { remote: target.remote },
+        );
+      }
+      return false;
+    }
+  }
+}
+
+function changed(target: GitTarget, expected: number, now: number): SluiceError {
+  return new SluiceError(
+    ErrorCode.RegionChanged,
+    `${target.path} on ${target.branch} changed since Sluice read it (${expected} commits touched it then, ${now} now)`,
+    { path: target.path, expectedRevision: expected },
+  );
+}
+
+function unreachable(target: GitTarget, err: unknown): SluiceError {
+  return new SluiceError(
+    ErrorCode.RegionUnreachable,
+    `git remote ${target.remote.replace(/\/\/[^@/]*@/, '//')} (${target.branch}): ${err instanceof Error ? err.message : String(err)}`,
+    { path: target.path },
+  );
+}
+
+function protocol(target: GitTarget, problem: string): SluiceError {
+  return new SluiceError(ErrorCode.RegionProtocol, `${target.path} on ${target.branch}: ${problem}`, {
+    path: target.path,
+  });
+}
