@@ -75,4 +75,24 @@ describe('service topology', () => {
       expect(parseServiceTopology({ name: 'checkout', regions: [region('a', { endpoint })] }).regions).toHaveLength(1);
     }
   });
+
+  it('takes a git file as an endpoint only with a relative path and a branch name', () => {
+    const ok = 'git+file:///srv/config.git?branch=main&path=regions/a/app.json';
+    expect(parseServiceTopology({ name: 'checkout', regions: [region('a', { endpoint: ok })] }).regions).toHaveLength(
+      1,
+    );
+    const refused: Array<[string, RegExp]> = [
+      ['git+file:///srv/config.git?branch=main', /relative path/],
+      ['git+file:///srv/config.git?path=../etc/passwd', /relative path/],
+      ['git+file:///srv/config.git?path=/abs.json', /relative path/],
+      ['git+file:///srv/config.git?path=a.json&branch=--upload-pack=x', /not a branch name/],
+      ['git+file:///srv/config.git?path=a.json&token=abc', /unknown git endpoint option/],
+      ['git+ftp://host/config.git?path=a.json', /must be an http\(s\) URL/],
+    ];
+    for (const [endpoint, message] of refused) {
+      expect(rejection({ name: 'checkout', regions: [region('a', { endpoint })] }).details.fields).toEqual([
+        { field: 'regions.0.endpoint', message: expect.stringMatching(message) },
+      ]);
+    }
+  });
 });
