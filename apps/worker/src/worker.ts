@@ -57,6 +57,9 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   const metrics = new WorkerMetrics(pool);
   const tracing = startTracing('sluice-worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(options.temporal));
+  // every deployment target kind behind one client; closed when the worker stops (etcd
+  // connections, git working clones)
+  const regions = new TargetRegistryClient();
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,
@@ -77,7 +80,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     activities: createActivities({
       configs: new CachedConfigStore(new PgConfigStore(pool)),
       eventStore,
-      regions: new TargetRegistryClient(),
+      regions,
       metrics: new PrometheusClient(options.prometheusUrl),
       alerts: new AlertmanagerClient(options.alertmanagerUrl),
       insight: options.insight,
@@ -98,6 +101,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
         await worker.run();
       } finally {
         await metricsServer.close();
+        regions.close();
         await projections.stop();
         await connection.close();
         await pool.end();
