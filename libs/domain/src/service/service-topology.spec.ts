@@ -26,13 +26,18 @@ describe('service topology', () => {
   it('names every failing field', () => {
     const err = rejection({
       name: 'Checkout!',
-      regions: [region('a', { endpoint: 'ftp://x' }), region('b', { weight: -1 })],
+      regions: [
+        region('a', { endpoint: 'ftp://x' }),
+        region('b', { weight: -1 }),
+        region('c', { endpoint: 'not-a-url' }),
+      ],
     });
     expect(err.code).toBe(ErrorCode.BadUserInput);
     expect((err.details.fields as Array<{ field: string }>).map((f) => f.field)).toEqual([
       'name',
       'regions.0.endpoint',
       'regions.1.weight',
+      'regions.2.endpoint',
     ]);
   });
 

@@ -100,6 +100,8 @@ export const regionSchema = z.object({
       error: 'must be an http(s) URL, an etcd:// key or a git+…:// file',
     })
     .superRefine((endpoint, ctx) => {
+      // zod runs this even when the URL check above failed: that failure already names the field
+      if (!URL.canParse(endpoint)) return;
       const problem = etcdEndpointProblem(endpoint) ?? gitEndpointProblem(endpoint) ?? deniedAddressProblem(endpoint);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
