@@ -50,9 +50,13 @@ export function sluiceWave(options: JudgeOptions, baseline: IntervalCounts, minu
     if (d.verdict === 'FAIL') return { ...outcome, failAt: m + 1 };
     if (d.verdict === 'INCONCLUSIVE') return { ...outcome, inconclusive: true };
   }
-  // the deadline: undecided is INCONCLUSIVE, or FAIL from the deadline test
+  return atDeadline(judge, outcome, minutes.length);
+}
+
+/** The bake's deadline: undecided is INCONCLUSIVE, or FAIL (at the last minute) from the deadline test. */
+function atDeadline(judge: SequentialJudge, outcome: WaveOutcome, lastMinute: number): WaveOutcome {
   const last = judge.conclude().verdict;
-  if (last === 'FAIL') return { ...outcome, failAt: minutes.length };
+  if (last === 'FAIL') return { ...outcome, failAt: lastMinute };
   return { ...outcome, inconclusive: last === 'INCONCLUSIVE' };
 }
 
@@ -181,11 +185,7 @@ export function readingsWave(
     if (step.verdict === 'FAIL') return { ...outcome, failAt: m };
     if (step.verdict === 'INCONCLUSIVE') return { ...outcome, inconclusive: true };
   }
-  const judge = SequentialJudge.fromSnapshot(current.judge);
-  // the deadline: undecided is INCONCLUSIVE, or FAIL from the deadline test
-  const last = judge.conclude().verdict;
-  if (last === 'FAIL') return { ...outcome, failAt: readings.length - 1 };
-  return { ...outcome, inconclusive: last === 'INCONCLUSIVE' };
+  return atDeadline(SequentialJudge.fromSnapshot(current.judge), outcome, readings.length - 1);
 }
 
 export { startCanaryJudge };

@@ -6,7 +6,7 @@ import {
   EtcdPermissionDeniedError,
   GRPCUnauthenticatedError,
 } from 'etcd3';
-import { ErrorCode, SluiceError } from '../../domain/src';
+import { ErrorCode, etcdEndpointProblem, SluiceError } from '../../domain/src';
 import { configHash } from './config-hash';
 import type { HealthResult, ProbeResponse, PushResult, RegionClient, RegionConfigState } from './region-client';
 
@@ -39,14 +39,10 @@ export function parseEtcdEndpoint(endpoint: string): EtcdTarget {
     throw new SluiceError(ErrorCode.BadUserInput, 'not an etcd:// endpoint', { endpoint: redact(endpoint) });
   }
   if (url.protocol !== 'etcd:') throw new SluiceError(ErrorCode.BadUserInput, 'not an etcd:// endpoint');
-  if (url.password) {
-    throw new SluiceError(
-      ErrorCode.BadUserInput,
-      'an etcd endpoint names its password by reference (?passwordEnv=NAME or ?passwordFile=/path), never inline',
-    );
-  }
+  // the same checks as registerService's, for an endpoint that reached here another way
+  const problem = etcdEndpointProblem(endpoint);
+  if (problem) throw new SluiceError(ErrorCode.BadUserInput, problem);
   const key = decodeURIComponent(url.pathname.replace(/^\/+/, ''));
-  if (!key) throw new SluiceError(ErrorCode.BadUserInput, `etcd endpoint ${redact(endpoint)} names no key`);
   const hosts = url.host.split(',').map((h) => `http://${h}`);
   const target: EtcdTarget = { hosts, key };
   if (url.username) target.username = decodeURIComponent(url.username);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ErrorCode, SluiceError } from '../../domain/src';
+import { ErrorCode, gitEndpointProblem, SluiceError } from '../../domain/src';
 import { configHash } from './config-hash';
 import type { HealthResult, ProbeResponse, PushResult, RegionClient, RegionConfigState } from './region-client';
 
@@ -30,16 +30,11 @@ const PUSH_ATTEMPTS = 5;
 export function parseGitEndpoint(endpoint: string): GitTarget {
   const match = /^git\+([^?]+)\?(.*)$/.exec(endpoint);
   if (!match) throw new SluiceError(ErrorCode.BadUserInput, 'a git endpoint is git+<remote>?branch=<b>&path=<file>');
+  // the same checks as registerService's, for an endpoint that reached here another way
+  const problem = gitEndpointProblem(endpoint);
+  if (problem) throw new SluiceError(ErrorCode.BadUserInput, problem);
   const query = new URLSearchParams(match[2]);
-  const branch = query.get('branch') ?? 'main';
-  const path = query.get('path') ?? '';
-  if (!path || path.startsWith('/') || path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-    throw new SluiceError(ErrorCode.BadUserInput, `git endpoint path "${path}" must be a relative file path`);
-  }
-  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
-    throw new SluiceError(ErrorCode.BadUserInput, `git endpoint branch "${branch}" is not a branch name`);
-  }
-  return { remote: match[1], branch, path };
+  return { remote: match[1], branch: query.get('branch') ?? 'main', path: query.get('path') ?? '' };
 }
 
 class GitError extends Error {
