@@ -5,6 +5,7 @@ import type { RolloutRequested } from '../libs/domain/src/rollout/rollout.events
 import type { RolloutStatus } from '../libs/domain/src/rollout/rollout-state';
 import type { FreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { Region } from '../libs/domain/src/service/service-topology';
+import { targetKindOf } from '../libs/domain/src/service/target-kind';
 import type { RunState } from './run-state';
 
 export interface RolloutWorkflowInput {
@@ -76,6 +77,12 @@ export function rolloutRequested(input: RolloutWorkflowInput): RolloutRequested 
       requestedBy: input.requestedBy,
       requestedAt: input.requestedAt,
       regions: input.regions.map((r) => r.name),
+      targets: Object.fromEntries(
+        input.regions.flatMap((r) => {
+          const kind = targetKindOf(r.endpoint);
+          return kind ? [[r.name, kind]] : [];
+        }),
+      ),
     },
   };
 }

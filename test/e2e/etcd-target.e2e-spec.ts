@@ -2,6 +2,7 @@ import { Etcd3 } from 'etcd3';
 import { configHash } from '../../libs/targets/src/config-hash';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { describeWithEtcd, startEtcd, type EtcdServer } from '../support/etcd';
+import { readUntil } from '../support/eventually';
 import { startRollout, waitForApproval, waitForRollout } from '../support/fixtures';
 import { graphql } from '../support/graphql-client';
 
@@ -23,7 +24,7 @@ describeWithEtcd('regions that are etcd keys, end to end', () => {
     return text === null ? null : (JSON.parse(text) as { version: string; configHash: string });
   };
 
-  async function register(name: string, regions: Array<{ name: string; endpoint: string }>) {
+  async function register(name: string, regions: Array<{ name: string; endpoint?: string; target?: unknown }>) {
     const res = await graphql(
       stack.gateway.url,
       'mutation ($input: RegisterServiceInput!) { registerService(input: $input) { name } }',
@@ -44,7 +45,8 @@ describeWithEtcd('regions that are etcd keys, end to end', () => {
     stack = await startAppStack({ regions: ['http-1', 'http-2'] });
     await register(
       service,
-      REGIONS.map((name) => ({ name, endpoint: `etcd://${etcd.address}/${key(name)}` })),
+      // registered with typed fields; the mixed service below names its keys as etcd:// URLs
+      REGIONS.map((name) => ({ name, target: { etcd: { endpoints: [etcd.address], key: key(name) } } })),
     );
   }, 120_000);
   afterAll(async () => {
@@ -125,5 +127,45 @@ describeWithEtcd('regions that are etcd keys, end to end', () => {
         version: 'm1',
       });
     }
+
+    // each region's kind, in the topology, in what it serves now and in what changed it
+    const kinds = { 'http-1': 'HTTP', 'http-2': 'HTTP', 'mx-etcd-1': 'ETCD', 'mx-etcd-2': 'ETCD' };
+    const window = {
+      from: new Date(Date.now() - 3_600_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    };
+    const changesOf = Object.keys(kinds)
+      .map((r, i) => `c${i}: changes(region: "${r}", service: $s, from: $from, to: $to) { region targetKind }`)
+      .join('\n');
+    type Kinds = Array<{ region: string; targetKind: string }>;
+    const read = async () => {
+      const { data } = await graphql<Record<string, Kinds> & { regionVersions: Kinds }>(
+        stack.gateway.url,
+        `query ($s: String!, $from: DateTime!, $to: DateTime!) {
+          regionVersions(service: $s) { region targetKind }
+          ${changesOf}
+        }`,
+        { s: mixed, ...window },
+        'alice',
+      );
+      return data!;
+    };
+    const seen = await readUntil(
+      read,
+      (d) => Object.values(d).every((rows) => rows.length > 0) && d.regionVersions.length === 4,
+      {
+        what: 'region_versions and region_changes to show the mixed rollout',
+      },
+    );
+    const byRegion = (rows: Kinds) => Object.fromEntries(rows.map((r) => [r.region, r.targetKind]));
+    expect(byRegion(seen.regionVersions)).toEqual(kinds);
+    expect(byRegion(Object.keys(kinds).flatMap((_, i) => seen[`c${i}`]))).toEqual(kinds);
+    const topology = await graphql<{ service: { regions: Kinds } }>(
+      stack.gateway.url,
+      `query { service(name: "${mixed}") { regions { region: name targetKind } } }`,
+      {},
+      'alice',
+    );
+    expect(byRegion(topology.data!.service.regions)).toEqual(kinds);
   });
 });

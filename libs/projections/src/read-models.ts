@@ -44,6 +44,8 @@ export interface RegionVersionRow {
   configHash: string | null;
   rolloutId: string;
   since: Date;
+  /** The region's kind of deployment target when it changed (null: recorded before kinds were). */
+  targetKind: string | null;
 }
 
 export interface RegionChangeRow {
@@ -58,6 +60,8 @@ export interface RegionChangeRow {
   changed: boolean;
   actor: string;
   changedAt: Date;
+  /** The region's kind of deployment target (null: recorded before kinds were). */
+  targetKind: string | null;
 }
 
 export interface RegionChangeQuery {
@@ -113,7 +117,8 @@ export class ReadModels {
 
   async regionVersions(service: string): Promise<RegionVersionRow[]> {
     const { rows } = await this.pool.query<RegionVersionRow>(
-      `SELECT service, region, version, config_hash AS "configHash", rollout_id AS "rolloutId", since
+      `SELECT service, region, version, config_hash AS "configHash", rollout_id AS "rolloutId", since,
+              target_kind AS "targetKind"
        FROM region_versions WHERE service = $1 ORDER BY region`,
       [service],
     );
@@ -137,7 +142,7 @@ export class ReadModels {
     const { rows } = await this.pool.query<RegionChangeRow>(
       `SELECT global_position AS "globalPosition", service, region, rollout_id AS "rolloutId", kind,
               from_version AS "fromVersion", to_version AS "toVersion", config_hash AS "configHash", changed,
-              actor, changed_at AS "changedAt"
+              actor, changed_at AS "changedAt", target_kind AS "targetKind"
        FROM region_changes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY changed_at, global_position
        LIMIT ${arg(query.limit ?? 1_000)}`,

@@ -6,20 +6,31 @@ import type { RegionChangeRow } from './read-models';
 /** A change to what a region serves, read off a push or a restore: a future row of region_changes. */
 type RegionChange = RegionChangeRow;
 
-/** Finds the service of each stream: from a RolloutRequested in the batch, else the rollouts table. */
-async function servicesOf(client: PoolClient, events: readonly RecordedEvent[]): Promise<Map<string, string>> {
-  const services = new Map<string, string>();
-  for (const e of events) if (e.type === 'RolloutRequested') services.set(e.streamId, String(e.data.service));
-  const missing = [...new Set(events.map((e) => e.streamId))].filter((id) => !services.has(id));
+/** A stream's service and its regions' target kinds, as its RolloutRequested names them. */
+interface StreamOrigin {
+  service: string;
+  targets: Record<string, string>;
+}
+
+const originOf = (data: Record<string, unknown>): StreamOrigin => ({
+  service: String(data.service),
+  targets: (data.targets as Record<string, string> | undefined) ?? {},
+});
+
+/** Finds the origin of each stream: from a RolloutRequested in the batch, else the events table. */
+async function originsOf(client: PoolClient, events: readonly RecordedEvent[]): Promise<Map<string, StreamOrigin>> {
+  const origins = new Map<string, StreamOrigin>();
+  for (const e of events) if (e.type === 'RolloutRequested') origins.set(e.streamId, originOf(e.data));
+  const missing = [...new Set(events.map((e) => e.streamId))].filter((id) => !origins.has(id));
   if (missing.length > 0) {
-    const { rows } = await client.query<{ stream_id: string; service: string }>(
-      `SELECT stream_id, data->>'service' AS service FROM events
-       WHERE stream_id = ANY($1) AND stream_position = 1 AND type = 'RolloutRequested'`,
+    const { rows } = await client.query<{ stream_id: string; data: Record<string, unknown> }>(
+      `SELECT stream_id, jsonb_build_object('service', data->'service', 'targets', data->'targets') AS data
+       FROM events WHERE stream_id = ANY($1) AND stream_position = 1 AND type = 'RolloutRequested'`,
       [missing],
     );
-    for (const r of rows) services.set(r.stream_id, r.service);
+    for (const r of rows) origins.set(r.stream_id, originOf(r.data));
   }
-  return services;
+  return origins;
 }
 
 /**
@@ -44,7 +55,7 @@ async function changesIn(client: PoolClient, events: readonly RecordedEvent[]): 
     (e) => e.type === 'RegionConfigPushed' || (e.type === 'RegionRolledBack' && e.data.outcome === 'RESTORED'),
   );
   if (relevant.length === 0) return [];
-  const services = await servicesOf(client, relevant);
+  const origins = await originsOf(client, relevant);
   const started = await waveStarts(client, relevant.filter(found));
   return relevant.map((e) => {
     const push = e.type === 'RegionConfigPushed';
@@ -52,10 +63,13 @@ async function changesIn(client: PoolClient, events: readonly RecordedEvent[]): 
     // A restore of a region that never served the rollout's version changed nothing: it is no
     // "rollback from v2", it reads as what the region served all along.
     const neverServed = !push && e.data.neverServedNewVersion === true;
+    const origin = origins.get(e.streamId);
+    const region = String(e.data.region);
     return {
       globalPosition: e.globalPosition,
-      service: services.get(e.streamId) ?? 'unknown',
-      region: String(e.data.region),
+      service: origin?.service ?? 'unknown',
+      region,
+      targetKind: origin?.targets[region] ?? null,
       rolloutId: e.streamId,
       kind: push ? 'PUSH' : 'ROLLBACK',
       fromVersion: neverServed
@@ -80,10 +94,11 @@ export class RegionChangesProjection implements Projection {
     if (changes.length === 0) return;
     await client.query(
       `INSERT INTO region_changes (global_position, service, region, rollout_id, kind, from_version, to_version,
-                                   config_hash, changed, actor, changed_at)
+                                   config_hash, changed, actor, changed_at, target_kind)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(
          "globalPosition" bigint, service text, region text, "rolloutId" text, kind text, "fromVersion" text,
-         "toVersion" text, "configHash" text, changed boolean, actor text, "changedAt" timestamptz)
+         "toVersion" text, "configHash" text, changed boolean, actor text, "changedAt" timestamptz,
+         "targetKind" text)
        ON CONFLICT (global_position) DO NOTHING`,
       [JSON.stringify(changes)],
     );
@@ -102,13 +117,14 @@ export class RegionVersionsProjection implements Projection {
     }
     if (latest.size === 0) return;
     await client.query(
-      `INSERT INTO region_versions (service, region, version, config_hash, rollout_id, since)
-       SELECT service, region, "toVersion", "configHash", "rolloutId", "changedAt"
+      `INSERT INTO region_versions (service, region, version, config_hash, rollout_id, since, target_kind)
+       SELECT service, region, "toVersion", "configHash", "rolloutId", "changedAt", "targetKind"
        FROM jsonb_to_recordset($1::jsonb) AS c(
-         service text, region text, "toVersion" text, "configHash" text, "rolloutId" text, "changedAt" timestamptz)
+         service text, region text, "toVersion" text, "configHash" text, "rolloutId" text, "changedAt" timestamptz,
+         "targetKind" text)
        ON CONFLICT (service, region) DO UPDATE SET
          version = EXCLUDED.version, config_hash = EXCLUDED.config_hash,
-         rollout_id = EXCLUDED.rollout_id, since = EXCLUDED.since`,
+         rollout_id = EXCLUDED.rollout_id, since = EXCLUDED.since, target_kind = EXCLUDED.target_kind`,
       [JSON.stringify([...latest.values()])],
     );
   }

@@ -6,13 +6,13 @@ import {
   EtcdPermissionDeniedError,
   GRPCUnauthenticatedError,
 } from 'etcd3';
-import { ErrorCode, etcdEndpointProblem, SluiceError } from '../../domain/src';
+import { ErrorCode, etcdEndpointProblem, etcdHosts, SluiceError } from '../../domain/src';
 import { configHash } from './config-hash';
 import type { HealthResult, ProbeResponse, PushResult, RegionClient, RegionConfigState } from './region-client';
 
 /**
  * A region whose config is one etcd key (docs/TARGETS.md). The endpoint names the cluster and
- * the key: `etcd://[user@]host:port[,host:port…]/<key>`, with the password named by reference
+ * the key: `etcd://[user@]host:port/<key>[?host=host2:port…]`, with the password named by reference
  * (`?passwordEnv=NAME` or `?passwordFile=/path`), never written in the URL. The value is an
  * envelope, `{"version", "configHash", "config"}`; the revision is the key's `mod_revision`
  * (0 when the key is absent), and a conditional write is a transaction comparing it, so a
@@ -43,7 +43,7 @@ export function parseEtcdEndpoint(endpoint: string): EtcdTarget {
   const problem = etcdEndpointProblem(endpoint);
   if (problem) throw new SluiceError(ErrorCode.BadUserInput, problem);
   const key = decodeURIComponent(url.pathname.replace(/^\/+/, ''));
-  const hosts = url.host.split(',').map((h) => `http://${h}`);
+  const hosts = etcdHosts(endpoint).map((h) => `http://${h}`);
   const target: EtcdTarget = { hosts, key };
   if (url.username) target.username = decodeURIComponent(url.username);
   const fromEnv = url.searchParams.get('passwordEnv');

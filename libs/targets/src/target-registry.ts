@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError } from '../../domain/src';
+import { ErrorCode, SluiceError, targetKindOf, type TargetKind } from '../../domain/src';
 import { EtcdRegionClient } from './etcd-region-client';
 import { GitRegionClient } from './git-region-client';
 import {
@@ -10,16 +10,11 @@ import {
 } from './region-client';
 import type { RegionConfigState } from './region-contract';
 
-/** The kinds of deployment target a region's endpoint may name, by its URL scheme (docs/TARGETS.md). */
-export const TARGET_KINDS = ['http', 'etcd', 'git'] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
-
-/** `http:`/`https:` is the HTTP region contract, `etcd:` one etcd key, `git+…:` one file in a git repository; anything else is refused. */
+/** The adapter's kind for an endpoint (targetKindOf); an unknown scheme is refused. */
 export function targetKind(endpoint: string): TargetKind {
+  const kind = targetKindOf(endpoint);
+  if (kind) return kind;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(endpoint)?.[1]?.toLowerCase();
-  if (scheme === 'http' || scheme === 'https') return 'http';
-  if (scheme === 'etcd') return 'etcd';
-  if (scheme === 'git+file' || scheme === 'git+ssh' || scheme === 'git+https') return 'git';
   throw new SluiceError(
     ErrorCode.BadUserInput,
     `no deployment target for ${scheme ? `${scheme}: endpoints` : 'an endpoint without a scheme'} (known: http, https, etcd, git+file, git+ssh, git+https)`,

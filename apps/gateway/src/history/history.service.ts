@@ -1,3 +1,4 @@
+import { TargetKindValue } from '../services/models/region.model';
 import { Inject, Injectable } from '@nestjs/common';
 import { SluiceError } from '../../../../libs/domain/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
@@ -102,7 +103,8 @@ export class HistoryService {
   }
 
   async regionVersions(service: string): Promise<RegionVersion[]> {
-    return this.readModels.regionVersions(service);
+    const rows = await this.readModels.regionVersions(service);
+    return rows.map((r) => ({ ...r, targetKind: r.targetKind as TargetKindValue | null }));
   }
 
   async changes(region: string, from: Date, to: Date, service?: string): Promise<RegionChange[]> {
@@ -111,6 +113,10 @@ export class HistoryService {
       throw SluiceError.badInput(message, [{ field: 'to', message }]);
     }
     const rows = await this.readModels.changes({ region, from, to, service, limit: MAX_CHANGES });
-    return rows.map((r) => ({ ...r, kind: r.kind as RegionChangeKind }));
+    return rows.map((r) => ({
+      ...r,
+      kind: r.kind as RegionChangeKind,
+      targetKind: r.targetKind as TargetKindValue | null,
+    }));
   }
 }

@@ -1,3 +1,4 @@
+import { TargetKindValue } from '../services/models/region.model';
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { SluiceError } from '../../../../libs/domain/src';
@@ -34,7 +35,11 @@ export interface SuspectsQuery {
 
 const labelsSchema = z.record(z.string(), z.string(), { error: 'labels must be an object of string values' });
 
-const toChange = (r: RegionChangeRow): RegionChange => ({ ...r, kind: r.kind as RegionChangeKind });
+const toChange = (r: RegionChangeRow): RegionChange => ({
+  ...r,
+  kind: r.kind as RegionChangeKind,
+  targetKind: r.targetKind as TargetKindValue | null,
+});
 
 function checkWindow(field: string, minutes: number): void {
   if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= MAX_WINDOW_MINUTES)) {

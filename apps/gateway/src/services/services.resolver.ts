@@ -1,19 +1,24 @@
 import { Inject } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import Ajv2020 from 'ajv/dist/2020';
-import { SluiceError, parseServiceTopology } from '../../../../libs/domain/src';
+import { SluiceError, parseServiceTopology, targetKindOf } from '../../../../libs/domain/src';
 import type { PgServiceCatalog, RegisteredService } from '../../../../libs/service-catalog/src';
 import { SERVICE_CATALOG } from '../gateway.tokens';
 import { withoutNulls } from '../graphql-input';
 import { RegisterServiceInput } from './dto/register-service.input';
-import { RegionTierValue } from './models/region.model';
+import { RegionTierValue, TargetKindValue } from './models/region.model';
 import { Service } from './models/service.model';
 import { RequireRole } from '../auth/roles.decorator';
 
 function toModel({ topology, createdAt, updatedAt }: RegisteredService): Service {
   return {
     name: topology.name,
-    regions: topology.regions.map((r) => ({ ...r, tier: r.tier as RegionTierValue, pair: r.pair ?? null })),
+    regions: topology.regions.map((r) => ({
+      ...r,
+      tier: r.tier as RegionTierValue,
+      pair: r.pair ?? null,
+      targetKind: targetKindOf(r.endpoint) as TargetKindValue,
+    })),
     configSchema: topology.configSchema ?? null,
     freezeWindows: topology.freezeWindows ?? [],
     createdAt,

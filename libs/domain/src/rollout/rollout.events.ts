@@ -2,6 +2,7 @@ import type { CanaryEvidence } from '../gates/gate-spec';
 import type { ChangeAssessment } from '../insight/change-assessment';
 import type { RolloutPlan } from '../plan/rollout-plan';
 import type { FreezeHold } from '../service/freeze-window';
+import type { TargetKind } from '../service/target-kind';
 
 /**
  * Domain events of one rollout, past tense, one stream per rollout (stream id = rollout id).
@@ -14,7 +15,16 @@ export type GateVerdict = 'PASS' | 'FAIL' | 'NO_DATA' | 'CONTINUE';
 
 export type RolloutRequested = Event<
   'RolloutRequested',
-  { rolloutId: string; service: string; version: string; requestedBy: string; requestedAt: string; regions: string[] }
+  {
+    rolloutId: string;
+    service: string;
+    version: string;
+    requestedBy: string;
+    requestedAt: string;
+    regions: string[];
+    /** Each region's kind of deployment target (absent on events recorded before kinds were). */
+    targets?: Record<string, TargetKind>;
+  }
 >;
 export type RolloutPlanned = Event<'RolloutPlanned', { plan: RolloutPlan; source: 'strategy' | 'explicit' }>;
 export type PrecheckPassed = Event<'PrecheckPassed', { checks: string[] }>;

@@ -68,6 +68,7 @@ describe('service topology', () => {
       'http://metadata.google.internal/computeMetadata',
       'http://100.100.100.200/latest',
       'etcd://169.254.169.254:2379/k',
+      'etcd://10.0.0.1:2379/k?host=169.254.169.254:2379',
       'http://[::ffff:169.254.169.254]/',
     ];
     for (const endpoint of refused) {
@@ -99,5 +100,68 @@ describe('service topology', () => {
         { field: 'regions.0.endpoint', message: expect.stringMatching(message) },
       ]);
     }
+  });
+
+  describe('a target as typed fields per kind', () => {
+    const typed = (target: unknown) => ({ name: 'checkout', regions: [{ name: 'a', target }] });
+    const endpointOf = (target: unknown) => parseServiceTopology(typed(target)).regions[0].endpoint;
+
+    it('stores the endpoint URL each kind stands for', () => {
+      expect(endpointOf({ http: { url: 'http://10.0.0.5:8080/app' } })).toBe('http://10.0.0.5:8080/app');
+      expect(
+        endpointOf({
+          etcd: {
+            endpoints: ['10.0.0.1:2379', '10.0.0.2:2379'],
+            key: 'sluice/app/a',
+            user: 'deploy',
+            passwordEnv: 'ETCD_PW',
+          },
+        }),
+      ).toBe('etcd://deploy@10.0.0.1:2379/sluice/app/a?passwordEnv=ETCD_PW&host=10.0.0.2%3A2379');
+      const git = endpointOf({ git: { remote: 'file:///srv/config.git', path: 'regions/a/app.json' } });
+      expect(git).toBe('git+file:///srv/config.git?branch=main&path=regions%2Fa%2Fapp.json');
+      // the stored endpoint is one the topology itself accepts
+      expect(
+        parseServiceTopology({ name: 'checkout', regions: [region('a', { endpoint: git })] }).regions[0],
+      ).toMatchObject({
+        endpoint: git,
+      });
+    });
+
+    it('names the failing field of each kind, and stores nothing', () => {
+      const fieldsOf = (target: unknown) => rejection(typed(target)).details.fields;
+      expect(fieldsOf({ etcd: { endpoints: ['no-port'], key: '/abs' } })).toEqual([
+        { field: 'regions.0.target.etcd.endpoints.0', message: 'must be host:port' },
+        { field: 'regions.0.target.etcd.key', message: expect.stringMatching(/without a leading slash/) },
+      ]);
+      expect(fieldsOf({ etcd: { endpoints: ['h:1'], key: 'k', passwordEnv: 'A', passwordFile: '/p' } })).toEqual([
+        { field: 'regions.0.target.etcd.passwordFile', message: expect.stringMatching(/once/) },
+      ]);
+      expect(fieldsOf({ etcd: { endpoints: ['h:1'], key: 'k', password: 'hunter2' } })).toEqual([
+        { field: 'regions.0.target.etcd', message: expect.stringMatching(/password/) },
+      ]);
+      expect(fieldsOf({ git: { remote: 'ftp://h/r.git', path: 'a.json' } })).toEqual([
+        { field: 'regions.0.target.git.remote', message: expect.stringMatching(/file:\/\/, ssh:\/\/ or https:\/\//) },
+      ]);
+      expect(fieldsOf({ git: { remote: 'file:///srv/c.git', path: '../etc/passwd' } })).toEqual([
+        { field: 'regions.0.target', message: expect.stringMatching(/relative path/) },
+      ]);
+      expect(fieldsOf({ http: { url: 'http://169.254.169.254/latest' } })).toEqual([
+        { field: 'regions.0.target', message: expect.stringMatching(/link-local/) },
+      ]);
+      expect(fieldsOf({ http: { url: 'http://h' }, git: { remote: 'file:///r', path: 'a' } })).toEqual([
+        { field: 'regions.0.target', message: 'name exactly one kind of target: http, etcd or git' },
+      ]);
+    });
+
+    it('takes an endpoint or a target, never both and never neither', () => {
+      expect(rejection({ name: 'checkout', regions: [{ name: 'a' }] }).details.fields).toEqual([
+        { field: 'regions.0.endpoint', message: 'a region needs an endpoint or a target' },
+      ]);
+      expect(
+        rejection({ name: 'checkout', regions: [region('a', { target: { http: { url: 'http://h' } } })] }).details
+          .fields,
+      ).toEqual([{ field: 'regions.0.target', message: 'give an endpoint or a target, not both' }]);
+    });
   });
 });

@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import { parseInput } from '../validation';
 import { freezeWindowSchema } from './freeze-window';
+import { regionTargetSchema } from './region-target';
+
+export { TARGET_KINDS, targetKindOf, type TargetKind } from './target-kind';
 
 export const REGION_TIERS = ['canary', 'standard', 'heavy'] as const;
 export type RegionTier = (typeof REGION_TIERS)[number];
 
-/** What is wrong with an `etcd://` endpoint (null for a good one, or another scheme). */
+/** `host:port`, or `[v6]:port`: one etcd member as an endpoint names it. */
+const ETCD_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/;
+
+/**
+ * What is wrong with an `etcd://` endpoint (null for a good one, or another scheme). More
+ * members than the URL's host are named with `?host=h2:2379&host=h3:2379` (a URL has one host).
+ */
 export function etcdEndpointProblem(endpoint: string): string | null {
   if (!/^etcd:/i.test(endpoint)) return null;
   const url = new URL(endpoint);
@@ -13,9 +22,19 @@ export function etcdEndpointProblem(endpoint: string): string | null {
     return 'an etcd password is named by reference (?passwordEnv=NAME or ?passwordFile=/path), never inline';
   if (!url.pathname.replace(/^\/+/, '')) return 'an etcd endpoint names its key: etcd://host:port/<key>';
   for (const name of url.searchParams.keys()) {
-    if (name !== 'passwordEnv' && name !== 'passwordFile') return `unknown etcd endpoint option "${name}"`;
+    if (name !== 'passwordEnv' && name !== 'passwordFile' && name !== 'host') {
+      return `unknown etcd endpoint option "${name}"`;
+    }
   }
+  const bad = url.searchParams.getAll('host').find((h) => !ETCD_HOST.test(h));
+  if (bad !== undefined) return `etcd host "${bad}" is not host:port`;
   return null;
+}
+
+/** Every etcd member an `etcd://` endpoint names: its host, then each `?host=`. */
+export function etcdHosts(endpoint: string): string[] {
+  const url = new URL(endpoint);
+  return [url.host, ...url.searchParams.getAll('host')];
 }
 
 /** What is wrong with a `git+…` endpoint: it names a branch and a relative file path (`?branch=main&path=regions/a.json`). */
@@ -46,8 +65,8 @@ const METADATA_HOSTS = new Set([
 /** A host as the WHATWG URL parser normalises it (IPv4 in any spelling becomes dotted decimal). */
 function normalisedHosts(endpoint: string): string[] {
   const url = new URL(endpoint);
-  // etcd:// is not a special scheme, so its host is not normalised: parse each host as http's
-  const hosts = url.protocol === 'etcd:' ? url.host.split(',') : [url.host];
+  // etcd:// is not a special scheme, so its hosts are not normalised: parse each host as http's
+  const hosts = url.protocol === 'etcd:' ? etcdHosts(endpoint) : [url.host];
   return hosts.map((host) => {
     try {
       return new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -88,28 +107,42 @@ const slug = z
   .max(63, 'must be at most 63 characters')
   .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be lowercase letters, digits and dashes');
 
-export const regionSchema = z.object({
-  name: slug,
-  /**
-   * Where the region's config lives (docs/TARGETS.md): an http(s) URL speaking the region
-   * contract, or `etcd://host:port[,host:port]/<key>` (a password by reference only).
-   */
-  endpoint: z
-    .url({
-      protocol: /^(https?|etcd|git\+(file|ssh|https))$/,
-      error: 'must be an http(s) URL, an etcd:// key or a git+…:// file',
-    })
-    .superRefine((endpoint, ctx) => {
-      // zod runs this even when the URL check above failed: that failure already names the field
-      if (!URL.canParse(endpoint)) return;
-      const problem = etcdEndpointProblem(endpoint) ?? gitEndpointProblem(endpoint) ?? deniedAddressProblem(endpoint);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-  weight: z.number().positive('must be positive').finite().default(1),
-  tier: z.enum(REGION_TIERS).default('standard'),
-  pair: slug.optional(),
-  customers: z.array(z.string().min(1)).default([]),
-});
+/**
+ * Where the region's config lives (docs/TARGETS.md): an http(s) URL speaking the region
+ * contract, `etcd://host:port/<key>[?host=h2:port]` (a password by reference only), or a
+ * `git+…://` file.
+ */
+const endpointSchema = z
+  .url({
+    protocol: /^(https?|etcd|git\+(file|ssh|https))$/,
+    error: 'must be an http(s) URL, an etcd:// key or a git+…:// file',
+  })
+  .superRefine((endpoint, ctx) => {
+    // zod runs this even when the URL check above failed: that failure already names the field
+    if (!URL.canParse(endpoint)) return;
+    const problem = etcdEndpointProblem(endpoint) ?? gitEndpointProblem(endpoint) ?? deniedAddressProblem(endpoint);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const regionSchema = z
+  .object({
+    name: slug,
+    /** The target as a URL; or `target`, the same as typed fields per kind (region-target.ts). */
+    endpoint: endpointSchema.optional(),
+    target: regionTargetSchema.pipe(endpointSchema).optional(),
+    weight: z.number().positive('must be positive').finite().default(1),
+    tier: z.enum(REGION_TIERS).default('standard'),
+    pair: slug.optional(),
+    customers: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((region, ctx) => {
+    if (region.endpoint === undefined && region.target === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'a region needs an endpoint or a target' });
+    } else if (region.endpoint !== undefined && region.target !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: 'give an endpoint or a target, not both' });
+    }
+  })
+  .transform(({ endpoint, target, ...region }) => ({ ...region, endpoint: (endpoint ?? target)! }));
 export type Region = z.infer<typeof regionSchema>;
 
 export const serviceTopologySchema = z

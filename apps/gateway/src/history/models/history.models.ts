@@ -1,5 +1,6 @@
 import { Field, GraphQLISODateTime, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { Rollout, RolloutEvent } from '../../rollouts/models/rollout.model';
+import { TargetKindValue } from '../../services/models/region.model';
 
 @ObjectType()
 export class PageInfo {
@@ -65,6 +66,12 @@ export class RegionVersion {
 
   @Field(() => GraphQLISODateTime)
   since!: Date;
+
+  @Field(() => TargetKindValue, {
+    nullable: true,
+    description: 'The region’s kind of deployment target then; null when recorded before rollouts named kinds.',
+  })
+  targetKind!: TargetKindValue | null;
 }
 
 export enum RegionChangeKind {
@@ -107,6 +114,12 @@ export class RegionChange {
 
   @Field({ description: 'Who caused it: the requester for pushes, whoever stopped the rollout for restores.' })
   actor!: string;
+
+  @Field(() => TargetKindValue, {
+    nullable: true,
+    description: 'The region’s kind of deployment target then; null when recorded before rollouts named kinds.',
+  })
+  targetKind!: TargetKindValue | null;
 
   @Field(() => GraphQLISODateTime)
   changedAt!: Date;

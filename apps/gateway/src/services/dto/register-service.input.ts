@@ -2,13 +2,71 @@ import { Field, Float, InputType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { RegionTierValue } from '../models/region.model';
 
+@InputType({ description: 'A region that is an agent speaking the HTTP region contract (docs/targets/).' })
+export class HttpTargetInput {
+  @Field({ description: 'Base URL: Sluice calls `PUT {url}/config`.' })
+  url!: string;
+}
+
+@InputType({ description: 'A region that is one etcd key, holding an envelope of version, hash and config.' })
+export class EtcdTargetInput {
+  @Field(() => [String], { description: 'The cluster’s members as `host:port`.' })
+  endpoints!: string[];
+
+  @Field({ description: 'The key, e.g. `sluice/checkout/eu-west-1`.' })
+  key!: string;
+
+  @Field(() => String, { nullable: true })
+  user?: string;
+
+  @Field(() => String, { nullable: true, description: 'The worker’s environment variable holding the password.' })
+  passwordEnv?: string;
+
+  @Field(() => String, { nullable: true, description: 'A file on the worker holding the password.' })
+  passwordFile?: string;
+}
+
+@InputType({ description: 'A region that is one file in a git repository (GitOps): one commit per change.' })
+export class GitTargetInput {
+  @Field({ description: 'A file://, ssh:// or https:// repository URL.' })
+  remote!: string;
+
+  @Field(() => String, { nullable: true, description: 'Defaults to main.' })
+  branch?: string;
+
+  @Field({ description: 'The file, relative to the repository root, e.g. `regions/eu-west-1/checkout.json`.' })
+  path!: string;
+}
+
+@InputType({ description: 'Where a region’s config lives: exactly one kind.' })
+export class RegionTargetInput {
+  @Field(() => HttpTargetInput, { nullable: true })
+  http?: HttpTargetInput;
+
+  @Field(() => EtcdTargetInput, { nullable: true })
+  etcd?: EtcdTargetInput;
+
+  @Field(() => GitTargetInput, { nullable: true })
+  git?: GitTargetInput;
+}
+
 @InputType()
 export class RegionInput {
   @Field({ description: 'Lowercase letters, digits and dashes, e.g. `eu-west-1`.' })
   name!: string;
 
-  @Field({ description: 'Base URL of the region’s config endpoint; Sluice calls `PUT {endpoint}/config`.' })
-  endpoint!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Where the region’s config lives, as a URL whose scheme names the kind (docs/TARGETS.md); or give `target`.',
+  })
+  endpoint?: string;
+
+  @Field(() => RegionTargetInput, {
+    nullable: true,
+    description: 'The same as typed fields, one kind; stored as the endpoint URL it stands for.',
+  })
+  target?: RegionTargetInput;
 
   @Field(() => Float, { nullable: true, description: 'Defaults to 1.' })
   weight?: number;

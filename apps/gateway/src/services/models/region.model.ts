@@ -7,13 +7,26 @@ export enum RegionTierValue {
 }
 registerEnumType(RegionTierValue, { name: 'RegionTier', description: 'Canary regions go first, heavy regions last.' });
 
+export enum TargetKindValue {
+  HTTP = 'http',
+  ETCD = 'etcd',
+  GIT = 'git',
+}
+registerEnumType(TargetKindValue, {
+  name: 'TargetKind',
+  description: 'What a region’s config is: an HTTP agent, an etcd key, a file in a git repository (docs/TARGETS.md).',
+});
+
 @ObjectType({ description: 'One region of a service.' })
 export class Region {
   @Field()
   name!: string;
 
-  @Field({ description: 'Base URL of the region’s config endpoint.' })
+  @Field({ description: 'Where the region’s config lives; its scheme names the kind (docs/TARGETS.md).' })
   endpoint!: string;
+
+  @Field(() => TargetKindValue, { description: 'The kind of deployment target the endpoint names.' })
+  targetKind!: TargetKindValue;
 
   @Field(() => Float, { description: 'Share of traffic or customers; exposure is the sum of weights reached.' })
   weight!: number;

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * A region's deployment target as typed fields, one object per kind (registerService's
+ * `target`), instead of an endpoint URL written by hand. Exactly one kind is given; it becomes
+ * the endpoint URL the topology stores (docs/TARGETS.md), so each field's error names the field.
+ * Secrets are named by reference only: there is no field that takes one.
+ */
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits, underscores)');
+const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute file path');
+
+const httpTargetSchema = z.strictObject({
+  url: z.string().min(1, 'must not be empty'),
+});
+
+const etcdTargetSchema = z
+  .strictObject({
+    endpoints: z
+      .array(z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$|^\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$/, 'must be host:port'))
+      .min(1, 'an etcd target names at least one host:port'),
+    key: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine((k) => !k.startsWith('/'), 'is a key without a leading slash, e.g. sluice/app/eu-1'),
+    user: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dots, dashes or underscores')
+      .optional(),
+    passwordEnv: envName.optional(),
+    passwordFile: absolutePath.optional(),
+  })
+  .refine((t) => !(t.passwordEnv && t.passwordFile), {
+    message: 'name the password once: passwordEnv or passwordFile',
+    path: ['passwordFile'],
+  });
+
+const gitTargetSchema = z.strictObject({
+  remote: z
+    .string()
+    .regex(/^(file|ssh|https):\/\/[^?#\s]+$/, 'must be a file://, ssh:// or https:// repository URL without a query'),
+  branch: z.string().min(1, 'must not be empty').default('main'),
+  path: z.string().min(1, 'must not be empty'),
+});
+
+const targetFieldsSchema = z.strictObject({
+  http: httpTargetSchema.optional(),
+  etcd: etcdTargetSchema.optional(),
+  git: gitTargetSchema.optional(),
+});
+
+export const regionTargetSchema = targetFieldsSchema
+  .refine((t) => Object.values(t).filter((v) => v !== undefined).length === 1, {
+    message: 'name exactly one kind of target: http, etcd or git',
+  })
+  .transform((t) => endpointOfTarget(t));
+export type RegionTargetInput = z.input<typeof regionTargetSchema>;
+
+/** The endpoint URL a typed target stands for; the topology's endpoint checks then apply to it. */
+function endpointOfTarget(t: z.output<typeof targetFieldsSchema>): string {
+  if (t.http) return t.http.url;
+  if (t.etcd) {
+    const user = t.etcd.user ? `${encodeURIComponent(t.etcd.user)}@` : '';
+    const key = t.etcd.key.split('/').map(encodeURIComponent).join('/');
+    const query = new URLSearchParams();
+    if (t.etcd.passwordEnv) query.set('passwordEnv', t.etcd.passwordEnv);
+    if (t.etcd.passwordFile) query.set('passwordFile', t.etcd.passwordFile);
+    for (const host of t.etcd.endpoints.slice(1)) query.append('host', host);
+    const q = query.size > 0 ? `?${query}` : '';
+    return `etcd://${user}${t.etcd.endpoints[0]}/${key}${q}`;
+  }
+  const git = t.git!;
+  return `git+${git.remote}?${new URLSearchParams({ branch: git.branch, path: git.path })}`;
+}
