@@ -2,6 +2,7 @@ import { Etcd3 } from 'etcd3';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
 import { describeWithEtcd, startEtcd, type EtcdServer } from '../support/etcd';
 import { createBareRepo, type BareRepo } from '../support/git-repo';
+import { flagState, startUnleash, type UnleashServer } from '../support/unleash';
 import { ErrorCode } from '../../libs/domain/src';
 import { configHash } from '../../libs/targets/src/config-hash';
 import { TargetRegistryClient } from '../../libs/targets/src/target-registry';
@@ -20,13 +21,30 @@ interface Kind {
   unreachable: string;
   /** Someone else writes the region, outside Sluice. */
   outsideWrite(endpoint: string): Promise<void>;
+  /** What the region reads as after outsideWrite. */
+  byHand: { version: unknown; config: unknown };
+  /** A config this kind takes, different for each n (a document for most; a flag state for Unleash). */
+  config(n: number): Record<string, unknown>;
+  /** A region of this kind with credentials the server refuses (kinds that take credentials). */
+  badCredentials?(): string;
 }
+
+/** A config document, its keys out of canonical order. */
+const documentConfig = (n: number) => ({ limit: n, nested: { b: 2, a: 1 } });
+const handDocument = { version: 'by-hand', config: { hand: true } };
 
 let sim: RegionSim;
 let etcd: EtcdServer;
 let raw: Etcd3;
 
 let repo: BareRepo;
+let unleash: UnleashServer;
+/** A strategy someone set by hand: 5%, with a title of their own. */
+const handStrategy = {
+  name: 'flexibleRollout',
+  title: 'hand',
+  parameters: { rollout: '5', stickiness: 'default', groupId: 'checkout' },
+};
 
 const KINDS: Kind[] = [
   {
@@ -45,6 +63,8 @@ const KINDS: Kind[] = [
       });
       expect(res.ok).toBe(true);
     },
+    byHand: handDocument,
+    config: documentConfig,
   },
   {
     name: 'git (a local bare repository, the real git CLI)',
@@ -60,6 +80,8 @@ const KINDS: Kind[] = [
       const path = new URLSearchParams(endpoint.split('?')[1]).get('path')!;
       repo.commitByHand(path, '{"hand": true}\n', 'by hand\n\nSluice-Version: by-hand');
     },
+    byHand: handDocument,
+    config: documentConfig,
   },
   {
     name: 'etcd',
@@ -76,6 +98,41 @@ const KINDS: Kind[] = [
     async outsideWrite(endpoint) {
       await raw.put(new URL(endpoint).pathname.slice(1)).value('{"version":"by-hand","config":{"hand":true}}');
     },
+    byHand: handDocument,
+    config: documentConfig,
+  },
+  {
+    name: 'unleash (a flag in an environment, the real unleash-server)',
+    async start() {
+      unleash = await startUnleash(['r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+      process.env.SLUICE_TEST_UNLEASH_TOKEN = unleash.token;
+    },
+    async stop() {
+      delete process.env.SLUICE_TEST_UNLEASH_TOKEN;
+      await unleash.stop();
+    },
+    endpoint: (region) =>
+      `unleash+${unleash.url}?flag=conformance&environment=${region}&tokenEnv=SLUICE_TEST_UNLEASH_TOKEN`,
+    unreachable: 'unleash+http://127.0.0.1:1?flag=conformance&environment=r1',
+    async outsideWrite(endpoint) {
+      // someone turns the flag down to 5% in the Unleash UI (here: its Admin API, as a person would)
+      const environment = new URLSearchParams(endpoint.split('?')[1]).get('environment')!;
+      const path = `${unleash.url}/api/admin/projects/default/features/conformance/environments/${environment}`;
+      const headers = { authorization: unleash.token, 'content-type': 'application/json' };
+      const state = (await (await fetch(path, { headers })).json()) as { strategies: Array<{ id: string }> };
+      const res = await fetch(`${path}/strategies/${state.strategies[0].id}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify(handStrategy),
+      });
+      expect(res.ok).toBe(true);
+    },
+    byHand: {
+      version: expect.stringMatching(/^unleash-[0-9a-f]{12}$/),
+      config: { enabled: true, strategies: [handStrategy] },
+    },
+    config: (n) => flagState(n),
+    badCredentials: () => `unleash+${unleash.url}?flag=conformance&environment=r1&tokenEnv=SLUICE_TEST_UNLEASH_BAD`,
   },
 ];
 
@@ -90,61 +147,86 @@ describeWithEtcd('deployment target conformance', () => {
 
     it('applies a version and reads it back, with the config hash Sluice computes', async () => {
       const endpoint = kind.endpoint('r1');
-      const pushed = await client.push(endpoint, 'v1', { limit: 10, nested: { b: 2, a: 1 } });
-      expect(pushed).toMatchObject({
-        version: 'v1',
-        changed: true,
-        configHash: configHash({ limit: 10, nested: { a: 1, b: 2 } }),
-      });
+      const config = kind.config(10);
+      const pushed = await client.push(endpoint, 'v1', config);
+      expect(pushed).toMatchObject({ version: 'v1', changed: true, configHash: configHash(config) });
       const read = await client.read(endpoint);
-      expect(read).toMatchObject({
-        version: 'v1',
-        config: { limit: 10, nested: { a: 1, b: 2 } },
-        configHash: pushed.configHash,
-      });
+      expect(read).toMatchObject({ version: 'v1', config, configHash: pushed.configHash });
       expect(read.revision).toBe(pushed.revision);
     });
 
     it('re-applying the same version and config changes nothing', async () => {
       const endpoint = kind.endpoint('r2');
-      const first = await client.push(endpoint, 'v1', { a: 1 });
-      const again = await client.push(endpoint, 'v1', { a: 1 });
+      const first = await client.push(endpoint, 'v1', kind.config(1));
+      const again = await client.push(endpoint, 'v1', kind.config(1));
       expect(again).toMatchObject({ changed: false, version: 'v1', configHash: first.configHash });
       // the state is untouched; an HTTP region may still count the PUT in its revision (region-sim does)
-      expect(await client.read(endpoint)).toMatchObject({ version: 'v1', config: { a: 1 } });
+      expect(await client.read(endpoint)).toMatchObject({ version: 'v1', config: kind.config(1) });
     });
 
     it('restores the previous state, and "nothing was there"', async () => {
       const endpoint = kind.endpoint('r3');
       expect(await client.read(endpoint)).toMatchObject({ version: null, config: null, configHash: null });
-      const v1 = await client.push(endpoint, 'v1', { a: 1 });
-      const v2 = await client.push(endpoint, 'v2', { a: 2 }, v1.revision);
+      const v1 = await client.push(endpoint, 'v1', kind.config(1));
+      const v2 = await client.push(endpoint, 'v2', kind.config(2), v1.revision);
       expect(v2.previousVersion).toBe('v1');
-      const back = await client.push(endpoint, 'v1', { a: 1 }, v2.revision);
-      expect(await client.read(endpoint)).toMatchObject({ version: 'v1', config: { a: 1 }, revision: back.revision });
+      const back = await client.push(endpoint, 'v1', kind.config(1), v2.revision);
+      expect(await client.read(endpoint)).toMatchObject({
+        version: 'v1',
+        config: kind.config(1),
+        revision: back.revision,
+      });
       await client.clear(endpoint, back.revision);
       expect(await client.read(endpoint)).toMatchObject({ version: null, config: null });
     });
 
     it('refuses a write conditioned on a revision that an outside change moved: REGION_CHANGED, nothing lost', async () => {
       const endpoint = kind.endpoint('r4');
-      const v1 = await client.push(endpoint, 'v1', { a: 1 });
+      const v1 = await client.push(endpoint, 'v1', kind.config(1));
       await kind.outsideWrite(endpoint);
-      await expect(client.push(endpoint, 'v2', { a: 2 }, v1.revision)).rejects.toMatchObject({
+      await expect(client.push(endpoint, 'v2', kind.config(2), v1.revision)).rejects.toMatchObject({
         code: ErrorCode.RegionChanged,
       });
       await expect(client.clear(endpoint, v1.revision)).rejects.toMatchObject({ code: ErrorCode.RegionChanged });
-      expect(await client.read(endpoint)).toMatchObject({ version: 'by-hand', config: { hand: true } });
+      const found = await client.read(endpoint);
+      expect(found).toMatchObject(kind.byHand);
+      // what was found is restorable exactly: pushed back as the version it read as, it reads the same
+      await client.push(endpoint, 'v2', kind.config(2), found.revision);
+      const restored = await client.push(endpoint, found.version!, found.config!);
+      expect(await client.read(endpoint)).toMatchObject({
+        ...kind.byHand,
+        configHash: found.configHash,
+        revision: restored.revision,
+      });
     });
 
     it('an unreachable server is REGION_UNREACHABLE (retryable), within the call deadline', async () => {
       const started = Date.now();
       await expect(client.read(kind.unreachable)).rejects.toMatchObject({ code: ErrorCode.RegionUnreachable });
-      await expect(client.push(kind.unreachable, 'v1', { a: 1 })).rejects.toMatchObject({
+      await expect(client.push(kind.unreachable, 'v1', kind.config(1))).rejects.toMatchObject({
         code: ErrorCode.RegionUnreachable,
       });
       expect(Date.now() - started).toBeLessThan(15_000);
     }, 30_000);
+
+    // defined for the kinds that take credentials: an http region and a file:// repository take none
+    if (kind.badCredentials)
+      it('bad credentials are REGION_REJECTED_PUSH (not retried), naming the reference, never the secret', async () => {
+        process.env.SLUICE_TEST_UNLEASH_BAD = 'never-shown-credential-0042';
+        process.env.SLUICE_TEST_ETCD_BAD = 'never-shown-credential-0042';
+        try {
+          const err = await client.push(kind.badCredentials!(), 'v1', kind.config(1)).then(
+            () => new Error('the server took credentials it must refuse'),
+            (e: unknown) => e as Error,
+          );
+          expect(err).toMatchObject({ code: ErrorCode.RegionRejectedPush });
+          expect(err.message).toMatch(/refused/);
+          expect(JSON.stringify({ ...err, message: err.message })).not.toContain('never-shown-credential-0042');
+        } finally {
+          delete process.env.SLUICE_TEST_UNLEASH_BAD;
+          delete process.env.SLUICE_TEST_ETCD_BAD;
+        }
+      });
 
     it('answers health from the real server', async () => {
       expect(await client.health(kind.endpoint('r5'))).toMatchObject({ healthy: true });

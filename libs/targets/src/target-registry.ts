@@ -1,6 +1,7 @@
 import { ErrorCode, SluiceError, targetKindOf, type TargetKind } from '../../domain/src';
 import { EtcdRegionClient } from './etcd-region-client';
 import { GitRegionClient } from './git-region-client';
+import { UnleashRegionClient } from './unleash-region-client';
 import {
   HttpRegionClient,
   type HealthResult,
@@ -17,7 +18,7 @@ export function targetKind(endpoint: string): TargetKind {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(endpoint)?.[1]?.toLowerCase();
   throw new SluiceError(
     ErrorCode.BadUserInput,
-    `no deployment target for ${scheme ? `${scheme}: endpoints` : 'an endpoint without a scheme'} (known: http, https, etcd, git+file, git+ssh, git+https)`,
+    `no deployment target for ${scheme ? `${scheme}: endpoints` : 'an endpoint without a scheme'} (known: http, https, etcd, git+file, git+ssh, git+https, unleash+http, unleash+https)`,
   );
 }
 
@@ -27,11 +28,17 @@ export class TargetRegistryClient implements RegionClient {
     private readonly http: RegionClient = new HttpRegionClient(),
     private readonly etcd = new EtcdRegionClient(),
     private readonly git = new GitRegionClient(),
+    private readonly unleash = new UnleashRegionClient(),
   ) {}
 
   private adapter(endpoint: string): RegionClient {
-    const kind = targetKind(endpoint);
-    return kind === 'etcd' ? this.etcd : kind === 'git' ? this.git : this.http;
+    const adapters: Record<TargetKind, RegionClient> = {
+      http: this.http,
+      etcd: this.etcd,
+      git: this.git,
+      unleash: this.unleash,
+    };
+    return adapters[targetKind(endpoint)];
   }
 
   push(endpoint: string, version: string, config: Record<string, unknown>, ifRevision?: number): Promise<PushResult> {
@@ -57,5 +64,6 @@ export class TargetRegistryClient implements RegionClient {
   close(): void {
     this.etcd.close();
     this.git.close();
+    this.unleash.close();
   }
 }

@@ -44,15 +44,30 @@ const gitTargetSchema = z.strictObject({
   path: z.string().min(1, 'must not be empty'),
 });
 
+const unleashTargetSchema = z
+  .strictObject({
+    url: z.string().regex(/^https?:\/\/[^?#\s]+$/, 'must be the Unleash server’s http(s) URL without a query'),
+    project: z.string().min(1).default('default'),
+    flag: z.string().min(1, 'must not be empty'),
+    environment: z.string().min(1, 'must not be empty'),
+    tokenEnv: envName.optional(),
+    tokenFile: absolutePath.optional(),
+  })
+  .refine((t) => !(t.tokenEnv && t.tokenFile), {
+    message: 'name the token once: tokenEnv or tokenFile',
+    path: ['tokenFile'],
+  });
+
 const targetFieldsSchema = z.strictObject({
   http: httpTargetSchema.optional(),
   etcd: etcdTargetSchema.optional(),
   git: gitTargetSchema.optional(),
+  unleash: unleashTargetSchema.optional(),
 });
 
 export const regionTargetSchema = targetFieldsSchema
   .refine((t) => Object.values(t).filter((v) => v !== undefined).length === 1, {
-    message: 'name exactly one kind of target: http, etcd or git',
+    message: 'name exactly one kind of target: http, etcd, git or unleash',
   })
   .transform((t) => endpointOfTarget(t));
 export type RegionTargetInput = z.input<typeof regionTargetSchema>;
@@ -69,6 +84,13 @@ function endpointOfTarget(t: z.output<typeof targetFieldsSchema>): string {
     for (const host of t.etcd.endpoints.slice(1)) query.append('host', host);
     const q = query.size > 0 ? `?${query}` : '';
     return `etcd://${user}${t.etcd.endpoints[0]}/${key}${q}`;
+  }
+  if (t.unleash) {
+    const { url, tokenEnv, tokenFile, ...names } = t.unleash;
+    const query = new URLSearchParams(names);
+    if (tokenEnv) query.set('tokenEnv', tokenEnv);
+    if (tokenFile) query.set('tokenFile', tokenFile);
+    return `unleash+${url}?${query}`;
   }
   const git = t.git!;
   return `git+${git.remote}?${new URLSearchParams({ branch: git.branch, path: git.path })}`;

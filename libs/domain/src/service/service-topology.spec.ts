@@ -94,6 +94,10 @@ describe('service topology', () => {
       ['git+file:///srv/config.git?path=a.json&branch=--upload-pack=x', /not a branch name/],
       ['git+file:///srv/config.git?path=a.json&token=abc', /unknown git endpoint option/],
       ['git+ftp://host/config.git?path=a.json', /must be an http\(s\) URL/],
+      ['unleash+http://u:secret@h:4242?flag=f&environment=e', /by reference/],
+      ['unleash+http://h:4242?flag=f', /names its environment/],
+      ['unleash+http://h:4242?flag=f&environment=e&token=abc', /unknown unleash endpoint option/],
+      ['unleash+http://h:4242?flag=f%20x&environment=e', /not an Unleash flag name/],
     ];
     for (const [endpoint, message] of refused) {
       expect(rejection({ name: 'checkout', regions: [region('a', { endpoint })] }).details.fields).toEqual([
@@ -120,6 +124,11 @@ describe('service topology', () => {
       ).toBe('etcd://deploy@10.0.0.1:2379/sluice/app/a?passwordEnv=ETCD_PW&host=10.0.0.2%3A2379');
       const git = endpointOf({ git: { remote: 'file:///srv/config.git', path: 'regions/a/app.json' } });
       expect(git).toBe('git+file:///srv/config.git?branch=main&path=regions%2Fa%2Fapp.json');
+      expect(
+        endpointOf({
+          unleash: { url: 'http://10.0.0.9:4242', flag: 'checkout-v2', environment: 'eu-1', tokenEnv: 'UNLEASH_TOKEN' },
+        }),
+      ).toBe('unleash+http://10.0.0.9:4242?project=default&flag=checkout-v2&environment=eu-1&tokenEnv=UNLEASH_TOKEN');
       // the stored endpoint is one the topology itself accepts
       expect(
         parseServiceTopology({ name: 'checkout', regions: [region('a', { endpoint: git })] }).regions[0],
@@ -150,7 +159,7 @@ describe('service topology', () => {
         { field: 'regions.0.target', message: expect.stringMatching(/link-local/) },
       ]);
       expect(fieldsOf({ http: { url: 'http://h' }, git: { remote: 'file:///r', path: 'a' } })).toEqual([
-        { field: 'regions.0.target', message: 'name exactly one kind of target: http, etcd or git' },
+        { field: 'regions.0.target', message: 'name exactly one kind of target: http, etcd, git or unleash' },
       ]);
     });
 

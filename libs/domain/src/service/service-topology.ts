@@ -53,6 +53,37 @@ export function gitEndpointProblem(endpoint: string): string | null {
   return null;
 }
 
+/** Unleash names: a project, a flag or an environment (letters, digits and `._-~`). */
+const UNLEASH_NAME = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$/;
+
+/**
+ * What is wrong with an `unleash+http(s)://` endpoint: it names a flag and an environment
+ * (`?flag=checkout-v2&environment=eu-1`), optionally a project (default `default`), and the
+ * admin token by reference only (`tokenEnv=NAME` or `tokenFile=/path`).
+ */
+export function unleashEndpointProblem(endpoint: string): string | null {
+  if (!/^unleash\+/i.test(endpoint)) return null;
+  const url = new URL(endpoint);
+  if (url.username || url.password)
+    return 'an Unleash token is named by reference (?tokenEnv= or ?tokenFile=), never inline';
+  const query = url.searchParams;
+  for (const name of query.keys()) {
+    if (!['project', 'flag', 'environment', 'tokenEnv', 'tokenFile'].includes(name)) {
+      return `unknown unleash endpoint option "${name}"`;
+    }
+  }
+  for (const name of ['flag', 'environment'] as const) {
+    const value = query.get(name);
+    if (!value)
+      return `an unleash endpoint names its ${name}: unleash+http://host:4242?flag=<flag>&environment=<environment>`;
+    if (!UNLEASH_NAME.test(value)) return `"${value}" is not an Unleash ${name} name`;
+  }
+  const project = query.get('project');
+  if (project !== null && !UNLEASH_NAME.test(project)) return `"${project}" is not an Unleash project name`;
+  if (query.get('tokenEnv') && query.get('tokenFile')) return 'name the Unleash token once: tokenEnv or tokenFile';
+  return null;
+}
+
 /** Cloud metadata services by name and address, refused as endpoints whatever else is allowed. */
 const METADATA_HOSTS = new Set([
   'metadata.google.internal',
@@ -114,13 +145,17 @@ const slug = z
  */
 const endpointSchema = z
   .url({
-    protocol: /^(https?|etcd|git\+(file|ssh|https))$/,
-    error: 'must be an http(s) URL, an etcd:// key or a git+…:// file',
+    protocol: /^(https?|etcd|git\+(file|ssh|https)|unleash\+https?)$/,
+    error: 'must be an http(s) URL, an etcd:// key, a git+…:// file or an unleash+http(s):// flag',
   })
   .superRefine((endpoint, ctx) => {
     // zod runs this even when the URL check above failed: that failure already names the field
     if (!URL.canParse(endpoint)) return;
-    const problem = etcdEndpointProblem(endpoint) ?? gitEndpointProblem(endpoint) ?? deniedAddressProblem(endpoint);
+    const problem =
+      etcdEndpointProblem(endpoint) ??
+      gitEndpointProblem(endpoint) ??
+      unleashEndpointProblem(endpoint) ??
+      deniedAddressProblem(endpoint);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 

@@ -38,6 +38,29 @@ export class GitTargetInput {
   path!: string;
 }
 
+@InputType({
+  description: 'A region that is one feature flag’s state in one Unleash environment (a feature enablement).',
+})
+export class UnleashTargetInput {
+  @Field({ description: 'The Unleash server, e.g. `https://unleash.internal:4242`.' })
+  url!: string;
+
+  @Field(() => String, { nullable: true, description: 'Defaults to `default`.' })
+  project?: string;
+
+  @Field()
+  flag!: string;
+
+  @Field({ description: 'The Unleash environment this region is.' })
+  environment!: string;
+
+  @Field(() => String, { nullable: true, description: 'The worker’s environment variable holding an admin API token.' })
+  tokenEnv?: string;
+
+  @Field(() => String, { nullable: true, description: 'A file on the worker holding an admin API token.' })
+  tokenFile?: string;
+}
+
 @InputType({ description: 'Where a region’s config lives: exactly one kind.' })
 export class RegionTargetInput {
   @Field(() => HttpTargetInput, { nullable: true })
@@ -48,6 +71,9 @@ export class RegionTargetInput {
 
   @Field(() => GitTargetInput, { nullable: true })
   git?: GitTargetInput;
+
+  @Field(() => UnleashTargetInput, { nullable: true })
+  unleash?: UnleashTargetInput;
 }
 
 @InputType()

@@ -11,10 +11,12 @@ export enum TargetKindValue {
   HTTP = 'http',
   ETCD = 'etcd',
   GIT = 'git',
+  UNLEASH = 'unleash',
 }
 registerEnumType(TargetKindValue, {
   name: 'TargetKind',
-  description: 'What a region’s config is: an HTTP agent, an etcd key, a file in a git repository (docs/TARGETS.md).',
+  description:
+    'What a region’s config is: an HTTP agent, an etcd key, a file in a git repository, a flag in an Unleash environment (docs/TARGETS.md).',
 });
 
 @ObjectType({ description: 'One region of a service.' })

@@ -1,0 +1,423 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ErrorCode, SluiceError, unleashEndpointProblem } from '../../domain/src';
+import { configHash } from './config-hash';
+import {
+  responseExcerpt,
+  type HealthResult,
+  type ProbeResponse,
+  type PushResult,
+  type RegionClient,
+  type RegionConfigState,
+} from './region-client';
+
+/**
+ * A region that is one feature flag's state in one Unleash environment (a feature enablement,
+ * docs/TARGETS.md), through Unleash's Admin API. The endpoint is
+ * `unleash+http(s)://host:port[/base]?project=default&flag=<flag>&environment=<env>&tokenEnv=NAME`.
+ *
+ * - The config is the flag's state in the environment: `{ enabled, strategies: [...] }`, each
+ *   strategy as Unleash returns it (`name`, `parameters` as strings, and `constraints`,
+ *   `variants`, `segments`, `disabled` when set). A config not already in that form is refused
+ *   with its form, so what is read back hashes as what was pushed.
+ * - The version is in each strategy's title, `sluice:<version>`: titles only label. A state
+ *   Sluice did not write (no such titles) reads as version `unleash-<hash>`, its titles kept in
+ *   the config, and a push of that version writes it back exactly, titles and all: a restore.
+ *   Disabled with no strategies is "nothing there".
+ * - The revision is the id of the newest Unleash event on the flag in this environment. The
+ *   Admin API has no conditional write, so a push checks it just before writing: an outside
+ *   change is REGION_CHANGED then, and one in the moment between is seen on the read-back.
+ */
+interface UnleashTarget {
+  base: string;
+  project: string;
+  flag: string;
+  environment: string;
+  token?: string;
+  /** The token's reference, for messages. */
+  tokenFrom?: string;
+}
+
+const TIMEOUT_MS = 5_000;
+const MARK = 'sluice:';
+
+/** The strategy fields Sluice writes and reads back; parameter values are strings, as Unleash keeps them. */
+const strategySchema = z.strictObject({
+  name: z.string().min(1),
+  title: z.string().optional(),
+  parameters: z.record(z.string(), z.string()).default({}),
+  constraints: z.array(z.record(z.string(), z.unknown())).optional(),
+  variants: z.array(z.record(z.string(), z.unknown())).optional(),
+  segments: z.array(z.number().int()).optional(),
+  disabled: z.boolean().optional(),
+});
+type Strategy = z.infer<typeof strategySchema>;
+
+const flagStateSchema = z.strictObject({
+  enabled: z.boolean(),
+  strategies: z.array(strategySchema).min(1, 'name at least one strategy: the version is kept in its title'),
+});
+type FlagState = z.infer<typeof flagStateSchema>;
+
+/** A strategy as Unleash answered it, in the form a config holds (empty and default fields left out). */
+function strategyOf(raw: Record<string, unknown>, keepTitle: boolean): Strategy {
+  const list = (value: unknown) => (Array.isArray(value) && value.length > 0 ? value : undefined);
+  const strategy: Strategy = {
+    name: String(raw.name),
+    parameters: Object.fromEntries(
+      Object.entries((raw.parameters as Record<string, unknown>) ?? {}).map(([k, v]) => [k, String(v)]),
+    ),
+  };
+  if (keepTitle && typeof raw.title === 'string' && raw.title !== '') strategy.title = raw.title;
+  const constraints = list(raw.constraints);
+  if (constraints) strategy.constraints = constraints as Strategy['constraints'];
+  const variants = list(raw.variants);
+  if (variants) strategy.variants = variants as Strategy['variants'];
+  const segments = list(raw.segments);
+  if (segments) strategy.segments = segments as number[];
+  if (raw.disabled === true) strategy.disabled = true;
+  return strategy;
+}
+
+/** The version a found state stands for: what it is, by its content. */
+const foundVersion = (config: FlagState) => `unleash-${configHash(config).slice(0, 12)}`;
+
+export function parseUnleashEndpoint(endpoint: string): UnleashTarget {
+  if (!/^unleash\+https?:/i.test(endpoint))
+    throw new SluiceError(ErrorCode.BadUserInput, 'not an unleash+http(s):// endpoint');
+  const problem = unleashEndpointProblem(endpoint);
+  if (problem) throw new SluiceError(ErrorCode.BadUserInput, problem);
+  const url = new URL(endpoint.slice('unleash+'.length));
+  const query = url.searchParams;
+  const target: UnleashTarget = {
+    base: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
+    project: query.get('project') ?? 'default',
+    flag: query.get('flag')!,
+    environment: query.get('environment')!,
+  };
+  const fromEnv = query.get('tokenEnv');
+  const fromFile = query.get('tokenFile');
+  if (fromEnv) {
+    target.tokenFrom = `env ${fromEnv}`;
+    target.token = process.env[fromEnv];
+    if (target.token === undefined) {
+      throw new SluiceError(ErrorCode.RegionRejectedPush, `the Unleash token's variable ${fromEnv} is not set`);
+    }
+  } else if (fromFile) {
+    target.tokenFrom = `file ${fromFile}`;
+    try {
+      target.token = readFileSync(fromFile, 'utf8').trim();
+    } catch {
+      throw new SluiceError(ErrorCode.RegionRejectedPush, `the Unleash token's file ${fromFile} cannot be read`);
+    }
+  }
+  return target;
+}
+
+/** The endpoint as it may be shown: the server, the flag and the environment, no token reference. */
+const where = (t: UnleashTarget) => `unleash ${t.base} flag ${t.flag} in ${t.environment}`;
+
+export class UnleashRegionClient implements RegionClient {
+  constructor(private readonly timeoutMs = TIMEOUT_MS) {}
+
+  async read(endpoint: string): Promise<RegionConfigState> {
+    const target = parseUnleashEndpoint(endpoint);
+    const [state, revision] = await Promise.all([this.flagState(target), this.revision(target)]);
+    return this.stateOf(target, state, revision);
+  }
+
+  async push(
+    endpoint: string,
+    version: string,
+    config: Record<string, unknown>,
+    ifRevision?: number,
+  ): Promise<PushResult> {
+    const target = parseUnleashEndpoint(endpoint);
+    const wanted = this.wantedState(target, version, config);
+    const current = await this.read(endpoint);
+    const hash = configHash(config);
+    if (current.version === version && current.configHash === hash) {
+      return { ...current, previousVersion: current.version, changed: false };
+    }
+    if (ifRevision !== undefined && current.revision !== ifRevision)
+      throw changed(target, ifRevision, current.revision);
+    const found = version === foundVersion(wanted);
+    await this.write(target, {
+      enabled: wanted.enabled,
+      strategies: wanted.strategies.map((s) => (found ? s : { ...s, title: `${MARK}${version}` })),
+    });
+    const after = await this.read(endpoint);
+    if (after.version !== version || after.configHash !== hash) {
+      throw new SluiceError(
+        ErrorCode.RegionChanged,
+        `${where(target)} does not read back as ${version} after the write (reads ${after.version ?? 'nothing'}): someone else wrote it meanwhile`,
+        { flag: target.flag, environment: target.environment },
+      );
+    }
+    return { ...after, previousVersion: current.version, changed: true };
+  }
+
+  async clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState> {
+    const target = parseUnleashEndpoint(endpoint);
+    if (ifRevision !== undefined) {
+      const revision = await this.revision(target);
+      if (revision !== ifRevision) throw changed(target, ifRevision, revision);
+    }
+    await this.write(target, { enabled: false, strategies: [] });
+    return this.read(endpoint);
+  }
+
+  async health(endpoint: string): Promise<HealthResult> {
+    const target = parseUnleashEndpoint(endpoint);
+    const res = await this.request(target, 'GET', '/health');
+    const body = (await res.json().catch(() => null)) as { health?: unknown } | null;
+    return { healthy: res.ok, status: res.status, detail: `Unleash health ${String(body?.health ?? res.status)}` };
+  }
+
+  /** An Unleash flag has no customer path to probe: its gates read Prometheus. */
+  probe(endpoint: string): Promise<ProbeResponse> {
+    return Promise.reject(
+      new SluiceError(
+        ErrorCode.GateMisconfigured,
+        `${where(parseUnleashEndpoint(endpoint))} is a feature flag: a probe gate needs an HTTP endpoint (use a prometheus or canary gate)`,
+      ),
+    );
+  }
+
+  close(): void {}
+
+  /** The config a push writes, refused (not retried) unless it is a flag state in the form Unleash returns. */
+  private wantedState(target: UnleashTarget, version: string, config: Record<string, unknown>): FlagState {
+    const parsed = flagStateSchema.safeParse(config);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new SluiceError(
+        ErrorCode.RegionRejectedPush,
+        `${where(target)}: the config is not a flag state { enabled, strategies }: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      );
+    }
+    const found = version === foundVersion(parsed.data);
+    const form = { ...parsed.data, strategies: parsed.data.strategies.map((s) => strategyOf(s, found)) };
+    if (configHash(form) !== configHash(config)) {
+      throw new SluiceError(
+        ErrorCode.RegionRejectedPush,
+        `${where(target)}: write the config in the form Unleash returns it, so it reads back the same: ${JSON.stringify(form).slice(0, 500)}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  private stateOf(
+    target: UnleashTarget,
+    raw: { enabled: boolean; strategies: Record<string, unknown>[] } | null,
+    revision: number,
+  ): RegionConfigState {
+    const region = where(target);
+    if (raw === null || (!raw.enabled && raw.strategies.length === 0)) {
+      return { region, version: null, config: null, configHash: null, revision };
+    }
+    const titles = new Set(raw.strategies.map((s) => (typeof s.title === 'string' ? s.title : '')));
+    const [only] = titles;
+    const marked = titles.size === 1 && only.startsWith(MARK) && only.length > MARK.length;
+    const config: FlagState = { enabled: raw.enabled, strategies: raw.strategies.map((s) => strategyOf(s, !marked)) };
+    const version = marked ? only.slice(MARK.length) : foundVersion(config);
+    return { region, version, config, configHash: configHash(config), revision };
+  }
+
+  /** The flag's state in the environment; null when the flag does not exist. */
+  private async flagState(
+    target: UnleashTarget,
+  ): Promise<{ enabled: boolean; strategies: Record<string, unknown>[] } | null> {
+    const res = await this.request(
+      target,
+      'GET',
+      `${this.flagPath(target)}/environments/${encodeURIComponent(target.environment)}`,
+    );
+    if (res.status === 404) {
+      await res.body?.cancel();
+      // an unknown environment is a misregistered region; an unknown flag, one never pushed
+      if (await this.environmentMissing(target)) {
+        throw new SluiceError(
+          ErrorCode.RegionRejectedPush,
+          `${where(target)}: the environment is not enabled in project ${target.project}`,
+        );
+      }
+      return null;
+    }
+    const body = await this.json(target, res);
+    const state = z
+      .object({ enabled: z.boolean(), strategies: z.array(z.record(z.string(), z.unknown())) })
+      .safeParse(body);
+    if (!state.success)
+      throw protocol(target, `its flag state is not { enabled, strategies }: ${state.error.issues[0].message}`);
+    return {
+      enabled: state.data.enabled,
+      strategies: [...state.data.strategies].sort((a, b) => Number(a.sortOrder ?? 0) - Number(b.sortOrder ?? 0)),
+    };
+  }
+
+  /** Whether the environment is missing from the project (or not enabled in it). */
+  private async environmentMissing(target: UnleashTarget): Promise<boolean> {
+    const res = await this.request(
+      target,
+      'GET',
+      `/api/admin/environments/project/${encodeURIComponent(target.project)}`,
+    );
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return true;
+    }
+    const body = (await this.json(target, res)) as { environments?: Array<{ name?: string; visible?: boolean }> };
+    if (!Array.isArray(body?.environments)) throw protocol(target, 'its project environment list has no environments');
+    return !body.environments.some((e) => e.name === target.environment && e.visible !== false);
+  }
+
+  /** The newest event's id on the flag in this environment (0 when none). */
+  private async revision(target: UnleashTarget): Promise<number> {
+    const res = await this.request(target, 'GET', `/api/admin/events/${encodeURIComponent(target.flag)}`);
+    if (res.status === 404) return 0;
+    const body = (await this.json(target, res)) as { events?: Array<{ id?: unknown; environment?: unknown }> };
+    if (!Array.isArray(body?.events)) throw protocol(target, 'its event list has no events');
+    let newest = 0;
+    for (const e of body.events) {
+      if (e.environment === target.environment && typeof e.id === 'number' && e.id > newest) newest = e.id;
+    }
+    return newest;
+  }
+
+  /**
+   * Makes the environment's state `state`: off first when it ends off, each strategy updated in
+   * place or added, the rest deleted (after adding, so an enabled flag never passes through no
+   * strategy), the order set, then on when it ends on. Creates the flag when it does not exist.
+   */
+  private async write(target: UnleashTarget, state: { enabled: boolean; strategies: Strategy[] }): Promise<void> {
+    let current = await this.flagState(target);
+    if (current === null) {
+      if (state.strategies.length === 0) return;
+      await this.ok(target, 'POST', `/api/admin/projects/${encodeURIComponent(target.project)}/features`, {
+        name: target.flag,
+        type: 'release',
+      });
+      current = { enabled: false, strategies: [] };
+    }
+    const env = `${this.flagPath(target)}/environments/${encodeURIComponent(target.environment)}`;
+    if (!state.enabled && current.enabled) await this.ok(target, 'POST', `${env}/off`);
+    const ids: string[] = [];
+    for (const [i, strategy] of state.strategies.entries()) {
+      const body = { constraints: [], variants: [], segments: [], disabled: false, ...strategy, sortOrder: i };
+      const existing = current.strategies[i];
+      if (existing && typeof existing.id === 'string') {
+        await this.ok(target, 'PUT', `${env}/strategies/${existing.id}`, body);
+        ids.push(existing.id);
+      } else {
+        const added = (await this.ok(target, 'POST', `${env}/strategies`, body)) as { id?: unknown };
+        if (typeof added?.id !== 'string') throw protocol(target, 'an added strategy came back without an id');
+        ids.push(added.id);
+      }
+    }
+    for (const extra of current.strategies.slice(state.strategies.length)) {
+      await this.ok(target, 'DELETE', `${env}/strategies/${String(extra.id)}`);
+    }
+    if (ids.length > 1) {
+      await this.ok(
+        target,
+        'POST',
+        `${env}/strategies/set-sort-order`,
+        ids.map((id, sortOrder) => ({ id, sortOrder })),
+      );
+    }
+    if (state.enabled) await this.ok(target, 'POST', `${env}/on`);
+    else if (state.strategies.length > 0) await this.ok(target, 'POST', `${env}/off`);
+  }
+
+  private flagPath(t: UnleashTarget): string {
+    return `/api/admin/projects/${encodeURIComponent(t.project)}/features/${encodeURIComponent(t.flag)}`;
+  }
+
+  /** A write that must succeed: its JSON answer, or null for an empty one. */
+  private async ok(target: UnleashTarget, method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await this.request(target, method, path, body);
+    if (res.status >= 400) {
+      const text = responseExcerpt(await res.text());
+      throw new SluiceError(
+        ErrorCode.RegionRejectedPush,
+        `${where(target)}: ${method} ${path.replace(/\/api\/admin/, '')} answered ${res.status}: ${text}`,
+      );
+    }
+    const text = await res.text();
+    if (text === '') return null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw protocol(target, `${method} answered ${res.status} with a body that is not JSON`);
+    }
+  }
+
+  private async json(target: UnleashTarget, res: Response): Promise<unknown> {
+    if (!res.ok) {
+      throw new SluiceError(
+        res.status >= 500 ? ErrorCode.RegionUnreachable : ErrorCode.RegionRejectedPush,
+        `${where(target)}: answered ${res.status}`,
+      );
+    }
+    try {
+      return await res.json();
+    } catch {
+      throw protocol(target, `a ${res.status} answer whose body is not JSON`);
+    }
+  }
+
+  /** One call with a deadline, redirects refused; no answer is REGION_UNREACHABLE, a refused token REGION_REJECTED_PUSH. */
+  private async request(target: UnleashTarget, method: string, path: string, body?: unknown): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(`${target.base}${path}`, {
+        method,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+        headers: {
+          accept: 'application/json',
+          ...(target.token ? { authorization: target.token } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      const cause = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new SluiceError(ErrorCode.RegionUnreachable, `${where(target)}: no answer to ${method} (${cause})`);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      throw new SluiceError(
+        ErrorCode.RegionRejectedPush,
+        `${where(target)}: answered a redirect to ${res.headers.get('location') ?? '(no location)'}; redirects are not followed`,
+      );
+    }
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      const who = target.tokenFrom
+        ? `the token from ${target.tokenFrom}`
+        : 'no token (name one with ?tokenEnv= or ?tokenFile=)';
+      throw new SluiceError(ErrorCode.RegionRejectedPush, `${where(target)}: Unleash refused ${who} (${res.status})`);
+    }
+    if (res.status >= 500) {
+      await res.body?.cancel();
+      throw new SluiceError(ErrorCode.RegionUnreachable, `${where(target)}: answered ${res.status} to ${method}`);
+    }
+    return res;
+  }
+}
+
+function changed(target: UnleashTarget, expected: number, now: number): SluiceError {
+  return new SluiceError(
+    ErrorCode.RegionChanged,
+    `${where(target)} changed since Sluice read it (event ${now}, read at ${expected})`,
+    { flag: target.flag, environment: target.environment, expectedRevision: expected },
+  );
+}
+
+function protocol(target: UnleashTarget, problem: string): SluiceError {
+  return new SluiceError(ErrorCode.RegionProtocol, `${where(target)}: ${problem}`, {
+    flag: target.flag,
+    environment: target.environment,
+  });
+}
