@@ -1,3 +1,4 @@
+import { Etcd3 } from 'etcd3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -96,4 +97,26 @@ export async function startEtcd(): Promise<EtcdServer> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A real etcd with authentication on: `root` (a password of its own) and `user` with `password`,
+ * whose role reads and writes every key. A client without the password is refused.
+ */
+export async function startEtcdWithAuth(user: string, password: string): Promise<EtcdServer> {
+  const server = await startEtcd();
+  const admin = new Etcd3({ hosts: `http://${server.address}` });
+  try {
+    await admin.role('root').create();
+    await admin.user('root').create(`${password}-root`);
+    await admin.user('root').addRole('root');
+    const role = await admin.role('sluice-rw').create();
+    await role.grant({ permission: 'Readwrite', range: admin.range({ prefix: '' }) });
+    await admin.user(user).create(password);
+    await admin.user(user).addRole('sluice-rw');
+    await admin.auth.authEnable();
+  } finally {
+    admin.close();
+  }
+  return server;
 }

@@ -1,6 +1,11 @@
 import { Etcd3 } from 'etcd3';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
-import { describeWithEtcd, startEtcd, type EtcdServer } from '../support/etcd';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeWithEtcd, startEtcd, startEtcdWithAuth, type EtcdServer } from '../support/etcd';
 import { createBareRepo, type BareRepo } from '../support/git-repo';
 import { flagState, startUnleash, type UnleashServer } from '../support/unleash';
 import { ErrorCode } from '../../libs/domain/src';
@@ -27,7 +32,15 @@ interface Kind {
   config(n: number): Record<string, unknown>;
   /** A region of this kind with credentials the server refuses (kinds that take credentials). */
   badCredentials?(): string;
+  /** The same region with the credentials the server takes: the control for badCredentials. */
+  goodCredentials?(): string;
+  /** A region of this kind whose server answers outside the kind's format. */
+  malformed(): Promise<string>;
 }
+
+/** A server that answers every request 200 with an HTML page: no kind's format. */
+let garbage: Server;
+let garbageUrl: string;
 
 /** A config document, its keys out of canonical order. */
 const documentConfig = (n: number) => ({ limit: n, nested: { b: 2, a: 1 } });
@@ -35,6 +48,9 @@ const handDocument = { version: 'by-hand', config: { hand: true } };
 
 let sim: RegionSim;
 let etcd: EtcdServer;
+/** A second etcd with authentication on: user sluice, a password the bad-credentials case does not have. */
+let etcdAuth: EtcdServer;
+let etcdPasswordFile: string;
 let raw: Etcd3;
 
 let repo: BareRepo;
@@ -65,6 +81,7 @@ const KINDS: Kind[] = [
     },
     byHand: handDocument,
     config: documentConfig,
+    malformed: async () => `${garbageUrl}/regions/r6`,
   },
   {
     name: 'git (a local bare repository, the real git CLI)',
@@ -82,16 +99,24 @@ const KINDS: Kind[] = [
     },
     byHand: handDocument,
     config: documentConfig,
+    async malformed() {
+      repo.commitByHand('regions/r6.json', '<html>not json</html>', 'by hand');
+      return repo.endpoint('regions/r6.json');
+    },
   },
   {
     name: 'etcd',
     async start() {
       etcd = await startEtcd();
       raw = new Etcd3({ hosts: `http://${etcd.address}` });
+      etcdAuth = await startEtcdWithAuth('sluice', 'the-right-password');
+      etcdPasswordFile = join(mkdtempSync(join(tmpdir(), 'sluice-etcd-pw-')), 'password');
+      writeFileSync(etcdPasswordFile, 'the-right-password\n', { mode: 0o600 });
     },
     async stop() {
       raw.close();
       await etcd.stop();
+      await etcdAuth.stop();
     },
     endpoint: (region) => `etcd://${etcd.address}/sluice/conformance/${region}`,
     unreachable: 'etcd://127.0.0.1:1/sluice/conformance/r1',
@@ -100,6 +125,12 @@ const KINDS: Kind[] = [
     },
     byHand: handDocument,
     config: documentConfig,
+    async malformed() {
+      await raw.put('sluice/conformance/r6').value('<html>not json</html>');
+      return `etcd://${etcd.address}/sluice/conformance/r6`;
+    },
+    badCredentials: () => `etcd://sluice@${etcdAuth.address}/sluice/k?passwordEnv=SLUICE_TEST_ETCD_BAD`,
+    goodCredentials: () => `etcd://sluice@${etcdAuth.address}/sluice/k?passwordFile=${etcdPasswordFile}`,
   },
   {
     name: 'unleash (a flag in an environment, the real unleash-server)',
@@ -133,8 +164,19 @@ const KINDS: Kind[] = [
     },
     config: (n) => flagState(n),
     badCredentials: () => `unleash+${unleash.url}?flag=conformance&environment=r1&tokenEnv=SLUICE_TEST_UNLEASH_BAD`,
+    goodCredentials: () => `unleash+${unleash.url}?flag=conformance&environment=r1&tokenEnv=SLUICE_TEST_UNLEASH_TOKEN`,
+    malformed: async () => `unleash+${garbageUrl}?flag=conformance&environment=r1`,
   },
 ];
+
+beforeAll(async () => {
+  garbage = createServer((_, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
+  );
+  await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+  garbageUrl = `http://127.0.0.1:${(garbage.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => garbage.close(() => resolve())));
 
 describeWithEtcd('deployment target conformance', () => {
   describe.each(KINDS)('$name', (kind) => {
@@ -209,7 +251,7 @@ describeWithEtcd('deployment target conformance', () => {
       expect(Date.now() - started).toBeLessThan(15_000);
     }, 30_000);
 
-    // defined for the kinds that take credentials: an http region and a file:// repository take none
+    // defined for the kinds that take credentials: an http region and a file:// repository take none (yet)
     if (kind.badCredentials)
       it('bad credentials are REGION_REJECTED_PUSH (not retried), naming the reference, never the secret', async () => {
         process.env.SLUICE_TEST_UNLEASH_BAD = 'never-shown-credential-0042';
@@ -222,11 +264,23 @@ describeWithEtcd('deployment target conformance', () => {
           expect(err).toMatchObject({ code: ErrorCode.RegionRejectedPush });
           expect(err.message).toMatch(/refused/);
           expect(JSON.stringify({ ...err, message: err.message })).not.toContain('never-shown-credential-0042');
+          // the control: the same server takes the right credentials
+          if (kind.goodCredentials) expect(await client.read(kind.goodCredentials())).toBeDefined();
         } finally {
           delete process.env.SLUICE_TEST_UNLEASH_BAD;
           delete process.env.SLUICE_TEST_ETCD_BAD;
         }
       });
+
+    it('a server answering outside the kind’s format is REGION_PROTOCOL, a clear error', async () => {
+      const endpoint = await kind.malformed();
+      const err = await client.read(endpoint).then(
+        () => new Error('a malformed answer was taken'),
+        (e: unknown) => e as Error,
+      );
+      expect(err).toMatchObject({ code: ErrorCode.RegionProtocol });
+      expect(err.message.length).toBeLessThan(600);
+    });
 
     it('answers health from the real server', async () => {
       expect(await client.health(kind.endpoint('r5'))).toMatchObject({ healthy: true });
@@ -332,5 +386,71 @@ describe('git target specifics', () => {
     expect((await client.read(endpoint)).version).toMatch(/^git:[0-9a-f]{12}$/);
     bare.commitByHand('regions/eu-3/payments.json', 'not json', 'oops');
     await expect(client.read(endpoint)).rejects.toMatchObject({ code: ErrorCode.RegionProtocol });
+  });
+});
+
+describe('unleash target specifics', () => {
+  let server: UnleashServer;
+  const client = new TargetRegistryClient();
+  const endpoint = (environment: string, flag = 'specifics') =>
+    `unleash+${server.url}?flag=${flag}&environment=${environment}&tokenEnv=SLUICE_TEST_UNLEASH_SPECIFICS`;
+  beforeAll(async () => {
+    server = await startUnleash(['eu-1', 'eu-2']);
+    process.env.SLUICE_TEST_UNLEASH_SPECIFICS = server.token;
+  }, 120_000);
+  afterAll(async () => {
+    client.close();
+    delete process.env.SLUICE_TEST_UNLEASH_SPECIFICS;
+    await server.stop();
+  });
+
+  it('refuses a config that is not a flag state in the form Unleash keeps, naming the form, and writes nothing', async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ limit: 10 }, /not a flag state \{ enabled, strategies \}: enabled/],
+      [{ enabled: true, strategies: [] }, /at least one strategy/],
+      // Unleash keeps parameters as strings: a number would read back different
+      [
+        { enabled: true, strategies: [{ name: 'flexibleRollout', parameters: { rollout: 50 } }] },
+        /not a flag state|form Unleash returns/,
+      ],
+      [
+        { enabled: true, strategies: [{ name: 'default', parameters: {}, constraints: [] }] },
+        /form Unleash returns it.*"strategies":\[\{"name":"default","parameters":\{\}\}\]/,
+      ],
+    ];
+    for (const [config, message] of cases) {
+      await expect(client.push(endpoint('eu-1'), 'v1', config)).rejects.toMatchObject({
+        code: ErrorCode.RegionRejectedPush,
+        message: expect.stringMatching(message),
+      });
+    }
+    expect(await client.read(endpoint('eu-1'))).toMatchObject({ version: null, config: null });
+  });
+
+  it('creates the flag on its first push, and touches only its own environment', async () => {
+    const pushed = await client.push(endpoint('eu-1', 'brand-new'), 'v1', flagState(30));
+    expect(pushed).toMatchObject({ version: 'v1', changed: true, previousVersion: null });
+    expect(await client.read(endpoint('eu-2', 'brand-new'))).toMatchObject({ version: null, config: null });
+    // a push to the other environment does not move this one's revision
+    await client.push(endpoint('eu-2', 'brand-new'), 'v1', flagState(30));
+    expect((await client.read(endpoint('eu-1', 'brand-new'))).revision).toBe(pushed.revision);
+  });
+
+  it('an environment missing from the project is REGION_REJECTED_PUSH naming it', async () => {
+    await expect(client.read(endpoint('mars-1'))).rejects.toMatchObject({
+      code: ErrorCode.RegionRejectedPush,
+      message: expect.stringMatching(/flag specifics in mars-1: the environment is not enabled in project default/),
+    });
+  });
+
+  it('a flag switched off keeps its strategies and version; "nothing" is off with no strategy', async () => {
+    const on = await client.push(endpoint('eu-2'), 'on', flagState(100));
+    const off = await client.push(endpoint('eu-2'), 'off', flagState(100, false), on.revision);
+    expect(await client.read(endpoint('eu-2'))).toMatchObject({ version: 'off', config: flagState(100, false) });
+    await client.clear(endpoint('eu-2'), off.revision);
+    const res = await fetch(`${server.url}/api/admin/projects/default/features/specifics/environments/eu-2`, {
+      headers: { authorization: server.token },
+    });
+    expect(await res.json()).toMatchObject({ enabled: false, strategies: [] });
   });
 });
