@@ -81,6 +81,8 @@ export type PushRegionConfigInput = RegionRef & {
   ifRevision?: number;
   /** What the region served at that read. */
   previousVersion?: string | null;
+  /** The rollout and its requester, for kinds that record who changed them (absent in older histories). */
+  change?: ChangeContext;
 } & ConfigRef;
 
 export interface StoreConfigInput {
@@ -122,6 +124,14 @@ export interface RestoreRegionConfigInput extends RegionRef {
   revision?: number;
   /** The rollout's version and document, to tell whether the region took the change. */
   rollout?: { version: string; configHash: string | null };
+  /** The rollout and who rolled it back, for kinds that record who changed them (absent in older histories). */
+  change?: ChangeContext;
+}
+
+/** Who made a change and in which rollout (libs/targets' ChangeContext). */
+export interface ChangeContext {
+  rolloutId: string;
+  actor: string;
 }
 
 export interface RestoreRegionConfigResult {

@@ -203,6 +203,7 @@ function listShort(names: string[], shown = 5): string {
 const restoreTarget = (ctx: RolloutContext, c: Compensation): RestoreRegionConfigInput => ({
   ...c,
   rollout: { version: ctx.input.version, configHash: ctx.state.configHash },
+  change: { rolloutId: ctx.input.rolloutId, actor: ctx.state.retryRequestedBy ?? 'sluice (rollback)' },
 });
 
 /**

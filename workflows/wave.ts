@@ -1,7 +1,7 @@
 import { CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
 import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
-import type { PushRegionConfigResult, RegionRef } from './activity-contracts';
+import type { ChangeContext, PushRegionConfigResult, RegionRef } from './activity-contracts';
 import { bake } from './bake';
 import { baselineRegions } from './canary-judging';
 import { historyIsLong, safePoint } from './continue-as-new';
@@ -82,7 +82,7 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
       targets.map(async (t, i) => {
         const pushed = await regionPush.pushRegionConfig.executeWithOptions(
           { summary: `push ${input.version} → ${t.region}` },
-          [{ ...t, version: input.version, ...conditionOf(compensations[i]), ...config }],
+          [{ ...t, version: input.version, ...conditionOf(compensations[i]), ...config, change: changeOf(input) }],
         );
         if (perRegion) {
           const recording = ctx.emit(pushEvents(wave.index, [pushed]));
@@ -109,6 +109,12 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
 
   await finishWave(ctx, wave, targets);
 }
+
+/** The rollout and its requester, as git commit trailers name them. */
+const changeOf = (input: { rolloutId: string; requestedBy: string }): ChangeContext => ({
+  rolloutId: input.rolloutId,
+  actor: input.requestedBy,
+});
 
 /** A push lands only on the revision read before the wave (compensations of older runs have none). */
 function conditionOf(c: Compensation): { ifRevision?: number; previousVersion: string | null } {

@@ -2,6 +2,7 @@ import { Etcd3 } from 'etcd3';
 import { configHash } from '../../libs/targets/src/config-hash';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { describeWithEtcd, startEtcd, type EtcdServer } from '../support/etcd';
+import { EndpointPolicy } from '../../libs/targets/src/endpoint-policy';
 import { readUntil } from '../support/eventually';
 import { startRollout, waitForApproval, waitForRollout } from '../support/fixtures';
 import { graphql } from '../support/graphql-client';
@@ -42,7 +43,11 @@ describeWithEtcd('regions that are etcd keys, end to end', () => {
   beforeAll(async () => {
     etcd = await startEtcd();
     direct = new Etcd3({ hosts: `http://${etcd.address}` });
-    stack = await startAppStack({ regions: ['http-1', 'http-2'] });
+    // loopback only, and one loopback address denied: what a team's lists would say of its network
+    stack = await startAppStack({
+      regions: ['http-1', 'http-2'],
+      endpointPolicy: new EndpointPolicy({ allow: ['127.0.0.0/8', '*.sluice.test'], deny: ['127.0.0.2'] }),
+    });
     await register(
       service,
       // registered with typed fields; the mixed service below names its keys as etcd:// URLs
@@ -103,6 +108,36 @@ describeWithEtcd('regions that are etcd keys, end to end', () => {
       expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(res.errors)).not.toContain(':pw@');
     }
+  });
+
+  it('refuses endpoints the allow- and deny-lists refuse, naming the list, before anything is stored', async () => {
+    const name = `listed-${Date.now()}`;
+    const res = await graphql(
+      stack.gateway.url,
+      'mutation ($input: RegisterServiceInput!) { registerService(input: $input) { name } }',
+      {
+        input: {
+          name,
+          regions: [
+            { name: 'r1', tier: 'CANARY', endpoint: `etcd://${etcd.address}/ok` },
+            { name: 'r2', endpoint: 'etcd://10.0.0.5:2379/k' },
+            { name: 'r3', endpoint: 'http://127.0.0.2:8080/regions/r3' },
+            { name: 'r4', target: { etcd: { endpoints: [etcd.address, '192.168.1.9:2379'], key: 'k' } } },
+          ],
+        },
+      },
+      'admin',
+    );
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [
+        { field: 'regions.1.endpoint', message: '10.0.0.5 is not in SLUICE_TARGET_ALLOW' },
+        { field: 'regions.2.endpoint', message: '127.0.0.2 is denied by SLUICE_TARGET_DENY' },
+        { field: 'regions.3.endpoint', message: '192.168.1.9 is not in SLUICE_TARGET_ALLOW' },
+      ],
+    });
+    const known = await graphql(stack.gateway.url, `{ service(name: "${name}") { name } }`, {}, 'alice');
+    expect(known.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('rolls one service out over regions of two kinds: etcd keys and HTTP regions', async () => {

@@ -55,6 +55,8 @@ describe('regions that are files in a git repository, end to end', () => {
       expect(fileAt(region)).toEqual({ flag: 'on' });
       expect(repo.log(path(region)).match(/^sluice: .*$/gm)).toEqual([`sluice: ${path(region)} → g1`]);
     }
+    // each commit names the rollout and who asked for it, as trailers beside the version
+    expect(repo.log(path('gt-canary-1'))).toContain(`Sluice-Rollout: ${id}\nSluice-Actor: alice\nSluice-Version: g1`);
   });
 
   it('a halt puts back every file it changed with a new commit, never a force push', async () => {
@@ -83,5 +85,9 @@ describe('regions that are files in a git repository, end to end', () => {
       `sluice: ${path('gt-canary-1')} → g2`,
       `sluice: ${path('gt-canary-1')} → g1`,
     ]);
+    // the restore's commit names the rollout it undoes
+    expect(repo.log(path('gt-canary-1'))).toContain(
+      `Sluice-Rollout: ${id}\nSluice-Actor: sluice (rollback)\nSluice-Version: g1`,
+    );
   });
 });

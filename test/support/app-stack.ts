@@ -1,3 +1,4 @@
+import { type EndpointPolicy } from '../../libs/targets/src/endpoint-policy';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -58,6 +59,8 @@ export async function startAppStack(options: {
   haltDelivery?: DeliveryPolicy;
   /** Origins the gateway lets browsers call it from. */
   corsOrigins?: string[];
+  /** Region endpoints allowed and denied, for the gateway and the worker alike. */
+  endpointPolicy?: EndpointPolicy;
 }): Promise<AppStack> {
   quietTemporalRuntime();
   const services = testServices();
@@ -78,6 +81,7 @@ export async function startAppStack(options: {
           prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
           alertmanagerUrl: options.alertmanagerUrl ?? 'http://127.0.0.1:1',
           insight: { ...DEFAULT_INSIGHT, ...options.insight },
+          endpointPolicy: options.endpointPolicy,
         });
   const running = worker?.run();
   let gateway: Gateway;
@@ -96,6 +100,7 @@ export async function startAppStack(options: {
       prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
       insight: { ...DEFAULT_INSIGHT, ...options.insight },
       corsOrigins: options.corsOrigins ?? [],
+      endpointPolicy: options.endpointPolicy,
     });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.

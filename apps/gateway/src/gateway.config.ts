@@ -12,6 +12,7 @@ import type { DeliveryPolicy } from './hooks/halt-delivery';
 import { REGION_MATCH_MODES, type RegionMatchMode } from './hooks/region-matching';
 import { DEFAULT_ALERT_LABELS, type AlertLabels } from './hooks/alertmanager-payload';
 import { loadInsightOptions, type InsightOptions } from '../../../libs/insight/src/insight-options';
+import { loadEndpointPolicy, type EndpointPolicy } from '../../../libs/targets/src/endpoint-policy';
 
 export const DEFAULT_GATEWAY_PORT = 4000;
 
@@ -38,6 +39,8 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** PostgreSQL connections (PG_POOL_MAX; default 10). */
   poolSize?: number;
+  /** Region endpoints allowed and denied (SLUICE_TARGET_ALLOW / SLUICE_TARGET_DENY; none by default). */
+  endpointPolicy?: EndpointPolicy;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -81,5 +84,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     insight: loadInsightOptions(env),
     corsOrigins: c.SLUICE_CORS_ORIGINS.map((o) => new URL(o).origin),
     poolSize: loadPoolSize(env),
+    endpointPolicy: loadEndpointPolicy(env),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loadInsightOptions } from '../../../libs/insight/src/insight-options';
 import { loadDatabaseUrl, loadEnv, loadPoolSize, loadTemporalSettings } from '../../../libs/platform/src/config';
+import { loadEndpointPolicy } from '../../../libs/targets/src/endpoint-policy';
 import type { SluiceWorkerOptions } from './worker';
 
 /**
@@ -28,5 +29,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): SluiceWo
     shutdownGraceSeconds: c.WORKER_SHUTDOWN_GRACE_SECONDS,
     workflowBundlePath: c.SLUICE_WORKFLOW_BUNDLE,
     insight: loadInsightOptions(env),
+    endpointPolicy: loadEndpointPolicy(env),
   };
 }

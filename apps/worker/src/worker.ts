@@ -1,3 +1,4 @@
+import type { EndpointPolicy } from '../../../libs/targets/src/endpoint-policy';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { upcastEventData } from '../../../libs/domain/src';
 import { PgEventStore } from '../../../libs/event-store/src';
@@ -38,6 +39,8 @@ export interface SluiceWorkerOptions {
   workflowBundlePath?: string;
   /** Port of the worker's /metrics (0: any free port). */
   metricsPort?: number;
+  /** Region endpoints allowed and denied (SLUICE_TARGET_ALLOW / SLUICE_TARGET_DENY; none by default). */
+  endpointPolicy?: EndpointPolicy;
 }
 
 export interface SluiceWorker {
@@ -60,6 +63,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   // every deployment target kind behind one client; closed when the worker stops (etcd
   // connections, git working clones)
   const regions = new TargetRegistryClient();
+  regions.policy = options.endpointPolicy ?? regions.policy;
   const worker = await Worker.create({
     connection,
     namespace: options.temporal.namespace,

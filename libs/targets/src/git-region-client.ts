@@ -6,7 +6,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ErrorCode, gitEndpointProblem, SluiceError } from '../../domain/src';
 import { configHash } from './config-hash';
-import type { HealthResult, ProbeResponse, PushResult, RegionClient, RegionConfigState } from './region-client';
+import type {
+  ChangeContext,
+  HealthResult,
+  ProbeResponse,
+  PushResult,
+  RegionClient,
+  RegionConfigState,
+} from './region-client';
+
+/** A value as one trailer line: no line breaks, at most 200 characters. */
+const oneLine = (value: string) => value.replace(/[\r\n]+/g, ' ').slice(0, 200);
 
 /**
  * A region whose config is one file in a git repository (GitOps, docs/TARGETS.md). The endpoint
@@ -92,7 +102,13 @@ export class GitRegionClient implements RegionClient {
     });
   }
 
-  push(endpoint: string, version: string, config: Record<string, unknown>, ifRevision?: number): Promise<PushResult> {
+  push(
+    endpoint: string,
+    version: string,
+    config: Record<string, unknown>,
+    ifRevision?: number,
+    change?: ChangeContext,
+  ): Promise<PushResult> {
     const target = parseGitEndpoint(endpoint);
     const hash = configHash(config);
     return this.serial(target, async (dir) => {
@@ -104,7 +120,7 @@ export class GitRegionClient implements RegionClient {
         }
         if (ifRevision !== undefined && current.revision !== ifRevision)
           throw changed(target, ifRevision, current.revision);
-        await this.commitOnRemoteHead(dir, target, `${JSON.stringify(config, null, 2)}\n`, version);
+        await this.commitOnRemoteHead(dir, target, `${JSON.stringify(config, null, 2)}\n`, version, change);
         if (await this.pushed(dir, target, attempt)) {
           return { ...(await this.stateAt(dir, target, endpoint)), previousVersion: current.version, changed: true };
         }
@@ -114,7 +130,7 @@ export class GitRegionClient implements RegionClient {
     });
   }
 
-  clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState> {
+  clear(endpoint: string, ifRevision?: number, change?: ChangeContext): Promise<RegionConfigState> {
     const target = parseGitEndpoint(endpoint);
     return this.serial(target, async (dir) => {
       for (let attempt = 1; ; attempt++) {
@@ -123,7 +139,7 @@ export class GitRegionClient implements RegionClient {
         if (ifRevision !== undefined && current.revision !== ifRevision)
           throw changed(target, ifRevision, current.revision);
         if (current.version === null) return current;
-        await this.commitOnRemoteHead(dir, target, null, null);
+        await this.commitOnRemoteHead(dir, target, null, null, change);
         if (await this.pushed(dir, target, attempt)) return this.stateAt(dir, target, endpoint);
         ifRevision ??= current.revision;
       }
@@ -213,8 +229,17 @@ export class GitRegionClient implements RegionClient {
     return { region, version, config: typed, configHash: configHash(typed), revision };
   }
 
-  /** A commit on top of the remote branch: the file's new content (null: removed), with the version as a trailer. */
-  private async commitOnRemoteHead(dir: string, target: GitTarget, content: string | null, version: string | null) {
+  /**
+   * A commit on top of the remote branch: the file's new content (null: removed), with the
+   * version, and the rollout and actor when known, as trailers.
+   */
+  private async commitOnRemoteHead(
+    dir: string,
+    target: GitTarget,
+    content: string | null,
+    version: string | null,
+    change?: ChangeContext,
+  ) {
     await git(dir, ['checkout', '-q', '-B', target.branch, `origin/${target.branch}`]);
     const file = join(dir, target.path);
     if (content === null) {
@@ -225,8 +250,11 @@ export class GitRegionClient implements RegionClient {
       await git(dir, ['add', '--', target.path]);
     }
     const subject = content === null ? `sluice: remove ${target.path}` : `sluice: ${target.path} → ${version}`;
-    const trailer = content === null ? 'Sluice-Version: (none)' : `Sluice-Version: ${version}`;
-    await git(dir, ['commit', '-q', '-m', subject, '-m', trailer]);
+    const trailers = [
+      ...(change ? [`Sluice-Rollout: ${oneLine(change.rolloutId)}`, `Sluice-Actor: ${oneLine(change.actor)}`] : []),
+      content === null ? 'Sluice-Version: (none)' : `Sluice-Version: ${version}`,
+    ];
+    await git(dir, ['commit', '-q', '-m', subject, '-m', trailers.join('\n')]);
   }
 
   /** Pushes the commit; false when the branch moved (rebase and retry), up to PUSH_ATTEMPTS. */

@@ -15,15 +15,27 @@ export interface ProbeResponse {
   latencyMs: number;
 }
 
+/** Who made a change and in which rollout: kinds that keep a record of their own (git commits) say so. */
+export interface ChangeContext {
+  rolloutId: string;
+  actor: string;
+}
+
 /**
  * Port: how Sluice talks to a region's config endpoint. A write given `ifRevision` lands only
  * if the region is still at that revision; otherwise it throws REGION_CHANGED and changes nothing.
  */
 export interface RegionClient {
-  push(endpoint: string, version: string, config: Record<string, unknown>, ifRevision?: number): Promise<PushResult>;
+  push(
+    endpoint: string,
+    version: string,
+    config: Record<string, unknown>,
+    ifRevision?: number,
+    change?: ChangeContext,
+  ): Promise<PushResult>;
   read(endpoint: string): Promise<RegionConfigState>;
   /** Removes the config: what restoring a region that never had one means. */
-  clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState>;
+  clear(endpoint: string, ifRevision?: number, change?: ChangeContext): Promise<RegionConfigState>;
   /** `GET {endpoint}/health`: 2xx is healthy. Throws REGION_UNREACHABLE when there is no answer. */
   health(endpoint: string): Promise<HealthResult>;
   /** A synthetic customer request: `GET {endpoint}{path}`. Throws REGION_UNREACHABLE when there is no answer. */

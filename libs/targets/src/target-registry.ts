@@ -1,9 +1,11 @@
 import { ErrorCode, SluiceError, targetKindOf, type TargetKind } from '../../domain/src';
+import { EndpointPolicy } from './endpoint-policy';
 import { EtcdRegionClient } from './etcd-region-client';
 import { GitRegionClient } from './git-region-client';
 import { UnleashRegionClient } from './unleash-region-client';
 import {
   HttpRegionClient,
+  type ChangeContext,
   type HealthResult,
   type ProbeResponse,
   type PushResult,
@@ -31,7 +33,12 @@ export class TargetRegistryClient implements RegionClient {
     private readonly unleash = new UnleashRegionClient(),
   ) {}
 
+  /** Endpoints the allow- and deny-lists refuse are refused here too, before any call. */
+  policy = new EndpointPolicy();
+
   private adapter(endpoint: string): RegionClient {
+    const refused = this.policy.problem(endpoint);
+    if (refused) throw new SluiceError(ErrorCode.RegionRejectedPush, `not calling this region: ${refused}`);
     const adapters: Record<TargetKind, RegionClient> = {
       http: this.http,
       etcd: this.etcd,
@@ -41,23 +48,29 @@ export class TargetRegistryClient implements RegionClient {
     return adapters[targetKind(endpoint)];
   }
 
-  push(endpoint: string, version: string, config: Record<string, unknown>, ifRevision?: number): Promise<PushResult> {
-    return this.adapter(endpoint).push(endpoint, version, config, ifRevision);
+  async push(
+    endpoint: string,
+    version: string,
+    config: Record<string, unknown>,
+    ifRevision?: number,
+    change?: ChangeContext,
+  ): Promise<PushResult> {
+    return this.adapter(endpoint).push(endpoint, version, config, ifRevision, change);
   }
 
-  read(endpoint: string): Promise<RegionConfigState> {
+  async read(endpoint: string): Promise<RegionConfigState> {
     return this.adapter(endpoint).read(endpoint);
   }
 
-  clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState> {
-    return this.adapter(endpoint).clear(endpoint, ifRevision);
+  async clear(endpoint: string, ifRevision?: number, change?: ChangeContext): Promise<RegionConfigState> {
+    return this.adapter(endpoint).clear(endpoint, ifRevision, change);
   }
 
-  health(endpoint: string): Promise<HealthResult> {
+  async health(endpoint: string): Promise<HealthResult> {
     return this.adapter(endpoint).health(endpoint);
   }
 
-  probe(endpoint: string, path: string, timeoutMs: number): Promise<ProbeResponse> {
+  async probe(endpoint: string, path: string, timeoutMs: number): Promise<ProbeResponse> {
     return this.adapter(endpoint).probe(endpoint, path, timeoutMs);
   }
 

@@ -3,7 +3,9 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import Ajv2020 from 'ajv/dist/2020';
 import { SluiceError, parseServiceTopology, targetKindOf } from '../../../../libs/domain/src';
 import type { PgServiceCatalog, RegisteredService } from '../../../../libs/service-catalog/src';
-import { SERVICE_CATALOG } from '../gateway.tokens';
+import type { GatewayConfig } from '../gateway.config';
+import { GATEWAY_SETTINGS, SERVICE_CATALOG } from '../gateway.tokens';
+import type { EndpointPolicy } from '../../../../libs/targets/src/endpoint-policy';
 import { withoutNulls } from '../graphql-input';
 import { RegisterServiceInput } from './dto/register-service.input';
 import { RegionTierValue, TargetKindValue } from './models/region.model';
@@ -37,15 +39,28 @@ function assertSchemaCompiles(schema: Record<string, unknown> | undefined): void
   }
 }
 
-function validTopology(input: RegisterServiceInput) {
+function validTopology(input: RegisterServiceInput, policy: EndpointPolicy | undefined) {
   const topology = parseServiceTopology(withoutNulls(input));
   assertSchemaCompiles(topology.configSchema);
+  const refused = topology.regions.flatMap((r, i) => {
+    const problem = policy?.problem(r.endpoint);
+    return problem ? [{ field: `regions.${i}.endpoint`, message: problem }] : [];
+  });
+  if (refused.length > 0) {
+    throw SluiceError.badInput(
+      `Invalid service: ${refused.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
+      refused,
+    );
+  }
   return topology;
 }
 
 @Resolver(() => Service)
 export class ServicesResolver {
-  constructor(@Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog) {}
+  constructor(
+    @Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog,
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
+  ) {}
 
   @Query(() => [Service], { description: 'Every registered service, by name.' })
   @RequireRole('viewer')
@@ -64,7 +79,7 @@ export class ServicesResolver {
   })
   @RequireRole('admin')
   async registerService(@Args('input') input: RegisterServiceInput): Promise<Service> {
-    return toModel(await this.catalog.register(validTopology(input)));
+    return toModel(await this.catalog.register(validTopology(input, this.settings.endpointPolicy)));
   }
 
   @Mutation(() => Service, {
@@ -72,6 +87,6 @@ export class ServicesResolver {
   })
   @RequireRole('admin')
   async updateService(@Args('input') input: RegisterServiceInput): Promise<Service> {
-    return toModel(await this.catalog.update(validTopology(input)));
+    return toModel(await this.catalog.update(validTopology(input, this.settings.endpointPolicy)));
   }
 }

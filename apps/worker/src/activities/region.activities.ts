@@ -82,8 +82,8 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
       const back = live.version === (config === null ? null : input.version) && live.configHash === hash;
       if (back && input.revision !== undefined && live.revision !== input.revision) break;
       try {
-        if (config === null) await regions.clear(input.endpoint, live.revision);
-        else await regions.push(input.endpoint, input.version!, config, live.revision);
+        if (config === null) await regions.clear(input.endpoint, live.revision, input.change);
+        else await regions.push(input.endpoint, input.version!, config, live.revision, input.change);
         break;
       } catch (err) {
         if (!regionChanged(err) || attempt >= RESTORE_FENCE_TRIES) {
@@ -157,7 +157,7 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
         const expectedHash = configHash(config);
         let outcome: { previousVersion: string | null; changed: boolean };
         try {
-          const pushed = await regions.push(input.endpoint, input.version, config, input.ifRevision);
+          const pushed = await regions.push(input.endpoint, input.version, config, input.ifRevision, input.change);
           outcome = { previousVersion: pushed.previousVersion, changed: pushed.changed };
         } catch (err) {
           if (!regionChanged(err)) throw err;
