@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { postAlerts } from '../support/alertmanager-webhook';
 import { eventually } from '../support/eventually';
 import { readRollout, startRollout, waitForRollout } from '../support/fixtures';
@@ -30,7 +33,11 @@ describe('regions that are Unleash environments, end to end', () => {
   const enabledIn = async () =>
     Object.fromEntries(await Promise.all(REGIONS.map(async (r) => [r, (await flagIn(r))?.enabled ?? false])));
 
+  // Sluice's own log lines, read back by the secrets spec below
+  const logFile = join(mkdtempSync(join(tmpdir(), 'sluice-unleash-log-')), 'sluice.log');
+
   beforeAll(async () => {
+    process.env.SLUICE_LOG_FILE = logFile;
     unleash = await startUnleash(REGIONS);
     // the worker runs in this process: it reads the token by reference, from this variable
     process.env.SLUICE_TEST_UNLEASH_TOKEN = unleash.token;
@@ -58,6 +65,7 @@ describe('regions that are Unleash environments, end to end', () => {
     await stack?.stop();
     await unleash?.stop();
     delete process.env.SLUICE_TEST_UNLEASH_TOKEN;
+    delete process.env.SLUICE_LOG_FILE;
   });
 
   const strategy = { canaryMaxShare: 0.2, growthFactor: 2, approvalAfterCanary: false };
@@ -127,4 +135,54 @@ describe('regions that are Unleash environments, end to end', () => {
     expect(Object.values(await enabledIn())).toEqual(REGIONS.map(() => true));
     for (const region of REGIONS) expect((await flagIn(region))?.titles).toEqual(['sluice:on-2']);
   }, 120_000);
+
+  it('never shows the token: not in an event, a log line or a GraphQL answer', async () => {
+    const secret = unleash.token.split('.')[1];
+    const { rows } = await stack.pool.query<{ text: string }>(
+      `SELECT data::text || metadata::text AS text FROM events
+       WHERE stream_id IN (SELECT stream_id FROM events WHERE type = 'RolloutRequested' AND data->>'service' = $1)`,
+      [service],
+    );
+    expect(rows.length).toBeGreaterThan(20);
+    const answers = await graphql(
+      stack.gateway.url,
+      `
+        query ($s: String!) {
+          service(name: $s) {
+            regions {
+              name
+              endpoint
+              targetKind
+            }
+          }
+          rollouts(filter: { service: $s }) {
+            edges {
+              node {
+                id
+                stopReason
+                events {
+                  type
+                  data
+                }
+              }
+            }
+          }
+        }
+      `,
+      { s: service },
+      'alice',
+    );
+    expect(answers.errors).toBeUndefined();
+    const logs = readFileSync(logFile, 'utf8');
+    expect(logs).toMatch(/"component":"(gateway|worker)"/);
+    for (const [where, text] of [
+      ['events', rows.map((r) => r.text).join('\n')],
+      ['GraphQL', JSON.stringify(answers)],
+      ['logs', logs],
+    ]) {
+      expect({ where, leaks: text.includes(secret) }).toEqual({ where, leaks: false });
+    }
+    // what they show instead: the reference
+    expect(JSON.stringify(answers)).toContain('tokenEnv=SLUICE_TEST_UNLEASH_TOKEN');
+  });
 });
