@@ -7,7 +7,18 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-const BENCHES = ['history', 'judge', 'halt-latency', 'overhead', 'scale', 'api', 'load', 'mitigate', 'longevity'];
+const BENCHES = [
+  'history',
+  'judge',
+  'halt-latency',
+  'overhead',
+  'scale',
+  'api',
+  'load',
+  'mitigate',
+  'targets',
+  'longevity',
+];
 const args = process.argv.slice(2);
 const failed: string[] = [];
 const timings: string[] = [];

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { projectRoot } from '../../libs/platform/src/project-root';
 import { testServices } from './test-env';
 
 /** A real Unleash server (npm's unleash-server) on the test PostgreSQL, in a schema of its own. */
@@ -33,12 +34,15 @@ async function freePort(): Promise<number> {
  * to serve, and adds each environment to project `default`. Its first start runs Unleash's
  * migrations into a fresh schema (a few seconds).
  */
-export async function startUnleash(environments: string[]): Promise<UnleashServer> {
-  const { databaseUrl } = testServices();
+export async function startUnleash(
+  environments: string[],
+  databaseUrl = testServices().databaseUrl,
+): Promise<UnleashServer> {
   const schema = `unleash_${process.pid}_${++started}`;
   const port = await freePort();
   const token = `*:*.sluice-test-${process.pid}-${started}`;
-  const child = spawn(process.execPath, [join(__dirname, 'unleash-child.cjs')], {
+  // from the sources: a benchmark runs this file compiled, and the launcher is not compiled
+  const child = spawn(process.execPath, [join(projectRoot(__dirname), 'test', 'support', 'unleash-child.cjs')], {
     env: {
       ...process.env,
       SLUICE_UNLEASH_DATABASE_URL: databaseUrl,
