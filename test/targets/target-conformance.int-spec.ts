@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithEtcd, startEtcd, startEtcdWithAuth, type EtcdServer } from '../support/etcd';
+import { serveGitOverHttp, type GitHttpServer } from '../support/git-http-server';
 import { createBareRepo, type BareRepo } from '../support/git-repo';
 import { flagState, startUnleash, type UnleashServer } from '../support/unleash';
 import { ErrorCode } from '../../libs/domain/src';
@@ -54,6 +55,8 @@ let etcdPasswordFile: string;
 let raw: Etcd3;
 
 let repo: BareRepo;
+let gitHttp: GitHttpServer;
+let gitTokenFile: string;
 let unleash: UnleashServer;
 /** A strategy someone set by hand: 5%, with a title of their own. */
 const handStrategy = {
@@ -87,8 +90,13 @@ const KINDS: Kind[] = [
     name: 'git (a local bare repository, the real git CLI)',
     async start() {
       repo = createBareRepo();
+      // the same repository over git's smart HTTP, behind a token (as a hosted git server)
+      gitHttp = await serveGitOverHttp(repo.url.slice('file://'.length), 'the-right-git-token');
+      gitTokenFile = join(mkdtempSync(join(tmpdir(), 'sluice-git-token-')), 'token');
+      writeFileSync(gitTokenFile, 'the-right-git-token\n', { mode: 0o600 });
     },
     async stop() {
+      await gitHttp.close();
       repo.remove();
     },
     endpoint: (region) => repo.endpoint(`regions/${region}.json`),
@@ -103,6 +111,8 @@ const KINDS: Kind[] = [
       repo.commitByHand('regions/r6.json', '<html>not json</html>', 'by hand');
       return repo.endpoint('regions/r6.json');
     },
+    badCredentials: () => `git+${gitHttp.url}?branch=main&path=regions/r1.json&tokenEnv=SLUICE_TEST_BAD_CREDENTIAL`,
+    goodCredentials: () => `git+${gitHttp.url}?branch=main&path=regions/r1.json&tokenFile=${gitTokenFile}`,
   },
   {
     name: 'etcd',
@@ -129,7 +139,7 @@ const KINDS: Kind[] = [
       await raw.put('sluice/conformance/r6').value('<html>not json</html>');
       return `etcd://${etcd.address}/sluice/conformance/r6`;
     },
-    badCredentials: () => `etcd://sluice@${etcdAuth.address}/sluice/k?passwordEnv=SLUICE_TEST_ETCD_BAD`,
+    badCredentials: () => `etcd://sluice@${etcdAuth.address}/sluice/k?passwordEnv=SLUICE_TEST_BAD_CREDENTIAL`,
     goodCredentials: () => `etcd://sluice@${etcdAuth.address}/sluice/k?passwordFile=${etcdPasswordFile}`,
   },
   {
@@ -163,7 +173,7 @@ const KINDS: Kind[] = [
       config: { enabled: true, strategies: [handStrategy] },
     },
     config: (n) => flagState(n),
-    badCredentials: () => `unleash+${unleash.url}?flag=conformance&environment=r1&tokenEnv=SLUICE_TEST_UNLEASH_BAD`,
+    badCredentials: () => `unleash+${unleash.url}?flag=conformance&environment=r1&tokenEnv=SLUICE_TEST_BAD_CREDENTIAL`,
     goodCredentials: () => `unleash+${unleash.url}?flag=conformance&environment=r1&tokenEnv=SLUICE_TEST_UNLEASH_TOKEN`,
     malformed: async () => `unleash+${garbageUrl}?flag=conformance&environment=r1`,
   },
@@ -251,11 +261,10 @@ describeWithEtcd('deployment target conformance', () => {
       expect(Date.now() - started).toBeLessThan(15_000);
     }, 30_000);
 
-    // defined for the kinds that take credentials: an http region and a file:// repository take none (yet)
+    // defined for the kinds that take credentials: an http region takes none (yet)
     if (kind.badCredentials)
       it('bad credentials are REGION_REJECTED_PUSH (not retried), naming the reference, never the secret', async () => {
-        process.env.SLUICE_TEST_UNLEASH_BAD = 'never-shown-credential-0042';
-        process.env.SLUICE_TEST_ETCD_BAD = 'never-shown-credential-0042';
+        process.env.SLUICE_TEST_BAD_CREDENTIAL = 'never-shown-credential-0042';
         try {
           const err = await client.push(kind.badCredentials!(), 'v1', kind.config(1)).then(
             () => new Error('the server took credentials it must refuse'),
@@ -265,10 +274,15 @@ describeWithEtcd('deployment target conformance', () => {
           expect(err.message).toMatch(/refused/);
           expect(JSON.stringify({ ...err, message: err.message })).not.toContain('never-shown-credential-0042');
           // the control: the same server takes the right credentials
-          if (kind.goodCredentials) expect(await client.read(kind.goodCredentials())).toBeDefined();
+          if (kind.goodCredentials) {
+            const good = kind.goodCredentials();
+            const read = await client.read(good);
+            expect(await client.push(good, 'v-auth', kind.config(3), read.revision)).toMatchObject({
+              version: 'v-auth',
+            });
+          }
         } finally {
-          delete process.env.SLUICE_TEST_UNLEASH_BAD;
-          delete process.env.SLUICE_TEST_ETCD_BAD;
+          delete process.env.SLUICE_TEST_BAD_CREDENTIAL;
         }
       });
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,8 @@ interface GitTarget {
   remote: string;
   branch: string;
   path: string;
+  /** For an http(s) remote with a token: the reference (for messages) and the git config that sends it. */
+  auth?: { from: string; env: Record<string, string> };
 }
 
 const GIT_TIMEOUT_MS = 20_000;
@@ -44,7 +46,34 @@ export function parseGitEndpoint(endpoint: string): GitTarget {
   const problem = gitEndpointProblem(endpoint);
   if (problem) throw new SluiceError(ErrorCode.BadUserInput, problem);
   const query = new URLSearchParams(match[2]);
-  return { remote: match[1], branch: query.get('branch') ?? 'main', path: query.get('path') ?? '' };
+  const target: GitTarget = { remote: match[1], branch: query.get('branch') ?? 'main', path: query.get('path') ?? '' };
+  const fromEnv = query.get('tokenEnv');
+  const fromFile = query.get('tokenFile');
+  if (fromEnv || fromFile) {
+    const from = fromEnv ? `env ${fromEnv}` : `file ${fromFile}`;
+    const token = fromEnv ? process.env[fromEnv] : readToken(fromFile!);
+    if (token === undefined) throw new SluiceError(ErrorCode.RegionRejectedPush, `the git token's ${from} is not set`);
+    const user = decodeURIComponent(new URL(match[1]).username) || 'sluice';
+    const basic = Buffer.from(`${user}:${token}`).toString('base64');
+    // sent as a header through git's environment: never on a command line, in a URL or in .git/config
+    target.auth = {
+      from,
+      env: {
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'http.extraHeader',
+        GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+      },
+    };
+  }
+  return target;
+}
+
+function readToken(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 class GitError extends Error {
@@ -56,7 +85,7 @@ class GitError extends Error {
   }
 }
 
-function git(cwd: string, args: string[]): Promise<string> {
+function git(cwd: string, args: string[], auth?: GitTarget['auth']): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
@@ -72,6 +101,7 @@ function git(cwd: string, args: string[]): Promise<string> {
           GIT_AUTHOR_EMAIL: 'sluice@localhost',
           GIT_COMMITTER_NAME: 'Sluice',
           GIT_COMMITTER_EMAIL: 'sluice@localhost',
+          ...auth?.env,
         },
       },
       (err, stdout, stderr) => {
@@ -149,9 +179,11 @@ export class GitRegionClient implements RegionClient {
   health(endpoint: string): Promise<HealthResult> {
     const target = parseGitEndpoint(endpoint);
     return this.serial(target, async (dir) => {
-      const head = await git(dir, ['ls-remote', '--heads', 'origin', target.branch]).catch((err: unknown) => {
-        throw unreachable(target, err);
-      });
+      const head = await git(dir, ['ls-remote', '--heads', 'origin', target.branch], target.auth).catch(
+        (err: unknown) => {
+          throw unreachable(target, err);
+        },
+      );
       return {
         healthy: head.trim() !== '',
         status: 200,
@@ -193,13 +225,11 @@ export class GitRegionClient implements RegionClient {
 
   private async fetch(dir: string, target: GitTarget): Promise<void> {
     try {
-      await git(dir, [
-        'fetch',
-        '-q',
-        '--no-tags',
-        'origin',
-        `+refs/heads/${target.branch}:refs/remotes/origin/${target.branch}`,
-      ]);
+      await git(
+        dir,
+        ['fetch', '-q', '--no-tags', 'origin', `+refs/heads/${target.branch}:refs/remotes/origin/${target.branch}`],
+        target.auth,
+      );
     } catch (err) {
       throw unreachable(target, err);
     }
@@ -260,7 +290,7 @@ export class GitRegionClient implements RegionClient {
   /** Pushes the commit; false when the branch moved (rebase and retry), up to PUSH_ATTEMPTS. */
   private async pushed(dir: string, target: GitTarget, attempt: number): Promise<boolean> {
     try {
-      await git(dir, ['push', '-q', 'origin', `HEAD:refs/heads/${target.branch}`]);
+      await git(dir, ['push', '-q', 'origin', `HEAD:refs/heads/${target.branch}`], target.auth);
       await this.fetch(dir, target);
       return true;
     } catch (err) {
@@ -287,6 +317,19 @@ function changed(target: GitTarget, expected: number, now: number): SluiceError 
 }
 
 function unreachable(target: GitTarget, err: unknown): SluiceError {
+  const stderr = err instanceof GitError ? err.stderr : '';
+  if (
+    /Authentication failed|The requested URL returned error: 40[13]|could not read Username|terminal prompts disabled|Permission denied \(publickey/i.test(
+      stderr,
+    )
+  ) {
+    const who = target.auth ? `the token from ${target.auth.from}` : 'the worker’s own git credentials';
+    return new SluiceError(
+      ErrorCode.RegionRejectedPush,
+      `git remote ${target.remote.replace(/\/\/[^@/]*@/, '//')} refused ${who}`,
+      { path: target.path },
+    );
+  }
   return new SluiceError(
     ErrorCode.RegionUnreachable,
     `git remote ${target.remote.replace(/\/\/[^@/]*@/, '//')} (${target.branch}): ${err instanceof Error ? err.message : String(err)}`,

@@ -39,9 +39,15 @@ const etcdTargetSchema = z
 const gitTargetSchema = z.strictObject({
   remote: z
     .string()
-    .regex(/^(file|ssh|https):\/\/[^?#\s]+$/, 'must be a file://, ssh:// or https:// repository URL without a query'),
+    .regex(
+      /^(file|ssh|https?):\/\/[^?#\s]+$/,
+      'must be a file://, ssh:// or http(s):// repository URL without a query',
+    ),
   branch: z.string().min(1, 'must not be empty').default('main'),
   path: z.string().min(1, 'must not be empty'),
+  /** For an http(s) remote: the worker's variable, or a file, holding the token (sent as the password). */
+  tokenEnv: envName.optional(),
+  tokenFile: absolutePath.optional(),
 });
 
 const unleashTargetSchema = z
@@ -92,6 +98,9 @@ function endpointOfTarget(t: z.output<typeof targetFieldsSchema>): string {
     if (tokenFile) query.set('tokenFile', tokenFile);
     return `unleash+${url}?${query}`;
   }
-  const git = t.git!;
-  return `git+${git.remote}?${new URLSearchParams({ branch: git.branch, path: git.path })}`;
+  const { remote, tokenEnv, tokenFile, branch, path } = t.git!;
+  const query = new URLSearchParams({ branch, path });
+  if (tokenEnv) query.set('tokenEnv', tokenEnv);
+  if (tokenFile) query.set('tokenFile', tokenFile);
+  return `git+${remote}?${query}`;
 }

@@ -95,6 +95,9 @@ describe('service topology', () => {
       ['git+file:///srv/config.git?path=a.json&token=abc', /unknown git endpoint option/],
       ['git+ftp://host/config.git?path=a.json', /must be an http\(s\) URL/],
       ['unleash+http://u:secret@h:4242?flag=f&environment=e', /by reference/],
+      ['git+https://u:tok@h/c.git?path=a.json', /git token is named by reference/],
+      ['git+file:///srv/c.git?path=a.json&tokenEnv=T', /for http\(s\) remotes/],
+      ['git+https://h/c.git?path=a.json&tokenEnv=T&tokenFile=/t', /once/],
       ['unleash+http://h:4242?flag=f', /names its environment/],
       ['unleash+http://h:4242?flag=f&environment=e&token=abc', /unknown unleash endpoint option/],
       ['unleash+http://h:4242?flag=f%20x&environment=e', /not an Unleash flag name/],
@@ -150,7 +153,10 @@ describe('service topology', () => {
         { field: 'regions.0.target.etcd', message: expect.stringMatching(/password/) },
       ]);
       expect(fieldsOf({ git: { remote: 'ftp://h/r.git', path: 'a.json' } })).toEqual([
-        { field: 'regions.0.target.git.remote', message: expect.stringMatching(/file:\/\/, ssh:\/\/ or https:\/\//) },
+        {
+          field: 'regions.0.target.git.remote',
+          message: expect.stringMatching(/file:\/\/, ssh:\/\/ or http\(s\):\/\//),
+        },
       ]);
       expect(fieldsOf({ git: { remote: 'file:///srv/c.git', path: '../etc/passwd' } })).toEqual([
         { field: 'regions.0.target', message: expect.stringMatching(/relative path/) },

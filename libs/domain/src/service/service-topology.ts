@@ -48,8 +48,15 @@ export function gitEndpointProblem(endpoint: string): string | null {
   const branch = query.get('branch') ?? 'main';
   if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) return `"${branch}" is not a branch name`;
   for (const name of query.keys()) {
-    if (name !== 'branch' && name !== 'path') return `unknown git endpoint option "${name}"`;
+    if (!['branch', 'path', 'tokenEnv', 'tokenFile'].includes(name)) return `unknown git endpoint option "${name}"`;
   }
+  if (query.has('tokenEnv') || query.has('tokenFile')) {
+    if (!/^git\+https?:/i.test(endpoint))
+      return 'a git token is for http(s) remotes (an ssh remote uses the worker’s SSH keys)';
+    if (query.has('tokenEnv') && query.has('tokenFile')) return 'name the git token once: tokenEnv or tokenFile';
+  }
+  if (new URL(endpoint).password)
+    return 'a git token is named by reference (?tokenEnv=NAME or ?tokenFile=/path), never inline';
   return null;
 }
 
@@ -145,7 +152,7 @@ const slug = z
  */
 const endpointSchema = z
   .url({
-    protocol: /^(https?|etcd|git\+(file|ssh|https)|unleash\+https?)$/,
+    protocol: /^(https?|etcd|git\+(file|ssh|https?)|unleash\+https?)$/,
     error: 'must be an http(s) URL, an etcd:// key, a git+…:// file or an unleash+http(s):// flag',
   })
   .superRefine((endpoint, ctx) => {

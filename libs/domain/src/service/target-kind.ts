@@ -12,7 +12,7 @@ export function targetKindOf(endpoint: string): TargetKind | null {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(endpoint)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') return 'http';
   if (scheme === 'etcd') return 'etcd';
-  if (scheme === 'git+file' || scheme === 'git+ssh' || scheme === 'git+https') return 'git';
+  if (scheme === 'git+file' || scheme === 'git+ssh' || scheme === 'git+https' || scheme === 'git+http') return 'git';
   if (scheme === 'unleash+http' || scheme === 'unleash+https') return 'unleash';
   return null;
 }
