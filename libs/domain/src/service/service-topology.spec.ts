@@ -127,6 +127,9 @@ describe('service topology', () => {
       ).toBe('etcd://deploy@10.0.0.1:2379/sluice/app/a?passwordEnv=ETCD_PW&host=10.0.0.2%3A2379');
       const git = endpointOf({ git: { remote: 'file:///srv/config.git', path: 'regions/a/app.json' } });
       expect(git).toBe('git+file:///srv/config.git?branch=main&path=regions%2Fa%2Fapp.json');
+      expect(endpointOf({ git: { remote: 'https://git.internal/c.git', path: 'a.json', tokenEnv: 'GIT_TOKEN' } })).toBe(
+        'git+https://git.internal/c.git?branch=main&path=a.json&tokenEnv=GIT_TOKEN',
+      );
       expect(
         endpointOf({
           unleash: { url: 'http://10.0.0.9:4242', flag: 'checkout-v2', environment: 'eu-1', tokenEnv: 'UNLEASH_TOKEN' },

@@ -28,7 +28,7 @@ export class EtcdTargetInput {
 
 @InputType({ description: 'A region that is one file in a git repository (GitOps): one commit per change.' })
 export class GitTargetInput {
-  @Field({ description: 'A file://, ssh:// or https:// repository URL.' })
+  @Field({ description: 'A file://, ssh:// or http(s):// repository URL.' })
   remote!: string;
 
   @Field(() => String, { nullable: true, description: 'Defaults to main.' })
@@ -36,6 +36,15 @@ export class GitTargetInput {
 
   @Field({ description: 'The file, relative to the repository root, e.g. `regions/eu-west-1/checkout.json`.' })
   path!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'For an http(s) remote: the worker’s environment variable holding a token.',
+  })
+  tokenEnv?: string;
+
+  @Field(() => String, { nullable: true, description: 'For an http(s) remote: a file on the worker holding a token.' })
+  tokenFile?: string;
 }
 
 @InputType({
