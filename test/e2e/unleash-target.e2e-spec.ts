@@ -6,6 +6,7 @@ import { eventually } from '../support/eventually';
 import { readRollout, startRollout, waitForRollout } from '../support/fixtures';
 import { graphql } from '../support/graphql-client';
 import { startAppStack, type AppStack } from '../support/app-stack';
+import { describeWithMonitoring, startPrometheus, type PrometheusServer } from '../support/prometheus';
 import { flagState, startUnleash, type UnleashServer } from '../support/unleash';
 
 const REGIONS = ['ul-canary-1', 'ul-west-1', 'ul-west-2', 'ul-east-1', 'ul-east-2', 'ul-south-1'];
@@ -16,8 +17,9 @@ const FLAG = 'checkout-v2';
  * regions are six Unleash environments of one flag. The flag is switched on wave by wave, and a
  * halt from an Alertmanager webhook switches it off again in every environment it reached.
  */
-describe('regions that are Unleash environments, end to end', () => {
+describeWithMonitoring(['prometheus'], 'regions that are Unleash environments, end to end', () => {
   let stack: AppStack;
+  let prometheus: PrometheusServer;
   let unleash: UnleashServer;
   const service = `unleash-${Date.now()}`;
 
@@ -41,7 +43,8 @@ describe('regions that are Unleash environments, end to end', () => {
     unleash = await startUnleash(REGIONS);
     // the worker runs in this process: it reads the token by reference, from this variable
     process.env.SLUICE_TEST_UNLEASH_TOKEN = unleash.token;
-    stack = await startAppStack({ regions: ['http-1'] });
+    prometheus = await startPrometheus({ targets: [] });
+    stack = await startAppStack({ regions: ['http-1'], prometheusUrl: prometheus.url });
     const res = await graphql(
       stack.gateway.url,
       'mutation ($input: RegisterServiceInput!) { registerService(input: $input) { name } }',
@@ -64,6 +67,7 @@ describe('regions that are Unleash environments, end to end', () => {
   afterAll(async () => {
     await stack?.stop();
     await unleash?.stop();
+    await prometheus?.stop();
     delete process.env.SLUICE_TEST_UNLEASH_TOKEN;
     delete process.env.SLUICE_LOG_FILE;
   });
@@ -122,17 +126,25 @@ describe('regions that are Unleash environments, end to end', () => {
   }, 120_000);
 
   it('rolls the enablement out to every environment, canary first', async () => {
+    // each wave bakes under a Prometheus gate, as a flag's rollout would watch its error ratio
     const id = await startRollout(stack, {
       service,
       version: 'on-2',
       config: flagState(100),
-      strategy: { ...strategy, bakeSeconds: 0 },
+      strategy: { ...strategy, bakeSeconds: 2 },
+      gates: [
+        { kind: 'prometheus', name: 'checkout-errors', query: 'vector(0.001)', comparison: '<', threshold: 0.05 },
+      ],
+      gateIntervalSeconds: 1,
     });
     const done = await waitForRollout(stack, id, ['SUCCEEDED', 'ROLLED_BACK', 'FAILED']);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.events.filter((e) => e.type === 'WaveStarted').length).toBeGreaterThanOrEqual(3);
     expect(done.events.find((e) => e.type === 'RegionConfigPushed')?.data.region).toBe('ul-canary-1');
     expect(Object.values(await enabledIn())).toEqual(REGIONS.map(() => true));
+    const judged = done.events.filter((e) => e.type === 'HealthGateEvaluated');
+    expect(new Set(judged.map((e) => e.data.region))).toEqual(new Set(REGIONS));
+    expect(judged.every((e) => e.data.verdict === 'PASS' && e.data.gate === 'checkout-errors')).toBe(true);
     for (const region of REGIONS) expect((await flagIn(region))?.titles).toEqual(['sluice:on-2']);
   }, 120_000);
 
