@@ -1,9 +1,9 @@
 import { Etcd3 } from 'etcd3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePort } from '../../libs/platform/src/free-port';
 
 /** CI sets it, so a machine without etcd fails the target specs there instead of skipping them. */
 export const REQUIRE_TARGETS = 'SLUICE_REQUIRE_TARGETS';
@@ -21,17 +21,6 @@ export interface EtcdServer {
   /** `127.0.0.1:port` of its client URL. */
   address: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startEtcd(): Promise<EtcdServer> {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../libs/platform/src/free-port';
 import { Client } from 'pg';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { testServices } from './test-env';
@@ -17,17 +17,6 @@ export interface UnleashServer {
 }
 
 let started = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts Unleash as a child process on this Node (test/support/unleash-child.cjs), waits for it

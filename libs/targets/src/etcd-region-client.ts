@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   Etcd3,
   EtcdAuthenticationFailedError,
@@ -8,6 +7,7 @@ import {
 } from 'etcd3';
 import { ErrorCode, etcdEndpointProblem, etcdHosts, SluiceError } from '../../domain/src';
 import { configHash } from './config-hash';
+import { resolveSecret } from './secret-reference';
 import type { HealthResult, ProbeResponse, PushResult, RegionClient, RegionConfigState } from './region-client';
 
 /**
@@ -46,22 +46,8 @@ export function parseEtcdEndpoint(endpoint: string): EtcdTarget {
   const hosts = etcdHosts(endpoint).map((h) => `http://${h}`);
   const target: EtcdTarget = { hosts, key };
   if (url.username) target.username = decodeURIComponent(url.username);
-  const fromEnv = url.searchParams.get('passwordEnv');
-  const fromFile = url.searchParams.get('passwordFile');
-  if (fromEnv) {
-    target.passwordFrom = `env ${fromEnv}`;
-    target.password = process.env[fromEnv];
-    if (target.password === undefined) {
-      throw new SluiceError(ErrorCode.RegionRejectedPush, `the etcd password's variable ${fromEnv} is not set`);
-    }
-  } else if (fromFile) {
-    target.passwordFrom = `file ${fromFile}`;
-    try {
-      target.password = readFileSync(fromFile, 'utf8').trim();
-    } catch {
-      throw new SluiceError(ErrorCode.RegionRejectedPush, `the etcd password's file ${fromFile} cannot be read`);
-    }
-  }
+  const password = resolveSecret(url.searchParams, { env: 'passwordEnv', file: 'passwordFile' }, 'etcd password');
+  if (password) Object.assign(target, { password: password.value, passwordFrom: password.from });
   return target;
 }
 

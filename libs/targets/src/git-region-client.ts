@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ErrorCode, gitEndpointProblem, SluiceError } from '../../domain/src';
 import { configHash } from './config-hash';
+import { resolveSecret } from './secret-reference';
 import type {
   ChangeContext,
   HealthResult,
@@ -47,17 +48,13 @@ export function parseGitEndpoint(endpoint: string): GitTarget {
   if (problem) throw new SluiceError(ErrorCode.BadUserInput, problem);
   const query = new URLSearchParams(match[2]);
   const target: GitTarget = { remote: match[1], branch: query.get('branch') ?? 'main', path: query.get('path') ?? '' };
-  const fromEnv = query.get('tokenEnv');
-  const fromFile = query.get('tokenFile');
-  if (fromEnv || fromFile) {
-    const from = fromEnv ? `env ${fromEnv}` : `file ${fromFile}`;
-    const token = fromEnv ? process.env[fromEnv] : readToken(fromFile!);
-    if (token === undefined) throw new SluiceError(ErrorCode.RegionRejectedPush, `the git token's ${from} is not set`);
+  const token = resolveSecret(query, { env: 'tokenEnv', file: 'tokenFile' }, 'git token');
+  if (token) {
     const user = decodeURIComponent(new URL(match[1]).username) || 'sluice';
-    const basic = Buffer.from(`${user}:${token}`).toString('base64');
+    const basic = Buffer.from(`${user}:${token.value}`).toString('base64');
     // sent as a header through git's environment: never on a command line, in a URL or in .git/config
     target.auth = {
-      from,
+      from: token.from,
       env: {
         GIT_CONFIG_COUNT: '1',
         GIT_CONFIG_KEY_0: 'http.extraHeader',
@@ -66,14 +63,6 @@ export function parseGitEndpoint(endpoint: string): GitTarget {
     };
   }
   return target;
-}
-
-function readToken(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
 }
 
 class GitError extends Error {

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ErrorCode, SluiceError, unleashEndpointProblem } from '../../domain/src';
 import { configHash } from './config-hash';
+import { resolveSecret } from './secret-reference';
 import {
   responseExcerpt,
   type HealthResult,
@@ -95,22 +95,8 @@ export function parseUnleashEndpoint(endpoint: string): UnleashTarget {
     flag: query.get('flag')!,
     environment: query.get('environment')!,
   };
-  const fromEnv = query.get('tokenEnv');
-  const fromFile = query.get('tokenFile');
-  if (fromEnv) {
-    target.tokenFrom = `env ${fromEnv}`;
-    target.token = process.env[fromEnv];
-    if (target.token === undefined) {
-      throw new SluiceError(ErrorCode.RegionRejectedPush, `the Unleash token's variable ${fromEnv} is not set`);
-    }
-  } else if (fromFile) {
-    target.tokenFrom = `file ${fromFile}`;
-    try {
-      target.token = readFileSync(fromFile, 'utf8').trim();
-    } catch {
-      throw new SluiceError(ErrorCode.RegionRejectedPush, `the Unleash token's file ${fromFile} cannot be read`);
-    }
-  }
+  const token = resolveSecret(query, { env: 'tokenEnv', file: 'tokenFile' }, 'Unleash token');
+  if (token) Object.assign(target, { token: token.value, tokenFrom: token.from });
   return target;
 }
 
