@@ -450,6 +450,13 @@ describe('unleash target specifics', () => {
     expect((await client.read(endpoint('eu-1', 'brand-new'))).revision).toBe(pushed.revision);
   });
 
+  it('the first pushes of a wave to several environments of a new flag all land (the flag is created once)', async () => {
+    const pushed = await Promise.all(
+      ['eu-1', 'eu-2'].map((env) => client.push(endpoint(env, 'created-in-parallel'), 'v1', flagState(10))),
+    );
+    expect(pushed.map((p) => p.version)).toEqual(['v1', 'v1']);
+  });
+
   it('an environment missing from the project is REGION_REJECTED_PUSH naming it', async () => {
     await expect(client.read(endpoint('mars-1'))).rejects.toMatchObject({
       code: ErrorCode.RegionRejectedPush,

@@ -280,11 +280,8 @@ export class UnleashRegionClient implements RegionClient {
     let current = await this.flagState(target);
     if (current === null) {
       if (state.strategies.length === 0) return;
-      await this.ok(target, 'POST', `/api/admin/projects/${encodeURIComponent(target.project)}/features`, {
-        name: target.flag,
-        type: 'release',
-      });
-      current = { enabled: false, strategies: [] };
+      await this.createFlag(target);
+      current = (await this.flagState(target)) ?? { enabled: false, strategies: [] };
     }
     const env = `${this.flagPath(target)}/environments/${encodeURIComponent(target.environment)}`;
     if (!state.enabled && current.enabled) await this.ok(target, 'POST', `${env}/off`);
@@ -314,6 +311,19 @@ export class UnleashRegionClient implements RegionClient {
     }
     if (state.enabled) await this.ok(target, 'POST', `${env}/on`);
     else if (state.strategies.length > 0) await this.ok(target, 'POST', `${env}/off`);
+  }
+
+  /** Creates the flag; one a parallel push to another environment just created (409) is as good. */
+  private async createFlag(target: UnleashTarget): Promise<void> {
+    const path = `/api/admin/projects/${encodeURIComponent(target.project)}/features`;
+    const res = await this.request(target, 'POST', path, { name: target.flag, type: 'release' });
+    const text = responseExcerpt(await res.text());
+    if (res.status >= 400 && res.status !== 409) {
+      throw new SluiceError(
+        ErrorCode.RegionRejectedPush,
+        `${where(target)}: creating the flag answered ${res.status}: ${text}`,
+      );
+    }
   }
 
   private flagPath(t: UnleashTarget): string {
