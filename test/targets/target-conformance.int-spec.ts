@@ -457,6 +457,39 @@ describe('unleash target specifics', () => {
     expect(pushed.map((p) => p.version)).toEqual(['v1', 'v1']);
   });
 
+  it('restores a hand-made strategy without a title exactly: the mark of Sluice does not stay behind', async () => {
+    const path = `${server.url}/api/admin/projects/default/features`;
+    const headers = { authorization: server.token, 'content-type': 'application/json' };
+    await fetch(path, { method: 'POST', headers, body: JSON.stringify({ name: 'untitled', type: 'release' }) });
+    const hand = { name: 'flexibleRollout', parameters: { rollout: '7', stickiness: 'default', groupId: 'g' } };
+    const added = await fetch(`${path}/untitled/environments/eu-1/strategies`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(hand),
+    });
+    expect(added.ok).toBe(true);
+    const found = await client.read(endpoint('eu-1', 'untitled'));
+    expect(found).toMatchObject({
+      version: expect.stringMatching(/^unleash-/),
+      config: { enabled: false, strategies: [hand] },
+    });
+    const v2 = await client.push(endpoint('eu-1', 'untitled'), 'v2', flagState(50), found.revision);
+    await client.push(endpoint('eu-1', 'untitled'), found.version!, found.config!, v2.revision);
+    expect(await client.read(endpoint('eu-1', 'untitled'))).toMatchObject({
+      version: found.version,
+      configHash: found.configHash,
+    });
+  });
+
+  it('refuses an enabled state whose strategies are all disabled, which Unleash would turn into a 100% rollout', async () => {
+    const state = { enabled: true, strategies: [{ name: 'default', parameters: {}, disabled: true }] };
+    await expect(client.push(endpoint('eu-2', 'all-disabled'), 'v1', state)).rejects.toMatchObject({
+      code: ErrorCode.RegionRejectedPush,
+      message: expect.stringMatching(/an enabled flag needs a strategy that is not disabled/),
+    });
+    expect(await client.read(endpoint('eu-2', 'all-disabled'))).toMatchObject({ version: null, config: null });
+  });
+
   it('an environment missing from the project is REGION_REJECTED_PUSH naming it', async () => {
     await expect(client.read(endpoint('mars-1'))).rejects.toMatchObject({
       code: ErrorCode.RegionRejectedPush,

@@ -18,6 +18,8 @@ describe('endpoint allow- and deny-lists', () => {
     expect(policy.problem('http://10.9.1.1/r')).toBe('10.9.1.1 is denied by SLUICE_TARGET_DENY');
     expect(policy.problem('http://10.0.0.7/r')).toBe('10.0.0.7 is denied by SLUICE_TARGET_DENY');
     expect(policy.problem('http://VAULT.internal/r')).toBe('vault.internal is denied by SLUICE_TARGET_DENY');
+    expect(policy.problem('http://vault.internal./r')).toBe('vault.internal is denied by SLUICE_TARGET_DENY');
+    expect(policy.problem('http://[::ffff:10.9.1.1]/r')).toBe('::ffff:a09:101 is denied by SLUICE_TARGET_DENY');
     expect(policy.problem('http://192.168.0.1/r')).toBe('192.168.0.1 is not in SLUICE_TARGET_ALLOW');
     expect(policy.problem('http://internal.evil.com/r')).toBe('internal.evil.com is not in SLUICE_TARGET_ALLOW');
     // an address spelled another way is still that address

@@ -60,8 +60,8 @@ function matcher(entries: string[]): Matcher {
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
     if (bits !== undefined) blocks.addSubnet(address, Number(bits), family);
     else if (isIP(address) !== 0) blocks.addAddress(address, family);
-    else if (entry.startsWith('*.')) suffixes.push(entry.slice(1).toLowerCase());
-    else names.add(entry.toLowerCase());
+    else if (entry.startsWith('*.')) suffixes.push(entry.slice(1).replace(/\.$/, '').toLowerCase());
+    else names.add(entry.replace(/\.$/, '').toLowerCase());
   }
   return { blocks, names, suffixes, empty: entries.length === 0 };
 }
@@ -79,7 +79,13 @@ export function endpointHosts(endpoint: string): string[] {
   if (url.protocol === 'etcd:') hosts = etcdHosts(endpoint);
   else if (url.protocol.startsWith('unleash+')) hosts = [new URL(endpoint.slice('unleash+'.length)).host];
   else if (url.protocol === 'git+file:') return [];
-  return hosts.map((h) => new URL(`http://${h}`).hostname.replace(/^\[|\]$/g, '').toLowerCase());
+  // a trailing dot names the same host (`vault.internal.` is `vault.internal`)
+  return hosts.map((h) =>
+    new URL(`http://${h}`).hostname
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '')
+      .toLowerCase(),
+  );
 }
 
 export class EndpointPolicy {

@@ -52,13 +52,15 @@ export function parseGitEndpoint(endpoint: string): GitTarget {
   if (token) {
     const user = decodeURIComponent(new URL(match[1]).username) || 'sluice';
     const basic = Buffer.from(`${user}:${token.value}`).toString('base64');
-    // sent as a header through git's environment: never on a command line, in a URL or in .git/config
+    // sent as a header through git's environment: never on a command line, in a URL or in
+    // .git/config; appended after any GIT_CONFIG_* the worker was given (a CA file, a proxy)
+    const n = Number(process.env.GIT_CONFIG_COUNT ?? 0) || 0;
     target.auth = {
       from: token.from,
       env: {
-        GIT_CONFIG_COUNT: '1',
-        GIT_CONFIG_KEY_0: 'http.extraHeader',
-        GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+        GIT_CONFIG_COUNT: String(n + 1),
+        [`GIT_CONFIG_KEY_${n}`]: 'http.extraHeader',
+        [`GIT_CONFIG_VALUE_${n}`]: `Authorization: Basic ${basic}`,
       },
     };
   }
@@ -78,7 +80,8 @@ function git(cwd: string, args: string[], auth?: GitTarget['auth']): Promise<str
   return new Promise((resolve, reject) => {
     execFile(
       'git',
-      args,
+      // a redirect could send the remote's token, or Sluice's writes, to another host
+      ['-c', 'http.followRedirects=false', ...args],
       {
         cwd,
         timeout: GIT_TIMEOUT_MS,

@@ -40,6 +40,9 @@ interface UnleashTarget {
 
 const TIMEOUT_MS = 5_000;
 const MARK = 'sluice:';
+/** Events read per page while looking for the environment's newest, and at most this many pages. */
+const EVENT_PAGE = 100;
+const EVENT_PAGES = 20;
 
 /** The strategy fields Sluice writes and reads back; parameter values are strings, as Unleash keeps them. */
 const strategySchema = z.strictObject({
@@ -53,10 +56,15 @@ const strategySchema = z.strictObject({
 });
 type Strategy = z.infer<typeof strategySchema>;
 
-const flagStateSchema = z.strictObject({
-  enabled: z.boolean(),
-  strategies: z.array(strategySchema).min(1, 'name at least one strategy: the version is kept in its title'),
-});
+const flagStateSchema = z
+  .strictObject({
+    enabled: z.boolean(),
+    strategies: z.array(strategySchema).min(1, 'name at least one strategy: the version is kept in its title'),
+  })
+  .refine((s) => !s.enabled || s.strategies.some((x) => x.disabled !== true), {
+    message: 'an enabled flag needs a strategy that is not disabled (Unleash would add a 100% one)',
+    path: ['strategies'],
+  });
 type FlagState = z.infer<typeof flagStateSchema>;
 
 /** A strategy as Unleash answered it, in the form a config holds (empty and default fields left out). */
@@ -104,12 +112,40 @@ export function parseUnleashEndpoint(endpoint: string): UnleashTarget {
 const where = (t: UnleashTarget) => `unleash ${t.base} flag ${t.flag} in ${t.environment}`;
 
 export class UnleashRegionClient implements RegionClient {
+  /** One operation at a time per flag and environment in this worker: a write's check and its writes stay together. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
   constructor(private readonly timeoutMs = TIMEOUT_MS) {}
 
   async read(endpoint: string): Promise<RegionConfigState> {
     const target = parseUnleashEndpoint(endpoint);
-    const [state, revision] = await Promise.all([this.flagState(target), this.revision(target)]);
-    return this.stateOf(target, state, revision);
+    return this.serial(target, () => this.readNow(target));
+  }
+
+  /**
+   * The state with the revision it is at: the revision read before and after the state, again
+   * until they agree, so a state is never paired with a revision from after another write.
+   */
+  private async readNow(target: UnleashTarget): Promise<RegionConfigState> {
+    let revision = await this.revision(target);
+    for (let attempt = 1; ; attempt++) {
+      const state = await this.flagState(target);
+      const after = await this.revision(target);
+      if (after === revision || attempt >= 3) return this.stateOf(target, state, after);
+      revision = after;
+    }
+  }
+
+  private serial<T>(target: UnleashTarget, work: () => Promise<T>): Promise<T> {
+    const key = `${target.base}\n${target.project}\n${target.flag}\n${target.environment}`;
+    const next = (this.queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
+    this.queues.set(key, next);
+    void next
+      .finally(() => {
+        if (this.queues.get(key) === next) this.queues.delete(key);
+      })
+      .catch(() => undefined);
+    return next;
   }
 
   async push(
@@ -120,7 +156,17 @@ export class UnleashRegionClient implements RegionClient {
   ): Promise<PushResult> {
     const target = parseUnleashEndpoint(endpoint);
     const wanted = this.wantedState(target, version, config);
-    const current = await this.read(endpoint);
+    return this.serial(target, () => this.pushNow(target, version, config, wanted, ifRevision));
+  }
+
+  private async pushNow(
+    target: UnleashTarget,
+    version: string,
+    config: Record<string, unknown>,
+    wanted: FlagState,
+    ifRevision?: number,
+  ): Promise<PushResult> {
+    const current = await this.readNow(target);
     const hash = configHash(config);
     if (current.version === version && current.configHash === hash) {
       return { ...current, previousVersion: current.version, changed: false };
@@ -132,7 +178,7 @@ export class UnleashRegionClient implements RegionClient {
       enabled: wanted.enabled,
       strategies: wanted.strategies.map((s) => (found ? s : { ...s, title: `${MARK}${version}` })),
     });
-    const after = await this.read(endpoint);
+    const after = await this.readNow(target);
     if (after.version !== version || after.configHash !== hash) {
       throw new SluiceError(
         ErrorCode.RegionChanged,
@@ -145,12 +191,14 @@ export class UnleashRegionClient implements RegionClient {
 
   async clear(endpoint: string, ifRevision?: number): Promise<RegionConfigState> {
     const target = parseUnleashEndpoint(endpoint);
-    if (ifRevision !== undefined) {
-      const revision = await this.revision(target);
-      if (revision !== ifRevision) throw changed(target, ifRevision, revision);
-    }
-    await this.write(target, { enabled: false, strategies: [] });
-    return this.read(endpoint);
+    return this.serial(target, async () => {
+      if (ifRevision !== undefined) {
+        const revision = await this.revision(target);
+        if (revision !== ifRevision) throw changed(target, ifRevision, revision);
+      }
+      await this.write(target, { enabled: false, strategies: [] });
+      return this.readNow(target);
+    });
   }
 
   async health(endpoint: string): Promise<HealthResult> {
@@ -258,17 +306,29 @@ export class UnleashRegionClient implements RegionClient {
     return !body.environments.some((e) => e.name === target.environment && e.visible !== false);
   }
 
-  /** The newest event's id on the flag in this environment (0 when none). */
+  /**
+   * The newest event's id on the flag in this environment (0 when none): the flag's events,
+   * newest first, a page at a time until one is this environment's (Unleash filters events by
+   * flag, not by environment; a wave's other environments write between).
+   */
   private async revision(target: UnleashTarget): Promise<number> {
-    const res = await this.request(target, 'GET', `/api/admin/events/${encodeURIComponent(target.flag)}`);
-    if (res.status === 404) return 0;
-    const body = (await this.json(target, res)) as { events?: Array<{ id?: unknown; environment?: unknown }> };
-    if (!Array.isArray(body?.events)) throw protocol(target, 'its event list has no events');
-    let newest = 0;
-    for (const e of body.events) {
-      if (e.environment === target.environment && typeof e.id === 'number' && e.id > newest) newest = e.id;
+    for (let offset = 0; offset < EVENT_PAGES * EVENT_PAGE; offset += EVENT_PAGE) {
+      const query = new URLSearchParams({
+        feature: `IS:${target.flag}`,
+        limit: String(EVENT_PAGE),
+        offset: String(offset),
+      });
+      const res = await this.request(target, 'GET', `/api/admin/search/events?${query}`);
+      const body = (await this.json(target, res)) as { events?: Array<{ id?: unknown; environment?: unknown }> };
+      if (!Array.isArray(body?.events)) throw protocol(target, 'its event search answered no events list');
+      let newest = 0;
+      for (const e of body.events) {
+        if (e.environment === target.environment && typeof e.id === 'number' && e.id > newest) newest = e.id;
+      }
+      if (newest > 0) return newest;
+      if (body.events.length < EVENT_PAGE) return 0;
     }
-    return newest;
+    throw protocol(target, `no event of this environment among the flag's newest ${EVENT_PAGES * EVENT_PAGE}`);
   }
 
   /**
@@ -281,13 +341,28 @@ export class UnleashRegionClient implements RegionClient {
     if (current === null) {
       if (state.strategies.length === 0) return;
       await this.createFlag(target);
-      current = (await this.flagState(target)) ?? { enabled: false, strategies: [] };
+      current = await this.flagState(target);
+      if (current === null) {
+        throw new SluiceError(
+          ErrorCode.RegionRejectedPush,
+          `${where(target)}: the flag cannot be created in project ${target.project}: its name is taken (another project, or archived)`,
+        );
+      }
     }
     const env = `${this.flagPath(target)}/environments/${encodeURIComponent(target.environment)}`;
     if (!state.enabled && current.enabled) await this.ok(target, 'POST', `${env}/off`);
     const ids: string[] = [];
     for (const [i, strategy] of state.strategies.entries()) {
-      const body = { constraints: [], variants: [], segments: [], disabled: false, ...strategy, sortOrder: i };
+      // every field written, title included: Unleash keeps what a PUT leaves out
+      const body = {
+        title: '',
+        constraints: [],
+        variants: [],
+        segments: [],
+        disabled: false,
+        ...strategy,
+        sortOrder: i,
+      };
       const existing = current.strategies[i];
       if (existing && typeof existing.id === 'string') {
         await this.ok(target, 'PUT', `${env}/strategies/${existing.id}`, body);
@@ -309,8 +384,11 @@ export class UnleashRegionClient implements RegionClient {
         ids.map((id, sortOrder) => ({ id, sortOrder })),
       );
     }
-    if (state.enabled) await this.ok(target, 'POST', `${env}/on`);
-    else if (state.strategies.length > 0) await this.ok(target, 'POST', `${env}/off`);
+    // only when off: /on on an environment without an active strategy adds a 100% one
+    if (state.enabled && !current.enabled) await this.ok(target, 'POST', `${env}/on`);
+    else if (!state.enabled && state.strategies.length > 0) {
+      await this.ok(target, 'POST', `${env}/off`);
+    }
   }
 
   /** Creates the flag; one a parallel push to another environment just created (409) is as good. */
@@ -333,6 +411,14 @@ export class UnleashRegionClient implements RegionClient {
   /** A write that must succeed: its JSON answer, or null for an empty one. */
   private async ok(target: UnleashTarget, method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await this.request(target, method, path, body);
+    if (res.status === 404 && /\/strategies\/[^/]+$/.test(path)) {
+      await res.body?.cancel();
+      throw new SluiceError(
+        ErrorCode.RegionChanged,
+        `${where(target)}: a strategy Sluice read is gone (${method} answered 404): someone else wrote it meanwhile`,
+        { flag: target.flag, environment: target.environment },
+      );
+    }
     if (res.status >= 400) {
       const text = responseExcerpt(await res.text());
       throw new SluiceError(

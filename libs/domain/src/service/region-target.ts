@@ -23,7 +23,9 @@ const etcdTargetSchema = z
     key: z
       .string()
       .min(1, 'must not be empty')
-      .refine((k) => !k.startsWith('/'), 'is a key without a leading slash, e.g. sluice/app/eu-1'),
+      .refine((k) => !k.startsWith('/'), 'is a key without a leading slash, e.g. sluice/app/eu-1')
+      // a URL path resolves `.` and `..`: app/../payments would become another key
+      .refine((k) => !k.split('/').some((seg) => seg === '.' || seg === '..'), 'must not hold . or .. segments'),
     user: z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dots, dashes or underscores')

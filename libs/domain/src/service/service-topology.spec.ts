@@ -96,6 +96,8 @@ describe('service topology', () => {
       ['git+ftp://host/config.git?path=a.json', /must be an http\(s\) URL/],
       ['unleash+http://u:secret@h:4242?flag=f&environment=e', /by reference/],
       ['git+https://u:tok@h/c.git?path=a.json', /git token is named by reference/],
+      ['etcd://10.0.0.1:2379/app/../payments/prod', /must not hold \. or \.\. segments/],
+      ['etcd://10.0.0.1:2379/app/%2e%2e/payments/prod', /must not hold \. or \.\. segments/],
       ['git+file:///srv/c.git?path=a.json&tokenEnv=T', /for http\(s\) remotes/],
       ['git+https://h/c.git?path=a.json&tokenEnv=T&tokenFile=/t', /once/],
       ['unleash+http://h:4242?flag=f', /names its environment/],
@@ -151,6 +153,9 @@ describe('service topology', () => {
       ]);
       expect(fieldsOf({ etcd: { endpoints: ['h:1'], key: 'k', passwordEnv: 'A', passwordFile: '/p' } })).toEqual([
         { field: 'regions.0.target.etcd.passwordFile', message: expect.stringMatching(/once/) },
+      ]);
+      expect(fieldsOf({ etcd: { endpoints: ['h:1'], key: 'app/../payments' } })).toEqual([
+        { field: 'regions.0.target.etcd.key', message: 'must not hold . or .. segments' },
       ]);
       expect(fieldsOf({ etcd: { endpoints: ['h:1'], key: 'k', password: 'hunter2' } })).toEqual([
         { field: 'regions.0.target.etcd', message: expect.stringMatching(/password/) },

@@ -21,6 +21,10 @@ export function etcdEndpointProblem(endpoint: string): string | null {
   if (url.password)
     return 'an etcd password is named by reference (?passwordEnv=NAME or ?passwordFile=/path), never inline';
   if (!url.pathname.replace(/^\/+/, '')) return 'an etcd endpoint names its key: etcd://host:port/<key>';
+  // the URL parser resolves `.` and `..` segments (encoded ones too): the key would be another
+  const rawPath = endpoint.replace(/^etcd:\/\/[^/]*/i, '').split(/[?#]/)[0];
+  if (rawPath.split('/').some((seg) => /^(\.|%2e){1,2}$/i.test(seg)))
+    return 'an etcd key must not hold . or .. segments';
   for (const name of url.searchParams.keys()) {
     if (name !== 'passwordEnv' && name !== 'passwordFile' && name !== 'host') {
       return `unknown etcd endpoint option "${name}"`;
