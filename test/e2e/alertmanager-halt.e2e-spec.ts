@@ -8,7 +8,7 @@ import {
   type PrometheusServer,
 } from '../support/prometheus';
 import { tokenOf } from '../support/test-tokens';
-import { readUntil } from '../support/eventually';
+import { eventually, readUntil } from '../support/eventually';
 
 const REGIONS = ['ah-canary-1', 'ah-west-1', 'ah-west-2'];
 
@@ -140,6 +140,19 @@ describeWithMonitoring(['prometheus', 'alertmanager'], 'a halt that comes from A
       ]),
     });
     expect(raised.status).toBe(200);
+    // Alertmanager also sends it to Sluice's webhook (1 s group wait): let that find no rollout
+    // first, or its halt races the gate. It is not sent again (repeat_interval 1h), and the same
+    // alert again would be a duplicate of the recorded one.
+    await eventually(
+      async () => {
+        const { rows } = await stack.pool.query<{ outcome: string | null }>(
+          'SELECT outcome FROM halt_requests WHERE service = $1',
+          [otherService],
+        );
+        return rows[0]?.outcome ?? undefined;
+      },
+      { what: 'the webhook to find no rollout of the gated service', timeoutMs: 30_000 },
+    ).then((outcome) => expect(outcome).toBe('NO_RUNNING_ROLLOUT'));
     const rolloutId = await startRollout(stack, {
       service: otherService,
       version: 'v-gated',
