@@ -16,7 +16,13 @@ export async function holdWhileFrozen(ctx: RolloutContext, wave: Wave): Promise<
   let held = false;
   for (;;) {
     const { input, state } = ctx;
-    const hold = activeFreezeHold(input.freezeWindows, state.freezes, input.service, new Date());
+    const hold = activeFreezeHold(
+      input.freezeWindows,
+      state.freezes,
+      input.service,
+      new Date(),
+      input.recurringFreezes,
+    );
     if (hold === null || !patched('freeze-holds')) {
       if (state.rollout.hold) await ctx.advance([{ type: 'RolloutReleased', data: { wave: wave.index } }]);
       return held;

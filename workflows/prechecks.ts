@@ -43,7 +43,7 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
   await ctx.advance([{ type: 'RolloutPlanned', data: { plan, source: outcome.source } }]);
   if (outcome.violations.length > 0) return planFailure();
 
-  const freeze = activeFreezeWindow(input.freezeWindows, new Date());
+  const freeze = activeFreezeWindow(input.freezeWindows, new Date(), input.recurringFreezes);
   if (freeze) {
     return fail({
       check: 'freeze-window',

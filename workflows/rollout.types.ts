@@ -4,6 +4,7 @@ import type { Strategy } from '../libs/domain/src/plan/rollout-plan';
 import type { RolloutRequested } from '../libs/domain/src/rollout/rollout.events';
 import type { RolloutStatus } from '../libs/domain/src/rollout/rollout-state';
 import type { FreezeWindow } from '../libs/domain/src/service/freeze-window';
+import type { RecurringFreeze } from '../libs/domain/src/service/recurring-freeze';
 import type { Region } from '../libs/domain/src/service/service-topology';
 import { targetKindOf } from '../libs/domain/src/service/target-kind';
 import type { RunState } from './run-state';
@@ -26,6 +27,8 @@ export interface RolloutWorkflowInput {
   regions: Region[];
   configSchema?: Record<string, unknown>;
   freezeWindows: FreezeWindow[];
+  /** Freezes on a schedule (cron, duration, time zone); absent in rollouts started before they existed. */
+  recurringFreezes?: RecurringFreeze[];
   strategy: Strategy;
   /** An explicit plan; built from `strategy` when absent. */
   waves?: ExplicitWave[];

@@ -2,6 +2,8 @@ export * from './errors';
 export * from './validation';
 export * from './service/service-topology';
 export * from './service/freeze-window';
+export * from './service/recurring-freeze';
+export * from './service/templates';
 export * from './rollout/rollout.events';
 export * from './rollout/rollout-state';
 export * from './rollout/rollout-commands';

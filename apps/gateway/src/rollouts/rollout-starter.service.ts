@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import {
+  applyTemplates,
   ErrorCode,
   SluiceError,
   foldRollout,
@@ -49,14 +50,17 @@ export class RolloutStarter {
 
   /** The dry run: the plan a rollout would run now, with every rule it breaks. Starts nothing. */
   async plan(request: unknown): Promise<PlanPreview> {
-    const req = parseInput(planRequestSchema, withoutNulls(request), 'plan request');
-    const { topology } = await this.catalog.get(req.service);
+    const raw = withoutNulls(request) as Record<string, unknown>;
+    const { topology } = await this.catalog.get(String(raw.service ?? ''));
+    const { gates: _gates, gateIntervalSeconds: _interval, ...planRequest } = applyTemplates(raw, topology);
+    const req = parseInput(planRequestSchema, planRequest, 'plan request');
     return toPlanPreview(planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves }));
   }
 
   async start(request: unknown, actor: string): Promise<Rollout> {
-    const req = parseStartRollout(withoutNulls(request));
-    const { topology } = await this.catalog.get(req.service);
+    const raw = withoutNulls(request) as Record<string, unknown>;
+    const { topology } = await this.catalog.get(String(raw.service ?? ''));
+    const req = parseStartRollout(applyTemplates(raw, topology));
     // Refuse a plan that cannot run before any workflow exists; the workflow checks it again.
     const outcome = planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves });
     if (outcome.violations.length > 0) {
@@ -78,6 +82,7 @@ export class RolloutStarter {
       regions: topology.regions,
       configSchema: topology.configSchema,
       freezeWindows: topology.freezeWindows,
+      recurringFreezes: topology.recurringFreezes,
       strategy: req.strategy,
       waves: req.waves,
       gates: req.gates,

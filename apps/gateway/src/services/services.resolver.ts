@@ -1,7 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import Ajv2020 from 'ajv/dist/2020';
-import { SluiceError, parseServiceTopology, targetKindOf } from '../../../../libs/domain/src';
+import {
+  SluiceError,
+  durationMinutes,
+  parseServiceTopology,
+  targetKindOf,
+  upcomingOccurrences,
+} from '../../../../libs/domain/src';
 import type { PgServiceCatalog, RegisteredService } from '../../../../libs/service-catalog/src';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_SETTINGS, SERVICE_CATALOG } from '../gateway.tokens';
@@ -23,6 +29,17 @@ function toModel({ topology, createdAt, updatedAt }: RegisteredService): Service
     })),
     configSchema: topology.configSchema ?? null,
     freezeWindows: topology.freezeWindows ?? [],
+    recurringFreezes: topology.recurringFreezes.map((freeze) => ({
+      ...freeze,
+      // from a duration ago, so an occurrence under way is the first
+      next: upcomingOccurrences(freeze, new Date(Date.now() - (durationMinutes(freeze.duration) ?? 0) * 60_000), 3),
+    })),
+    gateTemplates: topology.gateTemplates.map((gate) => ({ name: gate.name, kind: gate.kind, definition: gate })),
+    rolloutTemplates: topology.rolloutTemplates.map(({ name, description, ...definition }) => ({
+      name,
+      description: description ?? null,
+      definition,
+    })),
     createdAt,
     updatedAt,
   };

@@ -57,10 +57,13 @@ describe('gate validation at start', () => {
 
   it('refuses unknown variables in canary and prometheus queries, and {{regions}} in a per-region query', () => {
     expect(fieldsOf(gateSpecSchema, { kind: 'canary', name: 'c', eventsQuery: 'x{zone="{{zone}}"}' })).toEqual([
-      { field: 'eventsQuery', message: 'unknown template variable {{zone}}; use {{regions}} or {{service}}' },
+      {
+        field: 'eventsQuery',
+        message: 'unknown template variable {{zone}}; use {{regions}}, {{service}} or {{interval}}',
+      },
     ]);
     expect(fieldsOf(gateSpecSchema, { ...prometheus, query: 'x{zone="{{ zone }}"}' })).toEqual([
-      { field: 'query', message: 'unknown template variable {{zone}}; use {{region}} or {{service}}' },
+      { field: 'query', message: 'unknown template variable {{zone}}; use {{region}}, {{service}} or {{interval}}' },
     ]);
     expect(fieldsOf(gateSpecSchema, { ...prometheus, query: 'x{region=~"{{regions}}"}' })).toEqual([
       {

@@ -44,8 +44,15 @@ export const NO_DATA_POLICIES = ['fail', 'pause', 'pass'] as const;
 export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
 
 const TEMPLATE_VARIABLE = /\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g;
-const PROMETHEUS_VARIABLES = ['region', 'service'] as const;
-const CANARY_VARIABLES = ['regions', 'service'] as const;
+/**
+ * `{{interval}}` is the rollout's gate interval as a PromQL duration (`30s`); parseStartRollout
+ * fills it in, so gates reach the workflow with `{{region(s)}}` and `{{service}}` only.
+ */
+const PROMETHEUS_VARIABLES = ['region', 'service', 'interval'] as const;
+const CANARY_VARIABLES = ['regions', 'service', 'interval'] as const;
+/** What is left to fill when a query is evaluated: `{{interval}}` is gone by then. */
+const RENDERED_VARIABLES = ['region', 'service'] as const;
+const RENDERED_CANARY_VARIABLES = ['regions', 'service'] as const;
 
 /** Why `name` cannot be used where `allowed` are the variables, or null when it can. */
 function templateProblem(name: string, allowed: readonly string[]): string | null {
@@ -56,7 +63,8 @@ function templateProblem(name: string, allowed: readonly string[]): string | nul
   if (name === 'regions' && allowed.includes('region')) {
     return 'a prometheus gate is evaluated per region, so {{regions}} is not available: use {{region}}';
   }
-  return `unknown template variable {{${name}}}; use ${allowed.map((v) => `{{${v}}}`).join(' or ')}`;
+  const names = allowed.map((v) => `{{${v}}}`);
+  return `unknown template variable {{${name}}}; use ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
 
 /** One issue per variable a template may not use, on the field that holds it. */
@@ -185,18 +193,31 @@ export function renderCanaryQuery(template: string, values: { regions: readonly 
   return template.replace(TEMPLATE_VARIABLE, (_match, name: string) => {
     if (name === 'regions') return values.regions.map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
     if (name === 'service') return values.service;
-    throw new Error(templateProblem(name, CANARY_VARIABLES) ?? `{{${name}}}`);
+    throw new Error(templateProblem(name, RENDERED_CANARY_VARIABLES) ?? `{{${name}}}`);
   });
 }
 export type GateSpec = z.infer<typeof gateSpecSchema>;
 
 export const TEMPLATE_VARIABLES = PROMETHEUS_VARIABLES;
 
+/** A gate with `{{interval}}` in its queries replaced by `seconds` as a PromQL duration. */
+export function withInterval(gate: GateSpec, seconds: number): GateSpec {
+  const fill = (query: string) => query.replace(/\{\{\s*interval\s*\}\}/g, `${seconds}s`);
+  switch (gate.kind) {
+    case 'prometheus':
+      return { ...gate, query: fill(gate.query) };
+    case 'canary':
+      return { ...gate, requestsQuery: fill(gate.requestsQuery), eventsQuery: fill(gate.eventsQuery) };
+    default:
+      return gate;
+  }
+}
+
 /** Fills `{{region}}` and `{{service}}` in; any other `{{name}}` is an error naming it. */
 export function renderQuery(template: string, values: { region: string; service: string }): string {
   return template.replace(TEMPLATE_VARIABLE, (_match, name: string) => {
     if (name === 'region' || name === 'service') return values[name];
-    throw new Error(templateProblem(name, PROMETHEUS_VARIABLES) ?? `{{${name}}}`);
+    throw new Error(templateProblem(name, RENDERED_VARIABLES) ?? `{{${name}}}`);
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gatesSchema } from '../gates/gate-spec';
+import { gatesSchema, withInterval } from '../gates/gate-spec';
 import { planRequestSchema } from '../plan/rollout-plan';
 import { parseInput } from '../validation';
 
@@ -28,6 +28,8 @@ export const startRolloutSchema = planRequestSchema.extend({
 });
 export type StartRolloutRequest = z.infer<typeof startRolloutSchema>;
 
+/** A start request, checked, with defaults, and `{{interval}}` filled in every gate query. */
 export function parseStartRollout(input: unknown): StartRolloutRequest {
-  return parseInput(startRolloutSchema, input, 'rollout request');
+  const request = parseInput(startRolloutSchema, input, 'rollout request');
+  return { ...request, gates: request.gates.map((gate) => withInterval(gate, request.gateIntervalSeconds)) };
 }

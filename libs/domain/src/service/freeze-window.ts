@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recurringOccurrence, type RecurringFreeze } from './recurring-freeze';
 
 export const freezeWindowSchema = z
   .object({
@@ -9,10 +10,20 @@ export const freezeWindowSchema = z
   .refine((w) => Date.parse(w.start) < Date.parse(w.end), { message: 'end must be after start', path: ['end'] });
 export type FreezeWindow = z.infer<typeof freezeWindowSchema>;
 
-/** The freeze window covering `at`, if any. */
-export function activeFreezeWindow(windows: readonly FreezeWindow[], at: Date): FreezeWindow | undefined {
+/** The freeze window covering `at`, if any: a dated one, or an occurrence of a recurring one. */
+export function activeFreezeWindow(
+  windows: readonly FreezeWindow[],
+  at: Date,
+  recurring: readonly RecurringFreeze[] = [],
+): FreezeWindow | undefined {
   const t = at.getTime();
-  return windows.find((w) => Date.parse(w.start) <= t && t < Date.parse(w.end));
+  const dated = windows.find((w) => Date.parse(w.start) <= t && t < Date.parse(w.end));
+  if (dated) return dated;
+  for (const freeze of recurring) {
+    const occurrence = recurringOccurrence(freeze, at);
+    if (occurrence) return occurrence;
+  }
+  return undefined;
 }
 
 /**
@@ -61,6 +72,7 @@ export function activeFreezeHold(
   freezes: readonly EmergencyFreeze[],
   service: string,
   at: Date,
+  recurring: readonly RecurringFreeze[] = [],
 ): FreezeHold | null {
   const emergency = freezes
     .filter((f) => freezeCovers(f, service, at))
@@ -75,6 +87,6 @@ export function activeFreezeHold(
       by: emergency.declaredBy,
     };
   }
-  const window = activeFreezeWindow(windows, at);
+  const window = activeFreezeWindow(windows, at, recurring);
   return window ? { kind: 'WINDOW', reason: window.reason, from: window.start, until: window.end } : null;
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseInput } from '../validation';
 import { freezeWindowSchema } from './freeze-window';
+import { recurringFreezeSchema } from './recurring-freeze';
 import { regionTargetSchema } from './region-target';
+import { checkTemplates, gateTemplateSchema, rolloutTemplateSchema } from './templates';
 
 export { TARGET_KINDS, targetKindOf, type TargetKind } from './target-kind';
 
@@ -198,8 +200,15 @@ export const serviceTopologySchema = z
     /** JSON Schema (draft 2020-12 or 07) every config of this service must satisfy. */
     configSchema: z.record(z.string(), z.unknown()).optional(),
     freezeWindows: z.array(freezeWindowSchema).default([]),
+    /** Freezes on a schedule: cron, duration and time zone (recurring-freeze.ts). */
+    recurringFreezes: z.array(recurringFreezeSchema).max(20).default([]),
+    /** Gates defined once, named by `{ref}` in rollouts and rollout templates. */
+    gateTemplates: z.array(gateTemplateSchema).max(50).default([]),
+    /** Named strategies with gates: `startRollout(template:)`. */
+    rolloutTemplates: z.array(rolloutTemplateSchema).max(50).default([]),
   })
   .superRefine((service, ctx) => {
+    checkTemplates(service, ctx);
     const seen = new Set<string>();
     service.regions.forEach((region, i) => {
       if (seen.has(region.name)) {

@@ -31,14 +31,24 @@ export class WaveInput {
 @InputType({
   description:
     'A health gate. `probe`: GET {region endpoint}{path} must answer expectStatus (and contain expectBodyContains). ' +
-    '`prometheus`: query (with {{region}} and {{service}}) must satisfy `value comparison threshold`; noData says what no data means.',
+    '`prometheus`: query (with {{region}}, {{service}} and {{interval}}) must satisfy `value comparison threshold`; noData says what no data means. ' +
+    'Or `ref`: the service’s gate template of that name (with `name` to rename it).',
 })
 export class GateInput {
-  @Field({ description: '`probe`, `prometheus`, `alerts` or `canary`.' })
-  kind!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'A gate template of the service, by name; then only `name` may be given too.',
+  })
+  ref?: string;
 
-  @Field()
-  name!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: '`probe`, `prometheus`, `alerts` or `canary` (required unless `ref`).',
+  })
+  kind?: string;
+
+  @Field(() => String, { nullable: true, description: 'Required unless `ref`; unique in the rollout.' })
+  name?: string;
 
   @Field({ nullable: true, description: 'probe: path under the region endpoint, e.g. /probe.' })
   path?: string;
@@ -144,5 +154,30 @@ export class StartRolloutInput {
   gates?: GateInput[];
 
   @Field(() => Int, { nullable: true, description: 'Seconds between gate evaluations while baking. Default 30.' })
+  gateIntervalSeconds?: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A rollout template of the service: its strategy (under any fields given here), gates and interval where these are not given.',
+  })
+  template?: string;
+}
+
+@InputType({ description: 'A named strategy with gates, stored on the service.' })
+export class RolloutTemplateInput {
+  @Field()
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string;
+
+  @Field(() => StrategyInput, { nullable: true })
+  strategy?: StrategyInput;
+
+  @Field(() => [GateInput], { nullable: true, description: 'Gates in full, or `{ref}` to a gate template.' })
+  gates?: GateInput[];
+
+  @Field(() => Int, { nullable: true })
   gateIntervalSeconds?: number;
 }

@@ -12,6 +12,9 @@ export class PlanRolloutInput {
 
   @Field(() => [WaveInput], { nullable: true })
   waves?: WaveInput[];
+
+  @Field(() => String, { nullable: true, description: 'A rollout template of the service, for its strategy.' })
+  template?: string;
 }
 
 @ObjectType()

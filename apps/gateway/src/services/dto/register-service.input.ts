@@ -1,5 +1,6 @@
 import { Field, Float, InputType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
+import { GateInput, RolloutTemplateInput } from '../../rollouts/dto/start-rollout.input';
 import { RegionTierValue } from '../models/region.model';
 
 @InputType({ description: 'A region that is an agent speaking the HTTP region contract (docs/targets/).' })
@@ -144,4 +145,31 @@ export class RegisterServiceInput {
 
   @Field(() => [FreezeWindowInput], { nullable: true })
   freezeWindows?: FreezeWindowInput[];
+
+  @Field(() => [RecurringFreezeInput], { nullable: true })
+  recurringFreezes?: RecurringFreezeInput[];
+
+  @Field(() => [GateInput], {
+    nullable: true,
+    description: 'Gates defined once, named by `{ref}` in rollouts; queries may use {{interval}}.',
+  })
+  gateTemplates?: GateInput[];
+
+  @Field(() => [RolloutTemplateInput], { nullable: true })
+  rolloutTemplates?: RolloutTemplateInput[];
+}
+
+@InputType({ description: 'A freeze on a schedule: each cron occurrence starts a window of `duration`.' })
+export class RecurringFreezeInput {
+  @Field({ description: 'Five-field cron: minute hour day month weekday, e.g. `0 18 * * 5`.' })
+  cron!: string;
+
+  @Field({ description: 'e.g. `90m`, `2h`, `2d` (at most 7d).' })
+  duration!: string;
+
+  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. `Europe/Berlin`. Default UTC.' })
+  timeZone?: string;
+
+  @Field()
+  reason!: string;
 }
