@@ -193,43 +193,47 @@ export const regionSchema = z
   .transform(({ endpoint, target, ...region }) => ({ ...region, endpoint: (endpoint ?? target)! }));
 export type Region = z.infer<typeof regionSchema>;
 
-export const serviceTopologySchema = z
-  .object({
-    name: slug,
-    regions: z.array(regionSchema).min(1, 'a service needs at least one region'),
-    /** JSON Schema (draft 2020-12 or 07) every config of this service must satisfy. */
-    configSchema: z.record(z.string(), z.unknown()).optional(),
-    freezeWindows: z.array(freezeWindowSchema).default([]),
-    /** Freezes on a schedule: cron, duration and time zone (recurring-freeze.ts). */
-    recurringFreezes: z.array(recurringFreezeSchema).max(20).default([]),
-    /** Gates defined once, named by `{ref}` in rollouts and rollout templates. */
-    gateTemplates: z.array(gateTemplateSchema).max(50).default([]),
-    /** Named strategies with gates: `startRollout(template:)`. */
-    rolloutTemplates: z.array(rolloutTemplateSchema).max(50).default([]),
-  })
-  .superRefine((service, ctx) => {
-    checkTemplates(service, ctx);
-    const seen = new Set<string>();
-    service.regions.forEach((region, i) => {
-      if (seen.has(region.name)) {
-        ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `duplicate region "${region.name}"` });
-      }
-      seen.add(region.name);
-    });
-    const names = new Set(service.regions.map((r) => r.name));
-    service.regions.forEach((region, i) => {
-      if (region.pair !== undefined && !names.has(region.pair)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['regions', i, 'pair'],
-          message: `pair "${region.pair}" is not a region of this service`,
-        });
-      }
-      if (region.pair === region.name) {
-        ctx.addIssue({ code: 'custom', path: ['regions', i, 'pair'], message: 'a region cannot pair with itself' });
-      }
-    });
+/** A service's fields, shared by the topology and the `kind: Service` file (config-as-code). */
+export const serviceTopologyShape = {
+  name: slug,
+  regions: z.array(regionSchema).min(1, 'a service needs at least one region'),
+  /** JSON Schema (draft 2020-12 or 07) every config of this service must satisfy. */
+  configSchema: z.record(z.string(), z.unknown()).optional(),
+  freezeWindows: z.array(freezeWindowSchema).default([]),
+  /** Freezes on a schedule: cron, duration and time zone (recurring-freeze.ts). */
+  recurringFreezes: z.array(recurringFreezeSchema).max(20).default([]),
+  /** Gates defined once, named by `{ref}` in rollouts and rollout templates. */
+  gateTemplates: z.array(gateTemplateSchema).max(50).default([]),
+  /** Named strategies with gates: `startRollout(template:)`. */
+  rolloutTemplates: z.array(rolloutTemplateSchema).max(50).default([]),
+};
+
+export const serviceTopologySchema = z.object(serviceTopologyShape).superRefine(checkService);
+
+/** The rules across fields: unique names, known pairs, templates that exist. */
+export function checkService(service: z.infer<z.ZodObject<typeof serviceTopologyShape>>, ctx: z.RefinementCtx): void {
+  checkTemplates(service, ctx);
+  const seen = new Set<string>();
+  service.regions.forEach((region, i) => {
+    if (seen.has(region.name)) {
+      ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `duplicate region "${region.name}"` });
+    }
+    seen.add(region.name);
   });
+  const names = new Set(service.regions.map((r) => r.name));
+  service.regions.forEach((region, i) => {
+    if (region.pair !== undefined && !names.has(region.pair)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions', i, 'pair'],
+        message: `pair "${region.pair}" is not a region of this service`,
+      });
+    }
+    if (region.pair === region.name) {
+      ctx.addIssue({ code: 'custom', path: ['regions', i, 'pair'], message: 'a region cannot pair with itself' });
+    }
+  });
+}
 export type ServiceTopology = z.infer<typeof serviceTopologySchema>;
 
 export function parseServiceTopology(input: unknown): ServiceTopology {
