@@ -328,6 +328,56 @@ describe('the sluice CLI against the real stack', () => {
     expect(list.stdout).toMatch(/status: ABORTED/);
   }, 150_000);
 
+  it('changes and customers read the history the rollouts left', async () => {
+    const changes = await sluice(['changes', '--region', 'cli-canary-1', '--since', '1h', '-o', 'json']);
+    expect(changes.code).toBe(0);
+    const rows = JSON.parse(changes.stdout) as Array<{ kind: string; toVersion: string | null; service: string }>;
+    expect(rows.filter((r) => r.service === 'cli-app').map((r) => r.kind)).toEqual(
+      expect.arrayContaining(['PUSH', 'ROLLBACK']),
+    );
+    expect(rows.some((r) => r.toVersion === 'v2')).toBe(true);
+
+    const newest = JSON.parse(
+      (await sluice(['rollout', 'list', '--service', 'cli-app', '-o', 'json'])).stdout,
+    ) as Array<{ id: string }>;
+    const csv = await sluice(['customers', newest[newest.length - 1].id, '--csv']);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split('\n')[0]).toBe('customer,region,exposedFrom,exposedUntil,rolledBack,endedBy');
+  }, 60_000);
+
+  it('a recurring freeze in force fails the rollout at its precheck, in the workflow', async () => {
+    const file = join(dir, 'frozen.yaml');
+    writeFileSync(
+      file,
+      serviceYaml('cli-frozen').replace(
+        /recurringFreezes:\n.*\n/,
+        "recurringFreezes:\n  - { cron: '* * * * *', duration: 10m, timeZone: Asia/Kolkata, reason: always frozen }\n",
+      ),
+    );
+    expect((await sluice(['apply', '-f', file])).stdout).toContain('service cli-frozen created');
+    const run = await sluice(
+      [
+        'rollout',
+        'start',
+        'cli-frozen',
+        '--version',
+        'v1',
+        '--config',
+        join(dir, 'config.json'),
+        '--template',
+        'slow',
+        '--wait',
+        '--timeout',
+        '60s',
+      ],
+      as('alice'),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/ FAILED\n$/);
+    const get = await sluice(['rollout', 'get', 'cli-frozen']);
+    expect(get.stdout).toMatch(/stopped: .*frozen from .*: always frozen/);
+  }, 90_000);
+
   it('lint names file, line and column for wrong types, unknown fields, a bad cron and an unknown template', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(

@@ -36,10 +36,14 @@ export function serviceInput(doc: LoadedDocument): Record<string, unknown> {
   const ref = (configSchema as { $ref?: string } | undefined)?.$ref;
   return {
     ...rest,
-    regions: (regions as Array<Record<string, unknown>>).map((r) => ({
-      ...r,
-      ...(typeof r.tier === 'string' ? { tier: r.tier.toUpperCase() } : {}),
-    })),
+    ...(Array.isArray(regions)
+      ? {
+          regions: (regions as Array<Record<string, unknown>>).map((r) => ({
+            ...r,
+            ...(typeof r.tier === 'string' ? { tier: r.tier.toUpperCase() } : {}),
+          })),
+        }
+      : {}),
     ...(configSchema === undefined
       ? {}
       : { configSchema: ref !== undefined ? readDataFile(resolve(dirname(doc.file), ref)) : configSchema }),
@@ -49,7 +53,7 @@ export function serviceInput(doc: LoadedDocument): Record<string, unknown> {
 /** The same normal form for both sides of a diff: the server's own parse, defaults filled in. */
 export function fileTopology(doc: LoadedDocument): ServiceTopology {
   const input = serviceInput(doc);
-  const regions = (input.regions as Array<Record<string, unknown>>).map((r) => ({
+  const regions = ((input.regions ?? []) as Array<Record<string, unknown>>).map((r) => ({
     ...r,
     ...(typeof r.tier === 'string' ? { tier: r.tier.toLowerCase() } : {}),
   }));
