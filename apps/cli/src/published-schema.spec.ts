@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../../platform/src/project-root';
-import { DOCUMENT_SCHEMA_PATH, documentJsonSchema } from './json-schema';
+import { projectRoot } from '../../../libs/platform/src/project-root';
+import { DOCUMENT_SCHEMA_PATH, documentJsonSchema } from '../../../libs/domain/src/config-as-code';
 
 describe('the published JSON Schema of the YAML documents', () => {
   it('is what the zod schemas generate (npm run schema:print rewrites it)', () => {
