@@ -9,6 +9,14 @@ import { describeWithEtcd, startEtcd, startEtcdWithAuth, type EtcdServer } from 
 import { serveGitOverHttp, type GitHttpServer } from '../support/git-http-server';
 import { createBareRepo, type BareRepo } from '../support/git-repo';
 import { flagState, startUnleash, type UnleashServer } from '../support/unleash';
+import { REQUIRE_TARGETS } from '../support/etcd';
+import {
+  createNamespace,
+  kubeApiServerInstalled,
+  kubeRequest,
+  startKubeApiServer,
+  type KubeApiServer,
+} from '../support/kube-apiserver';
 import { ErrorCode } from '../../libs/domain/src';
 import { configHash } from '../../libs/targets/src/config-hash';
 import { TargetRegistryClient } from '../../libs/targets/src/target-registry';
@@ -178,6 +186,63 @@ const KINDS: Kind[] = [
     malformed: async () => `unleash+${garbageUrl}?flag=conformance&environment=r1`,
   },
 ];
+
+let kube: KubeApiServer;
+let kubeTokenFile: string;
+const configMaps = '/api/v1/namespaces/conformance/configmaps';
+
+/** Kubernetes: built from source (scripts/build-kube-apiserver.sh); CI builds it and requires it. */
+if (kubeApiServerInstalled() || process.env[REQUIRE_TARGETS]) {
+  KINDS.push({
+    name: 'kubernetes (a ConfigMap key, a real kube-apiserver)',
+    async start() {
+      kube = await startKubeApiServer();
+      await createNamespace(kube, 'conformance');
+      process.env.SLUICE_TEST_KUBE_TOKEN = kube.adminToken;
+      kubeTokenFile = join(mkdtempSync(join(tmpdir(), 'sluice-kube-token-')), 'token');
+      writeFileSync(kubeTokenFile, `${kube.adminToken}\n`, { mode: 0o600 });
+    },
+    async stop() {
+      delete process.env.SLUICE_TEST_KUBE_TOKEN;
+      await kube.stop();
+    },
+    endpoint: (region) =>
+      `kubernetes+${kube.url}/namespaces/conformance/configmaps/${region}?tokenEnv=SLUICE_TEST_KUBE_TOKEN&caFile=${kube.caFile}`,
+    unreachable: 'kubernetes+https://127.0.0.1:1/namespaces/conformance/configmaps/r1',
+    async outsideWrite(endpoint) {
+      // someone edits the ConfigMap with kubectl (a merge patch of its data)
+      const name = new URL(endpoint).pathname.split('/').pop()!;
+      const res = await kubeRequest(
+        kube,
+        'PATCH',
+        `${configMaps}/${name}`,
+        { data: { 'config.json': '{"hand": true}' } },
+        'application/merge-patch+json',
+      );
+      expect(res.status).toBe(200);
+    },
+    byHand: { version: expect.stringMatching(/^configmap-[0-9a-f]{12}$/), config: { hand: true } },
+    config: documentConfig,
+    async malformed() {
+      const res = await kubeRequest(kube, 'POST', configMaps, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'r6' },
+        data: { 'config.json': '<html>not json</html>' },
+      });
+      expect(res.status).toBe(201);
+      return `kubernetes+${kube.url}/namespaces/conformance/configmaps/r6?tokenEnv=SLUICE_TEST_KUBE_TOKEN&caFile=${kube.caFile}`;
+    },
+    badCredentials: () =>
+      `kubernetes+${kube.url}/namespaces/conformance/configmaps/auth?tokenEnv=SLUICE_TEST_BAD_CREDENTIAL&caFile=${kube.caFile}`,
+    goodCredentials: () =>
+      `kubernetes+${kube.url}/namespaces/conformance/configmaps/auth?tokenFile=${kubeTokenFile}&caFile=${kube.caFile}`,
+  });
+} else {
+  process.stderr.write(
+    `[targets] skipping the kubernetes kind: kube-apiserver not built (bash scripts/build-kube-apiserver.sh, about 10 min; or set KUBE_APISERVER_BIN; ${REQUIRE_TARGETS}=1 makes this a failure)\n`,
+  );
+}
 
 beforeAll(async () => {
   garbage = createServer((_, res) =>
@@ -506,5 +571,94 @@ describe('unleash target specifics', () => {
       headers: { authorization: server.token },
     });
     expect(await res.json()).toMatchObject({ enabled: false, strategies: [] });
+  });
+});
+
+const describeWithKube = kubeApiServerInstalled() || process.env[REQUIRE_TARGETS] ? describe : describe.skip;
+
+describeWithKube('kubernetes target specifics', () => {
+  let server: KubeApiServer;
+  const client = new TargetRegistryClient();
+  const path = (name: string) => `/api/v1/namespaces/specifics/configmaps/${name}`;
+  const endpoint = (name: string, token = 'tokenEnv=SLUICE_TEST_KUBE_SPECIFICS') =>
+    `kubernetes+${server.url}/namespaces/specifics/configmaps/${name}?${token}&caFile=${server.caFile}`;
+  beforeAll(async () => {
+    server = await startKubeApiServer();
+    await createNamespace(server, 'specifics');
+    process.env.SLUICE_TEST_KUBE_SPECIFICS = server.adminToken;
+  }, 60_000);
+  afterAll(async () => {
+    client.close();
+    delete process.env.SLUICE_TEST_KUBE_SPECIFICS;
+    await server.stop();
+  });
+
+  it('writes the config under its key with Sluice’s annotations, and a restore to nothing keeps other keys', async () => {
+    const created = await kubeRequest(server, 'POST', '/api/v1/namespaces/specifics/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'shared', labels: { team: 'payments' } },
+      data: { 'other.txt': 'not ours' },
+    });
+    expect(created.status).toBe(201);
+    const before = await client.read(endpoint('shared'));
+    expect(before).toMatchObject({ version: null, config: null });
+    const pushed = await client.push(endpoint('shared'), 'v1', { limit: 1 }, before.revision, {
+      rolloutId: 'r-1',
+      actor: 'alice',
+    });
+    const map = (await kubeRequest(server, 'GET', path('shared'))).body as {
+      metadata: { annotations: Record<string, string>; labels: Record<string, string> };
+      data: Record<string, string>;
+    };
+    expect(map.metadata.annotations).toMatchObject({
+      'sluice.dev/version': 'v1',
+      'sluice.dev/config-hash': configHash({ limit: 1 }),
+      'sluice.dev/rollout': 'r-1',
+      'sluice.dev/actor': 'alice',
+    });
+    expect(map.metadata.labels).toMatchObject({ team: 'payments', 'app.kubernetes.io/managed-by': 'sluice' });
+    expect(JSON.parse(map.data['config.json'])).toEqual({ limit: 1 });
+    expect(map.data['other.txt']).toBe('not ours');
+
+    await client.clear(endpoint('shared'), pushed.revision);
+    const after = (await kubeRequest(server, 'GET', path('shared'))).body as {
+      metadata: { annotations?: Record<string, string> };
+      data: Record<string, string>;
+    };
+    expect(after.data).toEqual({ 'other.txt': 'not ours' });
+    expect(Object.keys(after.metadata.annotations ?? {}).filter((k) => k.startsWith('sluice.dev/'))).toEqual([]);
+    expect(await client.read(endpoint('shared'))).toMatchObject({ version: null, config: null });
+  });
+
+  it('a token RBAC grants nothing is REGION_REJECTED_PUSH; a missing namespace is too, naming it', async () => {
+    process.env.SLUICE_TEST_KUBE_READONLY = server.readonlyToken;
+    try {
+      await expect(client.read(endpoint('x', 'tokenEnv=SLUICE_TEST_KUBE_READONLY'))).rejects.toMatchObject({
+        code: ErrorCode.RegionRejectedPush,
+        message: expect.stringMatching(/refused the credentials \(token from env SLUICE_TEST_KUBE_READONLY\)/),
+      });
+    } finally {
+      delete process.env.SLUICE_TEST_KUBE_READONLY;
+    }
+    const elsewhere = `kubernetes+${server.url}/namespaces/nowhere/configmaps/c?tokenEnv=SLUICE_TEST_KUBE_SPECIFICS&caFile=${server.caFile}`;
+    await expect(client.push(elsewhere, 'v1', { a: 1 })).rejects.toMatchObject({
+      code: ErrorCode.RegionRejectedPush,
+      message: expect.stringMatching(/namespaces "nowhere" not found/),
+    });
+  });
+
+  it('a create that someone else got to first is REGION_CHANGED, and theirs stays', async () => {
+    const read = await client.read(endpoint('raced'));
+    await kubeRequest(server, 'POST', '/api/v1/namespaces/specifics/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'raced' },
+      data: { 'config.json': '{"theirs": true}' },
+    });
+    await expect(client.push(endpoint('raced'), 'v1', { ours: true }, read.revision)).rejects.toMatchObject({
+      code: ErrorCode.RegionChanged,
+    });
+    expect((await client.read(endpoint('raced'))).config).toEqual({ theirs: true });
   });
 });

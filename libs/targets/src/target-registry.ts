@@ -2,6 +2,7 @@ import { ErrorCode, SluiceError, targetKindOf, type TargetKind } from '../../dom
 import { EndpointPolicy } from './endpoint-policy';
 import { EtcdRegionClient } from './etcd-region-client';
 import { GitRegionClient } from './git-region-client';
+import { KubernetesRegionClient } from './kubernetes-region-client';
 import { UnleashRegionClient } from './unleash-region-client';
 import {
   HttpRegionClient,
@@ -20,7 +21,7 @@ export function targetKind(endpoint: string): TargetKind {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(endpoint)?.[1]?.toLowerCase();
   throw new SluiceError(
     ErrorCode.BadUserInput,
-    `no deployment target for ${scheme ? `${scheme}: endpoints` : 'an endpoint without a scheme'} (known: http, https, etcd, git+file, git+ssh, git+https, unleash+http, unleash+https)`,
+    `no deployment target for ${scheme ? `${scheme}: endpoints` : 'an endpoint without a scheme'} (known: http, https, etcd, git+file, git+ssh, git+https, unleash+http, unleash+https, kubernetes+https)`,
   );
 }
 
@@ -31,6 +32,7 @@ export class TargetRegistryClient implements RegionClient {
     private readonly etcd = new EtcdRegionClient(),
     private readonly git = new GitRegionClient(),
     private readonly unleash = new UnleashRegionClient(),
+    private readonly kubernetes = new KubernetesRegionClient(),
   ) {}
 
   /** Endpoints the allow- and deny-lists refuse are refused here too, before any call. */
@@ -44,6 +46,7 @@ export class TargetRegistryClient implements RegionClient {
       etcd: this.etcd,
       git: this.git,
       unleash: this.unleash,
+      kubernetes: this.kubernetes,
     };
     return adapters[targetKind(endpoint)];
   }

@@ -66,16 +66,41 @@ const unleashTargetSchema = z
     path: ['tokenFile'],
   });
 
+const kubernetesName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits, "-" and "."');
+
+const kubernetesTargetSchema = z
+  .strictObject({
+    server: z
+      .string()
+      .regex(/^https:\/\/[^/?#\s]+\/?$/, 'must be the API server’s https URL, e.g. https://10.0.0.1:6443'),
+    namespace: kubernetesName,
+    configMap: kubernetesName,
+    key: z
+      .string()
+      .regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a ConfigMap key')
+      .default('config.json'),
+    tokenEnv: envName.optional(),
+    tokenFile: absolutePath.optional(),
+    caFile: absolutePath.optional(),
+  })
+  .refine((t) => !(t.tokenEnv && t.tokenFile), {
+    message: 'name the token once: tokenEnv or tokenFile',
+    path: ['tokenFile'],
+  });
+
 const targetFieldsSchema = z.strictObject({
   http: httpTargetSchema.optional(),
   etcd: etcdTargetSchema.optional(),
   git: gitTargetSchema.optional(),
   unleash: unleashTargetSchema.optional(),
+  kubernetes: kubernetesTargetSchema.optional(),
 });
 
 export const regionTargetSchema = targetFieldsSchema
   .refine((t) => Object.values(t).filter((v) => v !== undefined).length === 1, {
-    message: 'name exactly one kind of target: http, etcd, git or unleash',
+    message: 'name exactly one kind of target: http, etcd, git, unleash or kubernetes',
   })
   .transform((t) => endpointOfTarget(t));
 export type RegionTargetInput = z.input<typeof regionTargetSchema>;
@@ -99,6 +124,14 @@ function endpointOfTarget(t: z.output<typeof targetFieldsSchema>): string {
     if (tokenEnv) query.set('tokenEnv', tokenEnv);
     if (tokenFile) query.set('tokenFile', tokenFile);
     return `unleash+${url}?${query}`;
+  }
+  if (t.kubernetes) {
+    const { server, namespace, configMap, key, tokenEnv, tokenFile, caFile } = t.kubernetes;
+    const query = new URLSearchParams({ key });
+    if (tokenEnv) query.set('tokenEnv', tokenEnv);
+    if (tokenFile) query.set('tokenFile', tokenFile);
+    if (caFile) query.set('caFile', caFile);
+    return `kubernetes+${server.replace(/\/$/, '')}/namespaces/${namespace}/configmaps/${configMap}?${query}`;
   }
   const { remote, tokenEnv, tokenFile, branch, path } = t.git!;
   const query = new URLSearchParams({ branch, path });

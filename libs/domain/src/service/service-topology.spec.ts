@@ -1,3 +1,4 @@
+import type { FieldError } from '../errors';
 import { ErrorCode, SluiceError } from '../errors';
 import { parseServiceTopology } from './service-topology';
 
@@ -173,8 +174,43 @@ describe('service topology', () => {
         { field: 'regions.0.target', message: expect.stringMatching(/link-local/) },
       ]);
       expect(fieldsOf({ http: { url: 'http://h' }, git: { remote: 'file:///r', path: 'a' } })).toEqual([
-        { field: 'regions.0.target', message: 'name exactly one kind of target: http, etcd, git or unleash' },
+        {
+          field: 'regions.0.target',
+          message: 'name exactly one kind of target: http, etcd, git, unleash or kubernetes',
+        },
       ]);
+      expect(fieldsOf({ kubernetes: { server: 'http://10.0.0.1:6443', namespace: 'Prod', configMap: 'c' } })).toEqual([
+        { field: 'regions.0.target.kubernetes.server', message: expect.stringMatching(/https URL/) },
+        { field: 'regions.0.target.kubernetes.namespace', message: expect.stringMatching(/Kubernetes name/) },
+      ]);
+      expect(
+        fieldsOf({ kubernetes: { server: 'https://h:6443', namespace: 'n', configMap: 'c', caFile: 'ca.pem' } }),
+      ).toEqual([{ field: 'regions.0.target.kubernetes.caFile', message: 'must be an absolute file path' }]);
+    });
+
+    it('a Kubernetes ConfigMap: typed fields become its endpoint, and a bad endpoint names what is wrong', () => {
+      const endpoint = endpointOf({
+        kubernetes: {
+          server: 'https://10.0.0.1:6443',
+          namespace: 'checkout',
+          configMap: 'app-config',
+          tokenEnv: 'KUBE_TOKEN',
+          caFile: '/etc/ca.pem',
+        },
+      });
+      expect(endpoint).toBe(
+        'kubernetes+https://10.0.0.1:6443/namespaces/checkout/configmaps/app-config?key=config.json&tokenEnv=KUBE_TOKEN&caFile=%2Fetc%2Fca.pem',
+      );
+      const problemOf = (endpoint: string) =>
+        (rejection({ name: 'checkout', regions: [region('a', { endpoint })] }).details.fields as FieldError[])[0]
+          ?.message;
+      expect(problemOf('kubernetes+http://h:6443/namespaces/n/configmaps/c')).toMatch(
+        /a kubernetes\+https:\/\/ ConfigMap/,
+      );
+      expect(problemOf('kubernetes+https://me:tok@h:6443/namespaces/n/configmaps/c')).toMatch(/by reference/);
+      expect(problemOf('kubernetes+https://h:6443/api/v1/namespaces/n/configmaps/c')).toMatch(/names its ConfigMap/);
+      expect(problemOf('kubernetes+https://h:6443/namespaces/n/configmaps/c?tokenFile=rel')).toMatch(/absolute/);
+      expect(problemOf('kubernetes+https://h:6443/namespaces/n/configmaps/c?insecure=1')).toMatch(/unknown/);
     });
 
     it('takes an endpoint or a target, never both and never neither', () => {

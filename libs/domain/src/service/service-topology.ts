@@ -97,6 +97,42 @@ export function unleashEndpointProblem(endpoint: string): string | null {
   return null;
 }
 
+/** A Kubernetes name (RFC 1123 subdomain) for a namespace or a ConfigMap. */
+const KUBERNETES_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+/** A ConfigMap data key. */
+const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+
+/**
+ * What is wrong with a `kubernetes+https://` endpoint: the API server, then
+ * `/namespaces/<ns>/configmaps/<name>`, optionally `?key=` (default `config.json`), the token
+ * by reference only (`tokenEnv=NAME` or `tokenFile=/path`) and the cluster's CA as a file (`caFile=/path`).
+ */
+export function kubernetesEndpointProblem(endpoint: string): string | null {
+  if (!/^kubernetes\+/i.test(endpoint)) return null;
+  if (!/^kubernetes\+https:/i.test(endpoint)) return 'a Kubernetes API server is spoken to over https only';
+  const url = new URL(endpoint);
+  if (url.username || url.password)
+    return 'a Kubernetes token is named by reference (?tokenEnv= or ?tokenFile=), never inline';
+  const m = /^\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/.exec(url.pathname);
+  if (!m)
+    return 'a kubernetes endpoint names its ConfigMap: kubernetes+https://host:6443/namespaces/<namespace>/configmaps/<name>';
+  if (!KUBERNETES_NAME.test(m[1]) || m[1].length > 63) return `"${m[1]}" is not a Kubernetes namespace name`;
+  if (!KUBERNETES_NAME.test(m[2])) return `"${m[2]}" is not a ConfigMap name`;
+  const query = url.searchParams;
+  for (const name of query.keys()) {
+    if (!['key', 'tokenEnv', 'tokenFile', 'caFile'].includes(name))
+      return `unknown kubernetes endpoint option "${name}"`;
+  }
+  const key = query.get('key');
+  if (key !== null && !CONFIGMAP_KEY.test(key)) return `"${key}" is not a ConfigMap key`;
+  if (query.get('tokenEnv') && query.get('tokenFile')) return 'name the Kubernetes token once: tokenEnv or tokenFile';
+  for (const name of ['tokenFile', 'caFile']) {
+    const path = query.get(name);
+    if (path !== null && !path.startsWith('/')) return `${name} must be an absolute path`;
+  }
+  return null;
+}
+
 /** Cloud metadata services by name and address, refused as endpoints whatever else is allowed. */
 const METADATA_HOSTS = new Set([
   'metadata.google.internal',
@@ -158,8 +194,9 @@ const slug = z
  */
 const endpointSchema = z
   .url({
-    protocol: /^(https?|etcd|git\+(file|ssh|https?)|unleash\+https?)$/,
-    error: 'must be an http(s) URL, an etcd:// key, a git+…:// file or an unleash+http(s):// flag',
+    protocol: /^(https?|etcd|git\+(file|ssh|https?)|unleash\+https?|kubernetes\+https)$/,
+    error:
+      'must be an http(s) URL, an etcd:// key, a git+…:// file, an unleash+http(s):// flag or a kubernetes+https:// ConfigMap',
   })
   .superRefine((endpoint, ctx) => {
     // zod runs this even when the URL check above failed: that failure already names the field
@@ -168,6 +205,7 @@ const endpointSchema = z
       etcdEndpointProblem(endpoint) ??
       gitEndpointProblem(endpoint) ??
       unleashEndpointProblem(endpoint) ??
+      kubernetesEndpointProblem(endpoint) ??
       deniedAddressProblem(endpoint);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });

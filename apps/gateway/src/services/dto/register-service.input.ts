@@ -48,6 +48,33 @@ export class GitTargetInput {
   tokenFile?: string;
 }
 
+@InputType({ description: 'A region that is one key of a Kubernetes ConfigMap, written by server-side apply.' })
+export class KubernetesTargetInput {
+  @Field({ description: 'The API server, e.g. `https://10.0.0.1:6443`.' })
+  server!: string;
+
+  @Field()
+  namespace!: string;
+
+  @Field()
+  configMap!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The data key holding the config as JSON. Default `config.json`.',
+  })
+  key?: string;
+
+  @Field(() => String, { nullable: true, description: 'The worker’s environment variable holding a bearer token.' })
+  tokenEnv?: string;
+
+  @Field(() => String, { nullable: true, description: 'A file on the worker holding a bearer token.' })
+  tokenFile?: string;
+
+  @Field(() => String, { nullable: true, description: 'A file on the worker holding the cluster’s CA (PEM).' })
+  caFile?: string;
+}
+
 @InputType({
   description: 'A region that is one feature flag’s state in one Unleash environment (a feature enablement).',
 })
@@ -84,6 +111,9 @@ export class RegionTargetInput {
 
   @Field(() => UnleashTargetInput, { nullable: true })
   unleash?: UnleashTargetInput;
+
+  @Field(() => KubernetesTargetInput, { nullable: true })
+  kubernetes?: KubernetesTargetInput;
 }
 
 @InputType()

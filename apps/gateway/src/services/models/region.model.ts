@@ -12,11 +12,12 @@ export enum TargetKindValue {
   ETCD = 'etcd',
   GIT = 'git',
   UNLEASH = 'unleash',
+  KUBERNETES = 'kubernetes',
 }
 registerEnumType(TargetKindValue, {
   name: 'TargetKind',
   description:
-    'What a region’s config is: an HTTP agent, an etcd key, a file in a git repository, a flag in an Unleash environment (docs/TARGETS.md).',
+    'What a region’s config is: an HTTP agent, an etcd key, a file in a git repository, a flag in an Unleash environment, a key of a Kubernetes ConfigMap (docs/TARGETS.md).',
 });
 
 @ObjectType({ description: 'One region of a service.' })
