@@ -229,4 +229,15 @@ export function readDataFile(path: string): unknown {
   return /\.ya?ml$/i.test(path) ? parse(text) : (JSON.parse(text) as unknown);
 }
 
+/** The `kind: Rollout` document of `file`, linted first (LINT_FAILED lists each problem). */
+export function loadRolloutDocument(file: string): LoadedDocument {
+  const { documents, problems } = loadDocuments([file]);
+  if (problems.length) {
+    throw new CliError('LINT_FAILED', `${file} has ${problems.length} problem(s)`, problems.map(formatProblem));
+  }
+  const doc = documents.find((d) => d.kind === 'Rollout');
+  if (!doc) throw new CliError('USAGE', `${file} holds no kind: Rollout document`);
+  return doc;
+}
+
 export { DOCUMENT_KINDS };

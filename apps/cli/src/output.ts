@@ -21,6 +21,18 @@ const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36,
 export type Colour = keyof typeof CODES;
 export type Paint = (colour: Colour, text: string) => string;
 
+/** The colour of each rollout status, wherever one is shown. */
+export const STATUS_COLOURS: Record<string, Colour> = {
+  SUCCEEDED: 'green',
+  ROLLED_BACK: 'magenta',
+  ABORTED: 'magenta',
+  FAILED: 'red',
+  ROLLBACK_FAILED: 'red',
+  ABANDONED: 'red',
+  PAUSED: 'yellow',
+  ROLLING: 'cyan',
+};
+
 export function painter(enabled: boolean): Paint {
   return (colour, text) => (enabled ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { formatProblem, loadDocuments } from './documents';
+import { loadRolloutDocument } from './documents';
 import { CliError, Exit } from './errors';
 import { parseTimeout } from './follow';
 import { age, print, table } from './output';
@@ -24,15 +24,7 @@ interface PlanPreview {
 /** The plan request of a kind: Rollout document, or of SERVICE and flags. */
 function planInput(service: string | undefined, options: { file?: string; template?: string; strategy?: string }) {
   if (options.file) {
-    const { documents, problems } = loadDocuments([options.file]);
-    if (problems.length)
-      throw new CliError(
-        'LINT_FAILED',
-        `${options.file} has ${problems.length} problem(s)`,
-        problems.map(formatProblem),
-      );
-    const doc = documents.find((d) => d.kind === 'Rollout');
-    if (!doc) throw new CliError('USAGE', `${options.file} holds no kind: Rollout document`);
+    const doc = loadRolloutDocument(options.file);
     const { service: s, strategy, waves, template } = doc.value;
     return { service: s, strategy, waves, template };
   }

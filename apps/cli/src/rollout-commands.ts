@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { RolloutStatus } from '../../../libs/domain/src';
-import { loadDocuments, formatProblem, readDataFile } from './documents';
+import { loadRolloutDocument, readDataFile } from './documents';
 import { CliError, Exit } from './errors';
 import { EVENT_FIELDS, exitFor, follow, parseTimeout } from './follow';
 import type { Session } from './session';
@@ -54,15 +54,7 @@ async function rolloutIdOf(session: Session, idOrService: string): Promise<strin
 /** The start request from `-f rollout.yaml` or from flags. */
 function startInput(service: string | undefined, options: StartOptions): Record<string, unknown> {
   if (options.file) {
-    const { documents, problems } = loadDocuments([options.file]);
-    if (problems.length)
-      throw new CliError(
-        'LINT_FAILED',
-        `${options.file} has ${problems.length} problem(s)`,
-        problems.map(formatProblem),
-      );
-    const doc = documents.find((d) => d.kind === 'Rollout');
-    if (!doc) throw new CliError('USAGE', `${options.file} holds no kind: Rollout document`);
+    const doc = loadRolloutDocument(options.file);
     const { apiVersion: _v, kind: _k, configFrom, ...rest } = doc.value;
     const config =
       configFrom === undefined ? rest.config : readDataFile(resolve(dirname(doc.file), String(configFrom)));

@@ -1,5 +1,5 @@
 import { foldRollout, isFinal, type RolloutEvent, type RolloutState } from '../../../libs/domain/src';
-import { duration, type Paint } from './output';
+import { duration, STATUS_COLOURS, type Paint } from './output';
 
 /** An event as the gateway serves it (rollout.events, the rolloutEvents subscription). */
 export interface ServedEvent {
@@ -19,16 +19,6 @@ const REGION_SYMBOL: Record<string, [string, Parameters<Paint>[0]]> = {
   ROLLED_BACK: ['↺', 'magenta'],
   ROLLBACK_FAILED: ['✗', 'red'],
   RESOLVED: ['✓', 'cyan'],
-};
-
-const STATUS_COLOUR: Record<string, Parameters<Paint>[0]> = {
-  SUCCEEDED: 'green',
-  ROLLED_BACK: 'magenta',
-  ABORTED: 'magenta',
-  FAILED: 'red',
-  ROLLBACK_FAILED: 'red',
-  ABANDONED: 'red',
-  PAUSED: 'yellow',
 };
 
 function bar(done: number, width = 20): string {
@@ -55,7 +45,7 @@ function bakeStartedAt(events: readonly ServedEvent[], state: RolloutState): num
 export function renderTree(events: readonly ServedEvent[], now: number, paint: Paint): string {
   const state = foldServed(events);
   const lines: string[] = [];
-  const status = paint(STATUS_COLOUR[state.status] ?? 'cyan', state.status);
+  const status = paint(STATUS_COLOURS[state.status] ?? 'cyan', state.status);
   lines.push(
     `${paint('bold', `${state.service ?? '?'} → ${state.version ?? '?'}`)}  ${status}${state.phase ? ` (${state.phase})` : ''}  rollout ${state.rolloutId ?? '?'}`,
   );

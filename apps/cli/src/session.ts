@@ -1,18 +1,7 @@
 import type { Command } from 'commander';
 import { resolveContext } from './contexts';
 import { GatewayClient } from './gateway-client';
-import { colourEnabled, outputFormat, painter, type OutputFormat, type Paint } from './output';
-
-const STATUS_COLOURS: Record<string, Parameters<Paint>[0]> = {
-  SUCCEEDED: 'green',
-  ROLLED_BACK: 'magenta',
-  ABORTED: 'magenta',
-  FAILED: 'red',
-  ROLLBACK_FAILED: 'red',
-  ABANDONED: 'red',
-  PAUSED: 'yellow',
-  ROLLING: 'cyan',
-};
+import { colourEnabled, outputFormat, painter, STATUS_COLOURS, type OutputFormat, type Paint } from './output';
 
 /** What every command shares: the global options, read once the command line is parsed. */
 export class Session {

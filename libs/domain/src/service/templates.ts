@@ -42,27 +42,9 @@ export function checkTemplates(
   service: { gateTemplates: { name: string }[]; rolloutTemplates: RolloutTemplate[] },
   ctx: z.RefinementCtx,
 ): void {
-  const gateNames = new Set<string>();
-  service.gateTemplates.forEach((gate, i) => {
-    if (gateNames.has(gate.name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['gateTemplates', i, 'name'],
-        message: `duplicate gate template "${gate.name}"`,
-      });
-    }
-    gateNames.add(gate.name);
-  });
-  const rolloutNames = new Set<string>();
+  const gateNames = uniqueNames(service.gateTemplates, 'gateTemplates', 'gate template', ctx);
+  uniqueNames(service.rolloutTemplates, 'rolloutTemplates', 'rollout template', ctx);
   service.rolloutTemplates.forEach((template, i) => {
-    if (rolloutNames.has(template.name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rolloutTemplates', i, 'name'],
-        message: `duplicate rollout template "${template.name}"`,
-      });
-    }
-    rolloutNames.add(template.name);
     (template.gates ?? []).forEach((gate, j) => {
       if ('ref' in gate && !gateNames.has(gate.ref)) {
         ctx.addIssue({
@@ -73,6 +55,18 @@ export function checkTemplates(
       }
     });
   });
+}
+
+/** The names of `items`, with an issue on each repeated one. */
+function uniqueNames(items: { name: string }[], field: string, what: string, ctx: z.RefinementCtx): Set<string> {
+  const names = new Set<string>();
+  items.forEach((item, i) => {
+    if (names.has(item.name)) {
+      ctx.addIssue({ code: 'custom', path: [field, i, 'name'], message: `duplicate ${what} "${item.name}"` });
+    }
+    names.add(item.name);
+  });
+  return names;
 }
 
 function unknownGateTemplate(ref: string, known: ReadonlySet<string>): string {
