@@ -1,7 +1,8 @@
 /**
  * `npm run bench:targets [-- --quick]`: what each deployment target kind costs, on its real
  * server (region-sim for http, Debian's etcd, a bare git repository with the git CLI, the
- * unleash-server package on an embedded PostgreSQL), through the client the worker uses.
+ * unleash-server package on an embedded PostgreSQL, a kube-apiserver built from source),
+ * through the client the worker uses.
  *
  * Per kind: apply plus verify of one region (a push conditioned on the revision read, then
  * the read-back the push activity checks), sequential, p50 and p99; a 50-region wave pushed and
@@ -28,6 +29,13 @@ import { TargetRegistryClient } from '../libs/targets/src/target-registry';
 import { startEtcd, type EtcdServer } from '../test/support/etcd-server';
 import { createBareRepo, type BareRepo } from '../test/support/git-repo';
 import { flagState, startUnleash, type UnleashServer } from '../test/support/unleash';
+import {
+  createNamespace,
+  kubeApiServerInstalled,
+  kubeRequest,
+  startKubeApiServer,
+  type KubeApiServer,
+} from '../test/support/kube-apiserver';
 import { machineInfo, percentile, publish, runBench } from './bench-report';
 
 const quick = process.argv.includes('--quick');
@@ -219,6 +227,40 @@ async function main(): Promise<void> {
       },
     },
   ];
+  // Kubernetes: a real kube-apiserver, built by scripts/build-kube-apiserver.sh (CI builds it first)
+  let kube: KubeApiServer | undefined;
+  if (kubeApiServerInstalled()) {
+    kube = await startKubeApiServer();
+    await createNamespace(kube, 'bench');
+    process.env.SLUICE_BENCH_KUBE_TOKEN = kube.adminToken;
+    const server = kube;
+    kinds.push({
+      kind: 'kubernetes',
+      endpoint: (r) =>
+        `kubernetes+${server.url}/namespaces/bench/configmaps/${r}?tokenEnv=SLUICE_BENCH_KUBE_TOKEN&caFile=${server.caFile}`,
+      config: (n) => ({ release: n, limits: { rps: 100 } }),
+      async bare(region, n) {
+        // a server-side apply of the same ConfigMap, then its read-back
+        const path = `/api/v1/namespaces/bench/configmaps/bare-${region}`;
+        const body = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `bare-${region}` },
+          data: { 'config.json': JSON.stringify({ release: n, limits: { rps: 100 } }) },
+        };
+        await kubeRequest(
+          server,
+          'PATCH',
+          `${path}?fieldManager=bench&force=true`,
+          body,
+          'application/apply-patch+yaml',
+        );
+        await kubeRequest(server, 'GET', path);
+      },
+    });
+  } else {
+    log('kubernetes: skipped, kube-apiserver is not built (bash scripts/build-kube-apiserver.sh, about 10 min)');
+  }
   const client = new TargetRegistryClient();
   const figures: KindFigures[] = [];
   try {
@@ -234,6 +276,7 @@ async function main(): Promise<void> {
     client.close();
     raw.close();
     await unleash.stop();
+    await kube?.stop();
     await database.stop();
     await etcd.stop();
     await sim.close();

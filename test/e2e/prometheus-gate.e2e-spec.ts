@@ -67,7 +67,9 @@ describeWithMonitoring(['prometheus'], 'prometheus gates against a real Promethe
       (err: Error) => err.message,
     );
     expect(refused).toMatch(/BAD_USER_INPUT/);
-    expect(refused).toMatch(/unknown template variable \{\{zone\}\}; use \{\{region\}\} or \{\{service\}\}/);
+    expect(refused).toMatch(
+      /unknown template variable \{\{zone\}\}; use \{\{region\}\}, \{\{service\}\} or \{\{interval\}\}/,
+    );
   });
 
   it('stops a change that raises the canary’s error ratio, rolls it back, and the region heals', async () => {
