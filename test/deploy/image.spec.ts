@@ -25,9 +25,13 @@ interface Manifest {
 
 const manifest = readJson<Manifest>(join(ROOT, 'package.json'));
 
-/** What the image runs: `node <entry>`, compiled from these sources (see the Dockerfile and docker-compose.yml). */
+/**
+ * What the image runs: `node <entry>`, compiled from these sources (see the Dockerfile and
+ * docker-compose.yml), and the `sluice` CLI (the npm `bin`; in the image, `node dist/apps/cli/src/main.js`).
+ */
 const PRODUCTION_ENTRIES = [
   'apps/gateway/src/main.ts',
+  'apps/cli/src/main.ts',
   'apps/worker/src/main.ts',
   'apps/region-sim/src/main.ts',
   'scripts/migrate.ts',
@@ -42,12 +46,10 @@ const LOADED_BY_OTHERS: Record<string, string> = {
   '@nestjs/platform-express': "NestFactory's HTTP adapter, loaded by name",
   '@temporalio/proto': 'the SDK, pinned to its version so npm installs one copy',
   graphiql: 'the explorer, which serves its files from node_modules',
-  'graphql-ws': "@nestjs/graphql's subscriptions",
   protobufjs: 'the SDK, pinned so @temporalio/common and @temporalio/proto share one copy (docs/ARCHITECTURE.md)',
   react: 'the explorer, which serves its files from node_modules',
   'react-dom': 'the explorer, which serves its files from node_modules',
   rxjs: '@nestjs/core and @nestjs/common (a peer dependency)',
-  ws: "graphql-ws's server (a peer dependency)",
 };
 
 // ---- the Dockerfile ----
