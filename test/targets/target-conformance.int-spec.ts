@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describeWithEtcd, startEtcd, startEtcdWithAuth, type EtcdServer } from '../support/etcd';
 import { serveGitOverHttp, type GitHttpServer } from '../support/git-http-server';
 import { createBareRepo, type BareRepo } from '../support/git-repo';
+import { sshdInstalled, startSshServer, type SshServer } from '../support/ssh-server';
 import { flagState, startUnleash, type UnleashServer } from '../support/unleash';
 import { REQUIRE_TARGETS } from '../support/etcd';
 import {
@@ -465,6 +466,59 @@ describe('git target specifics', () => {
     expect((await client.read(endpoint)).version).toMatch(/^git:[0-9a-f]{12}$/);
     bare.commitByHand('regions/eu-3/payments.json', 'not json', 'oops');
     await expect(client.read(endpoint)).rejects.toMatchObject({ code: ErrorCode.RegionProtocol });
+  });
+});
+
+/** Over ssh:// with a key named by reference, on a real OpenSSH server (Debian's openssh-server). */
+const describeWithSshd = sshdInstalled() || process.env[REQUIRE_TARGETS] ? describe : describe.skip;
+if (!sshdInstalled() && !process.env[REQUIRE_TARGETS]) {
+  process.stderr.write('[targets] skipping git over ssh: sshd not installed (apt-get install openssh-server)\n');
+}
+
+describeWithSshd('git over ssh, the key by reference', () => {
+  let sshd: SshServer;
+  let bare: BareRepo;
+  const client = new TargetRegistryClient();
+  const endpoint = (key: string) =>
+    `git+ssh://${sshd.user}@127.0.0.1:${sshd.port}${bare.url.slice('file://'.length)}?branch=main&path=regions/ssh.json&${key}&knownHostsFile=${sshd.knownHostsFile}`;
+  beforeAll(async () => {
+    sshd = await startSshServer();
+    bare = createBareRepo();
+  }, 60_000);
+  afterAll(async () => {
+    client.close();
+    bare.remove();
+    await sshd.stop();
+  });
+
+  it('pushes with a key from a file or from a variable, and trusts only the named host keys', async () => {
+    const first = await client.push(endpoint(`sshKeyFile=${sshd.clientKeyFile}`), 'v1', { over: 'ssh' });
+    expect(first).toMatchObject({ version: 'v1', changed: true });
+    process.env.SLUICE_TEST_SSH_KEY = sshd.clientKey;
+    try {
+      const second = await client.push(
+        endpoint('sshKeyEnv=SLUICE_TEST_SSH_KEY'),
+        'v2',
+        { over: 'ssh', n: 2 },
+        first.revision,
+      );
+      expect(second).toMatchObject({ version: 'v2', previousVersion: 'v1' });
+    } finally {
+      delete process.env.SLUICE_TEST_SSH_KEY;
+    }
+    expect(bare.log('regions/ssh.json')).toContain('Sluice-Version: v2');
+  });
+
+  it('a key the server does not admit is REGION_REJECTED_PUSH, naming the reference, never the key', async () => {
+    const err = await client.push(endpoint(`sshKeyFile=${sshd.strangerKeyFile}`), 'v3', { over: 'ssh' }).then(
+      () => new Error('sshd admitted a key it must refuse'),
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({
+      code: ErrorCode.RegionRejectedPush,
+      message: expect.stringMatching(/refused the credentials from file .*stranger/),
+    });
+    expect(JSON.stringify({ ...err, message: err.message })).not.toContain('PRIVATE KEY');
   });
 });
 

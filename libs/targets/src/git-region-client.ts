@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,8 +64,33 @@ export function parseGitEndpoint(endpoint: string): GitTarget {
       },
     };
   }
+  const sshKey = resolveSecret(query, { env: 'sshKeyEnv', file: 'sshKeyFile' }, 'git SSH key');
+  if (sshKey) {
+    // ssh reads the key from a file: a key given in a variable is written to a private one
+    const keyFile = query.get('sshKeyFile') ?? privateKeyFile(query.get('sshKeyEnv')!, sshKey.value);
+    const knownHosts = query.get('knownHostsFile');
+    const options = ['-i', keyFile, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'];
+    if (knownHosts) options.push('-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes');
+    target.auth = { from: sshKey.from, env: { GIT_SSH_COMMAND: ['ssh', ...options].map(shellQuote).join(' ') } };
+  }
   return target;
 }
+
+/** Keys from variables, written once per process to 0600 files in a 0700 folder, by variable and content. */
+const keyFiles = new Map<string, string>();
+
+function privateKeyFile(variable: string, key: string): string {
+  const id = `${variable}:${createHash('sha256').update(key).digest('hex')}`;
+  let path = keyFiles.get(id);
+  if (!path) {
+    path = join(mkdtempSync(join(tmpdir(), 'sluice-ssh-')), 'key');
+    writeFileSync(path, key.endsWith('\n') ? key : `${key}\n`, { mode: 0o600 });
+    keyFiles.set(id, path);
+  }
+  return path;
+}
+
+const shellQuote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 class GitError extends Error {
   constructor(
@@ -98,7 +123,12 @@ function git(cwd: string, args: string[], auth?: GitTarget['auth']): Promise<str
       },
       (err, stdout, stderr) => {
         if (err)
-          reject(new GitError(`git ${args[0]} failed: ${stderr.trim().split('\n').slice(-2).join(' ')}`, stderr));
+          reject(
+            new GitError(
+              `git ${args[0]} failed: ${(stderr.trim() || stdout.trim()).split('\n').slice(-2).join(' ')}`,
+              stderr,
+            ),
+          );
         else resolve(stdout);
       },
     );
@@ -315,7 +345,7 @@ function unreachable(target: GitTarget, err: unknown): SluiceError {
       stderr,
     )
   ) {
-    const who = target.auth ? `the token from ${target.auth.from}` : 'the worker’s own git credentials';
+    const who = target.auth ? `the credentials from ${target.auth.from}` : 'the worker’s own git credentials';
     return new SluiceError(
       ErrorCode.RegionRejectedPush,
       `git remote ${target.remote.replace(/\/\/[^@/]*@/, '//')} refused ${who}`,

@@ -50,6 +50,10 @@ const gitTargetSchema = z.strictObject({
   /** For an http(s) remote: the worker's variable, or a file, holding the token (sent as the password). */
   tokenEnv: envName.optional(),
   tokenFile: absolutePath.optional(),
+  /** For an ssh remote: the worker's variable, or a file, holding the private key; and the host keys to trust. */
+  sshKeyEnv: envName.optional(),
+  sshKeyFile: absolutePath.optional(),
+  knownHostsFile: absolutePath.optional(),
 });
 
 const unleashTargetSchema = z
@@ -133,9 +137,8 @@ function endpointOfTarget(t: z.output<typeof targetFieldsSchema>): string {
     if (caFile) query.set('caFile', caFile);
     return `kubernetes+${server.replace(/\/$/, '')}/namespaces/${namespace}/configmaps/${configMap}?${query}`;
   }
-  const { remote, tokenEnv, tokenFile, branch, path } = t.git!;
+  const { remote, branch, path, ...references } = t.git!;
   const query = new URLSearchParams({ branch, path });
-  if (tokenEnv) query.set('tokenEnv', tokenEnv);
-  if (tokenFile) query.set('tokenFile', tokenFile);
+  for (const [name, value] of Object.entries(references)) if (value) query.set(name, value);
   return `git+${remote}?${query}`;
 }

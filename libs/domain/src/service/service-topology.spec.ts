@@ -188,6 +188,20 @@ describe('service topology', () => {
       ).toEqual([{ field: 'regions.0.target.kubernetes.caFile', message: 'must be an absolute file path' }]);
     });
 
+    it('a git ssh remote names its key and known hosts by reference, as absolute paths or a variable', () => {
+      expect(
+        endpointOf({
+          git: { remote: 'ssh://git@h/c.git', path: 'a.json', sshKeyFile: '/k/id', knownHostsFile: '/k/hosts' },
+        }),
+      ).toBe('git+ssh://git@h/c.git?branch=main&path=a.json&sshKeyFile=%2Fk%2Fid&knownHostsFile=%2Fk%2Fhosts');
+      const problemOf = (endpoint: string) =>
+        (rejection({ name: 'checkout', regions: [region('a', { endpoint })] }).details.fields as FieldError[])[0]
+          ?.message;
+      expect(problemOf('git+file:///r.git?branch=main&path=a.json&sshKeyFile=/k')).toMatch(/for ssh:\/\/ remotes/);
+      expect(problemOf('git+ssh://h/r.git?branch=main&path=a.json&sshKeyFile=k')).toMatch(/absolute path/);
+      expect(problemOf('git+ssh://h/r.git?branch=main&path=a.json&sshKeyFile=/k&sshKeyEnv=K')).toMatch(/once/);
+    });
+
     it('a Kubernetes ConfigMap: typed fields become its endpoint, and a bad endpoint names what is wrong', () => {
       const endpoint = endpointOf({
         kubernetes: {

@@ -54,7 +54,16 @@ export function gitEndpointProblem(endpoint: string): string | null {
   const branch = query.get('branch') ?? 'main';
   if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) return `"${branch}" is not a branch name`;
   for (const name of query.keys()) {
-    if (!['branch', 'path', 'tokenEnv', 'tokenFile'].includes(name)) return `unknown git endpoint option "${name}"`;
+    if (!['branch', 'path', 'tokenEnv', 'tokenFile', 'sshKeyEnv', 'sshKeyFile', 'knownHostsFile'].includes(name))
+      return `unknown git endpoint option "${name}"`;
+  }
+  if (query.has('sshKeyEnv') || query.has('sshKeyFile') || query.has('knownHostsFile')) {
+    if (!/^git\+ssh:/i.test(endpoint)) return 'an SSH key and known hosts are for ssh:// remotes';
+    if (query.has('sshKeyEnv') && query.has('sshKeyFile')) return 'name the SSH key once: sshKeyEnv or sshKeyFile';
+    for (const name of ['sshKeyFile', 'knownHostsFile']) {
+      const path = query.get(name);
+      if (path !== null && !path.startsWith('/')) return `${name} must be an absolute path`;
+    }
   }
   if (query.has('tokenEnv') || query.has('tokenFile')) {
     if (!/^git\+https?:/i.test(endpoint))

@@ -46,6 +46,24 @@ export class GitTargetInput {
 
   @Field(() => String, { nullable: true, description: 'For an http(s) remote: a file on the worker holding a token.' })
   tokenFile?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'For an ssh remote: the worker’s environment variable holding a private key.',
+  })
+  sshKeyEnv?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'For an ssh remote: a file on the worker holding a private key.',
+  })
+  sshKeyFile?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'For an ssh remote: the host keys to trust (known_hosts format); else the worker’s own.',
+  })
+  knownHostsFile?: string;
 }
 
 @InputType({ description: 'A region that is one key of a Kubernetes ConfigMap, written by server-side apply.' })
