@@ -78,7 +78,7 @@ const KINDS: Kind[] = [
   {
     name: 'http (region-sim)',
     async start() {
-      sim = await startRegionSim({ regions: ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'], port: 0, traffic: false });
+      sim = await startRegionSim({ regions: ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'], port: 0, traffic: false });
     },
     stop: () => sim.close(),
     endpoint: (region) => `${sim.url}/regions/${region}`,
@@ -154,7 +154,7 @@ const KINDS: Kind[] = [
   {
     name: 'unleash (a flag in an environment, the real unleash-server)',
     async start() {
-      unleash = await startUnleash(['r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+      unleash = await startUnleash(['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7']);
       process.env.SLUICE_TEST_UNLEASH_TOKEN = unleash.token;
     },
     async stop() {
@@ -280,6 +280,22 @@ describeWithEtcd('deployment target conformance', () => {
       expect(again).toMatchObject({ changed: false, version: 'v1', configHash: first.configHash });
       // the state is untouched; an HTTP region may still count the PUT in its revision (region-sim does)
       expect(await client.read(endpoint)).toMatchObject({ version: 'v1', config: kind.config(1) });
+    });
+
+    it('applies a new version whose config is the one the region already serves, and restores the old version', async () => {
+      const endpoint = kind.endpoint('r7');
+      const v1 = await client.push(endpoint, 'v1', kind.config(7));
+      const v2 = await client.push(endpoint, 'v2', kind.config(7), v1.revision);
+      expect(v2).toMatchObject({ version: 'v2', previousVersion: 'v1', changed: true });
+      expect(v2.revision).not.toBe(v1.revision);
+      expect(await client.read(endpoint)).toMatchObject({
+        version: 'v2',
+        config: kind.config(7),
+        revision: v2.revision,
+      });
+      const back = await client.push(endpoint, 'v1', kind.config(7), v2.revision);
+      expect(back).toMatchObject({ version: 'v1', previousVersion: 'v2', changed: true });
+      expect(await client.read(endpoint)).toMatchObject({ version: 'v1', revision: back.revision });
     });
 
     it('restores the previous state, and "nothing was there"', async () => {
@@ -449,6 +465,21 @@ describe('git target specifics', () => {
     ]);
     expect(bare.log()).toContain('Sluice-Version: v2');
     expect(await client.read(endpoint)).toMatchObject({ version: 'v1', config: { limit: 1 }, revision: 3 });
+  });
+
+  it('records a version whose config is unchanged as an empty commit naming the file; a hand edit after it still wins', async () => {
+    const path = 'regions/eu-4/payments.json';
+    const endpoint = bare.endpoint(path);
+    const v1 = await client.push(endpoint, 'v1', { limit: 4 });
+    const v2 = await client.push(endpoint, 'v2', { limit: 4 }, v1.revision);
+    expect(v2).toMatchObject({ version: 'v2', changed: true, revision: 2 });
+    expect(bare.log()).toContain(`sluice: ${path} → v2`);
+    expect(bare.log()).toContain(`Sluice-Path: ${path}`);
+    // an empty commit naming another file that only shares a prefix does not count for this one
+    await client.push(bare.endpoint(`${path}.bak`), 'v9', { limit: 4 });
+    expect(await client.read(endpoint)).toMatchObject({ version: 'v2', revision: 2 });
+    bare.commitByHand(path, '{"limit": 5}\n', 'hot fix after an unchanged version');
+    expect(await client.read(endpoint)).toMatchObject({ version: expect.stringMatching(/^git:/), revision: 3 });
   });
 
   it('rebases over a commit to another file and pushes; never force-pushes', async () => {

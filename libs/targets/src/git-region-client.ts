@@ -24,10 +24,10 @@ const oneLine = (value: string) => value.replace(/[\r\n]+/g, ' ').slice(0, 200);
  * is `git+<remote>?branch=<branch>&path=<file>`, e.g.
  * `git+file:///srv/config.git?branch=main&path=regions/eu-1/payments.json`. The file holds the
  * config itself (what the deploying tool reads); the version is the `Sluice-Version:` trailer of
- * the commit that last changed it. The revision is the number of commits that touched the file,
- * which only grows, since Sluice never rewrites history: every push and every restore is a new
- * commit. A push the remote rejects because the branch moved is rebased and retried; only a
- * commit that touched the same file is REGION_CHANGED.
+ * the newest commit that set it. The revision is the number of commits that touched or named
+ * the file, which only grows, since Sluice never rewrites history: every push and every restore
+ * is a new commit. A push the remote rejects because the branch moved is rebased and retried;
+ * only a commit that touched the same file is REGION_CHANGED.
  */
 interface GitTarget {
   remote: string;
@@ -38,6 +38,8 @@ interface GitTarget {
 }
 
 const GIT_TIMEOUT_MS = 20_000;
+/** The trailer naming the file a Sluice commit sets, so that an empty commit still counts. */
+const PATH_TRAILER = 'Sluice-Path';
 const PUSH_ATTEMPTS = 5;
 
 export function parseGitEndpoint(endpoint: string): GitTarget {
@@ -259,9 +261,10 @@ export class GitRegionClient implements RegionClient {
 
   private async stateAt(dir: string, target: GitTarget, endpoint: string): Promise<RegionConfigState> {
     const ref = `origin/${target.branch}`;
-    const revision = Number((await git(dir, ['rev-list', '--count', ref, '--', target.path])).trim());
+    const head = await this.lastCommit(dir, ref, target.path);
     const region = endpoint.split('?')[0];
-    if (revision === 0) return { region, version: null, config: null, configHash: null, revision: 0 };
+    if (!head) return { region, version: null, config: null, configHash: null, revision: 0 };
+    const { sha, revision } = head;
     const text = await git(dir, ['show', `${ref}:${target.path}`]).catch(() => null);
     if (text === null) return { region, version: null, config: null, configHash: null, revision };
     let config: unknown;
@@ -272,13 +275,40 @@ export class GitRegionClient implements RegionClient {
     }
     if (typeof config !== 'object' || config === null || Array.isArray(config))
       throw protocol(target, 'not a JSON object');
-    const last = await git(dir, ['log', '-1', '--format=%H%n%B', ref, '--', target.path]);
-    const [sha] = last.split('\n');
-    const trailer = /^Sluice-Version: (.+)$/m.exec(last)?.[1]?.trim();
+    const message = await git(dir, ['log', '-1', '--format=%B', sha]);
+    const trailer = /^Sluice-Version: (.+)$/m.exec(message)?.[1]?.trim();
     // a commit by hand carries no trailer: its version is its commit, never one of Sluice's
     const version = trailer ?? `git:${sha.slice(0, 12)}`;
     const typed = config as Record<string, unknown>;
     return { region, version, config: typed, configHash: configHash(typed), revision };
+  }
+
+  /**
+   * The newest commit that set the file, and how many did: those that touched it, and Sluice's
+   * own that name it in a `Sluice-Path:` trailer. A new version whose config is the one the file
+   * already holds changes no byte, so its commit is empty and only the trailer links it to the file.
+   */
+  private async lastCommit(dir: string, ref: string, path: string): Promise<{ sha: string; revision: number } | null> {
+    const lines = (text: string) => text.split('\n').filter(Boolean);
+    const touched = lines(await git(dir, ['rev-list', ref, '--', path]));
+    const marked = lines(
+      await git(dir, [
+        'rev-list',
+        '-E',
+        `--grep=^${PATH_TRAILER}: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+        ref,
+      ]),
+    );
+    const revision = new Set([...touched, ...marked]).size;
+    if (revision === 0) return null;
+    const [byContent, byTrailer] = [touched[0], marked[0]];
+    if (!byContent || !byTrailer || byContent === byTrailer) return { sha: byContent ?? byTrailer, revision };
+    // both: the one that descends from the other is the newer (history has no branches of Sluice's)
+    const trailerFirst = await git(dir, ['merge-base', '--is-ancestor', byTrailer, byContent]).then(
+      () => true,
+      () => false,
+    );
+    return { sha: trailerFirst ? byContent : byTrailer, revision };
   }
 
   /**
@@ -303,10 +333,12 @@ export class GitRegionClient implements RegionClient {
     }
     const subject = content === null ? `sluice: remove ${target.path}` : `sluice: ${target.path} → ${version}`;
     const trailers = [
+      `${PATH_TRAILER}: ${oneLine(target.path)}`,
       ...(change ? [`Sluice-Rollout: ${oneLine(change.rolloutId)}`, `Sluice-Actor: ${oneLine(change.actor)}`] : []),
       content === null ? 'Sluice-Version: (none)' : `Sluice-Version: ${version}`,
     ];
-    await git(dir, ['commit', '-q', '-m', subject, '-m', trailers.join('\n')]);
+    // empty when the new version's config is the one the file holds: the trailers still record it
+    await git(dir, ['commit', '-q', '--allow-empty', '-m', subject, '-m', trailers.join('\n')]);
   }
 
   /** Pushes the commit; false when the branch moved (rebase and retry), up to PUSH_ATTEMPTS. */
