@@ -30,10 +30,10 @@ describe('following a rollout live over graphql-ws, and the API limits', () => {
   };
 
   /** Follows the rollout's events: `received` fills as they arrive; `done` gives them all once it completes. */
-  const follow = (id: string, after?: number) => {
+  const follow = (id: string, after?: string) => {
     const received: StreamedEvent[] = [];
     const subscription = wsClient(tokenOf('viewer')).iterate<{ rolloutEvents: StreamedEvent }>({
-      query: 'subscription($id: ID!, $after: Int) { rolloutEvents(id: $id, after: $after) { position type } }',
+      query: 'subscription($id: ID!, $after: String) { rolloutEvents(id: $id, after: $after) { position type } }',
       variables: { id, after },
     });
     const done = (async () => {
@@ -88,7 +88,12 @@ describe('following a rollout live over graphql-ws, and the API limits', () => {
     // one subscriber from the start, one picking up after position 3: both open mid-rollout,
     // and both have the stored history before the approval records anything new
     const fromStart = follow(id);
-    const fromThree = follow(id, 3);
+    // the subscription takes the same cursors as the query
+    const page = await graphql<{ rolloutEvents: { pageInfo: { endCursor: string } } }>(
+      stack.gateway.url,
+      `{ rolloutEvents(id: "${id}", first: 3) { pageInfo { endCursor } } }`,
+    );
+    const fromThree = follow(id, page.data!.rolloutEvents.pageInfo.endCursor);
     await readUntil(
       async () => [fromStart.received.length, fromThree.received.length],
       ([all, tail]) => all >= storedBefore && tail >= storedBefore - 3,

@@ -13,3 +13,4 @@ export const HALT_INTAKE = Symbol('HALT_INTAKE');
 export const HALT_DISPATCHER = Symbol('HALT_DISPATCHER');
 export const INCIDENT_ANALYZER = Symbol('INCIDENT_ANALYZER');
 export const CONFIG_STORE = Symbol('CONFIG_STORE');
+export const LIVE_EVENTS = Symbol('LIVE_EVENTS');

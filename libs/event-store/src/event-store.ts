@@ -162,6 +162,15 @@ export class PgEventStore {
     return rows[0].version;
   }
 
+  /** The head position of each of `streamIds` that has events, in one query. */
+  async streamHeads(streamIds: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ stream_id: string; head: number }>(
+      'SELECT stream_id, max(stream_position)::int AS head FROM events WHERE stream_id = ANY($1) GROUP BY stream_id',
+      [streamIds],
+    );
+    return new Map(rows.map((r) => [r.stream_id, r.head]));
+  }
+
   private async versionWith(client: PoolClient, streamId: string): Promise<number> {
     const { rows } = await client.query<{ version: number }>(
       'SELECT coalesce(max(stream_position), 0)::int AS version FROM events WHERE stream_id = $1',

@@ -1,3 +1,4 @@
 export * from './event-id';
 export * from './event-store';
 export * from './transaction';
+export * from './live-events';

@@ -6,6 +6,7 @@ import type { ReadModels, RolloutCursor, RolloutFilter, RolloutSummary } from '.
 import { EVENT_STORE, READ_MODELS } from '../gateway.tokens';
 import type { Rollout } from '../rollouts/models/rollout.model';
 import { toEventModel } from '../rollouts/models/rollout-mapper';
+import { decodeCursor, encodeCursor, eventCursor, positionOf } from './cursors';
 import type {
   RegionChange,
   RegionChangeKind,
@@ -17,21 +18,6 @@ import type {
 /** Page sizes callers may ask for; larger pages are refused, not silently cut. */
 export const MAX_PAGE_SIZE = 500;
 export const MAX_CHANGES = 1_000;
-
-function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): T {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (check(value)) return value;
-  } catch {
-    // fall through
-  }
-  const message = 'after is not a cursor this API returned; pass pageInfo.endCursor from the previous page';
-  throw SluiceError.badInput(message, [{ field: 'after', message }]);
-}
 
 function checkPageSize(first: number): void {
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
@@ -45,8 +31,6 @@ const isRolloutCursor = (v: unknown): v is { t: string; id: string } =>
   v !== null &&
   typeof (v as { t: unknown }).t === 'string' &&
   typeof (v as { id: unknown }).id === 'string';
-const isEventCursor = (v: unknown): v is { p: number } =>
-  typeof v === 'object' && v !== null && Number.isInteger((v as { p: unknown }).p);
 
 export function rolloutFromRow(row: RolloutSummary): Rollout {
   return {
@@ -91,14 +75,12 @@ export class HistoryService {
 
   async rolloutEvents(rolloutId: string, first: number, after?: string): Promise<RolloutEventConnection> {
     checkPageSize(first);
-    const afterPosition = after ? decodeCursor(after, isEventCursor).p : 0;
+    const afterPosition = positionOf(after);
     const events = await this.eventStore.readStream(rolloutId, { after: afterPosition, limit: first + 1 });
     if (events.length === 0 && afterPosition === 0) {
       throw new SluiceError('NOT_FOUND', `rollout "${rolloutId}" does not exist`, { rolloutId });
     }
-    const edges = events
-      .slice(0, first)
-      .map((e) => ({ cursor: encodeCursor({ p: e.streamPosition }), node: toEventModel(e) }));
+    const edges = events.slice(0, first).map((e) => ({ cursor: eventCursor(e.streamPosition), node: toEventModel(e) }));
     return { edges, pageInfo: { hasNextPage: events.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 

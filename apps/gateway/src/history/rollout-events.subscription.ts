@@ -1,62 +1,58 @@
 import { Inject } from '@nestjs/common';
-import { Args, ID, Int, Resolver, Subscription } from '@nestjs/graphql';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Args, ID, Resolver, Subscription } from '@nestjs/graphql';
 import { ErrorCode, SluiceError, evolve, initialRolloutState, isFinal } from '../../../../libs/domain/src';
-import type { PgEventStore } from '../../../../libs/event-store/src';
+import { abortable, type LiveEvents, type PgEventStore } from '../../../../libs/event-store/src';
 import { RequireRole } from '../auth/roles.decorator';
-import { EVENT_STORE } from '../gateway.tokens';
+import { EVENT_STORE, LIVE_EVENTS } from '../gateway.tokens';
 import { RolloutEvent } from '../rollouts/models/rollout.model';
 import { toDomainEvent, toEventModel } from '../rollouts/models/rollout-mapper';
-
-export const FOLLOW_POLL_MS = 250;
+import { positionOf } from './cursors';
 
 /**
  * Follows a rollout's stream: first the stored history after `after`, then new events as
- * they are recorded, ending after the final one. The cursor is the stream position, which is
- * contiguous, so the hand-off from history to live can neither skip nor repeat an event.
+ * they are recorded (LISTEN/NOTIFY through the gateway's one LiveEvents hub: no query per
+ * follower while nothing happens), ending after the final one. Positions are contiguous, so
+ * the hand-off from history to live can neither skip nor repeat an event.
  */
-export async function* followStream(
-  eventStore: PgEventStore,
+export async function* followRollout(
+  live: LiveEvents,
+  eventStore: Pick<PgEventStore, 'streamVersion'>,
   rolloutId: string,
   after = 0,
-  pollMs = FOLLOW_POLL_MS,
+  signal?: AbortSignal,
 ): AsyncGenerator<RolloutEvent> {
-  let position = after;
-  let checkedExists = false;
+  if ((await eventStore.streamVersion(rolloutId)) === 0) {
+    throw new SluiceError(ErrorCode.NotFound, `rollout "${rolloutId}" does not exist`, { rolloutId });
+  }
   // Folded from the cursor on, not from the stream's start: each event that finishes a rollout
   // sets a final status whatever came before it.
   let state = initialRolloutState;
-  for (;;) {
-    const events = await eventStore.readStream(rolloutId, { after: position, limit: 500 });
-    if (!checkedExists && events.length === 0 && position === 0) {
-      throw new SluiceError(ErrorCode.NotFound, `rollout "${rolloutId}" does not exist`, { rolloutId });
-    }
-    checkedExists = true;
-    for (const event of events) {
-      position = event.streamPosition;
-      yield toEventModel(event);
-      state = evolve(state, toDomainEvent(event));
-      if (isFinal(state.status)) return;
-    }
-    if (events.length === 0) await sleep(pollMs);
+  for await (const event of live.follow(rolloutId, after, signal)) {
+    yield toEventModel(event);
+    state = evolve(state, toDomainEvent(event));
+    if (isFinal(state.status)) return;
   }
 }
 
 @Resolver()
 export class RolloutEventsSubscription {
-  constructor(@Inject(EVENT_STORE) private readonly eventStore: PgEventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: PgEventStore,
+    @Inject(LIVE_EVENTS) private readonly live: LiveEvents,
+  ) {}
 
   @Subscription(() => RolloutEvent, {
     name: 'rolloutEvents',
     description:
-      'Follows a rollout over graphql-ws: stored events after `after` (a stream position; default: from the start), then live ones, ending after the final event.',
+      'Follows a rollout over graphql-ws: stored events after `after` (a cursor from an event or from the `rolloutEvents` query; default: from the start), then live ones, ending after the final event.',
     resolve: (event: RolloutEvent) => event,
   })
   @RequireRole('viewer')
   followRolloutEvents(
     @Args('id', { type: () => ID }) id: string,
-    @Args('after', { type: () => Int, nullable: true }) after: number | undefined,
-  ): AsyncGenerator<RolloutEvent> {
-    return followStream(this.eventStore, id, after ?? 0);
+    @Args('after', { type: () => String, nullable: true }) after: string | undefined,
+  ): AsyncIterableIterator<RolloutEvent> {
+    const position = positionOf(after);
+    return abortable((signal) => followRollout(this.live, this.eventStore, id, position, signal));
   }
 }

@@ -4,7 +4,7 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 import type { Pool } from 'pg';
 import { upcastEventData } from '../../../../libs/domain/src';
 import { PgConfigStore } from '../../../../libs/config-store/src';
-import { PgEventStore } from '../../../../libs/event-store/src';
+import { LiveEvents, PgEventStore } from '../../../../libs/event-store/src';
 import { ProjectionRunner, Projector, ReadModels } from '../../../../libs/projections/src';
 import { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import { createLogger } from '../../../../libs/platform/src/logger';
@@ -32,6 +32,7 @@ import {
   HALT_INTAKE,
   HALT_DISPATCHER,
   INCIDENT_ANALYZER,
+  LIVE_EVENTS,
 } from '../gateway.tokens';
 import { IncidentAnalyzer } from '../../../../libs/insight/src';
 import { PrometheusClient } from '../../../../libs/targets/src';
@@ -47,6 +48,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+    @Inject(LIVE_EVENTS) private readonly live: LiveEvents,
   ) {}
 
   static forConfig(config: GatewayConfig) {
@@ -94,6 +96,12 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
           inject: [PG_POOL],
           useFactory: (pool: Pool) => new PgEventStore(pool, upcastEventData),
         },
+        {
+          provide: LIVE_EVENTS,
+          inject: [EVENT_STORE],
+          useFactory: (eventStore: PgEventStore) =>
+            new LiveEvents(eventStore, config.databaseUrl, createLogger('gateway')),
+        },
         { provide: CONFIG_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new PgConfigStore(pool) },
         { provide: READ_MODELS, inject: [PG_POOL], useFactory: (pool: Pool) => new ReadModels(pool) },
         {
@@ -119,6 +127,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         PG_POOL,
         TEMPORAL_CLIENT,
         EVENT_STORE,
+        LIVE_EVENTS,
         CONFIG_STORE,
         SERVICE_CATALOG,
         READ_MODELS,
@@ -128,11 +137,14 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
     };
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.projections.start();
+    // never throws: without PostgreSQL it listens once it can, and followers wait
+    await this.live.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.live.stop();
     await this.projections.stop();
     await this.temporal.connection.close();
     await this.pool.end();

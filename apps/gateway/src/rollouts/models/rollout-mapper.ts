@@ -5,11 +5,13 @@ import type { LiveState } from '../../../../../workflows/rollout.messages';
 import type { PlanPreview } from './plan-preview.model';
 import type { RolloutLive } from './rollout-live.model';
 import type { RolloutEvent as RolloutEventModel } from './rollout.model';
+import { eventCursor } from '../../history/cursors';
 
 /** From the event log and the workflow to the API's models; shared by rollouts, history and insight. */
 export function toEventModel(e: RecordedEvent): RolloutEventModel {
   return {
     position: e.streamPosition,
+    cursor: eventCursor(e.streamPosition),
     globalPosition: e.globalPosition,
     eventId: e.eventId,
     type: e.type,

@@ -12,6 +12,12 @@ export class RolloutEvent {
   @Field(() => Int, { description: 'Position in the rollout’s stream, from 1.' })
   position!: number;
 
+  @Field({
+    description:
+      'Where this event is in its stream, as the cursor `rolloutEvents` (query and subscription) take as `after`.',
+  })
+  cursor!: string;
+
   @Field({ description: 'Position in the whole log (a 64-bit integer as a string).' })
   globalPosition!: string;
 
