@@ -17,6 +17,7 @@ const BENCHES = [
   'load',
   'mitigate',
   'targets',
+  'live',
   'longevity',
 ];
 const args = process.argv.slice(2);

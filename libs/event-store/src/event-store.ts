@@ -162,6 +162,25 @@ export class PgEventStore {
     return rows[0].version;
   }
 
+  /** Several streams in one query: each one's events after its own position, at most `limit` each. */
+  async readStreams(
+    wants: ReadonlyArray<{ streamId: string; after: number }>,
+    limit: number,
+  ): Promise<Map<string, RecordedEvent[]>> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT e.* FROM unnest($1::text[], $2::int[]) AS w(stream_id, after)
+       CROSS JOIN LATERAL (
+         SELECT * FROM events WHERE stream_id = w.stream_id AND stream_position > w.after
+         ORDER BY stream_position LIMIT $3
+       ) e
+       ORDER BY e.stream_id, e.stream_position`,
+      [wants.map((w) => w.streamId), wants.map((w) => w.after), limit],
+    );
+    const read = new Map<string, RecordedEvent[]>(wants.map((w) => [w.streamId, []]));
+    for (const row of rows) read.get(row.stream_id)!.push(this.toRecorded(row));
+    return read;
+  }
+
   /** The head position of each of `streamIds` that has events, in one query. */
   async streamHeads(streamIds: readonly string[]): Promise<Map<string, number>> {
     const { rows } = await this.pool.query<{ stream_id: string; head: number }>(

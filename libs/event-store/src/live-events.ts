@@ -25,17 +25,15 @@ interface Follower {
 
 interface Watched {
   followers: Set<Follower>;
-  /** The read in flight for this stream, if any; `again` asks for one more after it. */
-  reading: Promise<void> | null;
-  again: boolean;
 }
 
-type Store = Pick<PgEventStore, 'readStream' | 'streamHeads'>;
+type Store = Pick<PgEventStore, 'readStream' | 'readStreams' | 'streamHeads'>;
 
 /**
  * Live delivery of events to any number of followers, with no polling per follower. One
  * connection LISTENs on the events channel; a notification for a stream that has followers
- * starts one read of it (coalesced while one is in flight), shared by all of them. Every
+ * marks it, and one read serves every stream marked (those marked while it is in flight wait
+ * for the next), shared by all their followers. Every
  * `catchUpMs`, one query compares the watched streams' heads with what their followers have,
  * so a notification lost with the connection only delays delivery. Each follower yields the
  * events in stream order, each once: positions are contiguous, a follower takes only the
@@ -47,6 +45,9 @@ export class LiveEvents {
   private timer: NodeJS.Timeout | null = null;
   private reconnect: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Streams with news not read yet, and the read in flight. */
+  private readonly dirty = new Set<string>();
+  private flushing: Promise<void> | null = null;
   /** Queries this hub sent: reads, head checks (followers' own history reads included). */
   queries = 0;
 
@@ -94,45 +95,53 @@ export class LiveEvents {
   async *follow(streamId: string, after = 0, signal?: AbortSignal): AsyncGenerator<RecordedEvent> {
     const follower: Follower = { position: after, pending: [], wake: null };
     const watched = this.watch(streamId, follower);
+    const wake = () => follower.wake?.();
+    signal?.addEventListener('abort', wake, { once: true });
+    // Stored events first, read by this follower; from then on it takes what the stream's
+    // shared reads hand it (it was watching before its first read, so nothing falls between).
+    let reading = true;
     try {
-      for (;;) {
-        const ready = this.take(follower);
-        const events = ready ?? (await this.read(streamId, follower.position));
-        for (const event of events) {
-          if (event.streamPosition !== follower.position + 1) continue;
-          follower.position = event.streamPosition;
-          yield event;
+      while (!this.stopped && !signal?.aborted) {
+        if (reading) {
+          const events = await this.read(streamId, follower.position);
+          for (const event of events) {
+            if (event.streamPosition !== follower.position + 1) continue;
+            follower.position = event.streamPosition;
+            yield event;
+          }
+          reading = events.length === this.options.batch;
+          continue;
         }
-        if (ready !== null || events.length === this.options.batch) continue;
-        if (this.stopped || signal?.aborted) return;
-        // caught up: wait for the stream's next shared read to hand this follower something
-        if (follower.pending.length === 0) {
-          await new Promise<void>((resolve) => {
-            follower.wake = resolve;
-            signal?.addEventListener('abort', () => resolve(), { once: true });
-          });
+        const pending = follower.pending.filter((e) => e.streamPosition > follower.position);
+        follower.pending = [];
+        if (pending.length === 0) {
+          await new Promise<void>((resolve) => (follower.wake = resolve));
+          follower.wake = null;
+        } else if (pending[0].streamPosition !== follower.position + 1) {
+          // a gap (a shared read cut at the batch size): this follower reads it itself
+          reading = true;
+        } else {
+          for (const event of pending) {
+            if (event.streamPosition !== follower.position + 1) {
+              reading = true;
+              break;
+            }
+            follower.position = event.streamPosition;
+            yield event;
+          }
         }
-        follower.wake = null;
-        if (this.stopped || signal?.aborted) return;
       }
     } finally {
+      signal?.removeEventListener('abort', wake);
       watched.followers.delete(follower);
       if (watched.followers.size === 0 && this.streams.get(streamId) === watched) this.streams.delete(streamId);
     }
   }
 
-  /** The pending events that follow the follower's position; null when they do not (a gap to read). */
-  private take(follower: Follower): RecordedEvent[] | null {
-    const pending = follower.pending.filter((e) => e.streamPosition > follower.position);
-    follower.pending = [];
-    if (pending.length === 0 || pending[0].streamPosition !== follower.position + 1) return null;
-    return pending;
-  }
-
   private watch(streamId: string, follower: Follower): Watched {
     let watched = this.streams.get(streamId);
     if (!watched) {
-      watched = { followers: new Set(), reading: null, again: false };
+      watched = { followers: new Set() };
       this.streams.set(streamId, watched);
     }
     watched.followers.add(follower);
@@ -144,38 +153,53 @@ export class LiveEvents {
     return this.store.readStream(streamId, { after, limit: this.options.batch });
   }
 
-  /** One read of the stream from the follower furthest behind, handed to every follower. */
+  /**
+   * Marks the stream as having news. One read at a time serves every stream marked: the
+   * streams marked while a read is in flight wait for the next, so a burst over many rollouts
+   * costs a few queries, and a lone append costs one with no delay.
+   */
   private refresh(streamId: string): void {
-    const watched = this.streams.get(streamId);
-    if (!watched) return;
-    if (watched.reading) {
-      watched.again = true;
-      return;
-    }
-    watched.reading = (async () => {
-      do {
-        watched.again = false;
-        const from = Math.min(...[...watched.followers].map((f) => f.pending.at(-1)?.streamPosition ?? f.position));
-        let events: RecordedEvent[];
-        try {
-          events = await this.read(streamId, from);
-        } catch (err) {
-          // the next notification or catch-up tries again
-          this.log.warn({ err, streamId }, 'live events: reading the stream failed');
-          return;
-        }
-        for (const follower of watched.followers) {
+    if (!this.streams.has(streamId)) return;
+    this.dirty.add(streamId);
+    this.flushing ??= this.flush().finally(() => {
+      this.flushing = null;
+      // marked after the loop's last look, before this ran
+      if (this.dirty.size > 0 && !this.stopped) this.refresh([...this.dirty][0]);
+    });
+  }
+
+  /** Reads the marked streams, each from its follower furthest behind, and hands the events over. */
+  private async flush(): Promise<void> {
+    while (this.dirty.size > 0 && !this.stopped) {
+      const wants = [...this.dirty].flatMap((streamId) => {
+        const watched = this.streams.get(streamId);
+        if (!watched || watched.followers.size === 0) return [];
+        const after = Math.min(...[...watched.followers].map((f) => f.pending.at(-1)?.streamPosition ?? f.position));
+        return [{ streamId, after }];
+      });
+      this.dirty.clear();
+      if (wants.length === 0) return;
+      let read: Map<string, RecordedEvent[]>;
+      try {
+        this.queries++;
+        read = await this.store.readStreams(wants, this.options.batch);
+      } catch (err) {
+        // the head check marks them again; no retry in a loop while the database is away
+        this.log.warn({ err, streams: wants.length }, 'live events: reading the streams failed');
+        this.dirty.clear();
+        return;
+      }
+      for (const [streamId, events] of read) {
+        for (const follower of this.streams.get(streamId)?.followers ?? []) {
           const last = follower.pending.at(-1)?.streamPosition ?? follower.position;
           const fresh = events.filter((e) => e.streamPosition > last);
           if (fresh.length === 0) continue;
           follower.pending.push(...fresh);
           follower.wake?.();
         }
-        if (events.length === this.options.batch) watched.again = true;
-      } while (watched.again && !this.stopped);
-    })().finally(() => {
-      watched.reading = null;
-    });
+        if (events.length === this.options.batch) this.dirty.add(streamId);
+      }
+    }
   }
 
   /** Compares the watched streams' heads with their followers' positions, in one query. */

@@ -56,10 +56,14 @@ describe('live delivery of rollout events', () => {
     await sleep(3_000);
     const idle = pool.queries - before;
     expect(idle).toBeLessThanOrEqual(3);
-    // and an event appended now still reaches every one of them
+    // and an event appended now still reaches every one of them, for one shared read per
+    // stream, not one per follower
+    const beforeAppends = pool.queries;
     for (const stream of streams) await writer.append(stream, [event('PrecheckPassed')], 1);
     const next = await Promise.all(pending);
     expect(next.map((n) => n.value?.type)).toEqual(followers.map(() => 'PrecheckPassed'));
+    await sleep(200);
+    expect(pool.queries - beforeAppends).toBeLessThanOrEqual(streams.length + 1);
     await Promise.all(followers.map((f) => f.return(undefined)));
   });
 
