@@ -45,6 +45,7 @@ export function printBanner(f: BannerFacts): void {
   const lines = [
     '',
     `Sluice is up (${f.seconds.toFixed(1)}s).`,
+    row('rollout board', `${gatewayUrl}/ui  (sign in with a dev token below)`),
     row('GraphQL', `${gatewayUrl}/graphql`),
     row('explorer', `${gatewayUrl}/explorer`),
     row('Temporal UI', f.temporalUiUrl ?? `(external Temporal at ${f.temporalAddress})`),

@@ -18,6 +18,8 @@ import { MetricsController } from './metrics/metrics.controller';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { ServicesModule } from './services/services.module';
+import { MeResolver } from './auth/me.resolver';
+import { WebController } from './web/web.controller';
 
 @Module({})
 export class AppModule {
@@ -61,8 +63,9 @@ export class AppModule {
         HooksModule,
         InsightModule,
       ],
-      controllers: [HealthController, MetricsController, ExplorerController],
+      controllers: [HealthController, MetricsController, ExplorerController, WebController],
       providers: [
+        MeResolver,
         { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

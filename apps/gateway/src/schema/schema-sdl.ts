@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
+import { MeResolver } from '../auth/me.resolver';
 import { FreezesResolver } from '../freezes/freezes.resolver';
 import { HistoryResolver } from '../history/history.resolver';
 import { InsightResolver } from '../insight/insight.resolver';
@@ -19,6 +20,7 @@ export const RESOLVERS = [
   HistoryResolver,
   InsightResolver,
   RolloutEventsSubscription,
+  MeResolver,
 ];
 
 export const SCHEMA_FILE = 'apps/gateway/schema.gql';
