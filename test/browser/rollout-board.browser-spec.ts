@@ -174,6 +174,27 @@ describe('the rollout board in a browser', () => {
     await admin.getByTestId('status').filter({ hasText: 'ABORTED' }).waitFor({ timeout: 60_000 });
   }, 120_000);
 
+  it('halts a rollout from its page, and the incident page lists it as the suspect', async () => {
+    const id = await startRollout(stack, {
+      service,
+      version: 'v-board-4',
+      config: { board: 4 },
+      strategy: { canaryMaxShare: 0.3, growthFactor: 4, bakeSeconds: 600, approvalAfterCanary: false },
+      waves: [{ regions: ['ui-canary-1'] }, { regions: ['ui-west-1', 'ui-west-2', 'ui-east-1'] }],
+    });
+    const page = await signedIn('alice', `/ui/rollouts/${id}`);
+    await page.getByTestId('bake-countdown').waitFor({ timeout: 60_000 });
+    await page.locator('button[data-action="halt"]').click();
+    await page.getByLabel('Reason').fill('errors up in the canary');
+    await page.locator('button[data-confirm="halt"]').click();
+    await page.getByTestId('status').filter({ hasText: 'ROLLED_BACK' }).waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('timeline').textContent()).toContain('errors up in the canary');
+    await page.getByRole('link', { name: 'incident insight' }).click();
+    await page.getByTestId('suspects').waitFor({ timeout: 30_000 });
+    expect(await page.locator(`table.suspects tr[data-rollout="${id}"]`).count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('verdict').textContent()).toBeTruthy();
+  }, 120_000);
+
   it('lists rollouts live, filtered by service and status, each linking to its page', async () => {
     const page = await signedIn('viewer', `/ui/?service=${service}&status=SUCCEEDED`);
     await page.locator('table.rollouts tbody tr').first().waitFor();
@@ -183,6 +204,23 @@ describe('the rollout board in a browser', () => {
     await page.locator('table.rollouts a').first().click();
     await page.getByTestId('matrix').waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/ui\/rollouts\/[0-9a-f-]+$/);
+  });
+
+  it('shows a service: its regions, what each serves and since when, and a plan preview with its exposure chart', async () => {
+    const page = await signedIn('viewer', `/ui/services/${service}`);
+    await page.getByTestId('topology').waitFor();
+    expect(await page.locator('[data-testid="topology"] tbody tr').count()).toBe(REGIONS.length);
+    expect(await page.locator('tr[data-region="ui-west-1"] [data-testid="serves"]').textContent()).toBe('v-board-1');
+    // the default strategy's 5% canary cap cannot hold with four equal regions: the rule it breaks is named
+    await page.getByTestId('violations').waitFor();
+    expect(await page.getByTestId('violations').textContent()).toContain('PLAN_CANARY_CAP');
+    await page.getByLabel('Canary max share').fill('0.3');
+    await page.getByLabel('Growth factor').fill('4');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByTestId('plan-waves').locator('li').first().waitFor();
+    expect(await page.locator('[data-testid="plan-waves"] li').count()).toBeGreaterThan(1);
+    expect(await page.getByTestId('plan-valid').textContent()).toBe('The plan keeps every rule.');
+    expect(await page.locator('[data-testid="exposure-chart"] canvas').count()).toBe(1);
   });
 
   it('passes an accessibility check with no serious violations', async () => {

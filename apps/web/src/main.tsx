@@ -5,6 +5,8 @@ import { onLink, useLocation } from './router';
 import { SignIn } from './sign-in';
 import { RolloutsPage } from './rollouts-page';
 import { RolloutPage } from './rollout-page';
+import { IncidentPage } from './incident-page';
+import { ServicePage } from './service-page';
 import './styles.css';
 
 function App() {
@@ -27,6 +29,7 @@ function App() {
   if (!me) return <SignIn onSignedIn={setMe} />;
 
   const rollout = /^\/rollouts\/([^/]+)$/.exec(path);
+  const service = /^\/services\/([^/]+)$/.exec(path);
   return (
     <>
       <header class="top">
@@ -36,6 +39,9 @@ function App() {
         <nav aria-label="pages">
           <a href="/ui/" onClick={(e) => onLink(e, '/')}>
             Rollouts
+          </a>{' '}
+          <a href="/ui/incidents" onClick={(e) => onLink(e, '/incidents')}>
+            Incidents
           </a>
         </nav>
         <span class="who" data-testid="principal">
@@ -53,7 +59,15 @@ function App() {
         </button>
       </header>
       <main>
-        {rollout ? <RolloutPage id={decodeURIComponent(rollout[1])} me={me} /> : <RolloutsPage query={query} />}
+        {rollout ? (
+          <RolloutPage id={decodeURIComponent(rollout[1])} me={me} />
+        ) : service ? (
+          <ServicePage name={decodeURIComponent(service[1])} />
+        ) : path === '/incidents' ? (
+          <IncidentPage query={query} />
+        ) : (
+          <RolloutsPage query={query} />
+        )}
       </main>
     </>
   );

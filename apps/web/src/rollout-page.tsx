@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { isFinal } from '../../../libs/domain/src';
 import { ApiError, gql, subscribe, type Me } from './api';
+import { onLink } from './router';
 import { GateChart } from './gate-chart';
 import {
   addEvents,
@@ -96,7 +97,10 @@ export function RolloutPage({ id, me }: { id: string; me: Me }) {
     <section>
       <header class="rollout-header">
         <h1>
-          {header.service} <span class="version">{header.version}</span>
+          <a href={`/ui/services/${header.service}`} onClick={(e) => onLink(e, `/services/${header.service}`)}>
+            {header.service}
+          </a>{' '}
+          <span class="version">{header.version}</span>
         </h1>
         <dl>
           <dt>Status</dt>
@@ -113,7 +117,17 @@ export function RolloutPage({ id, me }: { id: string; me: Me }) {
           {state.stopReason && (
             <>
               <dt>Stop reason</dt>
-              <dd data-testid="stop-reason">{state.stopReason}</dd>
+              <dd data-testid="stop-reason">
+                {state.stopReason}
+                {view.timeline.some((t) => t.kind === 'halt') && (
+                  <>
+                    {' '}
+                    <a href={`/ui/incidents?rollout=${id}`} onClick={(e) => onLink(e, `/incidents?rollout=${id}`)}>
+                      incident insight
+                    </a>
+                  </>
+                )}
+              </dd>
             </>
           )}
         </dl>

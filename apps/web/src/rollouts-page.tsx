@@ -129,7 +129,18 @@ export function RolloutsPage({ query }: { query: URLSearchParams }) {
                     {r.service}
                   </a>
                 </td>
-                <td>{r.version}</td>
+                <td>
+                  <a href={`/ui/rollouts/${r.id}`} onClick={(e) => onLink(e, `/rollouts/${r.id}`)}>
+                    {r.version}
+                  </a>{' '}
+                  <a
+                    class="muted"
+                    href={`/ui/services/${r.service}`}
+                    onClick={(e) => onLink(e, `/services/${r.service}`)}
+                  >
+                    service
+                  </a>
+                </td>
                 <td>
                   <span class={`status status-${r.status}`}>{r.status}</span>
                 </td>
