@@ -20,6 +20,7 @@ import { RolloutsModule } from './rollouts/rollouts.module';
 import { ServicesModule } from './services/services.module';
 import { MeResolver } from './auth/me.resolver';
 import { WebController } from './web/web.controller';
+import { ErrorRatesController } from './metrics/error-rates.controller';
 
 @Module({})
 export class AppModule {
@@ -63,7 +64,7 @@ export class AppModule {
         HooksModule,
         InsightModule,
       ],
-      controllers: [HealthController, MetricsController, ExplorerController, WebController],
+      controllers: [HealthController, MetricsController, ExplorerController, WebController, ErrorRatesController],
       providers: [
         MeResolver,
         { provide: APP_FILTER, useClass: GraphqlExceptionFilter },

@@ -2,18 +2,21 @@ import { useEffect, useState } from 'preact/hooks';
 import { isFinal } from '../../../libs/domain/src';
 import { ApiError, gql, subscribe, type Me } from './api';
 import { onLink } from './router';
-import { GateChart } from './gate-chart';
+import { ErrorRatesChart, GateChart } from './gate-chart';
 import {
   addEvents,
   availableActions,
   cellState,
   emptyView,
   seriesKey,
+  addLiveGates,
+  type LiveGate,
   type RolloutView,
   type ServedEvent,
 } from './rollout-view';
 
 const EVENT_FIELDS = 'position cursor type data metadata recordedAt';
+const LIVE_GATES_MS = 3_000;
 
 interface Header {
   id: string;
@@ -85,6 +88,21 @@ export function RolloutPage({ id, me }: { id: string; me: Me }) {
     };
   }, [id]);
 
+  // the workflow's latest gate results, every few seconds while it runs, for the charts
+  const running = header !== null && !isFinal(view.state.status) && view.state.gates.length > 0;
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => {
+      gql<{ rolloutLive: { gates: LiveGate[] } }>(
+        `query ($id: ID!) { rolloutLive(id: $id) { gates { gate region verdict value evidence { ePass eFail passThreshold failThreshold } } } }`,
+        { id },
+      )
+        .then((d) => setView((v) => addLiveGates(v, d.rolloutLive.gates, Date.now())))
+        .catch(() => undefined);
+    }, LIVE_GATES_MS);
+    return () => clearInterval(timer);
+  }, [id, running]);
+
   if (error && !header)
     return (
       <p class="error" role="alert">
@@ -140,6 +158,12 @@ export function RolloutPage({ id, me }: { id: string; me: Me }) {
       <ActionBar id={id} view={view} me={me} />
       <Matrix view={view} />
       <Gates view={view} />
+      {view.usesMetrics && (
+        <section aria-label="error rates">
+          <h2>Error rates</h2>
+          <ErrorRatesChart rolloutId={id} live={!isFinal(state.status)} />
+        </section>
+      )}
       <Timeline view={view} />
     </section>
   );
@@ -241,7 +265,7 @@ function Gates({ view }: { view: RolloutView }) {
       <div class="charts">
         {latest.map((g) => {
           const points = view.series.get(seriesKey(g.gate, g.region)) ?? [];
-          const canary = g.evidence !== undefined || points.some((p) => p.ePass !== undefined);
+          const canary = points.some((p) => p.kind === 'canary' || p.ePass !== undefined);
           return (
             <GateChart
               key={seriesKey(g.gate, g.region)}

@@ -18,6 +18,8 @@ export interface ServedEvent {
 /** One point of a gate's series: when, the value, and for the canary judge its e-values. */
 export interface GatePoint {
   at: number;
+  /** The gate's kind (canary, prometheus, probe, …). */
+  kind: string;
   verdict: string;
   value: number | null;
   ePass?: number;
@@ -44,6 +46,8 @@ export interface RolloutView {
   /** Thresholds of the prometheus gates, by gate name. */
   thresholds: Map<string, { comparison: string; threshold: number }>;
   timeline: TimelineEntry[];
+  /** Whether a gate read Prometheus (prometheus, canary): then the error-rate chart is drawn. */
+  usesMetrics: boolean;
   lastCursor: string | null;
   lastPosition: number;
 }
@@ -54,11 +58,18 @@ export const emptyView = (): RolloutView => ({
   series: new Map(),
   thresholds: new Map(),
   timeline: [],
+  usesMetrics: false,
   lastCursor: null,
   lastPosition: 0,
 });
 
 export const seriesKey = (gate: string, region: string) => `${gate}\u0000${region}`;
+
+/** A gate's value as a number: prometheus gates record it as the text they showed. */
+const numeric = (v: unknown): number | null => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : null;
+};
 
 const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
@@ -145,19 +156,15 @@ export function addEvents(view: RolloutView, events: readonly ServedEvent[]): Ro
     if (e.position <= next.lastPosition) continue;
     const state = evolve(next.state, { type: e.type, data: e.data } as DomainEvent);
     const at = Date.parse(e.recordedAt);
-    let { bakeStartedAt, series, thresholds, timeline } = next;
+    let { bakeStartedAt, series, thresholds, timeline, usesMetrics } = next;
     if (state.phase === 'BAKING' && next.state.phase !== 'BAKING') bakeStartedAt = at;
     if (state.phase !== 'BAKING') bakeStartedAt = null;
-    if (e.type === 'RolloutRequested') {
-      thresholds = new Map(thresholds);
-      for (const gate of (e.data.gates as Array<Record<string, unknown>> | undefined) ?? []) {
-        if (gate.kind === 'prometheus' && typeof gate.threshold === 'number') {
-          thresholds.set(str(gate.name), { comparison: str(gate.comparison), threshold: gate.threshold });
-        }
-      }
-    }
     if (e.type === 'HealthGateEvaluated') {
       const d = e.data;
+      if (d.kind === 'prometheus' || d.kind === 'canary') usesMetrics = true;
+      if (typeof d.threshold === 'number' && !thresholds.has(str(d.gate))) {
+        thresholds = new Map(thresholds).set(str(d.gate), { comparison: str(d.comparison), threshold: d.threshold });
+      }
       const evidence = (d.evidence ?? {}) as Record<string, number>;
       const key = seriesKey(str(d.gate), str(d.region));
       series = new Map(series);
@@ -165,8 +172,9 @@ export function addEvents(view: RolloutView, events: readonly ServedEvent[]): Ro
         ...(series.get(key) ?? []),
         {
           at,
+          kind: str(d.kind),
           verdict: str(d.verdict),
-          value: typeof d.value === 'number' ? d.value : null,
+          value: numeric(d.value),
           ePass: evidence.ePass,
           eFail: evidence.eFail,
           passThreshold: evidence.passThreshold,
@@ -176,7 +184,16 @@ export function addEvents(view: RolloutView, events: readonly ServedEvent[]): Ro
     }
     const entry = timelineEntry(e);
     if (entry) timeline = [...timeline, entry];
-    next = { state, bakeStartedAt, series, thresholds, timeline, lastCursor: e.cursor, lastPosition: e.position };
+    next = {
+      state,
+      bakeStartedAt,
+      series,
+      thresholds,
+      timeline,
+      usesMetrics,
+      lastCursor: e.cursor,
+      lastPosition: e.position,
+    };
   }
   return next;
 }
@@ -215,4 +232,47 @@ export function availableActions(
   }
   if (may('admin') && status === 'ROLLBACK_FAILED') actions.push({ action: 'retry', label: 'Retry rollback' });
   return actions;
+}
+
+/** The latest result of a gate in a region, as `rolloutLive` answers it. */
+export interface LiveGate {
+  gate: string;
+  region: string;
+  verdict: string;
+  value: number | null;
+  evidence: { ePass: number; eFail: number; passThreshold: number; failThreshold: number } | null;
+}
+
+/**
+ * Adds what the running workflow reports now to the gates' series. The history records an
+ * evaluation only when something changes, so the page asks the workflow every few seconds
+ * for a chart over time; a result equal to the series' last point adds nothing.
+ */
+export function addLiveGates(view: RolloutView, gates: readonly LiveGate[], at: number): RolloutView {
+  let series = view.series;
+  for (const g of gates) {
+    const key = seriesKey(g.gate, g.region);
+    const points = series.get(key) ?? [];
+    const last = points.at(-1);
+    const point: GatePoint = {
+      at,
+      kind: last?.kind ?? (g.evidence ? 'canary' : ''),
+      verdict: g.verdict,
+      value: numeric(g.value),
+      ePass: g.evidence?.ePass,
+      eFail: g.evidence?.eFail,
+      passThreshold: g.evidence?.passThreshold,
+      failThreshold: g.evidence?.failThreshold,
+    };
+    const same =
+      last &&
+      last.verdict === point.verdict &&
+      last.value === point.value &&
+      last.ePass === point.ePass &&
+      last.eFail === point.eFail;
+    if (same || (last && at <= last.at)) continue;
+    series = new Map(series);
+    series.set(key, [...points, point]);
+  }
+  return series === view.series ? view : { ...view, series };
 }

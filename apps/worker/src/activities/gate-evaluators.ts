@@ -60,7 +60,14 @@ export async function evaluatePrometheus(
   budget: Budget,
 ): Promise<GateEvaluation> {
   const query = renderQuery(gate.query, { region: target.region, service });
-  const base = { gate: gate.name, kind: gate.kind, region: target.region, query };
+  const base = {
+    gate: gate.name,
+    kind: gate.kind,
+    region: target.region,
+    query,
+    comparison: gate.comparison,
+    threshold: gate.threshold,
+  };
   const noData = (detail: string): GateEvaluation => ({ ...base, verdict: 'NO_DATA', noData: gate.noData, detail });
   let samples;
   try {

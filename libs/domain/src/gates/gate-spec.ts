@@ -279,6 +279,9 @@ export interface GateEvaluation {
   query?: string;
   /** For NO_DATA: what the gate's policy says to do. */
   noData?: NoDataPolicy;
+  /** Prometheus gates: the line the value was held against (`value <comparison> threshold`), for a chart. */
+  comparison?: Comparison;
+  threshold?: number;
   /** Canary gates judged against a pre-change baseline: the numbers behind the verdict. */
   evidence?: CanaryEvidence;
 }

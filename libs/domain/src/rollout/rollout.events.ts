@@ -69,6 +69,9 @@ export type HealthGateEvaluated = Event<
     query?: string;
     /** For NO_DATA: the gate's policy (fail, pause, pass). */
     noData?: string;
+    /** Prometheus gates: `value <comparison> threshold` passes (absent before they were recorded). */
+    comparison?: string;
+    threshold?: number;
     /** Canary gates: the numbers behind the verdict. */
     evidence?: CanaryEvidence;
   }
