@@ -7,7 +7,12 @@ import { freePort } from '../../libs/platform/src/free-port';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout } from '../support/fixtures';
 import { eventually } from '../support/graphql-client';
-import { describeWithMonitoring, startPrometheus, type PrometheusServer } from '../support/prometheus';
+import {
+  describeWithMonitoring,
+  startPrometheus,
+  waitForScrapedWindow,
+  type PrometheusServer,
+} from '../support/prometheus';
 import { tokenOf } from '../support/test-tokens';
 import { chromiumPath } from './chromium';
 
@@ -49,18 +54,8 @@ describeWithMonitoring(['prometheus'], 'the rollout board’s gate charts', () =
       stack.regionSim.traffic.setRegionTraffic(region, { rps: 400, baseErrorRate: 0.01 });
     await registerService(stack, service, [CANARY, ...CONTROLS]);
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-    const scraped = await eventually(
-      async () => {
-        const q = encodeURIComponent('count(sluice_sim_requests_total) > 0');
-        const res = (await (await fetch(`${prometheus.url}/api/v1/query?query=${q}`)).json()) as {
-          data: { result: unknown[] };
-        };
-        return res.data.result.length > 0 ? Date.now() : undefined;
-      },
-      { what: 'Prometheus to scrape region-sim', timeoutMs: 60_000, intervalMs: 500 },
-    );
-    // the judge compares the canary with its own pre-change window: Prometheus must hold it
-    await new Promise((r) => setTimeout(r, Math.max(0, scraped + (WINDOW + 5) * 1000 - Date.now())));
+    // Prometheus must hold the whole pre-change window before the first push.
+    await waitForScrapedWindow(prometheus, WINDOW);
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

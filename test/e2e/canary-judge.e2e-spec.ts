@@ -1,8 +1,13 @@
 import { freePort } from '../../libs/platform/src/free-port';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout, type RolloutView } from '../support/fixtures';
-import { eventually, graphql } from '../support/graphql-client';
-import { describeWithMonitoring, startPrometheus, type PrometheusServer } from '../support/prometheus';
+import { graphql } from '../support/graphql-client';
+import {
+  describeWithMonitoring,
+  startPrometheus,
+  waitForScrapedWindow,
+  type PrometheusServer,
+} from '../support/prometheus';
 
 const WORSE = 'cj-worse-1';
 const BETTER = 'cj-better-1';
@@ -40,17 +45,7 @@ describeWithMonitoring(['prometheus'], 'the canary judge on regions with differe
     await registerService(stack, worseService, [WORSE, ...CONTROLS]);
     await registerService(stack, betterService, [BETTER, ...CONTROLS]);
     // Prometheus must hold the whole pre-change window before the first push.
-    const scraped = await eventually(
-      async () => {
-        const q = encodeURIComponent('count(sluice_sim_requests_total) > 0');
-        const res = (await (await fetch(`${prometheus.url}/api/v1/query?query=${q}`)).json()) as {
-          data: { result: unknown[] };
-        };
-        return res.data.result.length > 0 ? Date.now() : undefined;
-      },
-      { what: 'Prometheus to scrape region-sim', timeoutMs: 60_000, intervalMs: 500 },
-    );
-    await new Promise((r) => setTimeout(r, Math.max(0, scraped + (WINDOW + 5) * 1000 - Date.now())));
+    await waitForScrapedWindow(prometheus, WINDOW);
   }, 240_000);
   afterAll(async () => {
     await stack?.stop();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../libs/platform/src/free-port';
+import { eventually } from './eventually';
 import {
   findMonitoringBinary,
   monitoringInstallHint,
@@ -65,4 +66,22 @@ export async function startAlertmanager(options: {
   const { dir, remove } = scratch('sluice-am-');
   const server = await startAlertmanagerServer({ dataDir: dir, ...options });
   return { url: server.url, stop: () => server.stop().then(remove) };
+}
+
+/**
+ * Waits until Prometheus holds `seconds` of region-sim's traffic (after its first scrape, plus
+ * 5 s): a canary judge's pre-change window must be there before the first push.
+ */
+export async function waitForScrapedWindow(prometheus: PrometheusServer, seconds: number): Promise<void> {
+  const scraped = await eventually(
+    async () => {
+      const q = encodeURIComponent('count(sluice_sim_requests_total) > 0');
+      const res = (await (await fetch(`${prometheus.url}/api/v1/query?query=${q}`)).json()) as {
+        data: { result: unknown[] };
+      };
+      return res.data.result.length > 0 ? Date.now() : undefined;
+    },
+    { what: 'Prometheus to scrape region-sim', timeoutMs: 60_000, intervalMs: 500 },
+  );
+  await new Promise((r) => setTimeout(r, Math.max(0, scraped + (seconds + 5) * 1000 - Date.now())));
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { ROLLOUT_STATUSES } from '../../../libs/domain/src';
 import { ApiError, gql } from './api';
 import { navigate, onLink } from './router';
 
@@ -12,19 +13,7 @@ interface Row {
   requestedAt: string;
 }
 
-const STATUSES = [
-  '',
-  'PRECHECKING',
-  'ROLLING',
-  'PAUSED',
-  'SUCCEEDED',
-  'ROLLING_BACK',
-  'ROLLED_BACK',
-  'ROLLBACK_FAILED',
-  'ABORTED',
-  'FAILED',
-  'ABANDONED',
-];
+const STATUSES = ['', ...ROLLOUT_STATUSES.filter((s) => s !== 'PENDING')];
 const REFRESH_MS = 3_000;
 
 export function age(iso: string, now = Date.now()): string {
