@@ -25,6 +25,10 @@ export class ApiError extends Error {
   }
 }
 
+/** An error as the pages show it: the gateway's code and message, or what went wrong. */
+export const errorText = (err: unknown): string =>
+  err instanceof ApiError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+
 interface GraphqlAnswer<T> {
   data?: T;
   errors?: Array<{ message: string; extensions?: { code?: string } }>;

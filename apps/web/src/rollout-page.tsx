@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { isFinal } from '../../../libs/domain/src';
-import { ApiError, gql, subscribe, type Me } from './api';
+import { errorText, gql, subscribe, type Me } from './api';
 import { onLink } from './router';
 import { ErrorRatesChart, GateChart } from './gate-chart';
 import {
@@ -79,7 +79,7 @@ export function RolloutPage({ id, me }: { id: string; me: Me }) {
         );
         setLive('live');
       } catch (err) {
-        if (!cancelled) setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+        if (!cancelled) setError(errorText(err));
       }
     })();
     return () => {
@@ -346,7 +346,7 @@ function ActionBar({ id, view, me }: { id: string; view: RolloutView; me: Me }) 
       });
       setAnswer({ ok: true, text: `${chosen?.label ?? pending}: accepted` });
     } catch (err) {
-      setAnswer({ ok: false, text: err instanceof ApiError ? `${err.code}: ${err.message}` : String(err) });
+      setAnswer({ ok: false, text: errorText(err) });
     }
     setPending(null);
     setText('');

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ROLLOUT_STATUSES } from '../../../libs/domain/src';
-import { ApiError, gql } from './api';
+import { errorText, gql } from './api';
 import { navigate, onLink } from './router';
 
 interface Row {
@@ -48,7 +48,7 @@ export function RolloutsPage({ query }: { query: URLSearchParams }) {
           setError(null);
         }
       } catch (err) {
-        if (!stopped) setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+        if (!stopped) setError(errorText(err));
       }
     };
     void load();

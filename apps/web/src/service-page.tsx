@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import { ApiError, gql } from './api';
+import { errorText, gql } from './api';
 import { navigate, onLink } from './router';
 import { age } from './rollouts-page';
 
@@ -75,7 +75,7 @@ export function ServicePage({ name }: { name: string }) {
         setRegions(data.service.regions);
         setServed(new Map(data.regionVersions.map((v) => [v.region, v])));
       } catch (err) {
-        setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+        setError(errorText(err));
       }
     })();
   }, [name]);
@@ -97,7 +97,7 @@ export function ServicePage({ name }: { name: string }) {
         ).planRollout,
       );
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+      setError(errorText(err));
     }
   };
   useEffect(() => void plan(), [name]);

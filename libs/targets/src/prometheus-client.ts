@@ -7,6 +7,12 @@ export interface PromSample {
   value: number;
 }
 
+/** A series over a range: `[unix seconds, value]` pairs, oldest first. */
+export interface PromSeries {
+  labels: Record<string, string>;
+  values: Array<[number, number]>;
+}
+
 /** Port: instant queries against a Prometheus-compatible HTTP API. */
 export interface MetricsSource {
   /**
@@ -61,17 +67,11 @@ export class PrometheusClient implements MetricsSource {
 
   async query(expr: string, timeoutMs: number, at?: Date): Promise<PromSample[]> {
     const time = at ? `&time=${at.getTime() / 1000}` : '';
-    const path = `/api/v1/query?query=${encodeURIComponent(expr)}${time}`;
-    const response = await monitoringGet('Prometheus', this.baseUrl, path, timeoutMs);
-    const body = (await response
-      .json()
-      .catch(() => ({ status: 'error', error: `HTTP ${response.status}` }))) as PromResponse;
-    if (body.status !== 'success' || !body.data) {
-      const code =
-        response.status === 400 || response.status === 422 ? ErrorCode.GateMisconfigured : ErrorCode.MetricsUnavailable;
-      throw new SluiceError(code, `Prometheus refused "${expr}": ${body.error ?? `HTTP ${response.status}`}`, { expr });
-    }
-    const { resultType, result } = body.data;
+    const { resultType, result } = await this.get(
+      expr,
+      `/api/v1/query?query=${encodeURIComponent(expr)}${time}`,
+      timeoutMs,
+    );
     if (resultType === 'scalar') return [{ labels: {}, value: parseSampleValue((result as [number, string])[1]) }];
     if (resultType === 'vector') {
       return (result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
@@ -86,5 +86,50 @@ export class PrometheusClient implements MetricsSource {
         expr,
       },
     );
+  }
+
+  /** `GET {baseUrl}/api/v1/query_range`: each series with its values, seconds since the epoch. */
+  async queryRange(
+    expr: string,
+    range: { start: number; end: number; step: number },
+    timeoutMs: number,
+  ): Promise<PromSeries[]> {
+    const params = new URLSearchParams({
+      query: expr,
+      start: String(range.start),
+      end: String(range.end),
+      step: String(range.step),
+    });
+    const { resultType, result } = await this.get(expr, `/api/v1/query_range?${params.toString()}`, timeoutMs);
+    if (resultType !== 'matrix') {
+      throw new SluiceError(
+        ErrorCode.GateMisconfigured,
+        `"${expr}" returns a ${resultType} over a range, not a matrix`,
+        {
+          expr,
+        },
+      );
+    }
+    return (result as Array<{ metric: Record<string, string>; values: Array<[number, string]> }>).map((r) => ({
+      labels: r.metric,
+      values: r.values.map(([t, v]) => [t, parseSampleValue(v)]),
+    }));
+  }
+
+  /**
+   * The answer's data. A refused expression (bad PromQL) is GATE_MISCONFIGURED, which no
+   * retry fixes; no answer at all is METRICS_UNAVAILABLE.
+   */
+  private async get(expr: string, path: string, timeoutMs: number): Promise<NonNullable<PromResponse['data']>> {
+    const response = await monitoringGet('Prometheus', this.baseUrl, path, timeoutMs);
+    const body = (await response
+      .json()
+      .catch(() => ({ status: 'error', error: `HTTP ${response.status}` }))) as PromResponse;
+    if (body.status !== 'success' || !body.data) {
+      const code =
+        response.status === 400 || response.status === 422 ? ErrorCode.GateMisconfigured : ErrorCode.MetricsUnavailable;
+      throw new SluiceError(code, `Prometheus refused "${expr}": ${body.error ?? `HTTP ${response.status}`}`, { expr });
+    }
+    return body.data;
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ErrorCode } from '../../../../libs/domain/src';
+import { PrometheusClient, type PromSeries } from '../../../../libs/targets/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import { authorizeRest, sendError } from '../auth/rest-auth';
 import type { TokenRegistry } from '../auth/token-registry';
@@ -12,12 +13,6 @@ const MAX_POINTS = 10_000;
 const TIMEOUT_MS = 10_000;
 /** Data before the first push drawn for comparison. */
 const LEAD_SECONDS = 600;
-
-interface Matrix {
-  status: string;
-  error?: string;
-  data?: { resultType: string; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
-}
 
 /**
  * `GET /api/rollouts/:id/error-rates?step=15`: the error ratio of the regions a rollout changed
@@ -67,9 +62,10 @@ export class ErrorRatesController {
     const range = `${Math.max(60, effectiveStep * 2)}s`;
     const fill = (template: string) => template.replaceAll('{{service}}', service).replaceAll('{{range}}', range);
     try {
+      const prometheus = new PrometheusClient(this.config.prometheusUrl);
       const [errors, requests] = await Promise.all(
         [this.config.insight.errorsQuery, this.config.insight.requestsQuery].map((q) =>
-          this.queryRange(fill(q), start, end, effectiveStep),
+          prometheus.queryRange(fill(q), { start, end, step: effectiveStep }, TIMEOUT_MS),
         ),
       );
       const ratio = (regions: string[]) => seriesRatio(errors, requests, new Set(regions));
@@ -86,30 +82,18 @@ export class ErrorRatesController {
       sendError(res, 502, ErrorCode.MetricsUnavailable, (err as Error).message);
     }
   }
-
-  private async queryRange(query: string, start: number, end: number, step: number): Promise<Matrix> {
-    const url = new URL('/api/v1/query_range', this.config.prometheusUrl);
-    url.search = new URLSearchParams({ query, start: String(start), end: String(end), step: String(step) }).toString();
-    let response: globalThis.Response;
-    try {
-      response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
-    } catch (err) {
-      throw new Error(`Prometheus at ${this.config.prometheusUrl} did not answer: ${(err as Error).message}`);
-    }
-    const body = (await response.json().catch(() => ({ status: 'error', error: `HTTP ${response.status}` }))) as Matrix;
-    if (body.status !== 'success' || body.data?.resultType !== 'matrix') {
-      throw new Error(`Prometheus refused the query: ${body.error ?? `HTTP ${response.status}`}`);
-    }
-    return body;
-  }
 }
 
 /** Sum of errors over sum of requests across `regions`, per timestamp; null where nothing was served. */
-export function seriesRatio(errors: Matrix, requests: Matrix, regions: Set<string>): Array<[number, number | null]> {
-  const sum = (m: Matrix) => {
+export function seriesRatio(
+  errors: PromSeries[],
+  requests: PromSeries[],
+  regions: Set<string>,
+): Array<[number, number | null]> {
+  const sum = (matrix: PromSeries[]) => {
     const byTime = new Map<number, number>();
-    for (const series of m.data?.result ?? []) {
-      if (!regions.has(series.metric.region)) continue;
+    for (const series of matrix) {
+      if (!regions.has(series.labels.region)) continue;
       for (const [t, v] of series.values) byTime.set(t, (byTime.get(t) ?? 0) + (Number(v) || 0));
     }
     return byTime;
