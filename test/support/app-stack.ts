@@ -1,3 +1,4 @@
+import { DEFAULT_NOTIFIER_POLICY, type NotificationSettings } from '../../libs/notifications/src';
 import { type EndpointPolicy } from '../../libs/targets/src/endpoint-policy';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -61,6 +62,8 @@ export async function startAppStack(options: {
   corsOrigins?: string[];
   /** Region endpoints allowed and denied, for the gateway and the worker alike. */
   endpointPolicy?: EndpointPolicy;
+  /** Notification channels, links and delivery policy (none, and the defaults, otherwise). */
+  notifications?: Partial<NotificationSettings>;
 }): Promise<AppStack> {
   quietTemporalRuntime();
   const services = testServices();
@@ -101,6 +104,7 @@ export async function startAppStack(options: {
       insight: { ...DEFAULT_INSIGHT, ...options.insight },
       corsOrigins: options.corsOrigins ?? [],
       endpointPolicy: options.endpointPolicy,
+      notifications: { fileChannels: null, publicUrl: null, policy: DEFAULT_NOTIFIER_POLICY, ...options.notifications },
     });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.

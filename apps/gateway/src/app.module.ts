@@ -19,6 +19,7 @@ import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { ServicesModule } from './services/services.module';
 import { MeResolver } from './auth/me.resolver';
+import { NotificationsModule } from './notifications/notifications.module';
 import { WebController } from './web/web.controller';
 import { ErrorRatesController } from './metrics/error-rates.controller';
 
@@ -63,6 +64,7 @@ export class AppModule {
         HistoryModule,
         HooksModule,
         InsightModule,
+        NotificationsModule,
       ],
       controllers: [HealthController, MetricsController, ExplorerController, WebController, ErrorRatesController],
       providers: [

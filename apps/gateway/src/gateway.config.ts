@@ -13,6 +13,10 @@ import { REGION_MATCH_MODES, type RegionMatchMode } from './hooks/region-matchin
 import { DEFAULT_ALERT_LABELS, type AlertLabels } from './hooks/alertmanager-payload';
 import { loadInsightOptions, type InsightOptions } from '../../../libs/insight/src/insight-options';
 import { loadEndpointPolicy, type EndpointPolicy } from '../../../libs/targets/src/endpoint-policy';
+import {
+  loadNotificationSettings,
+  type NotificationSettings,
+} from '../../../libs/notifications/src/notification-settings';
 
 export const DEFAULT_GATEWAY_PORT = 4000;
 
@@ -41,6 +45,8 @@ export interface GatewayConfig {
   poolSize?: number;
   /** Region endpoints allowed and denied (SLUICE_TARGET_ALLOW / SLUICE_TARGET_DENY; none by default). */
   endpointPolicy?: EndpointPolicy;
+  /** Notification channels from a file, the links' base URL and the delivery policy (SLUICE_NOTIFY_*). */
+  notifications: NotificationSettings;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -85,5 +91,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     corsOrigins: c.SLUICE_CORS_ORIGINS.map((o) => new URL(o).origin),
     poolSize: loadPoolSize(env),
     endpointPolicy: loadEndpointPolicy(env),
+    notifications: loadNotificationSettings(env),
   };
 }

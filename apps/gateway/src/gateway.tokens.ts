@@ -14,3 +14,4 @@ export const HALT_DISPATCHER = Symbol('HALT_DISPATCHER');
 export const INCIDENT_ANALYZER = Symbol('INCIDENT_ANALYZER');
 export const CONFIG_STORE = Symbol('CONFIG_STORE');
 export const LIVE_EVENTS = Symbol('LIVE_EVENTS');
+export const NOTIFICATION_STORE = Symbol('NOTIFICATION_STORE');

@@ -16,3 +16,5 @@ export * from './gates/gate-spec';
 export * from './gates/gate-policy';
 export * from './rollout/rollout-event-upcasters';
 export * from './insight/change-assessment';
+export * from './notifications/notification';
+export * from './notifications/channel-spec';

@@ -6,6 +6,7 @@ import { MeResolver } from '../auth/me.resolver';
 import { FreezesResolver } from '../freezes/freezes.resolver';
 import { HistoryResolver } from '../history/history.resolver';
 import { InsightResolver } from '../insight/insight.resolver';
+import { NotificationsResolver } from '../notifications/notifications.resolver';
 import { RolloutEventsSubscription } from '../history/rollout-events.subscription';
 import { RollbackExitsResolver } from '../rollouts/rollback-exits.resolver';
 import { RolloutsResolver } from '../rollouts/rollouts.resolver';
@@ -21,6 +22,7 @@ export const RESOLVERS = [
   InsightResolver,
   RolloutEventsSubscription,
   MeResolver,
+  NotificationsResolver,
 ];
 
 export const SCHEMA_FILE = 'apps/gateway/schema.gql';

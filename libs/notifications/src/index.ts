@@ -1,0 +1,4 @@
+export * from './notification-settings';
+export * from './notification-store';
+export * from './notifier';
+export * from './sinks';

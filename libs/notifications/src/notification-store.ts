@@ -1,0 +1,289 @@
+import type { Pool, PoolClient } from 'pg';
+import {
+  ErrorCode,
+  SluiceError,
+  notificationFor,
+  wants,
+  type ChannelSpec,
+  type Notification,
+  type RolloutEvent,
+  type RolloutRef,
+} from '../../domain/src';
+import { withTransaction, type EventRow, type PgEventStore } from '../../event-store/src';
+
+export const CHECKPOINT = 'notifications';
+
+export interface StoredChannel {
+  spec: ChannelSpec;
+  managedBy: 'api' | 'file';
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DeliveryRow {
+  id: string;
+  channel: string;
+  event_id: string;
+  trigger: string;
+  notification: Notification;
+  queued_at: Date;
+  attempts: number;
+  last_error: string | null;
+  delivered_at: Date | null;
+  dead_at: Date | null;
+}
+
+export interface ChannelBacklog {
+  channel: string;
+  pending: number;
+  dead: number;
+  oldestPendingSeconds: number;
+}
+
+/**
+ * Channels and the notification outbox in PostgreSQL. Queuing moves the notifier's
+ * checkpoint in the same transaction (so each event is looked at once), and the outbox's
+ * unique (channel, event_id) keeps a notification from being queued twice.
+ */
+export class NotificationStore {
+  constructor(
+    private readonly pool: Pool,
+    private readonly eventStore: PgEventStore,
+  ) {}
+
+  async channels(): Promise<StoredChannel[]> {
+    const { rows } = await this.pool.query<{
+      spec: ChannelSpec;
+      managed_by: 'api' | 'file';
+      created_at: Date;
+      updated_at: Date;
+    }>('SELECT spec, managed_by, created_at, updated_at FROM notification_channels ORDER BY name');
+    return rows.map((r) => ({
+      spec: r.spec,
+      managedBy: r.managed_by,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  /**
+   * Creates or replaces a channel. A channel the file owns is changed only by the file
+   * (`managedBy: 'file'`), so the next start does not silently undo an API edit.
+   */
+  async upsert(spec: ChannelSpec, managedBy: 'api' | 'file'): Promise<{ channel: StoredChannel; created: boolean }> {
+    return withTransaction(this.pool, async (client) => {
+      const existing = await client.query<{ managed_by: string }>(
+        'SELECT managed_by FROM notification_channels WHERE name = $1 FOR UPDATE',
+        [spec.name],
+      );
+      if (existing.rows[0] && existing.rows[0].managed_by !== managedBy && managedBy === 'api')
+        throw new SluiceError(
+          ErrorCode.InvalidState,
+          `Channel ${spec.name} is defined in the notifications file; change it there`,
+          { channel: spec.name },
+        );
+      return this.write(client, spec, managedBy);
+    });
+  }
+
+  /**
+   * Makes the file's channels what the database holds for the file, in one transaction:
+   * each written (the file takes over a same-named API channel), and channels the file
+   * no longer names deleted. API channels are left alone.
+   */
+  async syncFile(specs: readonly ChannelSpec[]): Promise<{ written: number; deleted: string[] }> {
+    return withTransaction(this.pool, async (client) => {
+      for (const spec of specs) await this.write(client, spec, 'file');
+      const { rows } = await client.query<{ name: string }>(
+        `DELETE FROM notification_channels WHERE managed_by = 'file' AND NOT (name = ANY($1)) RETURNING name`,
+        [specs.map((s) => s.name)],
+      );
+      return { written: specs.length, deleted: rows.map((r) => r.name) };
+    });
+  }
+
+  private async write(
+    client: PoolClient,
+    spec: ChannelSpec,
+    managedBy: 'api' | 'file',
+  ): Promise<{ channel: StoredChannel; created: boolean }> {
+    const { rows } = await client.query<{ created_at: Date; updated_at: Date; inserted: boolean }>(
+      `INSERT INTO notification_channels (name, kind, spec, managed_by, from_position)
+       VALUES ($1, $2, $3, $4, (SELECT coalesce(max(global_position), 0) FROM events))
+       ON CONFLICT (name) DO UPDATE SET kind = $2, spec = $3, managed_by = $4, updated_at = now()
+       RETURNING created_at, updated_at, (xmax = 0) AS inserted`,
+      [spec.name, spec.kind, JSON.stringify(spec), managedBy],
+    );
+    const row = rows[0];
+    return {
+      channel: { spec, managedBy, createdAt: row.created_at, updatedAt: row.updated_at },
+      created: row.inserted,
+    };
+  }
+
+  /** Deletes a channel and its undelivered notifications. NOT_FOUND when there is none. */
+  async delete(name: string, managedBy: 'api' | 'file'): Promise<void> {
+    const { rows } = await this.pool.query<{ managed_by: string }>(
+      'SELECT managed_by FROM notification_channels WHERE name = $1',
+      [name],
+    );
+    if (!rows[0]) throw new SluiceError(ErrorCode.NotFound, `No notification channel ${name}`, { channel: name });
+    if (rows[0].managed_by !== managedBy)
+      throw new SluiceError(
+        ErrorCode.InvalidState,
+        `Channel ${name} is defined in the notifications file; remove it there`,
+        {
+          channel: name,
+        },
+      );
+    await this.pool.query('DELETE FROM notification_channels WHERE name = $1', [name]);
+  }
+
+  /**
+   * Looks at the next events after the checkpoint and queues a delivery for every channel
+   * that wants one; the checkpoint row is locked meanwhile, so gateways take turns.
+   * Returns the events looked at (0: the notifier is at the head).
+   */
+  async queueNext(batchSize = 1_000): Promise<{ events: number; queued: number }> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ position: string }>(
+        'SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE',
+        [CHECKPOINT],
+      );
+      if (!rows[0]) throw new Error('no checkpoint row for notifications (migrations not applied?)');
+      const { rows: eventRows } = await client.query<EventRow>(
+        'SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2',
+        [rows[0].position, batchSize],
+      );
+      if (eventRows.length === 0) return { events: 0, queued: 0 };
+      const queued = await this.queue(client, eventRows);
+      await client.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1', [
+        CHECKPOINT,
+        eventRows[eventRows.length - 1].global_position,
+      ]);
+      return { events: eventRows.length, queued };
+    });
+  }
+
+  private async queue(client: PoolClient, eventRows: EventRow[]): Promise<number> {
+    const { rows: channelRows } = await client.query<{ spec: ChannelSpec; from_position: string }>(
+      'SELECT spec, from_position FROM notification_channels',
+    );
+    const channels = channelRows.filter((c) => c.spec.enabled);
+    if (channels.length === 0) return 0;
+    const refs = await this.rolloutRefs(client, [...new Set(eventRows.map((e) => e.stream_id))]);
+    const values: unknown[][] = [];
+    for (const row of eventRows) {
+      const ref = refs.get(row.stream_id);
+      if (!ref) continue; // not a rollout's stream
+      const event = this.eventStore.toRecorded(row);
+      const n = notificationFor(
+        { ...(event as unknown as RolloutEvent), eventId: event.eventId, recordedAt: event.recordedAt },
+        ref,
+      );
+      if (!n) continue;
+      for (const c of channels)
+        if (BigInt(row.global_position) > BigInt(c.from_position) && wants(c.spec, n))
+          values.push([c.spec.name, n.eventId, row.global_position, n.trigger, JSON.stringify(n)]);
+    }
+    if (values.length === 0) return 0;
+    const { rowCount } = await client.query(
+      `INSERT INTO notification_deliveries (channel, event_id, global_position, trigger, notification)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::jsonb[])
+       ON CONFLICT ON CONSTRAINT notification_deliveries_once DO NOTHING`,
+      [0, 1, 2, 3, 4].map((i) => values.map((v) => v[i])),
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Each stream's rollout: its RolloutRequested, always the stream's first event. */
+  private async rolloutRefs(client: PoolClient, streams: string[]): Promise<Map<string, RolloutRef>> {
+    const { rows } = await client.query<{
+      stream_id: string;
+      data: { rolloutId: string; service: string; version: string };
+    }>(
+      `SELECT stream_id, data FROM events WHERE stream_id = ANY($1) AND stream_position = 1 AND type = 'RolloutRequested'`,
+      [streams],
+    );
+    return new Map(
+      rows.map((r) => [r.stream_id, { rolloutId: r.data.rolloutId, service: r.data.service, version: r.data.version }]),
+    );
+  }
+
+  /** Claims up to `limit` due deliveries for `leaseSeconds`, oldest first; one statement. */
+  async claim(limit: number, leaseSeconds: number): Promise<DeliveryRow[]> {
+    const { rows } = await this.pool.query<DeliveryRow>(
+      `UPDATE notification_deliveries SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+       WHERE id IN (
+         SELECT id FROM notification_deliveries
+         WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
+           AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [limit, leaseSeconds],
+    );
+    return rows.sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  async delivered(id: string): Promise<void> {
+    await this.pool.query(
+      'UPDATE notification_deliveries SET delivered_at = now(), claimed_until = NULL, last_error = NULL WHERE id = $1',
+      [id],
+    );
+  }
+
+  /** A failed attempt: due again after `retryInSeconds`, or dead (dead-lettered) when `dead`. */
+  async failed(id: string, error: string, retryInSeconds: number, dead: boolean): Promise<void> {
+    await this.pool.query(
+      `UPDATE notification_deliveries SET last_error = $2, claimed_until = NULL,
+         next_attempt_at = now() + make_interval(secs => $3), dead_at = CASE WHEN $4 THEN now() END
+       WHERE id = $1`,
+      [id, error.slice(0, 2_000), retryInSeconds, dead],
+    );
+  }
+
+  /** Dead-lettered deliveries, newest first. */
+  async dead(limit = 200): Promise<DeliveryRow[]> {
+    const { rows } = await this.pool.query<DeliveryRow>(
+      'SELECT * FROM notification_deliveries WHERE dead_at IS NOT NULL ORDER BY id DESC LIMIT $1',
+      [limit],
+    );
+    return rows;
+  }
+
+  /** Puts dead deliveries back in the queue with fresh attempts (all of them, or those named). */
+  async retryDead(ids: readonly string[] | null): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE notification_deliveries SET dead_at = NULL, attempts = 0, next_attempt_at = now(), last_error = NULL
+       WHERE dead_at IS NOT NULL AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[]))`,
+      [ids],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Per channel: deliveries waiting, dead, and the age of the oldest waiting. */
+  async backlog(): Promise<{ channels: ChannelBacklog[]; eventsBehind: number }> {
+    const { rows } = await this.pool.query<{ channel: string; pending: string; dead: string; oldest: number | null }>(
+      `SELECT c.name AS channel,
+              count(d.id) FILTER (WHERE d.delivered_at IS NULL AND d.dead_at IS NULL) AS pending,
+              count(d.id) FILTER (WHERE d.dead_at IS NOT NULL) AS dead,
+              extract(epoch FROM now() - min(d.queued_at) FILTER (WHERE d.delivered_at IS NULL AND d.dead_at IS NULL))::float8 AS oldest
+       FROM notification_channels c LEFT JOIN notification_deliveries d ON d.channel = c.name AND d.delivered_at IS NULL
+       GROUP BY c.name`,
+    );
+    const { rows: behind } = await this.pool.query<{ n: string }>(
+      `SELECT (SELECT coalesce(max(global_position), 0) FROM events) - position AS n
+       FROM projection_checkpoints WHERE name = $1`,
+      [CHECKPOINT],
+    );
+    return {
+      channels: rows.map((r) => ({
+        channel: r.channel,
+        pending: Number(r.pending),
+        dead: Number(r.dead),
+        oldestPendingSeconds: r.oldest ?? 0,
+      })),
+      eventsBehind: Number(behind[0]?.n ?? 0),
+    };
+  }
+}
