@@ -15,6 +15,8 @@ export interface NotifierPolicy {
   concurrency: number;
 }
 
+const BACKLOG_REFRESH_MS = 5_000;
+
 export const DEFAULT_NOTIFIER_POLICY: NotifierPolicy = {
   maxAttempts: 12,
   maxBackoffSeconds: 300,
@@ -35,6 +37,9 @@ export class Notifier {
   private readonly latency: Histogram<'channel'>;
   private backlogSnapshot: Awaited<ReturnType<NotificationStore['backlog']>> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private backlogAt = 0;
+  /** A delivery settled since the gauges were last read from PostgreSQL. */
+  private settled = false;
 
   constructor(
     private readonly store: NotificationStore,
@@ -114,9 +119,19 @@ export class Notifier {
 
   /** One run: queue what new events make, start due deliveries, refresh the backlog gauges. */
   async run(): Promise<void> {
-    while ((await this.store.queueNext()).events > 0);
-    await this.deliverDue();
-    this.backlogSnapshot = await this.store.backlog();
+    let queued = 0;
+    for (;;) {
+      const batch = await this.store.queueNext();
+      queued += batch.queued;
+      if (batch.events === 0) break;
+    }
+    const claimed = await this.deliverDue();
+    // the gauges' numbers: after any change, else every few seconds (to see other gateways' work)
+    if (queued > 0 || claimed > 0 || this.settled || Date.now() - this.backlogAt >= BACKLOG_REFRESH_MS) {
+      this.settled = false;
+      this.backlogAt = Date.now();
+      this.backlogSnapshot = await this.store.backlog();
+    }
   }
 
   /** Waits for the sends in flight (at shutdown, and in tests). */
@@ -124,12 +139,12 @@ export class Notifier {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async deliverDue(): Promise<void> {
+  private async deliverDue(): Promise<number> {
     const room = this.policy.concurrency - this.inFlight.size;
-    if (room <= 0) return;
+    if (room <= 0) return 0;
     // the lease outlasts a channel's rows sent one after another, each within the timeout
     const rows = await this.store.claim(room, Math.ceil(this.policy.timeoutMs / 1000) * room + 5);
-    if (rows.length === 0) return;
+    if (rows.length === 0) return 0;
     const specs = new Map((await this.store.channels()).map((c) => [c.spec.name, c.spec]));
     // one channel's notifications go out in the order of their events; channels in parallel
     const byChannel = new Map<string, DeliveryRow[]>();
@@ -142,6 +157,7 @@ export class Notifier {
       })().finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
     }
+    return rows.length;
   }
 
   private async deliver(row: DeliveryRow, spec: ChannelSpec): Promise<void> {
@@ -159,10 +175,12 @@ export class Notifier {
       );
       // if PostgreSQL is away too, the lease runs out and the row is claimed again
       await this.store.failed(row.id, error.message, backoff, dead).catch(() => undefined);
+      this.settled = true;
       return;
     }
     // if this update is lost, the row is sent again after its lease: at least once, same id
     await this.store.delivered(row.id).catch(() => undefined);
+    this.settled = true;
     this.sent.inc({ channel: row.channel, trigger: row.trigger });
     this.latency.observe({ channel: row.channel }, (Date.now() - Date.parse(row.notification.time)) / 1000);
   }
