@@ -78,8 +78,8 @@ export async function startAppStack(options: {
       : await createSluiceWorker({
           temporal: settings,
           databaseUrl,
-          prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
-          alertmanagerUrl: options.alertmanagerUrl ?? 'http://127.0.0.1:1',
+          prometheus: { url: options.prometheusUrl ?? 'http://127.0.0.1:1' },
+          alertmanager: { url: options.alertmanagerUrl ?? 'http://127.0.0.1:1' },
           insight: { ...DEFAULT_INSIGHT, ...options.insight },
           endpointPolicy: options.endpointPolicy,
         });
@@ -97,7 +97,7 @@ export async function startAppStack(options: {
       alertLabels: { service: 'service', region: 'region' },
       alertRegionMatch: options.alertRegionMatch ?? 'exact',
       haltDelivery: options.haltDelivery,
-      prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
+      prometheus: { url: options.prometheusUrl ?? 'http://127.0.0.1:1' },
       insight: { ...DEFAULT_INSIGHT, ...options.insight },
       corsOrigins: options.corsOrigins ?? [],
       endpointPolicy: options.endpointPolicy,
