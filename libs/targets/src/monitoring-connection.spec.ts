@@ -47,6 +47,22 @@ describe('monitoring connections from the environment', () => {
     expect(JSON.stringify(connection)).toContain('[secret from PROMETHEUS_BEARER_TOKEN_FILE');
   });
 
+  it('reads a token file again at each use, so a rotated token needs no restart', () => {
+    const path = file('rotating', 'first\n');
+    const { auth } = loadMonitoringConnection('ALERTMANAGER', { ALERTMANAGER_BEARER_TOKEN_FILE: path });
+    const bearer = (auth as { bearer: { reveal(): string } }).bearer;
+    expect(bearer.reveal()).toBe('first');
+    writeFileSync(path, 'second');
+    expect(bearer.reveal()).toBe('second');
+    rmSync(path);
+    expect(() => bearer.reveal()).toThrow(
+      expect.objectContaining({
+        code: 'METRICS_UNAVAILABLE',
+        message: expect.stringMatching(/^ALERTMANAGER_BEARER_TOKEN_FILE \(.*rotating\) cannot be read/),
+      }),
+    );
+  });
+
   it('takes basic auth, tenancy headers and TLS files for Alertmanager the same way', () => {
     const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n');
     const connection = loadMonitoringConnection('ALERTMANAGER', {

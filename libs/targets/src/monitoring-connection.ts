@@ -1,16 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { ErrorCode, SluiceError } from '../../domain/src';
 import { ConfigError, loadEnv, pemFile } from '../../platform/src/config';
 
 /**
  * A credential's text. Printing, inspecting or serialising it (a logged config, an error's
- * details) shows only where it came from; `reveal()` is for the request header alone.
+ * details) shows only where it came from; `reveal()` is for the request header alone. One
+ * from a file is read again at each use, as Prometheus reads its credentials_file: a token
+ * that a sidecar or an agent rotates (Vault, a Kubernetes projected token) needs no restart.
  */
 export class Secret {
-  readonly #value: string;
+  readonly #value: string | (() => string);
 
   constructor(
-    value: string,
+    value: string | (() => string),
     /** The variable it came from, and its file if any: what a message may show. */
     readonly from: string,
   ) {
@@ -18,7 +22,7 @@ export class Secret {
   }
 
   reveal(): string {
-    return this.#value;
+    return typeof this.#value === 'string' ? this.#value : this.#value();
   }
 
   toString(): string {
@@ -103,6 +107,20 @@ const secretFile = pemFile.transform((text, ctx) => {
   return value;
 });
 
+/** Read at each use; a file gone or emptied since start-up is METRICS_UNAVAILABLE naming it. */
+function fileSecret(path: string, from: string): Secret {
+  return new Secret(() => {
+    let value = '';
+    try {
+      value = readFileSync(path, 'utf8').trim();
+    } catch (err) {
+      throw new SluiceError(ErrorCode.MetricsUnavailable, `${from} cannot be read: ${(err as Error).message}`);
+    }
+    if (value === '') throw new SluiceError(ErrorCode.MetricsUnavailable, `${from} is empty`);
+    return value;
+  }, from);
+}
+
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 /**
@@ -147,12 +165,13 @@ export function loadMonitoringConnection(
   exclusive('BEARER_TOKEN', 'BEARER_TOKEN_FILE');
   exclusive('BASIC_AUTH_PASSWORD', 'BASIC_AUTH_PASSWORD_FILE');
 
-  const secret = (suffix: string) =>
-    text(suffix) !== undefined
-      ? new Secret(text(suffix)!, v(suffix))
-      : text(`${suffix}_FILE`) !== undefined
-        ? new Secret(text(`${suffix}_FILE`)!, `${v(`${suffix}_FILE`)} (${env[v(`${suffix}_FILE`)]})`)
-        : undefined;
+  const secret = (suffix: string) => {
+    if (text(suffix) !== undefined) return new Secret(text(suffix)!, v(suffix));
+    const path = env[v(`${suffix}_FILE`)];
+    return text(`${suffix}_FILE`) !== undefined && path
+      ? fileSecret(path, `${v(`${suffix}_FILE`)} (${path})`)
+      : undefined;
+  };
   const bearer = secret('BEARER_TOKEN');
   const username = text('BASIC_AUTH_USERNAME');
   const password = secret('BASIC_AUTH_PASSWORD');
@@ -203,6 +222,11 @@ export function describeCredentials(connection: MonitoringConnection): string {
 /** Text for a message with the connection's secrets taken out (an answer that echoes them stays quiet). */
 export function withoutSecrets(connection: MonitoringConnection, text: string): string {
   const { auth } = connection;
-  const secret = !auth ? undefined : 'bearer' in auth ? auth.bearer.reveal() : auth.password.reveal();
+  let secret: string | undefined;
+  try {
+    secret = !auth ? undefined : 'bearer' in auth ? auth.bearer.reveal() : auth.password.reveal();
+  } catch {
+    // a file that cannot be read now holds nothing the text could show
+  }
   return secret ? text.split(secret).join('[redacted]') : text;
 }

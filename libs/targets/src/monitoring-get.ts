@@ -65,9 +65,10 @@ export async function monitoringGet(
   const where = `${system} at ${conn.url}`;
   const signal = AbortSignal.timeout(timeoutMs);
   const url = `${conn.url.replace(/\/+$/, '')}${path}`;
+  const headers = requestHeaders(conn);
   const answer = await new Promise<MonitoringAnswer & { location?: string }>((resolve, reject) => {
     const send = url.startsWith('https:') ? httpsRequest : httpRequest;
-    const req = send(url, { agent: agentFor(conn), headers: requestHeaders(conn), signal }, (res) => {
+    const req = send(url, { agent: agentFor(conn), headers, signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
