@@ -127,8 +127,9 @@ const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
  * `<SYSTEM>_URL` and how to reach it, from the environment (SYSTEM is PROMETHEUS or
  * ALERTMANAGER): `_BEARER_TOKEN` or `_BEARER_TOKEN_FILE`; or `_BASIC_AUTH_USERNAME` with
  * `_BASIC_AUTH_PASSWORD` or `_BASIC_AUTH_PASSWORD_FILE`; `_HEADERS`; `_TLS_CA_FILE`,
- * `_TLS_CERT_FILE`, `_TLS_KEY_FILE`, `_TLS_SERVER_NAME`, `_TLS_INSECURE_SKIP_VERIFY`. Files are
- * read at start-up; anything invalid stops the process naming the variable, never a secret.
+ * `_TLS_CERT_FILE`, `_TLS_KEY_FILE`, `_TLS_SERVER_NAME`, `_TLS_INSECURE_SKIP_VERIFY`. Every file
+ * is checked at start-up (secret files are read again at each use); anything invalid stops the
+ * process naming the variable, never a secret.
  */
 export function loadMonitoringConnection(
   system: MonitoringSystem,
