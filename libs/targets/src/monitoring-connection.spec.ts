@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError } from '../../platform/src/config';
-import { loadMonitoringConnection } from './monitoring-connection';
+import { loadMonitoringConnection, withoutSecrets } from './monitoring-connection';
+import { excerpt } from './monitoring-get';
 
 describe('monitoring connections from the environment', () => {
   let dir: string;
@@ -45,6 +46,15 @@ describe('monitoring connections from the environment', () => {
       expect(shown).not.toContain('s3cr3t');
     }
     expect(JSON.stringify(connection)).toContain('[secret from PROMETHEUS_BEARER_TOKEN_FILE');
+  });
+
+  it('takes the secret out of an answer quoted in a message, even where the quote is cut', () => {
+    const connection = loadMonitoringConnection('PROMETHEUS', { PROMETHEUS_BEARER_TOKEN: 'glc_s3cr3t-token' });
+    expect(withoutSecrets(connection, 'invalid token glc_s3cr3t-token for tenant')).toBe(
+      'invalid token [redacted] for tenant',
+    );
+    const echoed = `${'x'.repeat(190)} glc_s3cr3t-token`;
+    expect(excerpt(connection, echoed)).not.toContain('glc_');
   });
 
   it('reads a token file again at each use, so a rotated token needs no restart', () => {

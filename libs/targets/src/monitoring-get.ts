@@ -113,5 +113,6 @@ export async function monitoringGet(
 
 /** The start of an answer for a message, one line, secrets taken out. */
 export function excerpt(connection: MonitoringConnection, text: string): string {
-  return withoutSecrets(connection, text.trim().replace(/\s+/g, ' ').slice(0, 200)) || '(empty answer)';
+  // secrets out first: a cut could otherwise leave part of one
+  return withoutSecrets(connection, text).trim().replace(/\s+/g, ' ').slice(0, 200) || '(empty answer)';
 }
