@@ -84,11 +84,11 @@ describe('docker-compose.yml', () => {
       const config = loadGatewayConfig(hostEnv(s));
       expect({ name, host: config.host, mode: config.development }).toEqual({ name, host: '0.0.0.0', mode: false });
       expect(config.tokens.size).toBeGreaterThan(0);
-      expect(hostOf(config.prometheusUrl)).toBe('prometheus');
+      expect(hostOf(config.prometheus.url)).toBe('prometheus');
     }
     for (const [, s] of sluice('worker')) {
       const config = loadWorkerConfig(hostEnv(s));
-      expect(hostOf(config.alertmanagerUrl)).toBe('alertmanager');
+      expect(hostOf(config.alertmanager.url)).toBe('alertmanager');
       expect(config.workflowBundlePath).toBe('/app/dist/workflow-bundle.js');
     }
     for (const [, s] of [...sluice('gateway'), ...sluice('worker')]) {

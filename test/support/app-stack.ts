@@ -1,5 +1,6 @@
 import { DEFAULT_NOTIFIER_POLICY, type NotificationSettings } from '../../libs/notifications/src';
 import { type EndpointPolicy } from '../../libs/targets/src/endpoint-policy';
+import type { MonitoringConnection } from '../../libs/targets/src/monitoring-connection';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +43,8 @@ export async function startAppStack(options: {
   explorer?: boolean;
   /** Prometheus for `prometheus` gates; a closed port when the spec uses none. */
   prometheusUrl?: string;
+  /** Prometheus behind credentials, headers or TLS, for the worker and the gateway alike (instead of prometheusUrl). */
+  prometheus?: MonitoringConnection;
   /** Alertmanager for `alerts` gates. */
   alertmanagerUrl?: string;
   /** Start region-sim on this port (Prometheus scrapes a fixed address). */
@@ -74,6 +77,7 @@ export async function startAppStack(options: {
     namespace: 'default',
     taskQueue: `sluice-test-${randomUUID()}`,
   };
+  const prometheus = options.prometheus ?? { url: options.prometheusUrl ?? 'http://127.0.0.1:1' };
   const regionSim = await startRegionSim({ regions: options.regions, port: options.regionSimPort ?? 0 });
   const worker =
     options.inProcessWorker === false
@@ -81,8 +85,8 @@ export async function startAppStack(options: {
       : await createSluiceWorker({
           temporal: settings,
           databaseUrl,
-          prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
-          alertmanagerUrl: options.alertmanagerUrl ?? 'http://127.0.0.1:1',
+          prometheus,
+          alertmanager: { url: options.alertmanagerUrl ?? 'http://127.0.0.1:1' },
           insight: { ...DEFAULT_INSIGHT, ...options.insight },
           endpointPolicy: options.endpointPolicy,
         });
@@ -100,7 +104,7 @@ export async function startAppStack(options: {
       alertLabels: { service: 'service', region: 'region' },
       alertRegionMatch: options.alertRegionMatch ?? 'exact',
       haltDelivery: options.haltDelivery,
-      prometheusUrl: options.prometheusUrl ?? 'http://127.0.0.1:1',
+      prometheus,
       insight: { ...DEFAULT_INSIGHT, ...options.insight },
       corsOrigins: options.corsOrigins ?? [],
       endpointPolicy: options.endpointPolicy,

@@ -9,6 +9,7 @@ import {
   startAlertmanager as startAlertmanagerServer,
   startPrometheus as startPrometheusServer,
   type MonitoringKind,
+  type WebConfig,
 } from '../../libs/platform/src/monitoring-servers';
 
 /** A real Prometheus or Alertmanager (Debian's packages), on loopback, for the monitoring specs. */
@@ -45,6 +46,8 @@ export async function startPrometheus(options: {
   rules?: string;
   alertmanager?: string;
   port?: number;
+  /** Behind authentication or TLS (webConfig in test/support/monitoring-auth.ts). */
+  web?: WebConfig;
 }): Promise<PrometheusServer> {
   const { dir, remove } = scratch('sluice-prom-');
   const server = await startPrometheusServer({
@@ -53,6 +56,7 @@ export async function startPrometheus(options: {
     jobs: [{ name: 'region-sim', targets: options.targets }],
     rules: options.rules ? [options.rules] : [],
     alertmanager: options.alertmanager,
+    web: options.web,
   });
   return { url: server.url, stop: () => server.stop().then(remove) };
 }
@@ -62,6 +66,7 @@ export async function startAlertmanager(options: {
   port: number;
   webhookUrl: string;
   token: string;
+  web?: WebConfig;
 }): Promise<PrometheusServer> {
   const { dir, remove } = scratch('sluice-am-');
   const server = await startAlertmanagerServer({ dataDir: dir, ...options });

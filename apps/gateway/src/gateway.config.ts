@@ -17,6 +17,7 @@ import {
   loadNotificationSettings,
   type NotificationSettings,
 } from '../../../libs/notifications/src/notification-settings';
+import { loadMonitoringConnection, type MonitoringConnection } from '../../../libs/targets/src/monitoring-connection';
 
 export const DEFAULT_GATEWAY_PORT = 4000;
 
@@ -36,8 +37,8 @@ export interface GatewayConfig {
   alertRegionMatch: RegionMatchMode;
   /** The halt outbox's deadlines, lease and attempts; defaults when absent (tests shorten them). */
   haltDelivery?: DeliveryPolicy;
-  /** Prometheus, read by incident insight (suspects and verdicts). */
-  prometheusUrl: string;
+  /** Prometheus, read by incident insight (suspects and verdicts) and the error rates (PROMETHEUS_*). */
+  prometheus: MonitoringConnection;
   insight: InsightOptions;
   /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
   corsOrigins: string[];
@@ -61,7 +62,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       SLUICE_ALERT_SERVICE_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.service),
       SLUICE_ALERT_REGION_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.region),
       SLUICE_ALERT_REGION_MATCH: z.enum(REGION_MATCH_MODES).default('exact'),
-      PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
       SLUICE_CORS_ORIGINS: z
         .string()
         .default('')
@@ -86,7 +86,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     tokens: loadTokenRegistry(env, development),
     alertLabels: { service: c.SLUICE_ALERT_SERVICE_LABEL, region: c.SLUICE_ALERT_REGION_LABEL },
     alertRegionMatch: c.SLUICE_ALERT_REGION_MATCH,
-    prometheusUrl: c.PROMETHEUS_URL,
+    prometheus: loadMonitoringConnection('PROMETHEUS', env),
     insight: loadInsightOptions(env),
     corsOrigins: c.SLUICE_CORS_ORIGINS.map((o) => new URL(o).origin),
     poolSize: loadPoolSize(env),

@@ -16,7 +16,20 @@ describe('worker configuration from the environment', () => {
       poolSize: 4,
       shutdownGraceSeconds: 30,
       metricsPort: 9464,
-      prometheusUrl: 'http://127.0.0.1:9090',
+      prometheus: { url: 'http://127.0.0.1:9090' },
+      alertmanager: { url: 'http://127.0.0.1:9093' },
     });
+  });
+
+  it('gives gates their monitoring connections, and stops on a malformed one naming it', () => {
+    const worker = { DATABASE_URL: 'postgres://sluice@db/sluice' };
+    const tenancy = { PROMETHEUS_HEADERS: 'X-Scope-OrgID=tenant-a', ALERTMANAGER_BEARER_TOKEN: 'am-token' };
+    const config = loadWorkerConfig({ ...worker, ...tenancy });
+    expect(config.prometheus.headers).toEqual({ 'X-Scope-OrgID': 'tenant-a' });
+    expect(config.alertmanager.auth).toMatchObject({ bearer: { from: 'ALERTMANAGER_BEARER_TOKEN' } });
+    expect(() => loadWorkerConfig({ ...worker, ALERTMANAGER_HEADERS: 'X-Scope-OrgID' })).toThrow(
+      /ALERTMANAGER_HEADERS: "X-Scope-OrgID" is not Name=value/,
+    );
+    expect(() => loadWorkerConfig({ ...worker, PROMETHEUS_BASIC_AUTH_USERNAME: 'u' })).toThrow(ConfigError);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadInsightOptions } from '../../../libs/insight/src/insight-options';
 import { loadDatabaseUrl, loadEnv, loadPoolSize, loadTemporalSettings } from '../../../libs/platform/src/config';
 import { loadEndpointPolicy } from '../../../libs/targets/src/endpoint-policy';
+import { loadMonitoringConnection } from '../../../libs/targets/src/monitoring-connection';
 import type { SluiceWorkerOptions } from './worker';
 
 /**
@@ -11,8 +12,6 @@ import type { SluiceWorkerOptions } from './worker';
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): SluiceWorkerOptions {
   const c = loadEnv(
     {
-      PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
-      ALERTMANAGER_URL: z.url().default('http://127.0.0.1:9093'),
       WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
       WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
       SLUICE_WORKFLOW_BUNDLE: z.string().min(1).optional(),
@@ -23,8 +22,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): SluiceWo
     temporal: loadTemporalSettings(env),
     databaseUrl: loadDatabaseUrl(env),
     poolSize: loadPoolSize(env),
-    prometheusUrl: c.PROMETHEUS_URL,
-    alertmanagerUrl: c.ALERTMANAGER_URL,
+    prometheus: loadMonitoringConnection('PROMETHEUS', env),
+    alertmanager: loadMonitoringConnection('ALERTMANAGER', env),
     metricsPort: c.WORKER_METRICS_PORT,
     shutdownGraceSeconds: c.WORKER_SHUTDOWN_GRACE_SECONDS,
     workflowBundlePath: c.SLUICE_WORKFLOW_BUNDLE,

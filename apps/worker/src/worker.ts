@@ -7,7 +7,7 @@ import { ProjectionRunner, Projector } from '../../../libs/projections/src';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
-import { AlertmanagerClient, PrometheusClient } from '../../../libs/targets/src';
+import { AlertmanagerClient, PrometheusClient, type MonitoringConnection } from '../../../libs/targets/src';
 import { TargetRegistryClient } from '../../../libs/targets/src/target-registry';
 import { createActivities } from './activities';
 import { temporalConnectionOptions } from '../../../libs/platform/src/config';
@@ -25,10 +25,10 @@ export const EAGER_ACTIVITIES_PER_TASK = 64;
 export interface SluiceWorkerOptions {
   temporal: TemporalSettings;
   databaseUrl: string;
-  /** Base URL of the Prometheus that `prometheus` gates query. */
-  prometheusUrl: string;
-  /** Base URL of the Alertmanager that `alerts` gates ask. */
-  alertmanagerUrl: string;
+  /** The Prometheus that `prometheus` and `canary` gates query (PROMETHEUS_*). */
+  prometheus: MonitoringConnection;
+  /** The Alertmanager that `alerts` gates ask (ALERTMANAGER_*). */
+  alertmanager: MonitoringConnection;
   /** How halts are assessed (SLUICE_INSIGHT_*; defaults otherwise). */
   insight?: InsightOptions;
   /** PostgreSQL connections (PG_POOL_MAX; default 10). */
@@ -85,8 +85,8 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
       configs: new CachedConfigStore(new PgConfigStore(pool)),
       eventStore,
       regions,
-      metrics: new PrometheusClient(options.prometheusUrl),
-      alerts: new AlertmanagerClient(options.alertmanagerUrl),
+      metrics: new PrometheusClient(options.prometheus),
+      alerts: new AlertmanagerClient(options.alertmanager),
       insight: options.insight,
       onEventsAppended: (service, events) => {
         metrics.observe(service, events);

@@ -31,6 +31,8 @@ export const ErrorCode = {
   RegionProtocol: 'REGION_PROTOCOL',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   MetricsUnavailable: 'METRICS_UNAVAILABLE',
+  /** Prometheus or Alertmanager refused Sluice's credentials (401, 403): a setting to fix, not a blip to retry. */
+  MonitoringUnauthorized: 'MONITORING_UNAUTHORIZED',
   GateMisconfigured: 'GATE_MISCONFIGURED',
   /** A config document could not be loaded by its hash (the config store is down, or never had it). */
   ConfigUnavailable: 'CONFIG_UNAVAILABLE',

@@ -34,7 +34,7 @@ export interface TemporalSettings {
 export const DEFAULT_TASK_QUEUE = 'sluice-rollouts';
 
 /** A PEM file named by an environment variable, read at start-up; a missing file names the variable. */
-const pemFile = z
+export const pemFile = z
   .string()
   .min(1)
   .transform((path, ctx) => {

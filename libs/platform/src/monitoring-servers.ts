@@ -60,7 +60,37 @@ function requireBinary(kind: MonitoringKind): string {
   return binary;
 }
 
-async function startServer(what: string, binary: string, args: string[], url: string): Promise<MonitoringServer> {
+/** Whether the server answers its readiness endpoint; a server behind authentication needs its own check. */
+export type ReadinessCheck = (url: string) => Promise<boolean>;
+
+const readyWithoutCredentials: ReadinessCheck = async (url) => (await fetch(`${url}/-/ready`)).ok;
+
+/**
+ * `--web.config.file` for a server behind authentication or TLS (exporter-toolkit's format:
+ * `basic_auth_users` with bcrypt hashes, `tls_server_config`), and how to tell it is ready.
+ */
+export interface WebConfig {
+  /** The YAML text, written beside the server's config. */
+  yaml: string;
+  ready: ReadinessCheck;
+  /** The server's scheme: https when the YAML has a tls_server_config. */
+  scheme?: 'http' | 'https';
+}
+
+function webConfigArgs(dataDir: string, web: WebConfig | undefined): string[] {
+  if (!web) return [];
+  const file = join(dataDir, 'web.yml');
+  writeFileSync(file, web.yaml);
+  return [`--web.config.file=${file}`];
+}
+
+async function startServer(
+  what: string,
+  binary: string,
+  args: string[],
+  url: string,
+  ready: ReadinessCheck = readyWithoutCredentials,
+): Promise<MonitoringServer> {
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -88,7 +118,7 @@ async function startServer(what: string, binary: string, args: string[], url: st
       );
     }
     try {
-      if ((await fetch(`${url}/-/ready`)).ok) return server;
+      if (await ready(url)) return server;
     } catch {
       // not listening yet
     }
@@ -113,6 +143,7 @@ export async function startPrometheus(options: {
   /** Rule file contents, written beside the config. */
   rules?: string[];
   alertmanager?: string;
+  web?: WebConfig;
 }): Promise<MonitoringServer> {
   const binary = requireBinary('prometheus');
   mkdirSync(options.dataDir, { recursive: true });
@@ -150,9 +181,11 @@ export async function startPrometheus(options: {
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(options.dataDir, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${options.port}`,
+      ...webConfigArgs(options.dataDir, options.web),
       '--log.level=warn',
     ],
-    `http://127.0.0.1:${options.port}`,
+    `${options.web?.scheme ?? 'http'}://127.0.0.1:${options.port}`,
+    options.web?.ready,
   );
 }
 
@@ -162,6 +195,7 @@ export async function startAlertmanager(options: {
   port: number;
   webhookUrl: string;
   token: string;
+  web?: WebConfig;
 }): Promise<MonitoringServer> {
   const binary = requireBinary('alertmanager');
   mkdirSync(options.dataDir, { recursive: true });
@@ -194,8 +228,10 @@ export async function startAlertmanager(options: {
       `--storage.path=${join(options.dataDir, 'data')}`,
       `--web.listen-address=127.0.0.1:${options.port}`,
       '--cluster.listen-address=',
+      ...webConfigArgs(options.dataDir, options.web),
       '--log.level=warn',
     ],
-    `http://127.0.0.1:${options.port}`,
+    `${options.web?.scheme ?? 'http'}://127.0.0.1:${options.port}`,
+    options.web?.ready,
   );
 }

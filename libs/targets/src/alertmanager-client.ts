@@ -1,5 +1,6 @@
 import { ErrorCode, SluiceError } from '../../domain/src';
-import { monitoringGet } from './monitoring-get';
+import { asConnection, type MonitoringConnection } from './monitoring-connection';
+import { excerpt, monitoringGet } from './monitoring-get';
 
 export interface FiringAlert {
   alertname: string;
@@ -15,23 +16,29 @@ export interface AlertSource {
 
 /** Alertmanager's API v2: active, unsilenced, uninhibited alerts matching every label given. */
 export class AlertmanagerClient implements AlertSource {
-  constructor(private readonly baseUrl: string) {}
+  private readonly connection: MonitoringConnection;
+
+  /** A URL alone, or a connection with credentials, headers and TLS (loadMonitoringConnection). */
+  constructor(connection: MonitoringConnection | string) {
+    this.connection = asConnection(connection);
+  }
 
   async firing(labels: Record<string, string>, timeoutMs: number): Promise<FiringAlert[]> {
     const params = new URLSearchParams({ active: 'true', silenced: 'false', inhibited: 'false' });
     for (const [name, value] of Object.entries(labels)) params.append('filter', `${name}=${JSON.stringify(value)}`);
-    const response = await monitoringGet('Alertmanager', this.baseUrl, `/api/v2/alerts?${params}`, timeoutMs);
-    if (!response.ok) {
+    const answer = await monitoringGet('Alertmanager', this.connection, `/api/v2/alerts?${params}`, timeoutMs);
+    let alerts: Array<{ labels: Record<string, string>; fingerprint: string; startsAt: string }> | undefined;
+    try {
+      if (answer.status >= 200 && answer.status < 300) alerts = JSON.parse(answer.text) as typeof alerts;
+    } catch {
+      // not JSON: said below
+    }
+    if (!Array.isArray(alerts)) {
       throw new SluiceError(
         ErrorCode.MetricsUnavailable,
-        `Alertmanager answered ${response.status}: ${(await response.text()).slice(0, 200)}`,
+        `Alertmanager answered ${answer.status}: ${excerpt(this.connection, answer.text)}`,
       );
     }
-    const alerts = (await response.json()) as Array<{
-      labels: Record<string, string>;
-      fingerprint: string;
-      startsAt: string;
-    }>;
     return alerts.map((a) => ({
       alertname: a.labels.alertname ?? 'unnamed',
       fingerprint: a.fingerprint,

@@ -1,4 +1,5 @@
 import { ErrorCode, SluiceError } from '../../domain/src';
+import { asConnection, type MonitoringConnection } from './monitoring-connection';
 import { monitoringGet } from './monitoring-get';
 
 export interface PromSample {
@@ -59,11 +60,16 @@ interface PromResponse {
 }
 
 /**
- * `GET {baseUrl}/api/v1/query`. A refused expression (bad PromQL) is GATE_MISCONFIGURED,
+ * `GET {url}/api/v1/query`. A refused expression (bad PromQL) is GATE_MISCONFIGURED,
  * which no retry fixes; no answer at all is METRICS_UNAVAILABLE.
  */
 export class PrometheusClient implements MetricsSource {
-  constructor(private readonly baseUrl: string) {}
+  private readonly connection: MonitoringConnection;
+
+  /** A URL alone, or a connection with credentials, headers and TLS (loadMonitoringConnection). */
+  constructor(connection: MonitoringConnection | string) {
+    this.connection = asConnection(connection);
+  }
 
   async query(expr: string, timeoutMs: number, at?: Date): Promise<PromSample[]> {
     const time = at ? `&time=${at.getTime() / 1000}` : '';
@@ -88,7 +94,7 @@ export class PrometheusClient implements MetricsSource {
     );
   }
 
-  /** `GET {baseUrl}/api/v1/query_range`: each series with its values, seconds since the epoch. */
+  /** `GET {url}/api/v1/query_range`: each series with its values, seconds since the epoch. */
   async queryRange(
     expr: string,
     range: { start: number; end: number; step: number },
@@ -121,14 +127,17 @@ export class PrometheusClient implements MetricsSource {
    * retry fixes; no answer at all is METRICS_UNAVAILABLE.
    */
   private async get(expr: string, path: string, timeoutMs: number): Promise<NonNullable<PromResponse['data']>> {
-    const response = await monitoringGet('Prometheus', this.baseUrl, path, timeoutMs);
-    const body = (await response
-      .json()
-      .catch(() => ({ status: 'error', error: `HTTP ${response.status}` }))) as PromResponse;
+    const answer = await monitoringGet('Prometheus', this.connection, path, timeoutMs);
+    let body: PromResponse;
+    try {
+      body = JSON.parse(answer.text) as PromResponse;
+    } catch {
+      body = { status: 'error', error: `HTTP ${answer.status}` };
+    }
     if (body.status !== 'success' || !body.data) {
       const code =
-        response.status === 400 || response.status === 422 ? ErrorCode.GateMisconfigured : ErrorCode.MetricsUnavailable;
-      throw new SluiceError(code, `Prometheus refused "${expr}": ${body.error ?? `HTTP ${response.status}`}`, { expr });
+        answer.status === 400 || answer.status === 422 ? ErrorCode.GateMisconfigured : ErrorCode.MetricsUnavailable;
+      throw new SluiceError(code, `Prometheus refused "${expr}": ${body.error ?? `HTTP ${answer.status}`}`, { expr });
     }
     return body.data;
   }

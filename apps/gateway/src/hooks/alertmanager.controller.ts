@@ -17,7 +17,7 @@ import {
   SERVICE_CATALOG,
   TOKEN_REGISTRY,
 } from '../gateway.tokens';
-import { alertmanagerPayloadSchema } from './alertmanager-payload';
+import { webhookPayloadSchema } from './alertmanager-payload';
 import { toHaltRequest, type Delivered, type HaltDelivery } from './halt-delivery';
 import { haltBodySchema } from './halt-hook';
 import { catalogRegions, type HaltIntake, type Intake, type RegionsOf, type UnmatchedAlert } from './halt-intake';
@@ -38,7 +38,8 @@ export interface HookAnswer {
 }
 
 /**
- * `POST /hooks/alertmanager` (Alertmanager's webhook, payload version 4) and `POST /hooks/halt`.
+ * `POST /hooks/alertmanager` (Alertmanager's webhook, payload version 4, or Grafana-managed
+ * alerting's webhook contact point, version 1) and `POST /hooks/halt`.
  * Both need a bearer token whose principal may halt (monitor, deployer or admin). Requests are
  * committed to the outbox before the answer, then delivered by the dispatcher; while
  * PostgreSQL is down they go straight to Temporal, and the answer is 503 unless all landed,
@@ -70,10 +71,16 @@ export class AlertmanagerController {
   async receive(@Req() req: Request, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const principal = this.authorize(req, res);
     if (!principal) return;
-    const payload = alertmanagerPayloadSchema.safeParse(body);
+    const payload = webhookPayloadSchema.safeParse(body);
     if (!payload.success) {
       const fields = payload.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
-      return sendError(res, 400, ErrorCode.BadUserInput, 'not an Alertmanager webhook payload (version 4)', { fields });
+      return sendError(
+        res,
+        400,
+        ErrorCode.BadUserInput,
+        'not a webhook payload of Alertmanager (version "4") or Grafana (version "1")',
+        { fields },
+      );
     }
     await this.accept((regionsOf) => this.intake.fromAlerts(payload.data.alerts, principal.name, regionsOf), res);
   }

@@ -113,7 +113,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         { provide: SERVICE_CATALOG, inject: [PG_POOL], useFactory: (pool: Pool) => new PgServiceCatalog(pool) },
         {
           provide: INCIDENT_ANALYZER,
-          useFactory: () => new IncidentAnalyzer(new PrometheusClient(config.prometheusUrl), config.insight),
+          useFactory: () => new IncidentAnalyzer(new PrometheusClient(config.prometheus), config.insight),
         },
       ],
       exports: [

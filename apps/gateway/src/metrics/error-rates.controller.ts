@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ErrorCode } from '../../../../libs/domain/src';
+import { ErrorCode, isSluiceError } from '../../../../libs/domain/src';
 import { PrometheusClient, type PromSeries } from '../../../../libs/targets/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import { authorizeRest, sendError } from '../auth/rest-auth';
@@ -62,7 +62,7 @@ export class ErrorRatesController {
     const range = `${Math.max(60, effectiveStep * 2)}s`;
     const fill = (template: string) => template.replaceAll('{{service}}', service).replaceAll('{{range}}', range);
     try {
-      const prometheus = new PrometheusClient(this.config.prometheusUrl);
+      const prometheus = new PrometheusClient(this.config.prometheus);
       const [errors, requests] = await Promise.all(
         [this.config.insight.errorsQuery, this.config.insight.requestsQuery].map((q) =>
           prometheus.queryRange(fill(q), { start, end, step: effectiveStep }, TIMEOUT_MS),
@@ -79,7 +79,14 @@ export class ErrorRatesController {
         unchanged: { regions: unchanged, points: ratio(unchanged) },
       });
     } catch (err) {
-      sendError(res, 502, ErrorCode.MetricsUnavailable, (err as Error).message);
+      // refused credentials keep their code: a setting to fix, not an outage to wait out
+      const refused = isSluiceError(err) && err.code === ErrorCode.MonitoringUnauthorized;
+      sendError(
+        res,
+        502,
+        refused ? ErrorCode.MonitoringUnauthorized : ErrorCode.MetricsUnavailable,
+        (err as Error).message,
+      );
     }
   }
 }
