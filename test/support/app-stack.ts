@@ -61,6 +61,8 @@ export async function startAppStack(options: {
   corsOrigins?: string[];
   /** Region endpoints allowed and denied, for the gateway and the worker alike. */
   endpointPolicy?: EndpointPolicy;
+  /** How often the gateway reads its metrics from Temporal and PostgreSQL (default 1 s in specs). */
+  metricsRefreshSeconds?: number;
 }): Promise<AppStack> {
   quietTemporalRuntime();
   const services = testServices();
@@ -101,6 +103,7 @@ export async function startAppStack(options: {
       insight: { ...DEFAULT_INSIGHT, ...options.insight },
       corsOrigins: options.corsOrigins ?? [],
       endpointPolicy: options.endpointPolicy,
+      metricsRefreshSeconds: options.metricsRefreshSeconds ?? 1,
     });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.

@@ -41,6 +41,8 @@ export interface GatewayConfig {
   poolSize?: number;
   /** Region endpoints allowed and denied (SLUICE_TARGET_ALLOW / SLUICE_TARGET_DENY; none by default). */
   endpointPolicy?: EndpointPolicy;
+  /** How often /metrics' values from Temporal and PostgreSQL are read (GATEWAY_METRICS_REFRESH_SECONDS; default 15). */
+  metricsRefreshSeconds?: number;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -56,6 +58,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       SLUICE_ALERT_REGION_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.region),
       SLUICE_ALERT_REGION_MATCH: z.enum(REGION_MATCH_MODES).default('exact'),
       PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
+      GATEWAY_METRICS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
       SLUICE_CORS_ORIGINS: z
         .string()
         .default('')
@@ -85,5 +88,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     corsOrigins: c.SLUICE_CORS_ORIGINS.map((o) => new URL(o).origin),
     poolSize: loadPoolSize(env),
     endpointPolicy: loadEndpointPolicy(env),
+    metricsRefreshSeconds: c.GATEWAY_METRICS_REFRESH_SECONDS,
   };
 }
