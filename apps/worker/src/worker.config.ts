@@ -1,24 +1,44 @@
 import { z } from 'zod';
 import { loadInsightOptions } from '../../../libs/insight/src/insight-options';
-import { loadDatabaseUrl, loadEnv, loadPoolSize, loadTemporalSettings } from '../../../libs/platform/src/config';
+import {
+  ConfigError,
+  loadDatabaseUrl,
+  loadEnv,
+  loadPoolSize,
+  loadTemporalSettings,
+} from '../../../libs/platform/src/config';
 import { loadEndpointPolicy } from '../../../libs/targets/src/endpoint-policy';
 import type { SluiceWorkerOptions } from './worker';
+
+export interface WorkerConfig extends SluiceWorkerOptions {
+  /**
+   * Port of the Temporal SDK's own Prometheus metrics (`/metrics` on 127.0.0.1), served by the
+   * SDK's core, not by Sluice; 0 turns them off.
+   */
+  sdkMetricsPort: number;
+}
 
 /**
  * The worker's settings from the environment, validated at start-up; an invalid value stops
  * the process with a message naming the variable.
  */
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): SluiceWorkerOptions {
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const c = loadEnv(
     {
       PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
       ALERTMANAGER_URL: z.url().default('http://127.0.0.1:9093'),
       WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+      WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
       WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
       SLUICE_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     },
     env,
   );
+  if (c.WORKER_SDK_METRICS_PORT !== 0 && c.WORKER_SDK_METRICS_PORT === c.WORKER_METRICS_PORT) {
+    throw new ConfigError(
+      `Invalid configuration:\n  WORKER_SDK_METRICS_PORT: must differ from WORKER_METRICS_PORT (both ${c.WORKER_METRICS_PORT})`,
+    );
+  }
   return {
     temporal: loadTemporalSettings(env),
     databaseUrl: loadDatabaseUrl(env),
@@ -26,6 +46,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): SluiceWo
     prometheusUrl: c.PROMETHEUS_URL,
     alertmanagerUrl: c.ALERTMANAGER_URL,
     metricsPort: c.WORKER_METRICS_PORT,
+    sdkMetricsPort: c.WORKER_SDK_METRICS_PORT,
     shutdownGraceSeconds: c.WORKER_SHUTDOWN_GRACE_SECONDS,
     workflowBundlePath: c.SLUICE_WORKFLOW_BUNDLE,
     insight: loadInsightOptions(env),
