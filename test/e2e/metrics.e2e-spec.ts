@@ -2,9 +2,15 @@ import { buildInfo } from '../../libs/platform/src/process-metrics';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForApproval, waitForRollout } from '../support/fixtures';
 import { graphql, readUntil } from '../support/graphql-client';
-import { parseMetrics, sampleValue } from '../support/metrics-text';
+import { metricTypes, parseMetrics, sampleValue } from '../support/metrics-text';
+import { familyOf, metricNamesIn } from '../support/promql-names';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { testServices } from '../support/test-env';
+import { OBSERVED_SDK_METRICS } from '../support/temporal-sdk-metrics';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { projectRoot } from '../../libs/platform/src/project-root';
 
 const REGIONS = ['mx-canary-1', 'mx-west-1', 'mx-west-2', 'mx-west-3'];
 
@@ -64,6 +70,41 @@ describe('metrics that follow Prometheus conventions', () => {
         },
       ]);
     }
+  });
+
+  it('exports every metric the Grafana dashboard and the alert rules query (or Prometheus or the Temporal SDK does)', async () => {
+    const root = projectRoot(__dirname);
+    const dashboard = JSON.parse(readFileSync(join(root, 'deploy/grafana/sluice-dashboard.json'), 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    };
+    const rules = parse(readFileSync(join(root, 'deploy/prometheus/sluice-rules.yml'), 'utf8')) as {
+      groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+    };
+    const queries = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel "${p.title}"`, expr: t.expr }))),
+      ...rules.groups.flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr }))),
+    ];
+    expect(queries.length).toBeGreaterThan(20);
+    const exported = new Set([
+      ...metricTypes((await gateway()).text).keys(),
+      ...metricTypes((await worker()).text).keys(),
+      ...OBSERVED_SDK_METRICS,
+      'up', // Prometheus's own, per target
+    ]);
+    const queried = new Set(queries.flatMap(({ expr }) => metricNamesIn(expr)));
+    expect([...queried]).toEqual(
+      expect.arrayContaining([
+        'sluice_push_duration_seconds_bucket',
+        'process_cpu_seconds_total',
+        'temporal_request_total',
+      ]),
+    );
+    const missing = queries.flatMap(({ where, expr }) =>
+      metricNamesIn(expr)
+        .filter((name) => !exported.has(familyOf(name, exported)))
+        .map((name) => `${name} (${where})`),
+    );
+    expect(missing).toEqual([]);
   });
 
   it('counts a rollout started once and finished once; the gateway alone reports its wave, approval and region versions', async () => {
