@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   Runtime.install({
     // The SDK's own log (bundling, worker state) only from WARN up unless asked for.
     logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel),
-    telemetryOptions: sdkTelemetryOptions(config.sdkMetricsPort),
+    telemetryOptions: sdkTelemetryOptions(config.sdkMetricsPort, config.metricsHost),
   });
   const { temporal } = config;
   const sluiceWorker = await createSluiceWorker(config);
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       taskQueue: temporal.taskQueue,
       metrics: `${sluiceWorker.metricsUrl}/metrics`,
       healthz: `${sluiceWorker.metricsUrl}/healthz`,
-      ...(config.sdkMetricsPort ? { sdkMetrics: `http://127.0.0.1:${config.sdkMetricsPort}/metrics` } : {}),
+      ...(config.sdkMetricsPort ? { sdkMetrics: `http://${config.metricsHost}:${config.sdkMetricsPort}/metrics` } : {}),
     },
     'worker polling',
   );

@@ -12,8 +12,8 @@ import type { SluiceWorkerOptions } from './worker';
 
 export interface WorkerConfig extends SluiceWorkerOptions {
   /**
-   * Port of the Temporal SDK's own Prometheus metrics (`/metrics` on 127.0.0.1), served by the
-   * SDK's core, not by Sluice; 0 turns them off.
+   * Port of the Temporal SDK's own Prometheus metrics (`/metrics` on the metrics host), served
+   * by the SDK's core, not by Sluice; 0 turns them off.
    */
   sdkMetricsPort: number;
 }
@@ -27,6 +27,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     {
       PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090'),
       ALERTMANAGER_URL: z.url().default('http://127.0.0.1:9093'),
+      WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
       WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
       WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
       WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
@@ -45,6 +46,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     poolSize: loadPoolSize(env),
     prometheusUrl: c.PROMETHEUS_URL,
     alertmanagerUrl: c.ALERTMANAGER_URL,
+    metricsHost: c.WORKER_METRICS_HOST,
     metricsPort: c.WORKER_METRICS_PORT,
     sdkMetricsPort: c.WORKER_SDK_METRICS_PORT,
     shutdownGraceSeconds: c.WORKER_SHUTDOWN_GRACE_SECONDS,

@@ -39,6 +39,8 @@ export interface SluiceWorkerOptions {
   workflowBundlePath?: string;
   /** Port of the worker's /metrics and /healthz (0: any free port). */
   metricsPort?: number;
+  /** Address they listen on (WORKER_METRICS_HOST; default 127.0.0.1, 0.0.0.0 in a container). */
+  metricsHost?: string;
   /** Region endpoints allowed and denied (SLUICE_TARGET_ALLOW / SLUICE_TARGET_DENY; none by default). */
   endpointPolicy?: EndpointPolicy;
 }
@@ -96,7 +98,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
       onRegionPushed: (push) => metrics.observePush(push),
     }),
   });
-  const metricsServer = await metrics.serve(options.metricsPort ?? 0);
+  const metricsServer = await metrics.serve(options.metricsPort ?? 0, options.metricsHost);
   return {
     worker,
     metrics,
