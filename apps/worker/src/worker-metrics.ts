@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { RolloutEvent } from '../../../libs/domain/src';
 import { registerProcessMetrics } from '../../../libs/platform/src/process-metrics';
+import type { RegionPush } from './activities/region.activities';
 
 /** The event that finishes a rollout, and the outcome it is counted under. */
 const FINISHED_BY: Partial<Record<RolloutEvent['type'], string>> = {
@@ -15,8 +16,6 @@ const FINISHED_BY: Partial<Record<RolloutEvent['type'], string>> = {
 
 /** Seconds: an HTTP region answers in milliseconds, a git target commits and pushes in seconds. */
 const PUSH_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-
-export type PushOutcome = 'succeeded' | 'failed';
 
 /**
  * The worker's own metrics: counters of what the events it records say happened, and how long
@@ -73,7 +72,7 @@ export class WorkerMetrics {
   }
 
   /** Records one push to a region of `kind` (http, etcd, git, …). */
-  observePush(push: { service: string; kind: string; outcome: PushOutcome; seconds: number }): void {
+  observePush(push: RegionPush): void {
     this.pushes.observe({ service: push.service, kind: push.kind, outcome: push.outcome }, push.seconds);
   }
 
