@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { RolloutEvent } from '../../../libs/domain/src';
+import { exposition } from '../../../libs/platform/src/metrics-exposition';
 import { registerProcessMetrics } from '../../../libs/platform/src/process-metrics';
 import type { RegionPush } from './activities/region.activities';
 
@@ -91,7 +92,7 @@ export class WorkerMetrics {
         res.writeHead(404).end();
         return;
       }
-      this.registry.metrics().then(
+      exposition(this.registry).then(
         (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
         (err: unknown) => res.writeHead(500).end(String(err)),
       );

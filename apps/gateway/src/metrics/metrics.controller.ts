@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LiveEvents } from '../../../../libs/event-store/src';
+import { exposition } from '../../../../libs/platform/src/metrics-exposition';
 import { registerProcessMetrics } from '../../../../libs/platform/src/process-metrics';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_SETTINGS, LIVE_EVENTS, METRICS_REGISTRY, PG_POOL, TEMPORAL_CLIENT } from '../gateway.tokens';
@@ -20,7 +21,8 @@ export const DEFAULT_METRICS_REFRESH_SECONDS = 15;
 
 /**
  * `GET /metrics` in Prometheus text format. A scrape never waits on PostgreSQL or Temporal:
- * what comes from them is read in the background ({@link DependencyMetrics}).
+ * what comes from them is read in the background ({@link DependencyMetrics}), and a metric
+ * that still reads at scrape time gets a deadline ({@link exposition}).
  */
 @Controller('metrics')
 export class MetricsController implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -76,6 +78,6 @@ export class MetricsController implements OnApplicationBootstrap, OnApplicationS
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    return exposition(this.registry);
   }
 }
