@@ -38,6 +38,7 @@ export interface DevPorts {
   gateway: number;
   regionSim: number;
   workerMetrics: number;
+  workerSdkMetrics: number;
   prometheus: number;
   alertmanager: number;
 }
@@ -60,6 +61,7 @@ function devPorts(env: NodeJS.ProcessEnv): DevPorts {
     gateway: portFrom(env, 'GATEWAY_PORT', DEFAULT_GATEWAY_PORT),
     regionSim: portFrom(env, 'REGION_SIM_PORT', DEFAULT_REGION_SIM_PORT),
     workerMetrics: portFrom(env, 'WORKER_METRICS_PORT', 9464),
+    workerSdkMetrics: portFrom(env, 'WORKER_SDK_METRICS_PORT', 9465),
     prometheus: portFrom(env, 'SLUICE_PROMETHEUS_PORT', 9090),
     alertmanager: portFrom(env, 'SLUICE_ALERTMANAGER_PORT', 9093),
   };
@@ -75,6 +77,7 @@ function plannedPorts(
     { port: ports.gateway, what: 'the GraphQL gateway', variable: 'GATEWAY_PORT' },
     { port: ports.regionSim, what: 'region-sim', variable: 'REGION_SIM_PORT' },
     { port: ports.workerMetrics, what: "the worker's metrics", variable: 'WORKER_METRICS_PORT' },
+    { port: ports.workerSdkMetrics, what: "the worker's Temporal SDK metrics", variable: 'WORKER_SDK_METRICS_PORT' },
   ];
   if (!env.TEMPORAL_ADDRESS) {
     planned.push(
@@ -236,6 +239,7 @@ async function main(): Promise<void> {
           alertmanagerPort: ports.alertmanager,
           gatewayPort: ports.gateway,
           workerMetricsPort: ports.workerMetrics,
+          workerSdkMetricsPort: ports.workerSdkMetrics,
           regionSimPort: ports.regionSim,
           token: DEV_TOKENS.alertmanager.token,
           only: { prometheus: runPrometheus, alertmanager: runAlertmanager },
@@ -251,6 +255,7 @@ async function main(): Promise<void> {
     GATEWAY_PORT: String(ports.gateway),
     REGION_SIM_PORT: String(ports.regionSim),
     WORKER_METRICS_PORT: String(ports.workerMetrics),
+    WORKER_SDK_METRICS_PORT: String(ports.workerSdkMetrics),
     // region-sim's metrics carry service="demo", which the alert rule passes on to the halt.
     REGION_SIM_SERVICE: env.REGION_SIM_SERVICE ?? DEMO_SERVICE,
     PROMETHEUS_URL: env.PROMETHEUS_URL ?? monitoring.prometheus?.url,

@@ -64,9 +64,18 @@ export interface RolloutWorkflowResult {
   reason: string | null;
 }
 
+const ROLLOUT_WORKFLOW_ID_PREFIX = 'sluice-rollout-';
+
 /** One running rollout per service: the workflow id is derived from the service name. */
 export function rolloutWorkflowId(service: string): string {
-  return `sluice-rollout-${service}`;
+  return `${ROLLOUT_WORKFLOW_ID_PREFIX}${service}`;
+}
+
+/** The service a rollout's workflow id names; undefined for any other workflow. */
+export function serviceOfWorkflowId(workflowId: string): string | undefined {
+  return workflowId.startsWith(ROLLOUT_WORKFLOW_ID_PREFIX)
+    ? workflowId.slice(ROLLOUT_WORKFLOW_ID_PREFIX.length)
+    : undefined;
 }
 
 /** The first event of every rollout stream; the gateway and the workflow both build it from the input. */

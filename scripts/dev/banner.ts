@@ -52,6 +52,7 @@ export function printBanner(f: BannerFacts): void {
     row('region-sim', `${regionSimUrl}/regions`),
     ...monitoringRows,
     row('metrics', `${gatewayUrl}/metrics  http://127.0.0.1:${ports.workerMetrics}/metrics  ${regionSimUrl}/metrics`),
+    row('SDK metrics', `http://127.0.0.1:${ports.workerSdkMetrics}/metrics  (the worker's Temporal SDK)`),
     row(
       'PostgreSQL',
       f.database.embedded

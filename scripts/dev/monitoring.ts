@@ -14,6 +14,8 @@ export interface DevMonitoringPlan {
   alertmanagerPort: number;
   gatewayPort: number;
   workerMetricsPort: number;
+  /** The Temporal SDK's worker metrics (WORKER_SDK_METRICS_PORT). */
+  workerSdkMetricsPort: number;
   regionSimPort: number;
   /** The token Alertmanager presents to the webhook. */
   token: string;
@@ -81,6 +83,7 @@ export async function startDevMonitoring(
           { name: 'region-sim', targets: [`127.0.0.1:${plan.regionSimPort}`] },
           { name: 'sluice-gateway', targets: [`127.0.0.1:${plan.gatewayPort}`] },
           { name: 'sluice-worker', targets: [`127.0.0.1:${plan.workerMetricsPort}`] },
+          { name: 'temporal-sdk', targets: [`127.0.0.1:${plan.workerSdkMetricsPort}`] },
         ],
         rules,
         alertmanager: alertmanager ? new URL(alertmanager.url).host : undefined,

@@ -53,6 +53,7 @@ async function devEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
     GATEWAY_PORT: String(await freePort()),
     REGION_SIM_PORT: String(await freePort()),
     WORKER_METRICS_PORT: String(await freePort()),
+    WORKER_SDK_METRICS_PORT: String(await freePort()),
     SLUICE_PROMETHEUS_PORT: String(await freePort()),
     SLUICE_ALERTMANAGER_PORT: String(await freePort()),
     TEMPORAL_ADDRESS: '',

@@ -90,6 +90,8 @@ describe('docker-compose.yml', () => {
       const config = loadWorkerConfig(hostEnv(s));
       expect(hostOf(config.alertmanager.url)).toBe('alertmanager');
       expect(config.workflowBundlePath).toBe('/app/dist/workflow-bundle.js');
+      // Prometheus scrapes the worker's metrics and the SDK's from another container
+      expect({ host: config.metricsHost, sdkPort: config.sdkMetricsPort }).toEqual({ host: '0.0.0.0', sdkPort: 9465 });
     }
     for (const [, s] of [...sluice('gateway'), ...sluice('worker')]) {
       const env = hostEnv(s);
@@ -125,6 +127,7 @@ describe('docker-compose.yml', () => {
     const expected = [
       ...sluice('gateway').map(([name, s]) => `${name}:${s.environment!.GATEWAY_PORT}`),
       ...sluice('worker').map(([name, s]) => `${name}:${s.environment!.WORKER_METRICS_PORT}`),
+      ...sluice('worker').map(([name, s]) => `${name}:${s.environment!.WORKER_SDK_METRICS_PORT}`),
       ...sluice('region-sim').map(([name, s]) => `${name}:${s.environment!.REGION_SIM_PORT}`),
     ].sort();
     expect(targets).toEqual(expected);

@@ -90,10 +90,10 @@ describeWithMonitoring(['prometheus'], 'prometheus gates against a real Promethe
     // the worker counts what happened, by service
     const metrics = await readUntil(
       async () => (await fetch(`${stack.worker!.metricsUrl}/metrics`)).text(),
-      (text) => text.includes(`sluice_rollouts_total{service="${service}",outcome="rolled_back"} 1`),
+      (text) => text.includes(`sluice_rollouts_finished_total{service="${service}",outcome="rolled_back"} 1`),
       { what: 'the rolled-back rollout to be counted', show: () => 'not counted yet' },
     );
-    expect(metrics).toContain(`sluice_rollouts_total{service="${service}",outcome="rolled_back"} 1`);
+    expect(metrics).toContain(`sluice_rollouts_finished_total{service="${service}",outcome="rolled_back"} 1`);
     expect(metrics).toMatch(
       new RegExp(`sluice_gate_evaluations_total\\{service="${service}",kind="prometheus",verdict="FAIL"\\} [1-9]`),
     );

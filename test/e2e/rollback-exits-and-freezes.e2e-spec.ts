@@ -82,7 +82,7 @@ describe('ROLLBACK_FAILED exits and emergency freezes through GraphQL', () => {
     });
   const metric = async () => {
     const text = await (await fetch(`${stack.gateway.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('sluice_rollouts_rollback_failed{'));
+    const line = text.split('\n').find((l) => l.startsWith('sluice_rollouts_rollback_failed '));
     return line ? Number(line.split(' ').at(-1)) : undefined;
   };
 
@@ -135,7 +135,7 @@ describe('ROLLBACK_FAILED exits and emergency freezes through GraphQL', () => {
       refused: [{ region: 'eu-canary-1', code: 'REGION_CHANGED', servesVersion: 'v4-hotfix' }],
     });
     expect(await served('eu-canary-1')).toBe('v4-hotfix');
-    expect(await metric()).toBe(1);
+    await eventually(async () => ((await metric()) === 1 ? true : undefined), { what: 'the metric to show 1' });
 
     const abandonAsDeployer = await gql(
       `mutation { abandonRollout(id: "${id}", reason: "x") { status } }`,

@@ -236,7 +236,7 @@ describe('steering a rollout through GraphQL on the real stack', () => {
   it('reports ROLLBACK_FAILED loudly (event, status, metric) and completes after retryRollback', async () => {
     const metric = async () => {
       const text = await (await fetch(`${stack.gateway.url}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('sluice_rollouts_rollback_failed{'));
+      const line = text.split('\n').find((l) => l.startsWith('sluice_rollouts_rollback_failed '));
       return line ? Number(line.split(' ').at(-1)) : undefined;
     };
     const faults = (body: Record<string, unknown>) =>

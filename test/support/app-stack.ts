@@ -67,6 +67,8 @@ export async function startAppStack(options: {
   endpointPolicy?: EndpointPolicy;
   /** Notification channels, links and delivery policy (none, and the defaults, otherwise). */
   notifications?: Partial<NotificationSettings>;
+  /** How often the gateway reads its metrics from Temporal and PostgreSQL (default 1 s in specs). */
+  metricsRefreshSeconds?: number;
 }): Promise<AppStack> {
   quietTemporalRuntime();
   const services = testServices();
@@ -109,6 +111,7 @@ export async function startAppStack(options: {
       corsOrigins: options.corsOrigins ?? [],
       endpointPolicy: options.endpointPolicy,
       notifications: { fileChannels: null, publicUrl: null, policy: DEFAULT_NOTIFIER_POLICY, ...options.notifications },
+      metricsRefreshSeconds: options.metricsRefreshSeconds ?? 1,
     });
   } catch (err) {
     // Leave nothing running behind a failed start, or Jest never exits.

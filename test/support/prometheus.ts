@@ -10,6 +10,7 @@ import {
   startPrometheus as startPrometheusServer,
   type MonitoringKind,
   type WebConfig,
+  type ScrapeJob,
 } from '../../libs/platform/src/monitoring-servers';
 
 /** A real Prometheus or Alertmanager (Debian's packages), on loopback, for the monitoring specs. */
@@ -40,9 +41,13 @@ function scratch(prefix: string): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Prometheus scraping `targets` (job `region-sim`) every second; optional rule file and Alertmanager. */
+/**
+ * Prometheus scraping `targets` (job `region-sim`) and any other `jobs` every second; optional
+ * rule file and Alertmanager.
+ */
 export async function startPrometheus(options: {
   targets: string[];
+  jobs?: ScrapeJob[];
   rules?: string;
   alertmanager?: string;
   port?: number;
@@ -53,7 +58,7 @@ export async function startPrometheus(options: {
   const server = await startPrometheusServer({
     dataDir: dir,
     port: options.port ?? (await freePort()),
-    jobs: [{ name: 'region-sim', targets: options.targets }],
+    jobs: [{ name: 'region-sim', targets: options.targets }, ...(options.jobs ?? [])],
     rules: options.rules ? [options.rules] : [],
     alertmanager: options.alertmanager,
     web: options.web,

@@ -85,6 +85,8 @@ export function spawnWorker(name: string, env: ProcessEnv, extra: NodeJS.Process
       DATABASE_URL: env.databaseUrl,
       SLUICE_TASK_QUEUE: env.taskQueue,
       WORKER_METRICS_PORT: '0',
+      // off: its port is fixed, and several workers run on this machine
+      WORKER_SDK_METRICS_PORT: '0',
       // the prebuilt bundle when there is a fresh one (npm run bundle:workflows), as production runs
       ...(bundleIsFresh() ? { SLUICE_WORKFLOW_BUNDLE: WORKFLOW_BUNDLE } : {}),
       PROMETHEUS_URL: 'http://127.0.0.1:1',

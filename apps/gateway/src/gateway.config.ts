@@ -48,6 +48,8 @@ export interface GatewayConfig {
   endpointPolicy?: EndpointPolicy;
   /** Notification channels from a file, the links' base URL and the delivery policy (SLUICE_NOTIFY_*). */
   notifications: NotificationSettings;
+  /** How often /metrics' values from Temporal and PostgreSQL are read (GATEWAY_METRICS_REFRESH_SECONDS; default 15). */
+  metricsRefreshSeconds?: number;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -62,6 +64,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       SLUICE_ALERT_SERVICE_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.service),
       SLUICE_ALERT_REGION_LABEL: z.string().min(1).default(DEFAULT_ALERT_LABELS.region),
       SLUICE_ALERT_REGION_MATCH: z.enum(REGION_MATCH_MODES).default('exact'),
+      GATEWAY_METRICS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
       SLUICE_CORS_ORIGINS: z
         .string()
         .default('')
@@ -92,5 +95,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     poolSize: loadPoolSize(env),
     endpointPolicy: loadEndpointPolicy(env),
     notifications: loadNotificationSettings(env),
+    metricsRefreshSeconds: c.GATEWAY_METRICS_REFRESH_SECONDS,
   };
 }

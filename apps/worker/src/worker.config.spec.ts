@@ -16,6 +16,7 @@ describe('worker configuration from the environment', () => {
       poolSize: 4,
       shutdownGraceSeconds: 30,
       metricsPort: 9464,
+      sdkMetricsPort: 9465,
       prometheus: { url: 'http://127.0.0.1:9090' },
       alertmanager: { url: 'http://127.0.0.1:9093' },
     });
@@ -31,5 +32,14 @@ describe('worker configuration from the environment', () => {
       /ALERTMANAGER_HEADERS: "X-Scope-OrgID" is not Name=value/,
     );
     expect(() => loadWorkerConfig({ ...worker, PROMETHEUS_BASIC_AUTH_USERNAME: 'u' })).toThrow(ConfigError);
+  });
+
+  it('takes the SDK metrics port as a port other than the worker metrics port, or 0 for none', () => {
+    const worker = { DATABASE_URL: 'postgres://sluice@db/sluice' };
+    expect(loadWorkerConfig({ ...worker, WORKER_SDK_METRICS_PORT: '0' }).sdkMetricsPort).toBe(0);
+    expect(() => loadWorkerConfig({ ...worker, WORKER_SDK_METRICS_PORT: '70000' })).toThrow(/WORKER_SDK_METRICS_PORT/);
+    expect(() => loadWorkerConfig({ ...worker, WORKER_METRICS_PORT: '9500', WORKER_SDK_METRICS_PORT: '9500' })).toThrow(
+      /WORKER_SDK_METRICS_PORT: must differ from WORKER_METRICS_PORT/,
+    );
   });
 });

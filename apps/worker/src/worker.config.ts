@@ -1,30 +1,53 @@
 import { z } from 'zod';
 import { loadInsightOptions } from '../../../libs/insight/src/insight-options';
-import { loadDatabaseUrl, loadEnv, loadPoolSize, loadTemporalSettings } from '../../../libs/platform/src/config';
+import {
+  ConfigError,
+  loadDatabaseUrl,
+  loadEnv,
+  loadPoolSize,
+  loadTemporalSettings,
+} from '../../../libs/platform/src/config';
 import { loadEndpointPolicy } from '../../../libs/targets/src/endpoint-policy';
 import { loadMonitoringConnection } from '../../../libs/targets/src/monitoring-connection';
 import type { SluiceWorkerOptions } from './worker';
+
+export interface WorkerConfig extends SluiceWorkerOptions {
+  /**
+   * Port of the Temporal SDK's own Prometheus metrics (`/metrics` on the metrics host), served
+   * by the SDK's core, not by Sluice; 0 turns them off.
+   */
+  sdkMetricsPort: number;
+}
 
 /**
  * The worker's settings from the environment, validated at start-up; an invalid value stops
  * the process with a message naming the variable.
  */
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): SluiceWorkerOptions {
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const c = loadEnv(
     {
+      WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
       WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+      WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
       WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
       SLUICE_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     },
     env,
   );
+  if (c.WORKER_SDK_METRICS_PORT !== 0 && c.WORKER_SDK_METRICS_PORT === c.WORKER_METRICS_PORT) {
+    throw new ConfigError(
+      `Invalid configuration:\n  WORKER_SDK_METRICS_PORT: must differ from WORKER_METRICS_PORT (both ${c.WORKER_METRICS_PORT})`,
+    );
+  }
   return {
     temporal: loadTemporalSettings(env),
     databaseUrl: loadDatabaseUrl(env),
     poolSize: loadPoolSize(env),
     prometheus: loadMonitoringConnection('PROMETHEUS', env),
     alertmanager: loadMonitoringConnection('ALERTMANAGER', env),
+    metricsHost: c.WORKER_METRICS_HOST,
     metricsPort: c.WORKER_METRICS_PORT,
+    sdkMetricsPort: c.WORKER_SDK_METRICS_PORT,
     shutdownGraceSeconds: c.WORKER_SHUTDOWN_GRACE_SECONDS,
     workflowBundlePath: c.SLUICE_WORKFLOW_BUNDLE,
     insight: loadInsightOptions(env),

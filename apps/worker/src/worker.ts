@@ -37,8 +37,10 @@ export interface SluiceWorkerOptions {
   shutdownGraceSeconds?: number;
   /** A workflow bundle prebuilt by `npm run bundle:workflows`; the worker bundles at start without it. */
   workflowBundlePath?: string;
-  /** Port of the worker's /metrics (0: any free port). */
+  /** Port of the worker's /metrics and /healthz (0: any free port). */
   metricsPort?: number;
+  /** Address they listen on (WORKER_METRICS_HOST; default 127.0.0.1, 0.0.0.0 in a container). */
+  metricsHost?: string;
   /** Region endpoints allowed and denied (SLUICE_TARGET_ALLOW / SLUICE_TARGET_DENY; none by default). */
   endpointPolicy?: EndpointPolicy;
 }
@@ -46,6 +48,7 @@ export interface SluiceWorkerOptions {
 export interface SluiceWorker {
   worker: Worker;
   metrics: WorkerMetrics;
+  /** Where the worker's /metrics and /healthz answer. */
   metricsUrl: string;
   /** Runs until {@link SluiceWorker.shutdown}, then releases its connections. */
   run(): Promise<void>;
@@ -57,7 +60,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   const pool = createPgPool(options.databaseUrl, log, options.poolSize);
   const eventStore = new PgEventStore(pool, upcastEventData);
   const projections = new ProjectionRunner(new Projector(pool, eventStore), log);
-  const metrics = new WorkerMetrics(pool);
+  const metrics = new WorkerMetrics();
   const tracing = startTracing('sluice-worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(options.temporal));
   // every deployment target kind behind one client; closed when the worker stops (etcd
@@ -92,9 +95,10 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
         metrics.observe(service, events);
         void projections.trigger();
       },
+      onRegionPushed: (push) => metrics.observePush(push),
     }),
   });
-  const metricsServer = await metrics.serve(options.metricsPort ?? 0);
+  const metricsServer = await metrics.serve(options.metricsPort ?? 0, options.metricsHost);
   return {
     worker,
     metrics,

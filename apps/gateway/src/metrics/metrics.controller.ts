@@ -1,32 +1,43 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
+import type { Pool } from 'pg';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LiveEvents } from '../../../../libs/event-store/src';
+import { exposition } from '../../../../libs/platform/src/metrics-exposition';
+import { registerProcessMetrics } from '../../../../libs/platform/src/process-metrics';
 import type { GatewayConfig } from '../gateway.config';
-import { GATEWAY_SETTINGS, LIVE_EVENTS, METRICS_REGISTRY, TEMPORAL_CLIENT } from '../gateway.tokens';
+import { GATEWAY_SETTINGS, LIVE_EVENTS, METRICS_REGISTRY, PG_POOL, TEMPORAL_CLIENT } from '../gateway.tokens';
+import { DependencyMetrics } from './dependency-metrics';
 
-/** Visibility query for rollouts stuck in a failed rollback: running workflows waiting for a person. */
-export const ROLLBACK_FAILED_QUERY = `SluiceStatus = "ROLLBACK_FAILED" AND ExecutionStatus = "Running"`;
+/** Default of GATEWAY_METRICS_REFRESH_SECONDS: how often dependency-backed metrics are read. */
+export const DEFAULT_METRICS_REFRESH_SECONDS = 15;
 
-/** `GET /metrics` in Prometheus text format. */
+/**
+ * `GET /metrics` in Prometheus text format. A scrape never waits on PostgreSQL or Temporal:
+ * what comes from them is read in the background ({@link DependencyMetrics}), and a metric
+ * that still reads at scrape time gets a deadline ({@link exposition}).
+ */
 @Controller('metrics')
-export class MetricsController {
+export class MetricsController implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly dependencies: DependencyMetrics;
+
   constructor(
     @Inject(TEMPORAL_CLIENT) temporal: Client,
+    @Inject(PG_POOL) pool: Pool,
     @Inject(GATEWAY_SETTINGS) settings: GatewayConfig,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
     @Inject(LIVE_EVENTS) live: LiveEvents,
   ) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_gateway_' });
-    new Gauge({
-      name: 'sluice_rollouts_rollback_failed',
-      help: 'Rollouts whose rollback could not finish and that wait for a person (retryRollback, resolveRegion, abandonRollout). Page on > 0.',
-      labelNames: ['namespace'],
-      registers: [this.registry],
-      async collect() {
-        const { count } = await temporal.workflow.count(ROLLBACK_FAILED_QUERY);
-        this.set({ namespace: settings.temporal.namespace }, count);
-      },
+    registerProcessMetrics(this.registry);
+    this.dependencies = new DependencyMetrics(temporal, pool, this.registry, {
+      intervalMs: (settings.metricsRefreshSeconds ?? DEFAULT_METRICS_REFRESH_SECONDS) * 1000,
     });
     let counted = 0;
     new Counter({
@@ -56,9 +67,17 @@ export class MetricsController {
     });
   }
 
+  onApplicationBootstrap(): void {
+    this.dependencies.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.dependencies.stop();
+  }
+
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    return exposition(this.registry);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { Counter, type Registry } from 'prom-client';
 import {
   applyTemplates,
   ErrorCode,
@@ -29,7 +30,14 @@ import {
   type RolloutWorkflowInput,
 } from '../../../../workflows/rollout.types';
 import type { GatewayConfig } from '../gateway.config';
-import { CONFIG_STORE, EVENT_STORE, GATEWAY_SETTINGS, SERVICE_CATALOG, TEMPORAL_CLIENT } from '../gateway.tokens';
+import {
+  CONFIG_STORE,
+  EVENT_STORE,
+  GATEWAY_SETTINGS,
+  METRICS_REGISTRY,
+  SERVICE_CATALOG,
+  TEMPORAL_CLIENT,
+} from '../gateway.tokens';
 import { withoutNulls } from '../graphql-input';
 import { toDomainEvent, toPlanPreview } from './models/rollout-mapper';
 import type { PlanPreview } from './models/plan-preview.model';
@@ -39,14 +47,26 @@ import { RolloutReader } from './rollout-reader';
 /** Plans and starts rollouts: one workflow per service at a time, its config stored by hash first. */
 @Injectable()
 export class RolloutStarter {
+  private readonly started: Counter<'service'>;
+
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(EVENT_STORE) private readonly eventStore: PgEventStore,
     @Inject(CONFIG_STORE) private readonly configs: PgConfigStore,
     @Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
     private readonly reader: RolloutReader,
-  ) {}
+  ) {
+    // Counted here, where every rollout starts: RolloutRequested is recorded by whichever of the
+    // gateway and the workflow comes first, so no worker sees every one.
+    this.started = new Counter({
+      name: 'sluice_rollouts_started_total',
+      help: 'Rollouts started (their workflow started by startRollout), by service. Finished ones: sluice_rollouts_finished_total on the workers.',
+      labelNames: ['service'],
+      registers: [metrics],
+    });
+  }
 
   /** The dry run: the plan a rollout would run now, with every rule it breaks. Starts nothing. */
   async plan(request: unknown): Promise<PlanPreview> {
@@ -124,6 +144,7 @@ export class RolloutStarter {
         throw retryErr;
       }
     }
+    this.started.inc({ service: req.service });
     // Recorded here as well as by the workflow (same event id, so whichever comes second is a
     // no-op): the caller can read the rollout back as soon as this mutation answers.
     await this.eventStore.append(

@@ -5,7 +5,7 @@ import type { AlertSource, MetricsSource, RegionClient } from '../../../../libs/
 import { createConfigActivities } from './config.activities';
 import { createGateActivities } from './gate.activities';
 import { createRecordEvents } from './record-events.activity';
-import { createRegionActivities } from './region.activities';
+import { createRegionActivities, type OnRegionPushed } from './region.activities';
 import { createInsightActivities } from './insight.activities';
 import { DEFAULT_INSIGHT, IncidentAnalyzer, type InsightOptions } from '../../../../libs/insight/src';
 import type { RolloutActivities } from '../../../../workflows/activity-contracts';
@@ -23,13 +23,15 @@ export interface ActivityDependencies {
   insight?: InsightOptions;
   /** Called after events were appended (not on a retried no-op): projections and metrics follow. */
   onEventsAppended?: (service: string, events: RolloutEvent[]) => void;
+  /** Called after each push to a region, whether it applied the config or failed. */
+  onRegionPushed?: OnRegionPushed;
 }
 
 /** Every activity the rollout workflow calls, built from its dependencies. */
 export function createActivities(deps: ActivityDependencies) {
   return {
     recordEvents: createRecordEvents(deps.eventStore, deps.onEventsAppended),
-    ...createRegionActivities(deps.regions, deps.configs),
+    ...createRegionActivities(deps.regions, deps.configs, deps.onRegionPushed),
     ...createGateActivities(deps.regions, deps.metrics, deps.alerts),
     ...createConfigActivities(deps.configs),
     ...createInsightActivities(deps.eventStore, new IncidentAnalyzer(deps.metrics, deps.insight ?? DEFAULT_INSIGHT)),

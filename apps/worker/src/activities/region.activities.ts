@@ -1,7 +1,7 @@
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import pLimit from 'p-limit';
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorCode, isSluiceError, SluiceError } from '../../../../libs/domain/src';
+import { ErrorCode, isSluiceError, SluiceError, targetKindOf } from '../../../../libs/domain/src';
 import { configHash, type RegionClient, type RegionConfigState } from '../../../../libs/targets/src';
 import type { CachedConfigStore } from '../../../../libs/config-store/src';
 import type {
@@ -19,7 +19,17 @@ import type {
   RestoreRegionConfigsInput,
   RestoreRegionConfigsResult,
 } from '../../../../workflows/activity-contracts';
+import { serviceOfWorkflowId } from '../../../../workflows/rollout.types';
 import { asActivity, toActivityFailure } from './activity-failure';
+
+/** One push to a region: the rollout's service, the target's kind, how it went and how long it took. */
+export interface RegionPush {
+  service: string;
+  kind: string;
+  outcome: 'succeeded' | 'failed';
+  seconds: number;
+}
+export type OnRegionPushed = (push: RegionPush) => void;
 
 function verify(region: string, live: RegionConfigState, version: string | null, hash: string | null): void {
   if (live.version !== version || live.configHash !== hash) {
@@ -63,7 +73,29 @@ function finalUnavailable(err: unknown): never {
   });
 }
 
-export function createRegionActivities(regions: RegionClient, configs: ConfigDocuments) {
+/** Times `push` and reports it: the service from the rollout's workflow id, the kind from the endpoint. */
+async function timed<T>(endpoint: string, report: OnRegionPushed, push: () => Promise<T>): Promise<T> {
+  const workflowId = Context.current().info.workflowExecution?.workflowId;
+  const service = (workflowId && serviceOfWorkflowId(workflowId)) || 'unknown';
+  const kind = targetKindOf(endpoint) ?? 'unknown';
+  const started = performance.now();
+  const done = (outcome: RegionPush['outcome']) =>
+    report({ service, kind, outcome, seconds: (performance.now() - started) / 1000 });
+  try {
+    const result = await push();
+    done('succeeded');
+    return result;
+  } catch (err) {
+    done('failed');
+    throw err;
+  }
+}
+
+export function createRegionActivities(
+  regions: RegionClient,
+  configs: ConfigDocuments,
+  onPushed: OnRegionPushed = () => undefined,
+) {
   /** One region put back and verified: see `restoreRegionConfig`. */
   async function restoreRegion(input: RestoreRegionConfigInput): Promise<RestoreRegionConfigResult> {
     const clearing = input.version === null || (input.config ?? input.configHash ?? null) === null;
@@ -106,6 +138,33 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
       configHash: hash,
       ...(input.rollout ? seen : {}),
     };
+  }
+
+  /** See `pushRegionConfig`; timed from the write to the read-back, not the document's load. */
+  async function push(input: PushRegionConfigInput): Promise<PushRegionConfigResult> {
+    const config = await documentOf(configs, input);
+    const expectedHash = configHash(config);
+    return timed(input.endpoint, onPushed, async () => {
+      let outcome: { previousVersion: string | null; changed: boolean };
+      try {
+        const pushed = await regions.push(input.endpoint, input.version, config, input.ifRevision, input.change);
+        outcome = { previousVersion: pushed.previousVersion, changed: pushed.changed };
+      } catch (err) {
+        if (!regionChanged(err)) throw err;
+        const live = await regions.read(input.endpoint);
+        if (live.version !== input.version || live.configHash !== expectedHash) {
+          throw new SluiceError(
+            ErrorCode.RegionChanged,
+            `region ${input.region} changed since Sluice read it (revision ${input.ifRevision}, now ${live.revision} serving ${live.version ?? 'no config'}): not overwriting it`,
+            { region: input.region, expectedRevision: input.ifRevision, revision: live.revision },
+          );
+        }
+        const previousVersion = input.previousVersion ?? null;
+        outcome = { previousVersion, changed: previousVersion !== input.version };
+      }
+      verify(input.region, await regions.read(input.endpoint), input.version, expectedHash);
+      return { region: input.region, version: input.version, configHash: expectedHash, ...outcome };
+    });
   }
 
   return {
@@ -152,29 +211,7 @@ export function createRegionActivities(regions: RegionClient, configs: ConfigDoc
      * anything else is someone else's write, final (REGION_CHANGED), never overwritten.
      */
     async pushRegionConfig(input: PushRegionConfigInput): Promise<PushRegionConfigResult> {
-      return asActivity(async () => {
-        const config = await documentOf(configs, input);
-        const expectedHash = configHash(config);
-        let outcome: { previousVersion: string | null; changed: boolean };
-        try {
-          const pushed = await regions.push(input.endpoint, input.version, config, input.ifRevision, input.change);
-          outcome = { previousVersion: pushed.previousVersion, changed: pushed.changed };
-        } catch (err) {
-          if (!regionChanged(err)) throw err;
-          const live = await regions.read(input.endpoint);
-          if (live.version !== input.version || live.configHash !== expectedHash) {
-            throw new SluiceError(
-              ErrorCode.RegionChanged,
-              `region ${input.region} changed since Sluice read it (revision ${input.ifRevision}, now ${live.revision} serving ${live.version ?? 'no config'}): not overwriting it`,
-              { region: input.region, expectedRevision: input.ifRevision, revision: live.revision },
-            );
-          }
-          const previousVersion = input.previousVersion ?? null;
-          outcome = { previousVersion, changed: previousVersion !== input.version };
-        }
-        verify(input.region, await regions.read(input.endpoint), input.version, expectedHash);
-        return { region: input.region, version: input.version, configHash: expectedHash, ...outcome };
-      });
+      return asActivity(() => push(input));
     },
 
     /**
