@@ -1,3 +1,5 @@
+// first: the instrumentations patch pg, graphql and http as they load
+import '../../../libs/platform/src/instrumentation';
 import { loadGatewayConfig } from './gateway.config';
 import { startGateway } from './gateway';
 

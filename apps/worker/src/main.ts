@@ -1,3 +1,5 @@
+// first: the instrumentations patch pg and http as they load
+import '../../../libs/platform/src/instrumentation';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createSluiceWorker } from './worker';
