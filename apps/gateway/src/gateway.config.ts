@@ -41,6 +41,8 @@ export interface GatewayConfig {
   poolSize?: number;
   /** Region endpoints allowed and denied (SLUICE_TARGET_ALLOW / SLUICE_TARGET_DENY; none by default). */
   endpointPolicy?: EndpointPolicy;
+  /** One access log line per request: on in the gateway process, off in a gateway a spec embeds. */
+  accessLog?: boolean;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -76,6 +78,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     host: c.GATEWAY_HOST,
     port: c.GATEWAY_PORT,
     development,
+    accessLog: true,
     explorer: c.SLUICE_EXPLORER ?? development,
     tokens: loadTokenRegistry(env, development),
     alertLabels: { service: c.SLUICE_ALERT_SERVICE_LABEL, region: c.SLUICE_ALERT_REGION_LABEL },

@@ -1,9 +1,11 @@
 // first: the instrumentations patch pg, graphql and http as they load
 import '../../../libs/platform/src/instrumentation';
+import { createLogger, exitOnFatal } from '../../../libs/platform/src/logger';
 import { loadGatewayConfig } from './gateway.config';
 import { startGateway } from './gateway';
 
-startGateway(loadGatewayConfig()).catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  await startGateway(loadGatewayConfig());
+}
+
+main().catch(exitOnFatal(createLogger('gateway'), 'gateway failed to start'));

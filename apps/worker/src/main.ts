@@ -1,14 +1,16 @@
 // first: the instrumentations patch pg and http as they load
 import '../../../libs/platform/src/instrumentation';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { createLogger } from '../../../libs/platform/src/logger';
+import { Runtime } from '@temporalio/worker';
+import { createLogger, exitOnFatal } from '../../../libs/platform/src/logger';
+import { PinoTemporalLogger } from '../../../libs/platform/src/temporal-logger';
 import { createSluiceWorker } from './worker';
 import { loadWorkerConfig } from './worker.config';
 
 async function main(): Promise<void> {
   const log = createLogger('worker');
-  // The SDK's own log (bundling, worker state) only from WARN up unless asked for.
-  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel) });
+  // The SDK's own log (bundling, worker state) and workflows' log calls, as JSON lines from
+  // TEMPORAL_SDK_LOG_LEVEL (default WARN) up.
+  Runtime.install({ logger: new PinoTemporalLogger(log) });
   const config = loadWorkerConfig();
   const { temporal } = config;
   const sluiceWorker = await createSluiceWorker(config);
@@ -21,7 +23,4 @@ async function main(): Promise<void> {
   log.info('worker stopped');
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitOnFatal(createLogger('worker'), 'worker failed'));

@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../../libs/platform/src/project-root';
+import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
+import { registerService, startRollout, waitForRollout, type StackUrls } from '../support/fixtures';
+import { testServices } from '../support/test-env';
+import { tokenOf } from '../support/test-tokens';
+import { spawnGateway, spawnWorker, type GatewayProcess, type SluiceProcess } from '../support/sluice-process';
+
+/**
+ * One log format per process: the gateway and the worker, doing real work (GraphQL requests,
+ * a rollout through a workflow), write only JSON lines on stdout, from pino, Nest and the
+ * Temporal SDK alike, at the most talkative levels. The gateway logs each request under a
+ * request id it echoes, and a line logged inside a span names the span.
+ */
+interface LogLine {
+  level: number;
+  msg: string;
+  component?: string;
+  context?: string;
+  sdkComponent?: string;
+  workflowType?: string;
+  req?: { id?: string; method?: string; url?: string; headers?: unknown };
+  res?: { statusCode?: number };
+  trace_id?: string;
+  span_id?: string;
+}
+
+const REGIONS = ['lg-canary', 'lg-west'];
+const SERVICE = `logged-${Date.now().toString(36)}`;
+const REQUEST_ID = `spec-${Date.now().toString(36)}`;
+
+/** Every stdout line as JSON; a line that is not JSON fails the spec, quoted with its process. */
+function jsonLines(p: SluiceProcess): LogLine[] {
+  return parseLines(p.name, p.stdout());
+}
+
+function parseLines(name: string, stdout: string): LogLine[] {
+  // a line still being written is left for the next look
+  const lines = stdout
+    .slice(0, stdout.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean);
+  const notJson = lines.filter((line) => {
+    try {
+      return typeof JSON.parse(line) !== 'object';
+    } catch {
+      return true;
+    }
+  });
+  expect({ process: name, notJson: notJson.slice(0, 5) }).toEqual({ process: name, notJson: [] });
+  return lines.map((line) => JSON.parse(line) as LogLine);
+}
+
+describe('chaos: every Sluice process logs JSON lines only', () => {
+  const processes: SluiceProcess[] = [];
+  let gateway: GatewayProcess;
+  let worker: SluiceProcess;
+  let sim: RegionSim;
+
+  beforeAll(async () => {
+    const env = { ...testServices(), taskQueue: `sluice-logged-${Date.now()}` };
+    sim = await startRegionSim({ regions: REGIONS, port: 0, traffic: false });
+    gateway = await spawnGateway('gateway', env, { env: { LOG_LEVEL: 'debug' } });
+    worker = await spawnWorker('worker', env, { LOG_LEVEL: 'debug', TEMPORAL_SDK_LOG_LEVEL: 'DEBUG' });
+    processes.push(gateway, worker);
+    const urls: StackUrls = { gateway, regionSim: sim };
+    await registerService(urls, SERVICE, REGIONS);
+    const id = await startRollout(urls, {
+      service: SERVICE,
+      version: 'v1',
+      config: { logged: true },
+      strategy: { canaryMaxShare: 0.5, growthFactor: 2, bakeSeconds: 0, approvalAfterCanary: false },
+    });
+    expect((await waitForRollout(urls, id, ['SUCCEEDED', 'ROLLED_BACK', 'FAILED'])).status).toBe('SUCCEEDED');
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await sim?.close();
+  });
+
+  it('the gateway: Nest’s bootstrap, its own lines and the access log, all JSON', async () => {
+    await fetch(`${gateway.url}/healthz`);
+    const lines = jsonLines(gateway);
+    expect(lines.find((l) => l.msg.includes('gateway listening'))).toMatchObject({ component: 'gateway' });
+    // Nest's own lines, from before the app listened, come through the same logger
+    expect(lines.filter((l) => l.context === 'InstanceLoader').length).toBeGreaterThan(0);
+    expect(lines.some((l) => l.context === 'NestApplication')).toBe(true);
+  });
+
+  it('the access log: a line per request under the caller’s x-request-id, echoed back', async () => {
+    const res = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${tokenOf('viewer')}`,
+        'x-request-id': REQUEST_ID,
+      },
+      body: JSON.stringify({ query: '{ services { name } }' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe(REQUEST_ID);
+    const generated = (await fetch(`${gateway.url}/healthz`)).headers.get('x-request-id');
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+
+    const access = await waitForLine(gateway, (l) => l.req?.id === REQUEST_ID);
+    expect(access).toMatchObject({
+      level: 30,
+      req: { id: REQUEST_ID, method: 'POST', url: '/graphql' },
+      res: { statusCode: 200 },
+    });
+    // headers (bearer tokens) are never logged
+    expect(access.req).not.toHaveProperty('headers');
+    expect(JSON.stringify(access)).not.toContain(tokenOf('viewer'));
+    // the probe is logged too, below info
+    expect((await waitForLine(gateway, (l) => l.req?.id === generated)).level).toBe(20);
+  });
+
+  it('a line logged inside a span carries its trace_id and span_id', async () => {
+    const startLine = await waitForLine(
+      gateway,
+      (l) => l.req?.url === '/graphql' && l.req.method === 'POST' && l.trace_id !== undefined,
+    );
+    expect(startLine.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(startLine.span_id).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('writes nothing to stderr', () => {
+    for (const p of processes)
+      expect({ process: p.name, stderr: p.output().length - p.stdout().length }).toEqual({
+        process: p.name,
+        stderr: 0,
+      });
+  });
+
+  it('the worker: its own lines and the Temporal SDK’s, workflow log calls among them, all JSON', () => {
+    const lines = jsonLines(worker);
+    expect(lines.find((l) => l.msg === 'worker polling')).toMatchObject({ component: 'worker' });
+    // the SDK's worker lines and the workflow's `log` (through the SDK's logger sink)
+    expect(lines.some((l) => l.sdkComponent === 'worker')).toBe(true);
+    expect(lines.find((l) => l.msg === 'Workflow started' && l.workflowType === 'rolloutWorkflow')).toBeDefined();
+  });
+});
+
+describe('chaos: a process that cannot start', () => {
+  it('says why in one JSON line at level fatal, and exits with 1', async () => {
+    const main = join(projectRoot(__dirname), 'dist', 'apps', 'gateway', 'src', 'main.js');
+    const child = spawn(process.execPath, [main], {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: testServices().temporalAddress,
+        DATABASE_URL: testServices().databaseUrl,
+        SLUICE_MODE: 'development',
+        GATEWAY_PORT: 'not-a-port',
+      },
+      stdio: 'pipe',
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    const lines = parseLines('gateway', stdout);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 60, component: 'gateway' });
+    expect(lines[0].msg).toMatch(/^gateway failed to start: Invalid configuration:\n\s+GATEWAY_PORT: /);
+  });
+});
+
+/** The access log line comes when the answer is finished: poll for it a moment. */
+async function waitForLine(p: SluiceProcess, match: (line: LogLine) => boolean): Promise<LogLine> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const found = jsonLines(p).find(match);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no such log line from ${p.name}:\n${p.stdout().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
