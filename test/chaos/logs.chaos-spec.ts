@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
@@ -140,6 +142,75 @@ describe('chaos: every Sluice process logs JSON lines only', () => {
     // the SDK's worker lines and the workflow's `log` (through the SDK's logger sink)
     expect(lines.some((l) => l.sdkComponent === 'worker')).toBe(true);
     expect(lines.find((l) => l.msg === 'Workflow started' && l.workflowType === 'rolloutWorkflow')).toBeDefined();
+  });
+});
+
+/** A process from dist/ run until `ready` is on its stdout, then sent `work` and stopped with SIGTERM. */
+async function runUntilStopped(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  work: (stdout: string) => Promise<void>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(projectRoot(__dirname), 'dist', script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 20_000;
+  while (!ready.test(stdout)) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${script} did not start:\n${stdout}${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await work(stdout);
+  child.kill('SIGTERM');
+  return { code: await exited, stdout, stderr };
+}
+
+describe('chaos: region-sim and the file agent log JSON lines only', () => {
+  it('region-sim, while it takes a push', async () => {
+    const run = await runUntilStopped(
+      'apps/region-sim/src/main.js',
+      [],
+      { REGION_SIM_PORT: '0', REGION_SIM_REGIONS: 'ls-1' },
+      /region-sim listening/,
+      async (stdout) => {
+        const url = /listening on (http:\/\/[\d.:]+)/.exec(stdout)![1];
+        const res = await fetch(`${url}/regions/ls-1/config`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ version: 'v1', config: {} }),
+        });
+        expect(res.status).toBeLessThan(500);
+      },
+    );
+    expect(run.stderr).toBe('');
+    const lines = parseLines('region-sim', run.stdout);
+    expect(lines.map((l) => l.msg)).toEqual([expect.stringContaining('region-sim listening'), 'shutting down']);
+    expect(lines.every((l) => l.component === 'region-sim')).toBe(true);
+  });
+
+  it('the file agent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-agent-log-'));
+    const configFile = join(dir, 'app.json');
+    writeFileSync(configFile, '{}');
+    const run = await runUntilStopped(
+      'apps/file-agent/src/main.js',
+      ['--config-file', configFile, '--state-file', join(dir, 'state.json'), '--port', '0'],
+      {},
+      /file agent for/,
+      async () => undefined,
+    );
+    expect(run.stderr).toBe('');
+    expect(parseLines('file-agent', run.stdout)).toEqual([
+      expect.objectContaining({ level: 30, component: 'file-agent', configFile }),
+    ]);
   });
 });
 
