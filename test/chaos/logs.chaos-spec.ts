@@ -239,6 +239,21 @@ describe('chaos: a process that cannot start', () => {
     expect(lines[0]).toMatchObject({ level: 60, component: 'gateway' });
     expect(lines[0].msg).toMatch(/^gateway failed to start: Invalid configuration:\n\s+GATEWAY_PORT: /);
   });
+
+  it('an error nobody caught ends the process the same way, not with a text stack', async () => {
+    const logger = join(projectRoot(__dirname), 'dist', 'libs', 'platform', 'src', 'logger.js');
+    const program = `require(${JSON.stringify(logger)}).exitOnUncaught(require(${JSON.stringify(logger)}).createLogger('spec'));
+      setTimeout(() => Promise.reject(new Error('nobody caught me')), 10);`;
+    const child = spawn(process.execPath, ['-e', program], { stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).toBe(1);
+    expect(stderr).toBe('');
+    const lines = parseLines('spec', stdout);
+    expect(lines).toEqual([expect.objectContaining({ level: 60, msg: 'uncaught error: nobody caught me' })]);
+  });
 });
 
 /** The access log line comes when the answer is finished: poll for it a moment. */

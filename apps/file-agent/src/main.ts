@@ -3,7 +3,7 @@
  * the reference agent, serving the region contract for one config file (docs/TARGETS.md).
  */
 import { parseArgs } from 'node:util';
-import { createLogger, exitOnFatal } from '../../../libs/platform/src/logger';
+import { createLogger, exitOnFatal, exitOnUncaught } from '../../../libs/platform/src/logger';
 import { startFileAgent } from './file-agent';
 
 const USAGE =
@@ -49,4 +49,5 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+exitOnUncaught(log);
 main().catch(exitOnFatal(log, 'file agent failed to start'));

@@ -1,6 +1,6 @@
 // first: the instrumentations patch pg, graphql and http as they load
 import '../../../libs/platform/src/instrumentation';
-import { createLogger, exitOnFatal } from '../../../libs/platform/src/logger';
+import { createLogger, exitOnFatal, exitOnUncaught } from '../../../libs/platform/src/logger';
 import { loadGatewayConfig } from './gateway.config';
 import { startGateway } from './gateway';
 
@@ -8,4 +8,6 @@ async function main(): Promise<void> {
   await startGateway(loadGatewayConfig());
 }
 
-main().catch(exitOnFatal(createLogger('gateway'), 'gateway failed to start'));
+const log = createLogger('gateway');
+exitOnUncaught(log);
+main().catch(exitOnFatal(log, 'gateway failed to start'));

@@ -1,5 +1,5 @@
 import { loadRegionSimConfig } from './region-sim.config';
-import { createLogger, exitOnFatal } from '../../../libs/platform/src/logger';
+import { createLogger, exitOnFatal, exitOnUncaught } from '../../../libs/platform/src/logger';
 import { onShutdown } from '../../../libs/platform/src/shutdown';
 import { startRegionSim } from './region-sim';
 
@@ -12,4 +12,5 @@ async function main(): Promise<void> {
   onShutdown(log, () => sim.close());
 }
 
+exitOnUncaught(log);
 main().catch(exitOnFatal(log, 'region-sim failed to start'));

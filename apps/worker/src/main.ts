@@ -1,7 +1,7 @@
 // first: the instrumentations patch pg and http as they load
 import '../../../libs/platform/src/instrumentation';
 import { Runtime } from '@temporalio/worker';
-import { createLogger, exitOnFatal } from '../../../libs/platform/src/logger';
+import { createLogger, exitOnFatal, exitOnUncaught } from '../../../libs/platform/src/logger';
 import { PinoTemporalLogger } from '../../../libs/platform/src/temporal-logger';
 import { createSluiceWorker } from './worker';
 import { loadWorkerConfig } from './worker.config';
@@ -23,4 +23,6 @@ async function main(): Promise<void> {
   log.info('worker stopped');
 }
 
-main().catch(exitOnFatal(createLogger('worker'), 'worker failed'));
+const fatalLog = createLogger('worker');
+exitOnUncaught(fatalLog);
+main().catch(exitOnFatal(fatalLog, 'worker failed'));

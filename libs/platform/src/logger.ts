@@ -33,3 +33,13 @@ export function exitOnFatal(log: Logger, what: string): (err: unknown) => never 
     process.exit(1);
   };
 }
+
+/**
+ * An error nobody caught ends the process as Node would (exit code 1), but as one fatal JSON
+ * line instead of a text stack on stderr.
+ */
+export function exitOnUncaught(log: Logger): void {
+  const fatal = exitOnFatal(log, 'uncaught error');
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+}
