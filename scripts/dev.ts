@@ -6,6 +6,7 @@
  * Ctrl-C stops it all; data stays under .data/. A start that fails says why in one line and
  * stops whatever it had started.
  */
+import { Runtime } from '@temporalio/worker';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DEV_TOKENS } from '../apps/gateway/src/auth/token-registry';
@@ -20,6 +21,7 @@ import { startDatabase, type Database } from '../libs/platform/src/postgres';
 import { projectRoot } from '../libs/platform/src/project-root';
 import { StartupError, startupFailureLine } from '../libs/platform/src/startup-error';
 import { startTemporalDevServer, type TemporalDevServer } from '../libs/platform/src/temporal-dev-server';
+import { PinoTemporalLogger } from '../libs/platform/src/temporal-logger';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/rollout.search-attributes';
 import { printBanner } from './dev/banner';
 import { devLogger, showOutput } from './dev/child-output';
@@ -194,6 +196,8 @@ function spawnApp(name: string, env: NodeJS.ProcessEnv): ChildProcess {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const env = process.env;
+  // The SDK runtime behind the Temporal dev server logs in npm start's shape too.
+  Runtime.install({ logger: new PinoTemporalLogger(log) });
   const ports = devPorts(env);
   const dataDir = devDataDir(root, env);
   const missing = missingMonitoring();

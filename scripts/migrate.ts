@@ -1,10 +1,11 @@
 /**
  * `npm run migrate`, and the image's `node dist/scripts/migrate.js`: applies the pending
  * database migrations (`up`) to DATABASE_URL and exits. Production runs it once per release,
- * before the new workers and gateways start. A failure is one line on stderr and exit code 1;
- * LOG_LEVEL=debug adds the stack.
+ * before the new workers and gateways start. It logs JSON lines (pino) like every Sluice
+ * process; a failure is one line on stderr and exit code 1; LOG_LEVEL=debug adds the stack.
  */
 import { loadDatabaseUrl } from '../libs/platform/src/config';
+import { createLogger } from '../libs/platform/src/logger';
 import { migrateDatabase } from '../libs/platform/src/migrate';
 import { projectRoot } from '../libs/platform/src/project-root';
 
@@ -29,15 +30,17 @@ const track = (line: string) => {
 
 async function main(): Promise<void> {
   const applied = await migrateDatabase(loadDatabaseUrl(), projectRoot(__dirname), track);
-  console.log(
-    applied.length === 0
-      ? 'migrations: none pending'
-      : `migrations applied: ${applied.map((migration) => migration.name).join(', ')}`,
+  const names = applied.map((migration) => migration.name);
+  createLogger('migrate').info(
+    { applied: names },
+    names.length === 0 ? 'migrations: none pending' : `migrations applied: ${names.join(', ')}`,
   );
 }
 
 main().catch((err: unknown) => {
-  console.error(`migrate failed${running ? ` in ${running}` : ''}: ${failureLine(err)}`);
-  if (process.env.LOG_LEVEL === 'debug') console.error(err);
+  createLogger('migrate', 2).fatal(
+    process.env.LOG_LEVEL === 'debug' ? { err } : {},
+    `migrate failed${running ? ` in ${running}` : ''}: ${failureLine(err)}`,
+  );
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import pino, { type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 
 /**
@@ -42,10 +43,11 @@ export function showOutput(child: ChildProcess, name: string): void {
   }
 }
 
-/** `npm start`'s own lines, in the same shape as its children's. */
-export function devLogger(): { info(msg: string): void; warn(msg: string): void; error(msg: string): void } {
+/** `npm start`'s own lines (the Temporal SDK's among them), in the same shape as its children's. */
+export function devLogger(): Logger {
   const prefix = prefixFor('sluice');
-  const write = (level: number) => (msg: string) =>
-    process.stdout.write(`${prefix}${formatLine(JSON.stringify({ level, time: Date.now(), msg }))}\n`);
-  return { info: write(30), warn: write(40), error: write(50) };
+  return pino(
+    { level: process.env.LOG_LEVEL ?? 'info', base: undefined },
+    { write: (line: string) => process.stdout.write(`${prefix}${formatLine(line.trimEnd())}\n`) },
+  );
 }

@@ -8,22 +8,40 @@ import { spawnGateway, spawnWorker, type GatewayProcess, type SluiceProcess } fr
 
 /**
  * OpenTelemetry: with OTEL_EXPORTER_OTLP_ENDPOINT set, one trace runs from the GraphQL
- * mutation (gateway process) through the workflow to the activities (worker process). A
- * small OTLP/HTTP JSON receiver on loopback stands in for the collector.
+ * request (gateway process) through the workflow to the activities (worker process), down to
+ * their HTTP calls to the regions and their PostgreSQL queries. A small OTLP/HTTP JSON
+ * receiver on loopback stands in for the collector. The resource follows the standard
+ * OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
  */
+interface Attribute {
+  key: string;
+  value: { stringValue?: string; intValue?: string | number };
+}
+
 interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
   name: string;
+  attributes?: Attribute[];
   service: string;
+  resource: Record<string, string | undefined>;
 }
+
+const attribute = (span: ReceivedSpan, key: string) => {
+  const value = span.attributes?.find((a) => a.key === key)?.value;
+  return value?.stringValue ?? (value?.intValue === undefined ? undefined : String(value.intValue));
+};
 
 const REGIONS = ['tr-canary', 'tr-west'];
 const SERVICE = `traced-${Date.now().toString(36)}`;
+const WORKER_SERVICE_NAME = 'sluice-worker-traced';
+const RESOURCE_ATTRIBUTES = 'deployment.environment=chaos,service.namespace=sluice';
 
 describe('chaos: tracing from the mutation through the workflow to the activities', () => {
   const spans: ReceivedSpan[] = [];
+  /** The rollout's trace, read by the specs after the first. */
+  let trace: ReceivedSpan[] = [];
   const processes: SluiceProcess[] = [];
   let collector: Server;
   let gateway: GatewayProcess;
@@ -36,13 +54,14 @@ describe('chaos: tracing from the mutation through the workflow to the activitie
       req.on('end', () => {
         const payload = JSON.parse(body) as {
           resourceSpans: Array<{
-            resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
-            scopeSpans: Array<{ spans: Array<Omit<ReceivedSpan, 'service'>> }>;
+            resource: { attributes: Attribute[] };
+            scopeSpans: Array<{ spans: Array<Omit<ReceivedSpan, 'service' | 'resource'>> }>;
           }>;
         };
         for (const rs of payload.resourceSpans) {
-          const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-          for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
+          const resource = Object.fromEntries(rs.resource.attributes.map((a) => [a.key, a.value.stringValue]));
+          const service = resource['service.name'] ?? '';
+          for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service, resource });
         }
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
@@ -54,8 +73,16 @@ describe('chaos: tracing from the mutation through the workflow to the activitie
     };
     const env = { ...testServices(), taskQueue: `sluice-traced-${Date.now()}` };
     sim = await startRegionSim({ regions: REGIONS, port: 0, traffic: false });
-    gateway = await spawnGateway('gateway', env, { env: otel });
-    processes.push(gateway, await spawnWorker('worker', env, otel));
+    // the gateway keeps its default service name; the worker is named by OTEL_SERVICE_NAME
+    gateway = await spawnGateway('gateway', env, { env: { ...otel, OTEL_RESOURCE_ATTRIBUTES: RESOURCE_ATTRIBUTES } });
+    processes.push(
+      gateway,
+      await spawnWorker('worker', env, {
+        ...otel,
+        OTEL_SERVICE_NAME: WORKER_SERVICE_NAME,
+        OTEL_RESOURCE_ATTRIBUTES: RESOURCE_ATTRIBUTES,
+      }),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -80,7 +107,7 @@ describe('chaos: tracing from the mutation through the workflow to the activitie
       timeoutMs: 20_000,
     });
     expect(root.service).toBe('sluice-gateway');
-    const trace = await eventually(
+    trace = await eventually(
       async () => {
         const inTrace = spans.filter((s) => s.traceId === root.traceId);
         const names = new Set(inTrace.map((s) => s.name));
@@ -95,9 +122,82 @@ describe('chaos: tracing from the mutation through the workflow to the activitie
       service: 'sluice-gateway',
       parentSpanId: root.spanId,
     });
-    expect(byName('RunWorkflow:rolloutWorkflow')[0].service).toBe('sluice-worker');
+    expect(byName('RunWorkflow:rolloutWorkflow')[0].service).toBe(WORKER_SERVICE_NAME);
     // one push per region, each an activity span of the worker in this trace
-    expect(byName('RunActivity:pushRegionConfig').map((s) => s.service)).toEqual(['sluice-worker', 'sluice-worker']);
+    expect(byName('RunActivity:pushRegionConfig').map((s) => s.service)).toEqual([
+      WORKER_SERVICE_NAME,
+      WORKER_SERVICE_NAME,
+    ]);
     expect(byName('RunActivity:recordEvents').length).toBeGreaterThan(3);
   });
+
+  it('starts the trace at the gateway’s HTTP request, through GraphQL’s execution', async () => {
+    const root = await eventually(async () => spans.find((s) => s.traceId === trace[0].traceId && !s.parentSpanId), {
+      what: 'the root span of the trace',
+      timeoutMs: 10_000,
+    });
+    expect(root).toMatchObject({ name: 'POST', service: 'sluice-gateway' });
+    expect(attribute(root, 'http.target')).toBe('/graphql');
+    const inTrace = spans.filter((s) => s.traceId === root.traceId);
+    // the execution span is named after the operation's type; the resolver's span hangs below it
+    const execute = inTrace.find((s) => attribute(s, 'graphql.operation.type') === 'mutation')!;
+    const resolve = inTrace.find((s) => s.name === 'graphql.resolve startRollout')!;
+    const startRollout = inTrace.find((s) => s.name === 'graphql.startRollout')!;
+    expect(execute.parentSpanId).toBe(root.spanId);
+    expect(isWithin(resolve, execute)).toBe(true);
+    expect(startRollout.parentSpanId).toBe(resolve.spanId);
+  });
+
+  it('shows each push’s HTTP call to its region under the push activity', async () => {
+    const pushes = trace.filter((s) => s.name === 'RunActivity:pushRegionConfig');
+    const calls = await eventually(
+      async () => {
+        const found = spans.filter(
+          (s) =>
+            s.traceId === pushes[0].traceId &&
+            pushes.some((p) => p.spanId === s.parentSpanId) &&
+            s.name === 'PUT' &&
+            attribute(s, 'url.full')?.endsWith('/config'),
+        );
+        return found.length >= REGIONS.length ? found : undefined;
+      },
+      { what: 'the HTTP PUT spans of the pushes', timeoutMs: 10_000 },
+    );
+    expect(calls.map((s) => s.service)).toEqual([WORKER_SERVICE_NAME, WORKER_SERVICE_NAME]);
+    expect(calls.map((s) => attribute(s, 'url.full')).sort()).toEqual(
+      REGIONS.map((r) => `${sim.url}/regions/${r}/config`).sort(),
+    );
+  });
+
+  it('shows an event append’s PostgreSQL query under the recording activity', async () => {
+    const appends = trace.filter((s) => s.name === 'RunActivity:recordEvents');
+    const query = await eventually(
+      async () =>
+        spans.find(
+          (s) =>
+            s.traceId === appends[0].traceId &&
+            s.name.startsWith('pg.query:INSERT') &&
+            spans.some((parent) => parent.spanId === s.parentSpanId && appends.some((a) => isWithin(parent, a))),
+        ),
+      { what: 'an INSERT span under recordEvents', timeoutMs: 10_000 },
+    );
+    expect(query.service).toBe(WORKER_SERVICE_NAME);
+    expect(attribute(query, 'db.system')).toBe('postgresql');
+  });
+
+  it('names each process’s resource from the standard OTEL_* settings', () => {
+    const gatewaySpan = trace.find((s) => s.service === 'sluice-gateway')!;
+    const workerSpan = trace.find((s) => s.service === WORKER_SERVICE_NAME)!;
+    for (const span of [gatewaySpan, workerSpan]) {
+      expect(span.resource).toMatchObject({ 'deployment.environment': 'chaos', 'service.namespace': 'sluice' });
+    }
+  });
+
+  /** `span` is `ancestor` or hangs below it (a pg.query span sits under the pool's connect or directly). */
+  function isWithin(span: ReceivedSpan, ancestor: ReceivedSpan): boolean {
+    for (let s: ReceivedSpan | undefined = span; s; s = spans.find((p) => p.spanId === s!.parentSpanId)) {
+      if (s.spanId === ancestor.spanId) return true;
+    }
+    return false;
+  }
 });

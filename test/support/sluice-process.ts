@@ -14,7 +14,10 @@ export interface SluiceProcess {
   /** The Temporal worker identity the SDK reports by default: `${pid}@${hostname}`. */
   identity: string;
   child: ChildProcess;
+  /** stdout and stderr as they came. */
   output(): string;
+  /** stdout alone: where the process logs. */
+  stdout(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
@@ -53,7 +56,11 @@ async function spawnApp(app: string, name: string, env: NodeJS.ProcessEnv, ready
   if (!existsSync(main)) throw new Error(`${main} is missing: npm run build (npm run test:chaos does it)`);
   const child = spawn(process.execPath, [main], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 60_000;
   while (!output.includes(ready)) {
@@ -67,6 +74,7 @@ async function spawnApp(app: string, name: string, env: NodeJS.ProcessEnv, ready
     identity: `${child.pid}@${hostname()}`,
     child,
     output: () => output,
+    stdout: () => stdout,
     async kill(signal) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);

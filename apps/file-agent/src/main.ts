@@ -3,11 +3,15 @@
  * the reference agent, serving the region contract for one config file (docs/TARGETS.md).
  */
 import { parseArgs } from 'node:util';
+import { createLogger, exitOnFatal, exitOnUncaught } from '../../../libs/platform/src/logger';
 import { startFileAgent } from './file-agent';
 
 const USAGE =
   'usage: file-agent --config-file PATH [--state-file PATH] [--reload "CMD"] [--port 8080] [--host 127.0.0.1]';
 
+const log = createLogger('file-agent');
+
+/** A wrong command line is told to the person who typed it, as text on stderr; the running agent logs JSON. */
 async function main(): Promise<void> {
   let values;
   try {
@@ -36,10 +40,14 @@ async function main(): Promise<void> {
     port,
     host: values.host,
   });
-  console.log(`file agent for ${values['config-file']} at ${agent.url} (endpoint for registerService)`);
+  log.info(
+    { url: agent.url, configFile: values['config-file'] },
+    `file agent for ${values['config-file']} at ${agent.url} (endpoint for registerService)`,
+  );
   const stop = () => void agent.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
 
-void main();
+exitOnUncaught(log);
+main().catch(exitOnFatal(log, 'file agent failed to start'));

@@ -50,6 +50,8 @@ export interface GatewayConfig {
   notifications: NotificationSettings;
   /** How often /metrics' values from Temporal and PostgreSQL are read (GATEWAY_METRICS_REFRESH_SECONDS; default 15). */
   metricsRefreshSeconds?: number;
+  /** One access log line per request: on in the gateway process, off in a gateway a spec embeds. */
+  accessLog?: boolean;
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -85,6 +87,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     host: c.GATEWAY_HOST,
     port: c.GATEWAY_PORT,
     development,
+    accessLog: true,
     explorer: c.SLUICE_EXPLORER ?? development,
     tokens: loadTokenRegistry(env, development),
     alertLabels: { service: c.SLUICE_ALERT_SERVICE_LABEL, region: c.SLUICE_ALERT_REGION_LABEL },

@@ -9,6 +9,8 @@ import { createLogger } from '../../../libs/platform/src/logger';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './gateway.config';
 import { bodyErrorHandler, MAX_REQUEST_BODY } from './limits';
+import { accessLog } from './logging/access-log';
+import { PinoNestLogger } from './logging/pino-nest-logger';
 
 export interface Gateway {
   app: INestApplication;
@@ -34,10 +36,13 @@ const CONTENT_SECURITY_POLICY = {
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const log = createLogger('gateway');
   const tracing = startTracing('sluice-gateway');
+  // Nest's lines wait for its pino logger, so even the first bootstrap line is JSON.
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, log), {
-    logger: ['error', 'warn'],
+    bufferLogs: true,
     bodyParser: false,
   });
+  app.useLogger(new PinoNestLogger(log));
+  app.use(accessLog(log, { lines: config.accessLog ?? false }));
   app.use(helmet({ contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } }));
   if (config.corsOrigins.length > 0) {
     app.enableCors({

@@ -1,17 +1,16 @@
 import { loadRegionSimConfig } from './region-sim.config';
-import { createLogger } from '../../../libs/platform/src/logger';
+import { createLogger, exitOnFatal, exitOnUncaught } from '../../../libs/platform/src/logger';
 import { onShutdown } from '../../../libs/platform/src/shutdown';
 import { startRegionSim } from './region-sim';
 
+const log = createLogger('region-sim');
+
 async function main(): Promise<void> {
   const config = loadRegionSimConfig();
-  const log = createLogger('region-sim');
   const sim = await startRegionSim(config);
   log.info({ url: sim.url, regions: config.regions }, `region-sim listening on ${sim.url}`);
   onShutdown(log, () => sim.close());
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+exitOnUncaught(log);
+main().catch(exitOnFatal(log, 'region-sim failed to start'));

@@ -1,5 +1,8 @@
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { createLogger } from '../../../libs/platform/src/logger';
+// first: the instrumentations patch pg and http as they load
+import '../../../libs/platform/src/instrumentation';
+import { Runtime } from '@temporalio/worker';
+import { createLogger, exitOnFatal, exitOnUncaught } from '../../../libs/platform/src/logger';
+import { PinoTemporalLogger } from '../../../libs/platform/src/temporal-logger';
 import { sdkTelemetryOptions } from './sdk-metrics';
 import { createSluiceWorker } from './worker';
 import { loadWorkerConfig } from './worker.config';
@@ -8,8 +11,9 @@ async function main(): Promise<void> {
   const log = createLogger('worker');
   const config = loadWorkerConfig();
   Runtime.install({
-    // The SDK's own log (bundling, worker state) only from WARN up unless asked for.
-    logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel),
+    // The SDK's own log (bundling, worker state) and workflows' log calls, as JSON lines from
+    // TEMPORAL_SDK_LOG_LEVEL (default WARN) up.
+    logger: new PinoTemporalLogger(log),
     telemetryOptions: sdkTelemetryOptions(config.sdkMetricsPort, config.metricsHost),
   });
   const { temporal } = config;
@@ -29,7 +33,6 @@ async function main(): Promise<void> {
   log.info('worker stopped');
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+const fatalLog = createLogger('worker');
+exitOnUncaught(fatalLog);
+main().catch(exitOnFatal(fatalLog, 'worker failed'));

@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
+import { detectResourcesSync, envDetectorSync, Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
@@ -14,13 +14,24 @@ export interface Tracing {
 }
 
 /**
+ * Who made the spans: `defaultServiceName` unless OTEL_SERVICE_NAME names another, plus the
+ * attributes of OTEL_RESOURCE_ATTRIBUTES (the SDK's environment detector reads both) and the
+ * SDK's own. Workflow spans, exported through a sink, carry the same resource.
+ */
+export function tracingResource(defaultServiceName: string): Resource {
+  return Resource.default()
+    .merge(new Resource({ 'service.name': defaultServiceName }))
+    .merge(detectResourcesSync({ detectors: [envDetectorSync] }));
+}
+
+/**
  * OpenTelemetry for one process: spans go to the OTLP/HTTP endpoint of the standard
  * OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT variables, batched
  * (OTEL_BSP_* tune the batching). Without an endpoint, spans are made and dropped.
  */
-export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Tracing {
+export function startTracing(defaultServiceName: string, env: NodeJS.ProcessEnv = process.env): Tracing {
   const enabled = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  const resource = new Resource({ 'service.name': serviceName });
+  const resource = tracingResource(defaultServiceName);
   const processor: SpanProcessor = enabled ? new BatchSpanProcessor(new OTLPTraceExporter()) : new NoopSpanProcessor();
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   provider.register();

@@ -57,7 +57,7 @@ export class RolloutsResolver {
   })
   @RequireRole('deployer')
   startRollout(@Args('input') input: StartRolloutInput, @Actor() actor: string): Promise<Rollout> {
-    // the root of the rollout's trace: workflow, then activities, hang below it
+    // the rollout's span, below the request's: the workflow, then its activities, hang below it
     return withSpan('graphql.startRollout', async () => {
       await this.freezes.refuseIfFrozen(input.service);
       const rollout = await this.starter.start(input, actor);
