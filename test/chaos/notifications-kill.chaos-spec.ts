@@ -33,8 +33,8 @@ describe('chaos: notifications through a worker kill and a gateway kill during a
   const env = () => ({ ...testServices(), taskQueue });
   const gatewayEnv = {
     SLUICE_NOTIFICATIONS_FILE: join(dir, 'notifications.yaml'),
-    CHAOS_HOOK_KEY: 'chaos-key',
-    CHAOS_GRAFANA_TOKEN: 'glsa_chaos',
+    SLUICE_SECRET_CHAOS_HOOK_KEY: 'chaos-key',
+    SLUICE_SECRET_CHAOS_GRAFANA_TOKEN: 'glsa_chaos',
     SLUICE_NOTIFY_TIMEOUT_MS: '1000',
     SLUICE_NOTIFY_MAX_BACKOFF_SECONDS: '1',
     SLUICE_NOTIFY_MAX_ATTEMPTS: '100',
@@ -49,7 +49,7 @@ describe('chaos: notifications through a worker kill and a gateway kill during a
           name: 'chaos-hooks',
           kind: 'webhook',
           url: `${hooks.url}/events`,
-          signingSecretFrom: { env: 'CHAOS_HOOK_KEY' },
+          signingSecretFrom: { env: 'SLUICE_SECRET_CHAOS_HOOK_KEY' },
           services: [SERVICE],
           triggers: ['SUCCEEDED', 'HALTED', 'ROLLED_BACK', 'REGION_PUSHED'],
         },
@@ -57,7 +57,7 @@ describe('chaos: notifications through a worker kill and a gateway kill during a
           name: 'chaos-grafana',
           kind: 'grafana',
           url: grafana.url,
-          tokenFrom: { env: 'CHAOS_GRAFANA_TOKEN' },
+          tokenFrom: { env: 'SLUICE_SECRET_CHAOS_GRAFANA_TOKEN' },
           services: [SERVICE],
         },
       ],

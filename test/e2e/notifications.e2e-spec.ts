@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { signature } from '../../libs/notifications/src';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { readUntil } from '../support/eventually';
@@ -34,8 +34,9 @@ describe('notifications', () => {
   beforeAll(async () => {
     await Promise.all([hooks.start(), slack.start(), grafana.start()]);
     writeFileSync(tokenFile, 'glsa_spec_token\n');
-    process.env.SPEC_HOOK_KEY = 'spec-hmac-key';
-    process.env.SPEC_SLACK_URL = `${slack.url}/services/T0/B0/secret`;
+    process.env.SLUICE_SECRET_SPEC_HOOK_KEY = 'spec-hmac-key';
+    process.env.SLUICE_SECRET_SPEC_SLACK_URL = `${slack.url}/services/T0/B0/secret`;
+    process.env.SLUICE_SECRETS_DIR = dirname(tokenFile);
     stack = await startAppStack({
       regions: REGIONS,
       notifications: {
@@ -55,18 +56,20 @@ describe('notifications', () => {
       name: 'broken',
       kind: 'WEBHOOK',
       url: hooks.url,
-      signingSecretFrom: { env: 'NOT_SET_ANYWHERE' },
+      signingSecretFrom: { env: 'SLUICE_SECRET_NOT_SET_ANYWHERE' },
     });
     expect(missing.errors?.[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: [{ field: 'signingSecretFrom', message: 'secret reference env NOT_SET_ANYWHERE is not set' }],
+      fields: [
+        { field: 'signingSecretFrom', message: 'secret reference env SLUICE_SECRET_NOT_SET_ANYWHERE is not set' },
+      ],
     });
     const byValue = await set({ name: 'inline', kind: 'WEBHOOK', url: hooks.url });
     expect(byValue.errors?.[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       fields: [{ field: 'signingSecretFrom' }],
     });
-    const viewer = await set({ name: 'v', kind: 'SLACK', urlFrom: { env: 'SPEC_SLACK_URL' } }, 'viewer');
+    const viewer = await set({ name: 'v', kind: 'SLACK', urlFrom: { env: 'SLUICE_SECRET_SPEC_SLACK_URL' } }, 'viewer');
     expect(viewer.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const list = await graphql<{ notificationChannels: unknown[] }>(
       stack.gateway.url,
@@ -81,10 +84,10 @@ describe('notifications', () => {
         name: 'hooks',
         kind: 'WEBHOOK',
         url: `${hooks.url}/sluice`,
-        signingSecretFrom: { env: 'SPEC_HOOK_KEY' },
+        signingSecretFrom: { env: 'SLUICE_SECRET_SPEC_HOOK_KEY' },
         services: [SERVICE],
       },
-      { name: 'team-slack', kind: 'SLACK', urlFrom: { env: 'SPEC_SLACK_URL' }, minSeverity: 'WARNING' },
+      { name: 'team-slack', kind: 'SLACK', urlFrom: { env: 'SLUICE_SECRET_SPEC_SLACK_URL' }, minSeverity: 'WARNING' },
       { name: 'grafana', kind: 'GRAFANA', url: grafana.url, tokenFrom: { file: tokenFile }, dashboardUid: 'slo' },
     ]) {
       const res = await set(input);

@@ -19,6 +19,8 @@ export class HttpReceiver {
   readonly requests: ReceivedRequest[] = [];
   answer: (req: Omit<ReceivedRequest, 'status'>) => number = () => 200;
   refuseConnections = false;
+  /** How long each answer takes (a slow receiver). */
+  delayMs = 0;
   private server: Server | null = null;
   private port = 0;
 
@@ -47,8 +49,10 @@ export class HttpReceiver {
           body: Buffer.concat(chunks).toString('utf8'),
         };
         const status = this.answer(request);
-        this.requests.push({ ...request, status });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'unavailable');
+        setTimeout(() => {
+          this.requests.push({ ...request, status });
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'unavailable');
+        }, this.delayMs);
       });
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));

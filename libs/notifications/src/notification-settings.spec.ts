@@ -27,10 +27,14 @@ describe('notification settings', () => {
     );
     const twice = file(
       'twice.yaml',
-      'channels:\n  - { name: a, kind: slack, urlFrom: { env: U } }\n  - { name: a, kind: slack, urlFrom: { env: V } }\n',
+      'channels:\n  - { name: a, kind: slack, urlFrom: { env: SLUICE_SECRET_U } }\n  - { name: a, kind: slack, urlFrom: { env: SLUICE_SECRET_V } }\n',
     );
     expect(() => loadChannelsFile(twice)).toThrow(`channel a is defined twice in ${twice}`);
     expect(() => loadChannelsFile(join(dir, 'missing.yaml'))).toThrow(/cannot read .*missing\.yaml/);
+    const stray = file('stray.yaml', 'channels:\n  - { name: a, kind: slack, urlFrom: { file: /etc/shadow } }\n');
+    expect(() => loadChannelsFile(stray, { SLUICE_SECRETS_DIR: dir })).toThrow(
+      `invalid channels in ${stray}:\n  a.urlFrom: secret reference file /etc/shadow is outside SLUICE_SECRETS_DIR (${dir})`,
+    );
     expect(() => loadNotificationSettings({ SLUICE_NOTIFY_MAX_ATTEMPTS: '0' })).toThrow(/SLUICE_NOTIFY_MAX_ATTEMPTS/);
     expect(() => loadNotificationSettings({ SLUICE_PUBLIC_URL: 'sluice.example.com' })).toThrow(/SLUICE_PUBLIC_URL/);
   });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { channelSpecSchema, type ChannelSpec } from '../../domain/src';
 import { ConfigError, loadEnv } from '../../platform/src/config';
 import { DEFAULT_NOTIFIER_POLICY, type NotifierPolicy } from './notifier';
+import { secretFileProblem } from './sinks';
 
 export interface NotificationSettings {
   /** Channels from SLUICE_NOTIFICATIONS_FILE, or null when no file is named (the API's only). */
@@ -16,7 +17,7 @@ export interface NotificationSettings {
 const fileSchema = z.strictObject({ channels: z.array(channelSpecSchema) });
 
 /** Reads and validates the channels file; any problem stops the start with the file and field named. */
-export function loadChannelsFile(path: string): ChannelSpec[] {
+export function loadChannelsFile(path: string, env: NodeJS.ProcessEnv = process.env): ChannelSpec[] {
   let document: unknown;
   try {
     document = parse(readFileSync(path, 'utf8'));
@@ -28,6 +29,15 @@ export function loadChannelsFile(path: string): ChannelSpec[] {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError(`SLUICE_NOTIFICATIONS_FILE: invalid channels in ${path}:\n${lines.join('\n')}`);
   }
+  const outside = result.data.channels.flatMap((c) =>
+    (['urlFrom', 'signingSecretFrom', 'tokenFrom'] as const).flatMap((field) => {
+      const file = c[field]?.file;
+      const problem = file ? secretFileProblem(file, env) : null;
+      return problem ? [`  ${c.name}.${field}: ${problem}`] : [];
+    }),
+  );
+  if (outside.length > 0)
+    throw new ConfigError(`SLUICE_NOTIFICATIONS_FILE: invalid channels in ${path}:\n${outside.join('\n')}`);
   const names = result.data.channels.map((c) => c.name);
   const twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (twice.length > 0)
@@ -57,7 +67,7 @@ export function loadNotificationSettings(env: NodeJS.ProcessEnv = process.env): 
     env,
   );
   return {
-    fileChannels: c.SLUICE_NOTIFICATIONS_FILE ? loadChannelsFile(c.SLUICE_NOTIFICATIONS_FILE) : null,
+    fileChannels: c.SLUICE_NOTIFICATIONS_FILE ? loadChannelsFile(c.SLUICE_NOTIFICATIONS_FILE, env) : null,
     publicUrl: c.SLUICE_PUBLIC_URL ?? null,
     policy: {
       ...DEFAULT_NOTIFIER_POLICY,

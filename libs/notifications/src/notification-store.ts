@@ -13,6 +13,9 @@ import { withTransaction, type EventRow, type PgEventStore } from '../../event-s
 
 export const CHECKPOINT = 'notifications';
 
+/** Key of the advisory lock that serialises claims (an arbitrary constant, "notify" in ASCII). */
+const CLAIM_LOCK_KEY = 0x6e6f74696679;
+
 export interface StoredChannel {
   spec: ChannelSpec;
   managedBy: 'api' | 'file';
@@ -210,19 +213,39 @@ export class NotificationStore {
     );
   }
 
-  /** Claims up to `limit` due deliveries for `leaseSeconds`, oldest first; one statement. */
+  /**
+   * Claims up to `limit` due deliveries for `leaseSeconds`, in order per channel: only from
+   * channels with nothing leased now, and only rows no earlier row of their channel waits
+   * ahead of (in its backoff). Claims are serialised by an advisory lock, so two gateways
+   * never send one channel's notifications at once or out of order.
+   */
   async claim(limit: number, leaseSeconds: number): Promise<DeliveryRow[]> {
-    const { rows } = await this.pool.query<DeliveryRow>(
-      `UPDATE notification_deliveries SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
-       WHERE id IN (
-         SELECT id FROM notification_deliveries
-         WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
-           AND (claimed_until IS NULL OR claimed_until < now())
-         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      [limit, leaseSeconds],
+    return withTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
+      const { rows } = await client.query<DeliveryRow>(
+        `UPDATE notification_deliveries SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+         WHERE id IN (
+           SELECT d.id FROM notification_deliveries d
+           WHERE d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_attempt_at <= now()
+             AND NOT EXISTS (
+               SELECT 1 FROM notification_deliveries e
+               WHERE e.channel = d.channel AND e.delivered_at IS NULL AND e.dead_at IS NULL
+                 AND (e.claimed_until >= now() OR (e.id < d.id AND e.next_attempt_at > now())))
+           ORDER BY d.id LIMIT $1)
+         RETURNING *`,
+        [limit, leaseSeconds],
+      );
+      return rows.sort((a, b) => Number(a.id) - Number(b.id));
+    });
+  }
+
+  /** Gives back claimed rows that were not tried (an earlier one of their channel failed). */
+  async release(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query(
+      'UPDATE notification_deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = ANY($1::bigint[])',
+      [ids],
     );
-    return rows.sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   async delivered(id: string): Promise<void> {

@@ -26,7 +26,7 @@ describe('notifier (real PostgreSQL, real HTTP receivers)', () => {
   let store: NotificationStore;
   let receiver: HttpReceiver;
   const log = pino({ level: 'silent' });
-  const env = { HOOK_KEY: 'k3y', GRAFANA_TOKEN: 'glsa_t' };
+  const env = { SLUICE_SECRET_HOOK_KEY: 'k3y' };
   const notifiers: Notifier[] = [];
 
   const notifier = (policy = FAST) => {
@@ -59,7 +59,7 @@ describe('notifier (real PostgreSQL, real HTTP receivers)', () => {
       parseChannelSpec({
         kind: 'webhook',
         url: `${receiver.url}/${input.name}`,
-        signingSecretFrom: { env: 'HOOK_KEY' },
+        signingSecretFrom: { env: 'SLUICE_SECRET_HOOK_KEY' },
         services: [service],
         ...input,
       }),
@@ -201,6 +201,33 @@ describe('notifier (real PostgreSQL, real HTTP receivers)', () => {
     await Promise.all([a.drain(), b.drain()]);
     const subjects = receiver.accepted.map((r) => JSON.parse(r.body).subject);
     expect(subjects.sort()).toEqual(ids.sort());
+  });
+
+  it('keeps a channel in event order through a failure and two notifiers with slow sends', async () => {
+    const service = `svc-${randomUUID().slice(0, 8)}`;
+    await channel({ name: `order-${service}`, triggers: ['SUCCEEDED'] }, service);
+    const ids = [];
+    for (let i = 0; i < 6; i++)
+      ids.push(await rollout(service, [event('RolloutSucceeded', { version: 'v2', regions: ['eu'] })]));
+    receiver.delayMs = 150;
+    let answered = 0;
+    receiver.answer = () => (answered++ === 0 ? 503 : 200); // the first fails once
+    const [a, b] = [notifier(), notifier()];
+    // runs overlap the slow sends: each notifier claims again while the other's are out
+    await readUntil(
+      async () => {
+        await Promise.all([a.run(), b.run()]);
+        await new Promise((r) => setTimeout(r, 100));
+        return receiver.accepted.length;
+      },
+      (n) => n >= 6,
+      { what: 'six notifications', timeoutMs: 20_000, intervalMs: 0 },
+    );
+    await Promise.all([a.drain(), b.drain()]);
+    expect(receiver.requests.map((r) => [JSON.parse(r.body).subject, r.status])).toEqual([
+      [ids[0], 503],
+      ...ids.map((id) => [id, 200]),
+    ]);
   });
 
   it('a notifier that died holding a claim: its delivery goes out again after the lease, with the same id', async () => {

@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ChannelSpec } from '../../domain/src';
 import type { Logger } from '../../platform/src/logger';
+import { EndpointPolicy } from '../../targets/src/endpoint-policy';
 import type { DeliveryRow, NotificationStore } from './notification-store';
 import { requestFor, send, SendError } from './sinks';
 
 export interface NotifierPolicy {
-  /** Attempts before a delivery is dead-lettered (default 12: about 25 minutes of retries). */
+  /** Attempts before a delivery is dead-lettered (default 12: about 20 minutes of retries). */
   maxAttempts: number;
   /** Backoff doubles from 1 s up to this (default 300 s). */
   maxBackoffSeconds: number;
@@ -27,9 +28,10 @@ export const DEFAULT_NOTIFIER_POLICY: NotifierPolicy = {
 /**
  * Tells channels what happened: a durable subscriber on the event log. Each run queues what
  * the new events make (its checkpoint moves with the queued rows), then delivers due rows
- * at least once, retrying with backoff until a row is delivered or dead-lettered. A gateway
- * killed mid-send leaves the row claimed until its lease runs out; then any gateway sends it
- * again, with the same CloudEvents id.
+ * at least once, retrying with backoff until a row is delivered or dead-lettered. A channel's
+ * rows go out one at a time in event order (a failing row holds back the later ones until it
+ * is delivered or dead). A gateway killed mid-send leaves its rows claimed until their lease
+ * runs out; then any gateway sends them again, with the same CloudEvents id.
  */
 export class Notifier {
   private readonly sent: Counter<'channel' | 'trigger'>;
@@ -37,6 +39,7 @@ export class Notifier {
   private readonly latency: Histogram<'channel'>;
   private backlogSnapshot: Awaited<ReturnType<NotificationStore['backlog']>> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private rowsInFlight = 0;
   private backlogAt = 0;
   /** A delivery settled since the gauges were last read from PostgreSQL. */
   private settled = false;
@@ -48,6 +51,8 @@ export class Notifier {
     metrics: Registry,
     private readonly policy: NotifierPolicy = DEFAULT_NOTIFIER_POLICY,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** Where notifications may go: the region endpoint lists (SLUICE_TARGET_ALLOW / _DENY). */
+    private readonly endpoints: EndpointPolicy = new EndpointPolicy(),
   ) {
     this.sent = new Counter({
       name: 'sluice_notifications_sent_total',
@@ -96,7 +101,7 @@ export class Notifier {
     });
     new Gauge({
       name: 'sluice_notification_dead',
-      help: 'Notifications dead-lettered after their last attempt, by channel: look at notificationDeliveries(dead).',
+      help: 'Notifications dead-lettered after their last attempt, by channel: see the deadNotifications query.',
       labelNames: ['channel'],
       registers: [metrics],
       collect() {
@@ -140,29 +145,52 @@ export class Notifier {
   }
 
   private async deliverDue(): Promise<number> {
-    const room = this.policy.concurrency - this.inFlight.size;
+    const room = this.policy.concurrency - this.rowsInFlight;
     if (room <= 0) return 0;
     // the lease outlasts a channel's rows sent one after another, each within the timeout
     const rows = await this.store.claim(room, Math.ceil(this.policy.timeoutMs / 1000) * room + 5);
     if (rows.length === 0) return 0;
-    const specs = new Map((await this.store.channels()).map((c) => [c.spec.name, c.spec]));
+    let specs: Map<string, ChannelSpec>;
+    try {
+      specs = new Map((await this.store.channels()).map((c) => [c.spec.name, c.spec]));
+    } catch (err) {
+      await this.store.release(rows.map((r) => r.id)).catch(() => undefined);
+      throw err;
+    }
     // one channel's notifications go out in the order of their events; channels in parallel
     const byChannel = new Map<string, DeliveryRow[]>();
     for (const row of rows) byChannel.set(row.channel, [...(byChannel.get(row.channel) ?? []), row]);
     for (const [channel, channelRows] of byChannel) {
       const spec = specs.get(channel);
       if (!spec) continue; // deleted meanwhile: its rows went with it
-      const delivery = (async () => {
-        for (const row of channelRows) await this.deliver(row, spec);
-      })().finally(() => this.inFlight.delete(delivery));
+      this.rowsInFlight += channelRows.length;
+      const delivery = this.deliverInOrder(channelRows, spec).finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
     }
     return rows.length;
   }
 
-  private async deliver(row: DeliveryRow, spec: ChannelSpec): Promise<void> {
+  /** Sends a channel's rows one by one; after a failure the rest wait for the next claim, in order. */
+  private async deliverInOrder(rows: DeliveryRow[], spec: ChannelSpec): Promise<void> {
+    for (const [i, row] of rows.entries()) {
+      const ok = await this.deliver(row, spec);
+      this.rowsInFlight -= 1;
+      if (!ok) {
+        const rest = rows.slice(i + 1);
+        this.rowsInFlight -= rest.length;
+        await this.store.release(rest.map((r) => r.id)).catch(() => undefined);
+        return;
+      }
+    }
+  }
+
+  /** One attempt; true when the channel took it. */
+  private async deliver(row: DeliveryRow, spec: ChannelSpec): Promise<boolean> {
     try {
-      await send(requestFor(row.notification, spec, this.publicUrl, this.env), this.policy.timeoutMs);
+      const request = requestFor(row.notification, spec, this.publicUrl, this.env);
+      const denied = this.endpoints.problem(request.url);
+      if (denied) throw new SendError(`${denied} (notification URLs follow the region endpoint lists)`, true);
+      await send(request, this.policy.timeoutMs);
     } catch (err) {
       const error = err instanceof SendError ? err : new SendError((err as Error).message);
       const dead = error.permanent || row.attempts >= this.policy.maxAttempts;
@@ -176,12 +204,13 @@ export class Notifier {
       // if PostgreSQL is away too, the lease runs out and the row is claimed again
       await this.store.failed(row.id, error.message, backoff, dead).catch(() => undefined);
       this.settled = true;
-      return;
+      return false;
     }
     // if this update is lost, the row is sent again after its lease: at least once, same id
     await this.store.delivered(row.id).catch(() => undefined);
     this.settled = true;
     this.sent.inc({ channel: row.channel, trigger: row.trigger });
     this.latency.observe({ channel: row.channel }, (Date.now() - Date.parse(row.notification.time)) / 1000);
+    return true;
   }
 }

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -74,7 +74,7 @@ describe('notifications from events', () => {
 
   it('filters by trigger, service and severity', () => {
     const spec = (extra: Record<string, unknown>) =>
-      parseChannelSpec({ name: 'c', kind: 'slack', urlFrom: { env: 'SLACK_URL' }, ...extra });
+      parseChannelSpec({ name: 'c', kind: 'slack', urlFrom: { env: 'SLUICE_SECRET_SLACK_URL' }, ...extra });
     expect(wants(spec({}), halted)).toBe(true);
     expect(wants(spec({ services: ['payments'] }), halted)).toBe(false);
     expect(wants(spec({ services: ['checkout'] }), halted)).toBe(true);
@@ -85,7 +85,7 @@ describe('notifications from events', () => {
       name: 'g',
       kind: 'grafana',
       url: 'http://grafana:3000',
-      tokenFrom: { env: 'T' },
+      tokenFrom: { env: 'SLUICE_SECRET_T' },
     });
     expect(grafana.triggers).toEqual(['REGION_PUSHED', 'REGION_ROLLED_BACK']);
   });
@@ -99,24 +99,30 @@ describe('notifications from events', () => {
       }
       throw new Error('accepted');
     };
-    expect(refused({ name: 'Bad Name', kind: 'webhook', url: 'http://x', signingSecretFrom: { env: 'K' } })).toEqual([
-      { field: 'name', message: expect.stringContaining('lower-case') },
-    ]);
+    expect(
+      refused({ name: 'Bad Name', kind: 'webhook', url: 'http://x', signingSecretFrom: { env: 'SLUICE_SECRET_K' } }),
+    ).toEqual([{ field: 'name', message: expect.stringContaining('lower-case') }]);
     expect(refused({ name: 'w', kind: 'webhook', url: 'http://x' })).toEqual([
       { field: 'signingSecretFrom', message: expect.stringContaining('signs') },
     ]);
-    expect(refused({ name: 's', kind: 'slack', url: 'http://x', urlFrom: { env: 'U' } })).toEqual([
+    expect(refused({ name: 's', kind: 'slack', url: 'http://x', urlFrom: { env: 'SLUICE_SECRET_U' } })).toEqual([
       { field: 'url', message: 'give exactly one of url or urlFrom' },
     ]);
-    expect(refused({ name: 'g', kind: 'grafana', url: 'http://x', tokenFrom: { env: 'T', file: '/t' } })).toEqual([
-      { field: 'tokenFrom', message: 'exactly one of env or file' },
-    ]);
     expect(
-      refused({ name: 'g', kind: 'grafana', url: 'http://x', token: 'glsa_secret', tokenFrom: { env: 'T' } }),
+      refused({ name: 'g', kind: 'grafana', url: 'http://x', tokenFrom: { env: 'SLUICE_SECRET_T', file: '/t' } }),
+    ).toEqual([{ field: 'tokenFrom', message: 'exactly one of env or file' }]);
+    expect(
+      refused({
+        name: 'g',
+        kind: 'grafana',
+        url: 'http://x',
+        token: 'glsa_secret',
+        tokenFrom: { env: 'SLUICE_SECRET_T' },
+      }),
     ).toEqual([{ field: '(root)', message: expect.stringContaining('token') }]);
-    expect(refused({ name: 's', kind: 'slack', urlFrom: { env: 'U' }, triggers: ['EXPLODED'] })[0].field).toBe(
-      'triggers.0',
-    );
+    expect(
+      refused({ name: 's', kind: 'slack', urlFrom: { env: 'SLUICE_SECRET_U' }, triggers: ['EXPLODED'] })[0].field,
+    ).toBe('triggers.0');
   });
 });
 
@@ -188,7 +194,7 @@ describe('sink payloads', () => {
       name: 'grafana',
       kind: 'grafana',
       url: 'http://grafana:3000/',
-      tokenFrom: { env: 'T' },
+      tokenFrom: { env: 'SLUICE_SECRET_T' },
       dashboardUid: 'slo',
       tags: ['prod'],
     });
@@ -203,15 +209,37 @@ describe('sink payloads', () => {
     });
   });
 
+  it('refuses references outside Sluice secrets, so a channel cannot send the gateway credentials away', () => {
+    const grafana = (tokenFrom: unknown) => ({ name: 'g', kind: 'grafana', url: 'http://x', tokenFrom });
+    expect(() => parseChannelSpec(grafana({ env: 'DATABASE_URL' }))).toThrow(
+      'Invalid notification channel: tokenFrom.env: a variable named SLUICE_SECRET_…, e.g. SLUICE_SECRET_SLACK_URL',
+    );
+    expect(() => parseChannelSpec({ name: 's', kind: 'slack', url: 'https://hooks.slack.invalid/T/B/x' })).toThrow(
+      'url: a Slack webhook URL is a secret: give it as urlFrom (env or file), not url',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-secrets-'));
+    const outside = mkdtempSync(join(tmpdir(), 'sluice-elsewhere-'));
+    writeFileSync(join(outside, 'token'), 'their-token');
+    symlinkSync(join(outside, 'token'), join(dir, 'link'));
+    const env = { SLUICE_SECRETS_DIR: dir };
+    for (const file of [join(outside, 'token'), join(dir, '..', 'token'), join(dir, 'link')])
+      expect(() => resolveSecret({ file }, env)).toThrow(/is outside SLUICE_SECRETS_DIR/);
+    expect(() => resolveSecret({ env: 'DATABASE_URL' }, { DATABASE_URL: 'postgres://u:p@db' })).toThrow(
+      'secret reference env DATABASE_URL is not a SLUICE_SECRET_* variable',
+    );
+  });
+
   it('resolves secrets by reference at send time, and names a missing one without its value', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-secret-'));
     writeFileSync(join(dir, 'key'), 'from-file\n');
-    expect(resolveSecret({ file: join(dir, 'key') })).toBe('from-file');
-    expect(resolveSecret({ env: 'HOOK_KEY' }, { HOOK_KEY: 'from-env' })).toBe('from-env');
-    expect(() => resolveSecret({ env: 'HOOK_KEY' }, {})).toThrow('secret reference env HOOK_KEY is not set');
-    expect(() => resolveSecret({ file: join(dir, 'missing') })).toThrow(/cannot be read/);
-    const spec = parseChannelSpec({ name: 's', kind: 'slack', urlFrom: { env: 'SLACK_URL' } });
-    expect(requestFor(halted, spec, publicUrl, { SLACK_URL: 'https://hooks.slack.invalid/x' }).url).toBe(
+    expect(resolveSecret({ file: join(dir, 'key') }, { SLUICE_SECRETS_DIR: dir })).toBe('from-file');
+    expect(resolveSecret({ env: 'SLUICE_SECRET_HOOK_KEY' }, { SLUICE_SECRET_HOOK_KEY: 'from-env' })).toBe('from-env');
+    expect(() => resolveSecret({ env: 'SLUICE_SECRET_HOOK_KEY' }, {})).toThrow(
+      'secret reference env SLUICE_SECRET_HOOK_KEY is not set',
+    );
+    expect(() => resolveSecret({ file: join(dir, 'missing') }, { SLUICE_SECRETS_DIR: dir })).toThrow(/cannot be read/);
+    const spec = parseChannelSpec({ name: 's', kind: 'slack', urlFrom: { env: 'SLUICE_SECRET_SLACK_URL' } });
+    expect(requestFor(halted, spec, publicUrl, { SLUICE_SECRET_SLACK_URL: 'https://hooks.slack.invalid/x' }).url).toBe(
       'https://hooks.slack.invalid/x',
     );
   });

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { CloudEvent, HTTP } from 'cloudevents';
-import type { ChannelSpec, Notification, SecretRef } from '../../domain/src';
+import { SECRET_ENV_PREFIX, type ChannelSpec, type Notification, type SecretRef } from '../../domain/src';
 
 /** A failed send. `permanent`: retrying cannot help (the receiver refused the request as such). */
 export class SendError extends Error {
@@ -14,19 +15,36 @@ export class SendError extends Error {
   }
 }
 
+/** Where file references must point (SLUICE_SECRETS_DIR; default /etc/sluice/secrets). */
+export const secretsDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.SLUICE_SECRETS_DIR || '/etc/sluice/secrets';
+
+/** Why a file reference is refused: outside SLUICE_SECRETS_DIR (symbolic links followed), or null. */
+export function secretFileProblem(file: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const dir = resolve(secretsDir(env));
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+  const inside = real(file).startsWith(`${real(dir)}${sep}`);
+  return inside ? null : `secret reference file ${file} is outside SLUICE_SECRETS_DIR (${dir})`;
+}
+
 /** The secret a reference names, read now (a rotated file is picked up at the next send). */
 export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
   if (ref.env !== undefined) {
+    if (!ref.env.startsWith(SECRET_ENV_PREFIX))
+      throw new SendError(`secret reference env ${ref.env} is not a ${SECRET_ENV_PREFIX}* variable`, true);
     const value = env[ref.env];
     if (!value) throw new SendError(`secret reference env ${ref.env} is not set`);
     return value;
   }
+  const file = ref.file as string;
+  const outside = secretFileProblem(file, env);
+  if (outside) throw new SendError(outside, true);
   try {
-    const value = readFileSync(ref.file as string, 'utf8').trim();
+    const value = readFileSync(file, 'utf8').trim();
     if (!value) throw new Error('the file is empty');
     return value;
   } catch (err) {
-    throw new SendError(`secret reference file ${ref.file} cannot be read: ${(err as Error).message}`);
+    throw new SendError(`secret reference file ${file} cannot be read: ${(err as Error).message}`);
   }
 }
 
@@ -164,6 +182,8 @@ export function grafanaRequest(
 /** The request a channel makes of a notification, its secrets resolved now. */
 export function requestFor(n: Notification, spec: ChannelSpec, publicUrl: string, env = process.env): HttpRequest {
   const url = spec.url ?? resolveSecret(spec.urlFrom as SecretRef, env);
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    throw new SendError('the URL urlFrom names is not an http(s) URL', true);
   switch (spec.kind) {
     case 'webhook':
       return webhookRequest(n, url, resolveSecret(spec.signingSecretFrom as SecretRef, env), publicUrl);

@@ -94,7 +94,10 @@ describe('monitoring connections from the environment', () => {
 
   it.each([
     ['X-Scope-OrgID', /PROMETHEUS_HEADERS: "X-Scope-OrgID" is not Name=value/],
-    ['Bad Name=v', /PROMETHEUS_HEADERS: "Bad Name" is not Name=value/],
+    ['Bad Name=v', /PROMETHEUS_HEADERS: "Bad" is not Name=value/],
+    // written as a header line, the value must not come back in the message
+    ['X-Api-Key: s3cr3t', /PROMETHEUS_HEADERS: "X-Api-Key" is not Name=value/],
+    ['Authorization: Bearer s3cr3t', /PROMETHEUS_HEADERS: Authorization does not belong here/],
     ['X-Scope-OrgID=', /PROMETHEUS_HEADERS: X-Scope-OrgID needs a value/],
     ['A=1,a=2', /PROMETHEUS_HEADERS: a is given twice/],
     [

@@ -81,16 +81,20 @@ function headersSchema(variable: string) {
         const eq = entry.indexOf('=');
         const name = eq < 0 ? entry : entry.slice(0, eq).trim();
         const value = eq < 0 ? '' : entry.slice(eq + 1).trim();
+        // quote only what comes before a ':' or a space: "X-Api-Key: s3cr3t" must not print its value
+        const shown = name.split(/[:\s]/)[0].slice(0, 40);
         const problem =
-          eq < 0 || !HEADER_NAME.test(name)
-            ? `"${name.slice(0, 40)}" is not Name=value with an HTTP header name`
-            : value === '' || hasControlCharacters(value)
-              ? `${name} needs a value without control characters`
-              : name.toLowerCase() === 'authorization'
-                ? `Authorization does not belong here: use ${variable.replace(/_HEADERS$/, '')}_BEARER_TOKEN(_FILE) or _BASIC_AUTH_*`
-                : Object.keys(headers).some((n) => n.toLowerCase() === name.toLowerCase())
-                  ? `${name} is given twice`
-                  : undefined;
+          /^authorization$/i.test(shown) && (eq < 0 || !HEADER_NAME.test(name))
+            ? `Authorization does not belong here: use ${variable.replace(/_HEADERS$/, '')}_BEARER_TOKEN(_FILE) or _BASIC_AUTH_*`
+            : eq < 0 || !HEADER_NAME.test(name)
+              ? `"${shown}" is not Name=value with an HTTP header name`
+              : value === '' || hasControlCharacters(value)
+                ? `${name} needs a value without control characters`
+                : name.toLowerCase() === 'authorization'
+                  ? `Authorization does not belong here: use ${variable.replace(/_HEADERS$/, '')}_BEARER_TOKEN(_FILE) or _BASIC_AUTH_*`
+                  : Object.keys(headers).some((n) => n.toLowerCase() === name.toLowerCase())
+                    ? `${name} is given twice`
+                    : undefined;
         if (problem) {
           ctx.addIssue({ code: 'custom', message: `${problem} (expected Name=value,Other=value)` });
           return z.NEVER;
@@ -229,5 +233,9 @@ export function withoutSecrets(connection: MonitoringConnection, text: string): 
   } catch {
     // a file that cannot be read now holds nothing the text could show
   }
-  return secret ? text.split(secret).join('[redacted]') : text;
+  if (!secret) return text;
+  // also the forms a proxy may echo: the basic auth header's base64, and a bearer header
+  const forms = [secret];
+  if (auth && 'username' in auth) forms.push(Buffer.from(`${auth.username}:${secret}`).toString('base64'));
+  return forms.reduce((t, form) => t.split(form).join('[redacted]'), text);
 }

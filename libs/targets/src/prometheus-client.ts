@@ -1,6 +1,6 @@
 import { ErrorCode, SluiceError } from '../../domain/src';
 import { asConnection, type MonitoringConnection } from './monitoring-connection';
-import { monitoringGet } from './monitoring-get';
+import { excerpt, monitoringGet } from './monitoring-get';
 
 export interface PromSample {
   labels: Record<string, string>;
@@ -137,7 +137,8 @@ export class PrometheusClient implements MetricsSource {
     if (body.status !== 'success' || !body.data) {
       const code =
         answer.status === 400 || answer.status === 422 ? ErrorCode.GateMisconfigured : ErrorCode.MetricsUnavailable;
-      throw new SluiceError(code, `Prometheus refused "${expr}": ${body.error ?? `HTTP ${answer.status}`}`, { expr });
+      const why = body.error ? excerpt(this.connection, body.error) : `HTTP ${answer.status}`;
+      throw new SluiceError(code, `Prometheus refused "${expr}": ${why}`, { expr });
     }
     return body.data;
   }

@@ -6,13 +6,22 @@ import { DependencyMetrics } from './dependency-metrics';
 /** A Temporal whose visibility never answers (a black-holed connection), counting the calls. */
 function hangingTemporal() {
   const calls = { count: 0 };
-  const client = { workflow: { count: () => (calls.count++, new Promise(() => undefined)) } } as unknown as Client;
-  return { client, calls };
+  const pending: Array<(err: Error) => void> = [];
+  const client = {
+    workflow: { count: () => (calls.count++, new Promise((_, reject) => pending.push(reject))) },
+    // the deadline is the real connection's to keep; this one never answers
+    connection: { withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn() },
+  } as unknown as Client;
+  /** What the real connection's deadline does to a call that never answers. */
+  const deadline = () => pending.splice(0).forEach((reject) => reject(new Error('DEADLINE_EXCEEDED')));
+  return { client, calls, deadline };
 }
 
 const pool = (rows: { waves: unknown[]; versions: unknown[] }) =>
   ({
-    query: async (sql: string) => ({ rows: sql.includes('region_versions') ? rows.versions : rows.waves }),
+    query: async ({ text }: { text: string }) => ({
+      rows: text.includes('region_versions') ? rows.versions : rows.waves,
+    }),
   }) as unknown as Pool;
 
 async function value(registry: Registry, name: string, labels: Record<string, string> = {}) {
@@ -49,6 +58,12 @@ describe('dependency-backed gateway metrics', () => {
     expect(await value(registry, 'sluice_region_config_info', { region: 'eu-1', version: 'v7' })).toBe(1);
     const text = await registry.metrics();
     expect(text).toMatch(/^sluice_dependency_refresh_age_seconds\{dependency="postgresql"\} 0(\.\d+)?$/m);
-    await metrics.stop();
+    // stop waits for the read still out, so it never runs on a closed connection
+    let stopped = false;
+    const stopping = metrics.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stopped).toBe(false);
+    temporal.deadline();
+    await stopping;
   });
 });

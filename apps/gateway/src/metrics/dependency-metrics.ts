@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import { Gauge, type Registry } from 'prom-client';
 
 /** Visibility query for rollouts stuck in a failed rollback: running workflows waiting for a person. */
@@ -20,7 +20,7 @@ const WAVES_IN_PROGRESS = `
 const REGION_VERSIONS = `SELECT service, region, version FROM region_versions WHERE version IS NOT NULL`;
 
 /** Reads one dependency; resolves to what sets the gauges, applied only when every read succeeded. */
-type Read = () => Promise<() => void>;
+type Read = (timeoutMs: number) => Promise<() => void>;
 
 /** One dependency's reads, never more than one at a time, and whether the last one succeeded in time. */
 class DependencyRefresh {
@@ -32,7 +32,7 @@ class DependencyRefresh {
 
   async run(timeoutMs: number): Promise<void> {
     // A read still out from an earlier round is waited for again, never started twice.
-    this.inFlight ??= this.read()
+    this.inFlight ??= this.read(timeoutMs)
       .then((apply) => {
         apply();
         this.lastSuccess = Date.now();
@@ -44,6 +44,11 @@ class DependencyRefresh {
     const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     this.up = await Promise.race([this.inFlight, late]);
     clearTimeout(timer);
+  }
+
+  /** Resolves once no read is out (at shutdown, before the connections close under it). */
+  async settled(): Promise<void> {
+    await this.inFlight;
   }
 }
 
@@ -102,14 +107,19 @@ export class DependencyMetrics {
       registers: [registry],
     });
     this.refreshes = {
-      temporal: new DependencyRefresh(async () => {
-        const { count } = await temporal.workflow.count(ROLLBACK_FAILED_QUERY);
+      // each read carries its own deadline, so none outlives the timeout by much
+      temporal: new DependencyRefresh(async (timeoutMs) => {
+        const { count } = await temporal.connection.withDeadline(Date.now() + timeoutMs, () =>
+          temporal.workflow.count(ROLLBACK_FAILED_QUERY),
+        );
         return () => rollbackFailed.set(count);
       }),
-      postgresql: new DependencyRefresh(async () => {
+      postgresql: new DependencyRefresh(async (timeoutMs) => {
+        // pg honours query_timeout per query (its types leave it out)
+        const timed = (text: string) => ({ text, query_timeout: timeoutMs }) as QueryConfig;
         const [inProgress, versions] = await Promise.all([
-          pool.query<{ service: string; phase: string; n: number }>(WAVES_IN_PROGRESS),
-          pool.query<{ service: string; region: string; version: string }>(REGION_VERSIONS),
+          pool.query<{ service: string; phase: string; n: number }>(timed(WAVES_IN_PROGRESS)),
+          pool.query<{ service: string; region: string; version: string }>(timed(REGION_VERSIONS)),
         ]);
         return () => {
           waves.reset();
@@ -165,9 +175,11 @@ export class DependencyMetrics {
     this.timer.unref();
   }
 
+  /** Stops the interval and waits for reads still out, so none runs on a closed connection. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.round;
+    await Promise.all(DEPENDENCIES.map((d) => this.refreshes[d].settled()));
   }
 }

@@ -31,6 +31,8 @@ const NOTIFIER_LOOP = Symbol('NOTIFIER_LOOP');
           createLogger('notifier'),
           metrics,
           config.notifications.policy,
+          process.env,
+          config.endpointPolicy,
         ),
     },
     {
@@ -43,22 +45,11 @@ const NOTIFIER_LOOP = Symbol('NOTIFIER_LOOP');
 })
 export class NotificationsModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(NOTIFICATION_STORE) private readonly store: NotificationStore,
     @Inject(NOTIFIER) private readonly notifier: Notifier,
     @Inject(NOTIFIER_LOOP) private readonly loop: SerialTask,
-    @Inject(GATEWAY_SETTINGS) private readonly config: GatewayConfig,
   ) {}
 
-  /** The file's channels first (when PostgreSQL answers), then the loop. */
-  async onApplicationBootstrap(): Promise<void> {
-    const channels = this.config.notifications.fileChannels;
-    if (channels) {
-      const log = createLogger('notifier');
-      await this.store.syncFile(channels).then(
-        ({ written, deleted }) => log.info({ written, deleted }, 'notification channels from the file'),
-        (err: unknown) => log.error({ err }, 'notification channels from the file not applied (PostgreSQL?)'),
-      );
-    }
+  onApplicationBootstrap(): void {
     this.loop.start();
   }
 

@@ -8,7 +8,9 @@ import {
   type StoredChannel,
 } from '../../../../libs/notifications/src';
 import { RequireRole } from '../auth/roles.decorator';
-import { NOTIFICATION_STORE } from '../gateway.tokens';
+import type { GatewayConfig } from '../gateway.config';
+import { GATEWAY_SETTINGS, NOTIFICATION_STORE } from '../gateway.tokens';
+import { EndpointPolicy } from '../../../../libs/targets/src/endpoint-policy';
 import { NotificationChannelInput, NotificationChannelModel, NotificationDeliveryModel } from './notification.models';
 
 const toModel = ({ spec, managedBy, updatedAt }: StoredChannel): NotificationChannelModel => ({
@@ -55,8 +57,11 @@ function toSpecInput(input: NotificationChannelInput): Record<string, unknown> {
   };
 }
 
-/** A reference the gateway cannot resolve now would fail every send: refused up front. */
-function checkSecrets(spec: ChannelSpec): void {
+/**
+ * A reference the gateway cannot resolve now would fail every send, and a URL the endpoint
+ * lists deny would never be called: both refused up front.
+ */
+function checkReachable(spec: ChannelSpec, endpoints: EndpointPolicy): void {
   const refs = { urlFrom: spec.urlFrom, signingSecretFrom: spec.signingSecretFrom, tokenFrom: spec.tokenFrom };
   const fields = Object.entries(refs).flatMap(([field, ref]) => {
     if (!ref) return [];
@@ -67,6 +72,8 @@ function checkSecrets(spec: ChannelSpec): void {
       return [{ field, message: (err as Error).message }];
     }
   });
+  const denied = spec.url ? endpoints.problem(spec.url) : null;
+  if (denied) fields.push({ field: 'url', message: denied });
   if (fields.length > 0)
     throw SluiceError.badInput(
       `Invalid notification channel: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
@@ -76,7 +83,10 @@ function checkSecrets(spec: ChannelSpec): void {
 
 @Resolver(() => NotificationChannelModel)
 export class NotificationsResolver {
-  constructor(@Inject(NOTIFICATION_STORE) private readonly store: NotificationStore) {}
+  constructor(
+    @Inject(NOTIFICATION_STORE) private readonly store: NotificationStore,
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
+  ) {}
 
   @Query(() => [NotificationChannelModel], { description: 'Notification channels, by name.' })
   @RequireRole('viewer')
@@ -93,7 +103,7 @@ export class NotificationsResolver {
     @Args('input', { type: () => NotificationChannelInput }) input: NotificationChannelInput,
   ): Promise<NotificationChannelModel> {
     const spec = parseChannelSpec(toSpecInput(input));
-    checkSecrets(spec);
+    checkReachable(spec, this.settings.endpointPolicy ?? new EndpointPolicy());
     return toModel((await this.store.upsert(spec, 'api')).channel);
   }
 

@@ -5,18 +5,23 @@ import { NOTIFICATION_TRIGGERS, SEVERITIES, type NotificationTrigger } from './n
 export const CHANNEL_KINDS = ['webhook', 'slack', 'grafana'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
+/** Environment variables a channel may name: only these, so a channel cannot send the gateway's own credentials. */
+export const SECRET_ENV_PREFIX = 'SLUICE_SECRET_';
+
 /**
- * A secret by reference, never by value: an environment variable of the gateway, or a file
- * it can read (a mounted Kubernetes secret). Resolved at each send, so a rotation needs no
- * restart when the file changes.
+ * A secret by reference, never by value: an environment variable of the gateway named
+ * `SLUICE_SECRET_*`, or a file under the gateway's SLUICE_SECRETS_DIR (a mounted Kubernetes
+ * secret). Only those, so a channel cannot point at DATABASE_URL, a token file or any other
+ * secret of the gateway's and send it to its URL. Resolved at each send, so a rotation needs
+ * no restart when the file changes.
  */
 export const secretRefSchema = z
   .strictObject({
     env: z
       .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .regex(/^SLUICE_SECRET_[A-Z0-9_]+$/, `a variable named ${SECRET_ENV_PREFIX}…, e.g. SLUICE_SECRET_SLACK_URL`)
       .optional(),
-    file: z.string().startsWith('/', 'an absolute path').optional(),
+    file: z.string().startsWith('/', 'an absolute path (under SLUICE_SECRETS_DIR)').optional(),
   })
   .refine((r) => (r.env === undefined) !== (r.file === undefined), 'exactly one of env or file');
 export type SecretRef = z.infer<typeof secretRefSchema>;
@@ -36,7 +41,7 @@ export const channelSpecSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63, e.g. team-slack'),
     kind: z.enum(CHANNEL_KINDS),
-    /** Where to send; or `urlFrom` when the URL is itself a secret (Slack's incoming webhooks). */
+    /** Where to send; or `urlFrom` when the URL is itself a secret (Slack's incoming webhooks: required). */
     url: httpUrl.optional(),
     urlFrom: secretRefSchema.optional(),
     /** webhook: the HMAC-SHA256 key of the X-Sluice-Signature-256 header. */
@@ -56,6 +61,8 @@ export const channelSpecSchema = z
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if ((c.url === undefined) === (c.urlFrom === undefined)) issue('url', 'give exactly one of url or urlFrom');
+    if (c.kind === 'slack' && c.url !== undefined)
+      issue('url', 'a Slack webhook URL is a secret: give it as urlFrom (env or file), not url');
     if (c.kind === 'webhook' && !c.signingSecretFrom)
       issue('signingSecretFrom', 'a webhook channel signs its events: name the key (env or file)');
     if (c.kind !== 'webhook' && c.signingSecretFrom) issue('signingSecretFrom', 'only webhook channels sign');
