@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ChannelSpec } from '../../domain/src';
 import type { Logger } from '../../platform/src/logger';
 import { EndpointPolicy } from '../../targets/src/endpoint-policy';
-import type { DeliveryRow, NotificationStore } from './notification-store';
+import type { ChannelBacklog, DeliveryRow, NotificationStore } from './notification-store';
 import { requestFor, send, SendError } from './sinks';
 
 export interface NotifierPolicy {
@@ -75,42 +75,34 @@ export class Notifier {
     });
     // From the last run's snapshot: a scrape never waits for PostgreSQL.
     const snapshot = () => this.backlogSnapshot;
-    new Gauge({
-      name: 'sluice_notification_backlog',
-      help: 'Notifications queued for a channel and not yet delivered (retries included, dead ones not).',
-      labelNames: ['channel'],
-      registers: [metrics],
-      collect() {
-        const s = snapshot();
-        if (!s) return;
-        this.reset();
-        for (const c of s.channels) this.set({ channel: c.channel }, c.pending);
-      },
-    });
-    new Gauge({
-      name: 'sluice_notification_oldest_pending_seconds',
-      help: 'Age of the oldest notification waiting for a channel (0 when none).',
-      labelNames: ['channel'],
-      registers: [metrics],
-      collect() {
-        const s = snapshot();
-        if (!s) return;
-        this.reset();
-        for (const c of s.channels) this.set({ channel: c.channel }, c.oldestPendingSeconds);
-      },
-    });
-    new Gauge({
-      name: 'sluice_notification_dead',
-      help: 'Notifications dead-lettered after their last attempt, by channel: see the deadNotifications query.',
-      labelNames: ['channel'],
-      registers: [metrics],
-      collect() {
-        const s = snapshot();
-        if (!s) return;
-        this.reset();
-        for (const c of s.channels) this.set({ channel: c.channel }, c.dead);
-      },
-    });
+    const perChannel = (name: string, help: string, pick: (c: ChannelBacklog) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['channel'],
+        registers: [metrics],
+        collect() {
+          const s = snapshot();
+          if (!s) return;
+          this.reset();
+          for (const c of s.channels) this.set({ channel: c.channel }, pick(c));
+        },
+      });
+    perChannel(
+      'sluice_notification_backlog',
+      'Notifications queued for a channel and not yet delivered (retries included, dead ones not).',
+      (c) => c.pending,
+    );
+    perChannel(
+      'sluice_notification_oldest_pending_seconds',
+      'Age of the oldest notification waiting for a channel (0 when none).',
+      (c) => c.oldestPendingSeconds,
+    );
+    perChannel(
+      'sluice_notification_dead',
+      'Notifications dead-lettered after their last attempt, by channel: see the deadNotifications query.',
+      (c) => c.dead,
+    );
     new Gauge({
       name: 'sluice_notification_events_behind',
       help: 'Events recorded that the notifier has not looked at yet (about: positions may skip).',
