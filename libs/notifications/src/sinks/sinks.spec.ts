@@ -10,8 +10,8 @@ import {
   type RolloutEvent,
   type FieldError,
   type SluiceError,
-} from '../../domain/src';
-import { grafanaRequest, requestFor, resolveSecret, slackRequest, webhookRequest } from './sinks';
+} from '../../../domain/src';
+import { grafanaRequest, requestFor, resolveSecret, slackRequest, webhookRequest } from '.';
 
 const ref = { rolloutId: 'r-1', service: 'checkout', version: 'v42' };
 const at = new Date('2026-12-03T08:00:00.000Z');
