@@ -1,4 +1,4 @@
-import { tracingResource } from './tracing';
+import { tracingEnabled, tracingResource } from './tracing';
 
 describe('the resource a process’s spans carry', () => {
   const saved = { ...process.env };
@@ -26,5 +26,15 @@ describe('the resource a process’s spans carry', () => {
       'deployment.environment': 'prod',
       'service.namespace': 'sluice',
     });
+  });
+
+  it('exports spans when an endpoint is named, unless the standard switches turn the export off', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(tracingEnabled({})).toBe(false);
+    expect(tracingEnabled(endpoint)).toBe(true);
+    expect(tracingEnabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toBe(true);
+    expect(tracingEnabled({ ...endpoint, OTEL_SDK_DISABLED: 'true' })).toBe(false);
+    expect(tracingEnabled({ ...endpoint, OTEL_SDK_DISABLED: 'false' })).toBe(true);
+    expect(tracingEnabled({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@open
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export interface Tracing {
-  /** True when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) names a collector. */
+  /** See {@link tracingEnabled}. */
   enabled: boolean;
   tracer: Tracer;
   processor: SpanProcessor;
@@ -25,12 +25,23 @@ export function tracingResource(defaultServiceName: string): Resource {
 }
 
 /**
+ * Whether spans are exported: OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) names a
+ * collector, and neither OTEL_SDK_DISABLED=true nor OTEL_TRACES_EXPORTER=none turns the
+ * export off, as the OpenTelemetry specification defines them.
+ */
+export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  if (env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'none') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
  * OpenTelemetry for one process: spans go to the OTLP/HTTP endpoint of the standard
  * OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT variables, batched
  * (OTEL_BSP_* tune the batching). Without an endpoint, spans are made and dropped.
  */
 export function startTracing(defaultServiceName: string, env: NodeJS.ProcessEnv = process.env): Tracing {
-  const enabled = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  const enabled = tracingEnabled(env);
   const resource = tracingResource(defaultServiceName);
   const processor: SpanProcessor = enabled ? new BatchSpanProcessor(new OTLPTraceExporter()) : new NoopSpanProcessor();
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
