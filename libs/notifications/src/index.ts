@@ -1,3 +1,4 @@
+export * from './channel-store';
 export * from './notification-settings';
 export * from './notification-store';
 export * from './notifier';

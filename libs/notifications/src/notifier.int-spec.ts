@@ -7,6 +7,7 @@ import { PgEventStore, type NewEvent } from '../../event-store/src';
 import { HttpReceiver } from '../../../test/support/http-receiver';
 import { readUntil } from '../../../test/support/eventually';
 import { testServices } from '../../../test/support/test-env';
+import { ChannelStore } from './channel-store';
 import { NotificationStore } from './notification-store';
 import { Notifier, type NotifierPolicy } from './notifier';
 import { signature } from './sinks';
@@ -24,13 +25,14 @@ describe('notifier (real PostgreSQL, real HTTP receivers)', () => {
   let pool: Pool;
   let events: PgEventStore;
   let store: NotificationStore;
+  let channels: ChannelStore;
   let receiver: HttpReceiver;
   const log = pino({ level: 'silent' });
   const env = { SLUICE_SECRET_HOOK_KEY: 'k3y' };
   const notifiers: Notifier[] = [];
 
   const notifier = (policy = FAST) => {
-    const n = new Notifier(store, 'http://sluice.test', log, new Registry(), policy, env);
+    const n = new Notifier(store, channels, 'http://sluice.test', log, new Registry(), policy, env);
     notifiers.push(n);
     return n;
   };
@@ -55,7 +57,7 @@ describe('notifier (real PostgreSQL, real HTTP receivers)', () => {
     return id;
   };
   const channel = (input: Partial<ChannelSpecInput> & { name: string }, service: string) =>
-    store.upsert(
+    channels.upsert(
       parseChannelSpec({
         kind: 'webhook',
         url: `${receiver.url}/${input.name}`,
@@ -81,6 +83,7 @@ describe('notifier (real PostgreSQL, real HTTP receivers)', () => {
     pool = new Pool({ connectionString: testServices().databaseUrl, max: 6 });
     events = new PgEventStore(pool, upcastEventData);
     store = new NotificationStore(pool, events);
+    channels = new ChannelStore(pool);
     // whatever earlier specs recorded is behind this spec's channels
     while ((await store.queueNext()).events > 0);
   });
@@ -140,7 +143,7 @@ describe('notifier (real PostgreSQL, real HTTP receivers)', () => {
     receiver.refuseConnections = true;
     await rollout(service, [event('RolloutHalted', { reason: 'r', source: 'api', by: 'x' })]);
     const registry = new Registry();
-    const n = new Notifier(store, 'http://sluice.test', log, registry, FAST, env);
+    const n = new Notifier(store, channels, 'http://sluice.test', log, registry, FAST, env);
     notifiers.push(n);
     await n.run();
     await n.drain();

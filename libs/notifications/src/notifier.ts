@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ChannelSpec } from '../../domain/src';
 import type { Logger } from '../../platform/src/logger';
 import { EndpointPolicy } from '../../targets/src/endpoint-policy';
+import type { ChannelStore } from './channel-store';
 import type { ChannelBacklog, DeliveryRow, NotificationStore } from './notification-store';
 import { requestFor, send, SendError } from './sinks';
 
@@ -46,6 +47,7 @@ export class Notifier {
 
   constructor(
     private readonly store: NotificationStore,
+    private readonly channels: ChannelStore,
     private readonly publicUrl: string,
     private readonly log: Logger,
     metrics: Registry,
@@ -144,7 +146,7 @@ export class Notifier {
     if (rows.length === 0) return 0;
     let specs: Map<string, ChannelSpec>;
     try {
-      specs = new Map((await this.store.channels()).map((c) => [c.spec.name, c.spec]));
+      specs = new Map((await this.channels.channels()).map((c) => [c.spec.name, c.spec]));
     } catch (err) {
       await this.store.release(rows.map((r) => r.id)).catch(() => undefined);
       throw err;

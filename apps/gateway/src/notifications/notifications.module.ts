@@ -2,11 +2,18 @@ import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import type { PgEventStore } from '../../../../libs/event-store/src';
-import { NotificationStore, Notifier } from '../../../../libs/notifications/src';
+import { ChannelStore, NotificationStore, Notifier } from '../../../../libs/notifications/src';
 import { createLogger } from '../../../../libs/platform/src/logger';
 import { SerialTask } from '../../../../libs/platform/src/serial-task';
 import type { GatewayConfig } from '../gateway.config';
-import { EVENT_STORE, GATEWAY_SETTINGS, METRICS_REGISTRY, NOTIFICATION_STORE, PG_POOL } from '../gateway.tokens';
+import {
+  CHANNEL_STORE,
+  EVENT_STORE,
+  GATEWAY_SETTINGS,
+  METRICS_REGISTRY,
+  NOTIFICATION_STORE,
+  PG_POOL,
+} from '../gateway.tokens';
 import { NotificationsResolver } from './notifications.resolver';
 
 const NOTIFIER = Symbol('NOTIFIER');
@@ -16,6 +23,7 @@ const NOTIFIER_LOOP = Symbol('NOTIFIER_LOOP');
 @Module({
   providers: [
     NotificationsResolver,
+    { provide: CHANNEL_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new ChannelStore(pool) },
     {
       provide: NOTIFICATION_STORE,
       inject: [PG_POOL, EVENT_STORE],
@@ -23,10 +31,11 @@ const NOTIFIER_LOOP = Symbol('NOTIFIER_LOOP');
     },
     {
       provide: NOTIFIER,
-      inject: [NOTIFICATION_STORE, GATEWAY_SETTINGS, METRICS_REGISTRY],
-      useFactory: (store: NotificationStore, config: GatewayConfig, metrics: Registry) =>
+      inject: [NOTIFICATION_STORE, CHANNEL_STORE, GATEWAY_SETTINGS, METRICS_REGISTRY],
+      useFactory: (store: NotificationStore, channels: ChannelStore, config: GatewayConfig, metrics: Registry) =>
         new Notifier(
           store,
+          channels,
           config.notifications.publicUrl ?? `http://${config.host}:${config.port}`,
           createLogger('notifier'),
           metrics,
@@ -37,9 +46,26 @@ const NOTIFIER_LOOP = Symbol('NOTIFIER_LOOP');
     },
     {
       provide: NOTIFIER_LOOP,
-      inject: [NOTIFIER],
-      useFactory: (notifier: Notifier) =>
-        new SerialTask('notifications', () => notifier.run(), createLogger('notifier')),
+      inject: [CHANNEL_STORE, NOTIFIER, GATEWAY_SETTINGS],
+      useFactory: (channels: ChannelStore, notifier: Notifier, config: GatewayConfig) => {
+        const log = createLogger('notifier');
+        const fileChannels = config.notifications.fileChannels;
+        // The file's channels first, retried each round until PostgreSQL takes them; nothing
+        // is queued meanwhile, so a channel the file dropped or changed hears nothing more.
+        let fileApplied = fileChannels === null;
+        return new SerialTask(
+          'notifications',
+          async () => {
+            if (!fileApplied) {
+              const { written, deleted } = await channels.syncFile(fileChannels ?? []);
+              log.info({ written, deleted }, 'notification channels from the file');
+              fileApplied = true;
+            }
+            await notifier.run();
+          },
+          log,
+        );
+      },
     },
   ],
 })

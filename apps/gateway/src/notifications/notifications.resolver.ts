@@ -4,12 +4,13 @@ import { ErrorCode, parseChannelSpec, SluiceError, type ChannelSpec } from '../.
 import {
   resolveSecret,
   type DeliveryRow,
+  type ChannelStore,
   type NotificationStore,
   type StoredChannel,
 } from '../../../../libs/notifications/src';
 import { RequireRole } from '../auth/roles.decorator';
 import type { GatewayConfig } from '../gateway.config';
-import { GATEWAY_SETTINGS, NOTIFICATION_STORE } from '../gateway.tokens';
+import { CHANNEL_STORE, GATEWAY_SETTINGS, NOTIFICATION_STORE } from '../gateway.tokens';
 import { EndpointPolicy } from '../../../../libs/targets/src/endpoint-policy';
 import { NotificationChannelInput, NotificationChannelModel, NotificationDeliveryModel } from './notification.models';
 
@@ -85,13 +86,14 @@ function checkReachable(spec: ChannelSpec, endpoints: EndpointPolicy): void {
 export class NotificationsResolver {
   constructor(
     @Inject(NOTIFICATION_STORE) private readonly store: NotificationStore,
+    @Inject(CHANNEL_STORE) private readonly channels: ChannelStore,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
   ) {}
 
   @Query(() => [NotificationChannelModel], { description: 'Notification channels, by name.' })
   @RequireRole('viewer')
   async notificationChannels(): Promise<NotificationChannelModel[]> {
-    return (await this.store.channels()).map(toModel);
+    return (await this.channels.channels()).map(toModel);
   }
 
   @Mutation(() => NotificationChannelModel, {
@@ -104,7 +106,7 @@ export class NotificationsResolver {
   ): Promise<NotificationChannelModel> {
     const spec = parseChannelSpec(toSpecInput(input));
     checkReachable(spec, this.settings.endpointPolicy ?? new EndpointPolicy());
-    return toModel((await this.store.upsert(spec, 'api')).channel);
+    return toModel((await this.channels.upsert(spec, 'api')).channel);
   }
 
   @Mutation(() => Boolean, {
@@ -113,7 +115,7 @@ export class NotificationsResolver {
   })
   @RequireRole('admin')
   async deleteNotificationChannel(@Args('name') name: string): Promise<boolean> {
-    await this.store.delete(name, 'api');
+    await this.channels.delete(name, 'api');
     return true;
   }
 
