@@ -69,6 +69,16 @@ describe('notifications', () => {
       code: 'BAD_USER_INPUT',
       fields: [{ field: 'signingSecretFrom' }],
     });
+    const metadata = await set({
+      name: 'metadata',
+      kind: 'GRAFANA',
+      url: 'http://169.254.169.254/latest',
+      tokenFrom: { file: tokenFile },
+    });
+    expect(metadata.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'url', message: '169.254.169.254 is a link-local or cloud metadata address, never a region' }],
+    });
     const viewer = await set({ name: 'v', kind: 'SLACK', urlFrom: { env: 'SLUICE_SECRET_SPEC_SLACK_URL' } }, 'viewer');
     expect(viewer.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const list = await graphql<{ notificationChannels: unknown[] }>(

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ChannelSpec } from '../../domain/src';
+import { deniedAddressProblem, type ChannelSpec } from '../../domain/src';
 import type { Logger } from '../../platform/src/logger';
 import { EndpointPolicy } from '../../targets/src/endpoint-policy';
 import type { ChannelStore } from './channel-store';
@@ -182,7 +182,7 @@ export class Notifier {
   private async deliver(row: DeliveryRow, spec: ChannelSpec): Promise<boolean> {
     try {
       const request = requestFor(row.notification, spec, this.publicUrl, this.env);
-      const denied = this.endpoints.problem(request.url);
+      const denied = deniedAddressProblem(request.url) ?? this.endpoints.problem(request.url);
       if (denied) throw new SendError(`${denied} (notification URLs follow the region endpoint lists)`, true);
       await send(request, this.policy.timeoutMs);
     } catch (err) {

@@ -1,6 +1,12 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Inject } from '@nestjs/common';
-import { ErrorCode, parseChannelSpec, SluiceError, type ChannelSpec } from '../../../../libs/domain/src';
+import {
+  deniedAddressProblem,
+  ErrorCode,
+  parseChannelSpec,
+  SluiceError,
+  type ChannelSpec,
+} from '../../../../libs/domain/src';
 import {
   resolveSecret,
   type DeliveryRow,
@@ -73,7 +79,7 @@ function checkReachable(spec: ChannelSpec, endpoints: EndpointPolicy): void {
       return [{ field, message: (err as Error).message }];
     }
   });
-  const denied = spec.url ? endpoints.problem(spec.url) : null;
+  const denied = spec.url ? (deniedAddressProblem(spec.url) ?? endpoints.problem(spec.url)) : null;
   if (denied) fields.push({ field: 'url', message: denied });
   if (fields.length > 0)
     throw SluiceError.badInput(
