@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable: installs npm dependencies when missing or stale, the pinned
 // Temporal CLI and time-skipping test server under .tools/ when no other copy is found, and
-// (with --build) compiles TypeScript to dist/. Plain Node on purpose: it runs before npm ci.
+// (with --build) compiles TypeScript to dist/; with --cluster, builds the Temporal server too. Plain Node on purpose: it runs before npm ci.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -131,6 +131,14 @@ function ensurePrometheus() {
   }
 }
 
+// The Temporal server and temporal-sql-tool for npm run cluster and test:cluster, built from
+// source with Go into .tools/ (the script says how long, and fails in one line without Go).
+function ensureTemporalServer() {
+  if (!run('bash', [join(root, 'scripts', 'build-temporal-server.sh'), root])) {
+    throw new Error('the Temporal server could not be built (scripts/build-temporal-server.sh, its output is above)');
+  }
+}
+
 function build() {
   step('compiling TypeScript (npm run build)');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
@@ -140,6 +148,7 @@ try {
   ensureNodeModules();
   ensureTemporal();
   if (args.has('--test')) ensurePrometheus();
+  if (args.has('--cluster')) ensureTemporalServer();
   if (args.has('--build')) build();
 } catch (err) {
   console.error(`[bootstrap] ${err.message}`);

@@ -7,11 +7,9 @@
  * stops whatever it had started.
  */
 import { Runtime } from '@temporalio/worker';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DEV_TOKENS } from '../apps/gateway/src/auth/token-registry';
 import { DEFAULT_GATEWAY_PORT } from '../apps/gateway/src/gateway.config';
-import { DEFAULT_REGIONS } from '../apps/region-sim/src/region-fleet';
 import { DEFAULT_REGION_SIM_PORT } from '../apps/region-sim/src/region-sim.config';
 import { DEFAULT_TASK_QUEUE } from '../libs/platform/src/config';
 import { devDataDir, devPostgresPort } from '../libs/platform/src/dev-database';
@@ -19,18 +17,18 @@ import { migrateDatabase } from '../libs/platform/src/migrate';
 import { stopChild } from '../libs/platform/src/monitoring-servers';
 import { startDatabase, type Database } from '../libs/platform/src/postgres';
 import { projectRoot } from '../libs/platform/src/project-root';
-import { StartupError, startupFailureLine } from '../libs/platform/src/startup-error';
 import { startTemporalDevServer, type TemporalDevServer } from '../libs/platform/src/temporal-dev-server';
 import { PinoTemporalLogger } from '../libs/platform/src/temporal-logger';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/rollout.search-attributes';
 import { printBanner } from './dev/banner';
-import { devLogger, showOutput } from './dev/child-output';
+import { devLogger } from './dev/child-output';
 import { missingMonitoring, startDevMonitoring, type DevMonitoring } from './dev/monitoring';
 import { checkPorts, type PlannedPort } from './dev/preflight';
+import { DEMO_SERVICE, portFrom, registerDemoService, Supervisor, waitForHttp } from './dev/supervisor';
 
 const log = devLogger();
 const root = projectRoot(__dirname);
-const DEMO_SERVICE = 'demo';
+const started = new Supervisor(log, root);
 const APP_STOP_GRACE_MS = 10_000;
 
 export interface DevPorts {
@@ -43,16 +41,6 @@ export interface DevPorts {
   workerSdkMetrics: number;
   prometheus: number;
   alertmanager: number;
-}
-
-function portFrom(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new StartupError('START_FAILED', `${variable}=${raw} is not a TCP port (1-65535)`);
-  }
-  return port;
 }
 
 function devPorts(env: NodeJS.ProcessEnv): DevPorts {
@@ -94,103 +82,6 @@ function plannedPorts(
     planned.push({ port: ports.alertmanager, what: 'Alertmanager', variable: 'SLUICE_ALERTMANAGER_PORT' });
   }
   return planned;
-}
-
-async function waitForHttp(url: string, what: string, children: ChildProcess[], timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (children.some((c) => c.exitCode !== null || c.signalCode !== null)) {
-      throw new StartupError(
-        'START_FAILED',
-        `${what} could not start because a Sluice process exited (its log is above)`,
-      );
-    }
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new StartupError('START_FAILED', `${what} did not answer at ${url} within ${timeoutMs / 1000} s`);
-}
-
-/** Made-up customers per demo region, so affectedCustomers and its CSV have something to list. */
-const DEMO_CUSTOMERS = [
-  ['Acme Corp'],
-  ['Globex', 'Initech'],
-  ['Umbrella'],
-  ['Hooli', 'Stark Industries'],
-  ['Wayne Enterprises'],
-  ['Soylent'],
-];
-
-async function registerDemoService(gatewayUrl: string, regionSimUrl: string): Promise<void> {
-  const regions = DEFAULT_REGIONS.map((name, i) => ({
-    name,
-    endpoint: `${regionSimUrl}/regions/${name}`,
-    tier: i === 0 ? 'CANARY' : i === DEFAULT_REGIONS.length - 1 ? 'HEAVY' : 'STANDARD',
-    weight: i === 0 ? 1 : i === DEFAULT_REGIONS.length - 1 ? 10 : 5,
-    customers: DEMO_CUSTOMERS[i % DEMO_CUSTOMERS.length],
-  }));
-  const response = await fetch(`${gatewayUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${DEV_TOKENS.admin.token}` },
-    body: JSON.stringify({
-      query: 'mutation($input: RegisterServiceInput!) { registerService(input: $input) { name } }',
-      variables: { input: { name: DEMO_SERVICE, regions } },
-    }),
-  });
-  const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string }; message: string }> };
-  const error = body.errors?.[0];
-  if (error && error.extensions?.code !== 'ALREADY_EXISTS') {
-    throw new StartupError('START_FAILED', `registering the demo service failed: ${error.message}`);
-  }
-}
-
-/** What has been started, stopped newest first; whatever starts after a stop began is stopped at once. */
-class Started {
-  private readonly stops: Array<{ what: string; stop: () => Promise<void> }> = [];
-  stopping = false;
-
-  async add(what: string, stop: () => Promise<void>): Promise<void> {
-    if (this.stopping) return stop();
-    this.stops.push({ what, stop });
-  }
-
-  async stopAll(): Promise<void> {
-    this.stopping = true;
-    for (const { what, stop } of this.stops.splice(0).reverse()) {
-      await stop().catch((err: unknown) => log.warn(`stopping ${what} failed: ${startupFailureLine(err)}`));
-    }
-  }
-}
-
-const started = new Started();
-let exiting: Promise<never> | undefined;
-
-/** The first reason to stop wins: its exit code is the one the process ends with. */
-function shutdown(code: number, why?: string): Promise<never> {
-  exiting ??= (async () => {
-    if (why) log.error(why);
-    log.info('stopping Sluice');
-    await started.stopAll();
-    log.info('stopped');
-    process.exit(code);
-  })();
-  return exiting;
-}
-
-function spawnApp(name: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist', 'apps', name, 'src', 'main.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  showOutput(child, name);
-  child.once('exit', (code, signal) => {
-    if (!exiting) void shutdown(1, `${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-  });
-  return child;
 }
 
 async function main(): Promise<void> {
@@ -241,9 +132,9 @@ async function main(): Promise<void> {
       ? await startDevMonitoring(root, dataDir, {
           prometheusPort: ports.prometheus,
           alertmanagerPort: ports.alertmanager,
-          gatewayPort: ports.gateway,
-          workerMetricsPort: ports.workerMetrics,
-          workerSdkMetricsPort: ports.workerSdkMetrics,
+          gatewayPorts: [ports.gateway],
+          workerMetricsPorts: [ports.workerMetrics],
+          workerSdkMetricsPorts: [ports.workerSdkMetrics],
           regionSimPort: ports.regionSim,
           token: DEV_TOKENS.alertmanager.token,
           only: { prometheus: runPrometheus, alertmanager: runAlertmanager },
@@ -268,7 +159,7 @@ async function main(): Promise<void> {
     SLUICE_MODE: env.SLUICE_MODE ?? 'development',
   };
   for (const key of ['PROMETHEUS_URL', 'ALERTMANAGER_URL'] as const) if (!appEnv[key]) delete appEnv[key];
-  const apps = ['region-sim', 'worker', 'gateway'].map((name) => ({ name, child: spawnApp(name, appEnv) }));
+  const apps = ['region-sim', 'worker', 'gateway'].map((name) => ({ name, child: started.spawnApp(name, appEnv) }));
   await started.add('region-sim, the worker and the gateway', async () => {
     await Promise.all(apps.map(({ child }) => stopChild(child, APP_STOP_GRACE_MS)));
   });
@@ -296,12 +187,4 @@ async function main(): Promise<void> {
   });
 }
 
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
-process.on('uncaughtException', (err) => void shutdown(1, `Sluice stopped: ${startupFailureLine(err)}`));
-process.on('unhandledRejection', (err) => void shutdown(1, `Sluice stopped: ${startupFailureLine(err)}`));
-
-main().catch((err: unknown) => {
-  if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) console.error(err.stack);
-  return shutdown(1, `Sluice failed to start: ${startupFailureLine(err)}`);
-});
+started.run(main);

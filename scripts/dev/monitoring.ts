@@ -12,10 +12,13 @@ import {
 export interface DevMonitoringPlan {
   prometheusPort: number;
   alertmanagerPort: number;
-  gatewayPort: number;
-  workerMetricsPort: number;
-  /** The Temporal SDK's worker metrics (WORKER_SDK_METRICS_PORT). */
-  workerSdkMetricsPort: number;
+  /** Every gateway's port: each is scraped, and Alertmanager sends every alert to each. */
+  gatewayPorts: number[];
+  workerMetricsPorts: number[];
+  /** The Temporal SDK's worker metrics (WORKER_SDK_METRICS_PORT), per worker. */
+  workerSdkMetricsPorts: number[];
+  /** The Temporal server's own processes (npm run cluster). */
+  temporalMetricsPorts?: number[];
   regionSimPort: number;
   /** The token Alertmanager presents to the webhook. */
   token: string;
@@ -28,6 +31,8 @@ export interface DevMonitoring {
   alertmanager?: MonitoringServer;
   stop(): Promise<void>;
 }
+
+const loopback = (ports: number[]) => ports.map((port) => `127.0.0.1:${port}`);
 
 /** Which of Prometheus and Alertmanager this machine lacks. */
 export function missingMonitoring(): MonitoringKind[] {
@@ -66,7 +71,7 @@ export async function startDevMonitoring(
       alertmanager = await startAlertmanager({
         dataDir: join(dataDir, 'alertmanager'),
         port: plan.alertmanagerPort,
-        webhookUrl: `http://127.0.0.1:${plan.gatewayPort}/hooks/alertmanager`,
+        webhookUrl: plan.gatewayPorts.map((port) => `http://127.0.0.1:${port}/hooks/alertmanager`),
         token: plan.token,
       });
       started.push(alertmanager);
@@ -81,9 +86,12 @@ export async function startDevMonitoring(
         port: plan.prometheusPort,
         jobs: [
           { name: 'region-sim', targets: [`127.0.0.1:${plan.regionSimPort}`] },
-          { name: 'sluice-gateway', targets: [`127.0.0.1:${plan.gatewayPort}`] },
-          { name: 'sluice-worker', targets: [`127.0.0.1:${plan.workerMetricsPort}`] },
-          { name: 'temporal-sdk', targets: [`127.0.0.1:${plan.workerSdkMetricsPort}`] },
+          { name: 'sluice-gateway', targets: loopback(plan.gatewayPorts) },
+          { name: 'sluice-worker', targets: loopback(plan.workerMetricsPorts) },
+          { name: 'temporal-sdk', targets: loopback(plan.workerSdkMetricsPorts) },
+          ...(plan.temporalMetricsPorts?.length
+            ? [{ name: 'temporal-server', targets: loopback(plan.temporalMetricsPorts) }]
+            : []),
         ],
         rules,
         alertmanager: alertmanager ? new URL(alertmanager.url).host : undefined,

@@ -1,7 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
 import { createActivities } from '../../apps/worker/src/activities';
@@ -91,6 +94,25 @@ export interface HarnessOptions {
   configCacheBytes?: number;
 }
 
+/**
+ * The workflow bundle, built once per jest process and kept on disk for the next spec file
+ * (each file has its own module registry, so a variable would not outlive it). Bundling is
+ * 10 to 20 s of CPU; ten spec files each bundling made the harness's start the slowest and
+ * most load-sensitive part of the suite. A file older than this process is from another run.
+ */
+async function sharedWorkflowBundle(): Promise<string> {
+  const path = join(tmpdir(), `sluice-harness-bundle-${process.pid}.js`);
+  const processStarted = Date.now() - process.uptime() * 1000;
+  if (existsSync(path) && statSync(path).mtimeMs > processStarted) return path;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  writeFileSync(`${path}.tmp`, code);
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
 export async function startWorkflowHarness(
   regions: Array<Pick<Region, 'name' | 'tier' | 'weight'>>,
   options: HarnessOptions = {},
@@ -114,7 +136,7 @@ export async function startWorkflowHarness(
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: { codePath: await sharedWorkflowBundle() },
     activities: createActivities({
       configs: new CachedConfigStore(new PgConfigStore(configPool), options.configCacheBytes),
       eventStore: new PgEventStore(workerPool),

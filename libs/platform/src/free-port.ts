@@ -25,3 +25,16 @@ export function portInUse(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
   });
 }
+
+/**
+ * A free port in [min, max], tried at random. For a peer that stores the port in a narrower
+ * type than a TCP port: Temporal keeps membership ports in a PostgreSQL smallint (at most
+ * 32767), below the range the kernel hands out for port 0.
+ */
+export async function freePortInRange(min: number, max: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    if (!(await portInUse(port))) return port;
+  }
+  throw new Error(`no free port between ${min} and ${max} after 200 tries`);
+}

@@ -189,11 +189,14 @@ export async function startPrometheus(options: {
   );
 }
 
-/** Alertmanager routing every alert to `webhookUrl` with a bearer token, grouped per service and region. */
+/**
+ * Alertmanager routing every alert to `webhookUrl` with a bearer token, grouped per service
+ * and region. Several URLs (one per gateway) each get every notification.
+ */
 export async function startAlertmanager(options: {
   dataDir: string;
   port: number;
-  webhookUrl: string;
+  webhookUrl: string | string[];
   token: string;
   web?: WebConfig;
 }): Promise<MonitoringServer> {
@@ -212,12 +215,16 @@ export async function startAlertmanager(options: {
       'receivers:',
       '  - name: sluice',
       '    webhook_configs:',
-      `      - url: ${yamlString(options.webhookUrl)}`,
-      '        send_resolved: false',
-      '        http_config:',
-      '          authorization:',
-      '            type: Bearer',
-      `            credentials: ${yamlString(options.token)}`,
+      ...[options.webhookUrl]
+        .flat()
+        .flatMap((url) => [
+          `      - url: ${yamlString(url)}`,
+          '        send_resolved: false',
+          '        http_config:',
+          '          authorization:',
+          '            type: Bearer',
+          `            credentials: ${yamlString(options.token)}`,
+        ]),
     ].join('\n'),
   );
   return startServer(

@@ -1,0 +1,422 @@
+import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort, freePortInRange } from './free-port';
+import { stopChild } from './monitoring-servers';
+import { registerSearchAttributes } from './search-attributes';
+import { StartupError } from './startup-error';
+
+/**
+ * A Temporal cluster on PostgreSQL as separate processes on one host: frontend, history (any
+ * number of processes sharing the shards), matching and worker, each `temporal-server start
+ * --service <name>` on the one committed config template, deploy/temporal/temporal.yaml. The
+ * binaries are built from source by scripts/build-temporal-server.sh, pinned to the version
+ * docker-compose.yml's image runs.
+ */
+export type TemporalService = 'frontend' | 'history' | 'matching' | 'worker';
+
+export interface TemporalBinaries {
+  server: string;
+  sqlTool: string;
+}
+
+/** Where PostgreSQL is, for Temporal: host, port and a role that may create databases. */
+export interface TemporalPostgres {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** Temporal's persistence and visibility databases (defaults temporal, temporal_visibility). */
+  database?: string;
+  visibilityDatabase?: string;
+}
+
+export interface TemporalProcessPorts {
+  grpc: number;
+  membership: number;
+  metrics: number;
+  /** The frontend's HTTP API. */
+  http?: number;
+}
+
+export interface TemporalProcess {
+  name: string;
+  service: TemporalService;
+  ports: TemporalProcessPorts;
+  /** The running child, or undefined while it is stopped. */
+  child(): ChildProcess | undefined;
+  /** SIGKILL: no goodbye to membership, shards held until their lease runs out. */
+  kill(): Promise<void>;
+  /** SIGTERM, waiting for a graceful exit (shards handed over). */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports. */
+  start(): Promise<void>;
+}
+
+export interface TemporalCluster {
+  /** The frontend's gRPC address, what TEMPORAL_ADDRESS names. */
+  address: string;
+  namespace: string;
+  processes: TemporalProcess[];
+  process(name: string): TemporalProcess;
+  /** Resolves once the frontend answers and a workflow task queue can be described. */
+  waitUntilServing(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TemporalClusterOptions {
+  projectRoot: string;
+  binaries: TemporalBinaries;
+  postgres: TemporalPostgres;
+  /** Logs of every process go here, one file each. */
+  dataDir: string;
+  /** How many history processes share the shards (default 2). */
+  historyProcesses?: number;
+  historyShards?: number;
+  namespace?: string;
+  /** Registered through the operator API, within SQL visibility's limits. */
+  searchAttributes?: readonly SearchAttributeKey<SearchAttributeType>[];
+  /** Fixed ports for the frontend (default: any free ones); the others are always free ones. */
+  frontendPort?: number;
+  frontendHttpPort?: number;
+  /** Where progress lines go. */
+  log?: (line: string) => void;
+}
+
+export const TEMPORAL_CONFIG_TEMPLATE = join('deploy', 'temporal', 'temporal.yaml');
+export const TEMPORAL_DYNAMIC_CONFIG = join('deploy', 'temporal', 'dynamicconfig.yaml');
+const BUILD_SCRIPT = join('scripts', 'build-temporal-server.sh');
+
+/**
+ * The server and its SQL tool, built into .tools/ on first use (about 4 minutes, progress on
+ * stderr) and found there afterwards. Without Go, a StartupError that says so.
+ */
+export function temporalServerBinaries(projectRoot: string, env: NodeJS.ProcessEnv = process.env): TemporalBinaries {
+  const result = spawnSync('bash', [join(projectRoot, BUILD_SCRIPT), projectRoot], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  const dir = result.stdout?.trim().split('\n').pop();
+  if (result.status !== 0 || !dir) {
+    throw new StartupError(
+      'START_FAILED',
+      `building the Temporal server failed (${BUILD_SCRIPT} exited ${result.status ?? result.signal}; its output is above)`,
+    );
+  }
+  return { server: join(dir, 'temporal-server'), sqlTool: join(dir, 'temporal-sql-tool') };
+}
+
+async function createDatabaseIfMissing(pg: TemporalPostgres, name: string): Promise<void> {
+  const admin = new Client({
+    host: pg.host,
+    port: pg.port,
+    user: pg.user,
+    password: pg.password,
+    database: 'postgres',
+  });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
+function runSqlTool(binaries: TemporalBinaries, pg: TemporalPostgres, db: string, args: string[]): void {
+  const result = spawnSync(
+    binaries.sqlTool,
+    ['--plugin', 'postgres12', '--ep', pg.host, '--port', String(pg.port), '--db', db, ...args],
+    { env: { ...process.env, SQL_USER: pg.user, SQL_PASSWORD: pg.password }, encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    throw new StartupError(
+      'START_FAILED',
+      `temporal-sql-tool ${args[0]} on ${db} failed: ${(result.stderr || result.stdout || String(result.error)).trim().split('\n').slice(-3).join(' | ')}`,
+    );
+  }
+}
+
+/**
+ * Creates Temporal's two databases when missing and brings their schemas to the version the
+ * binary embeds: `setup-schema -v 0.0` (a no-op on a database already set up), then
+ * `update-schema`, which applies only the versions not yet applied. Safe to run on every start.
+ */
+export async function setupTemporalSchema(binaries: TemporalBinaries, pg: TemporalPostgres): Promise<void> {
+  const stores = [
+    { db: pg.database ?? 'temporal', schema: 'postgresql/v12/temporal' },
+    { db: pg.visibilityDatabase ?? 'temporal_visibility', schema: 'postgresql/v12/visibility' },
+  ];
+  for (const { db, schema } of stores) {
+    await createDatabaseIfMissing(pg, db);
+    runSqlTool(binaries, pg, db, ['setup-schema', '-v', '0.0']);
+    runSqlTool(binaries, pg, db, ['update-schema', '--schema-name', schema]);
+  }
+}
+
+interface PlannedProcess {
+  name: string;
+  service: TemporalService;
+  ports: TemporalProcessPorts;
+}
+
+async function planProcesses(options: TemporalClusterOptions): Promise<PlannedProcess[]> {
+  const port = async (fixed?: number) => fixed ?? (await freePort());
+  // cluster_membership.rpc_port is a smallint
+  const membership = () => freePortInRange(20_000, 32_767);
+  const plan: PlannedProcess[] = [
+    {
+      name: 'frontend',
+      service: 'frontend',
+      ports: {
+        grpc: await port(options.frontendPort),
+        http: await port(options.frontendHttpPort),
+        membership: await membership(),
+        metrics: await port(),
+      },
+    },
+  ];
+  const histories = options.historyProcesses ?? 2;
+  for (let i = 1; i <= histories; i++) {
+    plan.push({
+      name: histories === 1 ? 'history' : `history-${i}`,
+      service: 'history',
+      ports: { grpc: await port(), membership: await membership(), metrics: await port() },
+    });
+  }
+  for (const service of ['matching', 'worker'] as const) {
+    plan.push({
+      name: service,
+      service,
+      ports: { grpc: await port(), membership: await membership(), metrics: await port() },
+    });
+  }
+  return plan;
+}
+
+/** The environment deploy/temporal/temporal.yaml reads, for one process. */
+export function temporalProcessEnv(
+  options: Pick<TemporalClusterOptions, 'projectRoot' | 'postgres' | 'historyShards'>,
+  process: PlannedProcess,
+  frontend: { grpc: number; http: number },
+): Record<string, string> {
+  const upper = process.service.toUpperCase();
+  return {
+    TEMPORAL_LOG_LEVEL: 'warn',
+    TEMPORAL_HISTORY_SHARDS: String(options.historyShards ?? 16),
+    TEMPORAL_PG_HOST: options.postgres.host,
+    TEMPORAL_PG_PORT: String(options.postgres.port),
+    TEMPORAL_PG_USER: options.postgres.user,
+    TEMPORAL_PG_PASSWORD: options.postgres.password,
+    TEMPORAL_DB: options.postgres.database ?? 'temporal',
+    TEMPORAL_VISIBILITY_DB: options.postgres.visibilityDatabase ?? 'temporal_visibility',
+    TEMPORAL_BIND_ON_IP: '127.0.0.1',
+    TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
+    TEMPORAL_METRICS_PORT: String(process.ports.metrics),
+    [`TEMPORAL_${upper}_PORT`]: String(process.ports.grpc),
+    [`TEMPORAL_${upper}_MEMBERSHIP_PORT`]: String(process.ports.membership),
+    TEMPORAL_FRONTEND_PORT: String(frontend.grpc),
+    TEMPORAL_FRONTEND_HTTP_PORT: String(frontend.http),
+    TEMPORAL_FRONTEND_ADDRESS: `127.0.0.1:${frontend.grpc}`,
+    TEMPORAL_FRONTEND_HTTP_ADDRESS: `127.0.0.1:${frontend.http}`,
+    TEMPORAL_DYNAMIC_CONFIG: join(options.projectRoot, TEMPORAL_DYNAMIC_CONFIG),
+  };
+}
+
+/** The frontend answers, the namespace exists and a task queue can be read: history and matching are up. */
+async function serving(address: string, namespace: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 2_000 });
+    const deadline = () => new Date(Date.now() + 3_000);
+    await connection.withDeadline(deadline(), () =>
+      connection!.workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'sluice-health-check' } }),
+    );
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+async function registerNamespace(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+      return;
+    } catch {
+      // not there yet
+    }
+    await connection.workflowService
+      .registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') })
+      .catch((err: { code?: number }) => {
+        // ALREADY_EXISTS: another start registered it a moment ago
+        if (err.code !== 6) throw err;
+      });
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Sets up the schema, starts every process and waits until the cluster serves `namespace`
+ * (registered when missing) with the search attributes in place.
+ */
+export async function startTemporalCluster(options: TemporalClusterOptions): Promise<TemporalCluster> {
+  const log = options.log ?? (() => undefined);
+  const template = join(options.projectRoot, TEMPORAL_CONFIG_TEMPLATE);
+  if (!existsSync(template)) throw new StartupError('START_FAILED', `${template} is missing`);
+  mkdirSync(options.dataDir, { recursive: true });
+  log('setting up Temporal schemas with temporal-sql-tool');
+  await setupTemporalSchema(options.binaries, options.postgres);
+
+  const plan = await planProcesses(options);
+  const frontend = plan[0].ports as { grpc: number; http: number };
+  const address = `127.0.0.1:${frontend.grpc}`;
+  const namespace = options.namespace ?? 'default';
+
+  const processes: TemporalProcess[] = plan.map((planned) => {
+    let child: ChildProcess | undefined;
+    const env = { ...process.env, ...temporalProcessEnv(options, planned, frontend) };
+    const logFile = join(options.dataDir, `${planned.name}.log`);
+    const start = async () => {
+      if (child && child.exitCode === null && child.signalCode === null) return;
+      const out = openSync(logFile, 'a');
+      child = spawn(
+        options.binaries.server,
+        ['--config-file', template, '--allow-no-auth', 'start', '--service', planned.service],
+        { env, stdio: ['ignore', out, out] },
+      );
+      closeSync(out);
+    };
+    const ended = async (signal: NodeJS.Signals) => {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      if (signal === 'SIGKILL') {
+        await new Promise<void>((resolve) => {
+          c.once('exit', () => resolve());
+          c.kill('SIGKILL');
+        });
+      } else {
+        await stopChild(c, 30_000);
+      }
+    };
+    return {
+      name: planned.name,
+      service: planned.service,
+      ports: planned.ports,
+      child: () => child,
+      kill: () => ended('SIGKILL'),
+      stop: () => ended('SIGTERM'),
+      start,
+    };
+  });
+
+  const cluster: TemporalCluster = {
+    address,
+    namespace,
+    processes,
+    process(name) {
+      const found = processes.find((p) => p.name === name);
+      if (!found) throw new Error(`no Temporal process named ${name} (${processes.map((p) => p.name).join(', ')})`);
+      return found;
+    },
+    async waitUntilServing(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await serving(address, namespace))) {
+        const dead = processes.find((p) => {
+          const c = p.child();
+          return c && (c.exitCode !== null || c.signalCode !== null) && c.signalCode !== 'SIGKILL';
+        });
+        if (dead) {
+          throw new StartupError(
+            'START_FAILED',
+            `Temporal ${dead.name} exited (${dead.child()?.exitCode}); see ${join(options.dataDir, `${dead.name}.log`)}`,
+          );
+        }
+        if (Date.now() > deadline) {
+          throw new StartupError(
+            'START_FAILED',
+            `the Temporal cluster did not serve ${namespace} within ${timeoutMs / 1000} s`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    },
+    async stop() {
+      // frontend first, so no new work arrives while the rest hand over
+      for (const p of processes) await p.stop();
+    },
+  };
+
+  try {
+    log(`starting Temporal: ${processes.map((p) => p.name).join(', ')}`);
+    for (const p of processes) await p.start();
+    await waitForFrontend(address, cluster, options.dataDir);
+    await registerNamespace(address, namespace);
+    await cluster.waitUntilServing();
+    if (options.searchAttributes?.length) await addSearchAttributes(address, namespace, options.searchAttributes);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+async function waitForFrontend(address: string, cluster: TemporalCluster, dataDir: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        await connection.withDeadline(new Date(Date.now() + 3_000), () => connection.workflowService.getSystemInfo({}));
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      const frontend = cluster.process('frontend').child();
+      if (frontend && frontend.exitCode !== null) {
+        throw new StartupError('START_FAILED', `the Temporal frontend exited; see ${join(dataDir, 'frontend.log')}`);
+      }
+      if (Date.now() > deadline)
+        throw new StartupError('START_FAILED', `the Temporal frontend did not answer at ${address}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Registers the attributes that are missing; SQL visibility refuses more than its per-type limit. */
+async function addSearchAttributes(
+  address: string,
+  namespace: string,
+  keys: readonly SearchAttributeKey<SearchAttributeType>[],
+): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = keys.filter((k) => !(k.name in (existing.customAttributes ?? {})));
+    if (missing.length > 0) await registerSearchAttributes(connection, namespace, missing);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Temporal's PostgreSQL settings from the URL of Sluice's database on the same server. */
+export function temporalPostgresFrom(databaseUrl: string): TemporalPostgres {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+}
