@@ -66,10 +66,11 @@ export async function startPrometheus(options: {
   return { url: server.url, stop: () => server.stop().then(remove) };
 }
 
-/** Alertmanager routing everything to `webhookUrl` with a bearer token. */
+/** Alertmanager routing everything to `webhookUrl` (one or several) with a bearer token. */
 export async function startAlertmanager(options: {
   port: number;
-  webhookUrl: string;
+  /** Several: each gets every notification, as with one receiver per gateway. */
+  webhookUrl: string | string[];
   token: string;
   web?: WebConfig;
 }): Promise<PrometheusServer> {

@@ -358,9 +358,12 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   };
 
   try {
+    // The frontend alone first: on a new database, the first process writes the cluster's
+    // metadata record, and several writing it at once fail ("Failed to apply cluster metadata").
     log(`starting Temporal: ${processes.map((p) => p.name).join(', ')}`);
-    for (const p of processes) await p.start();
+    await processes[0].start();
     await waitForFrontend(address, cluster, options.dataDir);
+    for (const p of processes.slice(1)) await p.start();
     await registerNamespace(address, namespace);
     await cluster.waitUntilServing();
     if (options.searchAttributes?.length) await addSearchAttributes(address, namespace, options.searchAttributes);

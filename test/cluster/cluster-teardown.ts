@@ -1,0 +1,3 @@
+export default async function clusterTeardown(): Promise<void> {
+  await globalThis.__SLUICE_CLUSTER__?.stop();
+}
