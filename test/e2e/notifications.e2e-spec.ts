@@ -47,6 +47,24 @@ describe('notifications', () => {
     await registerService(stack, SERVICE, REGIONS);
   });
   afterAll(async () => {
+    // The channels live in the suite's shared database: left there, every later spec's
+    // notifier would keep sending to these receivers once they are gone.
+    if (stack) {
+      const listed = await graphql<{ notificationChannels: Array<{ name: string }> }>(
+        stack.gateway.url,
+        '{ notificationChannels { name } }',
+        {},
+        'admin',
+      );
+      for (const { name } of listed.data?.notificationChannels ?? []) {
+        await graphql(
+          stack.gateway.url,
+          'mutation ($name: String!) { deleteNotificationChannel(name: $name) }',
+          { name },
+          'admin',
+        );
+      }
+    }
     await stack?.stop();
     await Promise.all([hooks.stop(), slack.stop(), grafana.stop()]);
   });
