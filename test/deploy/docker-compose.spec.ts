@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { loadGatewayConfig } from '../../apps/gateway/src/gateway.config';
 import { loadRegionSimConfig } from '../../apps/region-sim/src/region-sim.config';
 import { loadWorkerConfig } from '../../apps/worker/src/worker.config';
-import { compose, type ComposeService, readYaml as read, ROOT } from './compose-file';
+import { compose, type ComposeService, readYaml as read, ROOT, temporalServers } from './compose-file';
 
 /**
  * docker-compose.yml, checked without a Docker engine: pinned images, every setting a Sluice
  * process reads (validated by the process's own config loader), no colliding ports, existing
- * depends_on targets, and Prometheus scraping exactly the Sluice services. Its Temporal part
+ * depends_on targets, and Prometheus scraping exactly the Sluice and Temporal processes. Its Temporal part
  * against `npm run cluster`: test/deploy/cluster-config.spec.ts.
  */
 const services = compose.services;
@@ -108,7 +108,7 @@ describe('docker-compose.yml', () => {
     expect(hostPorts.filter((p, i) => hostPorts.indexOf(p) !== i)).toEqual([]);
   });
 
-  it('has Prometheus scrape every Sluice process and region-sim on the port each listens on, and nothing else', () => {
+  it('has Prometheus scrape every Sluice process, every Temporal process and region-sim on the port each listens on, and nothing else', () => {
     const prometheus = read('deploy/compose/prometheus.yml') as {
       scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
     };
@@ -118,6 +118,7 @@ describe('docker-compose.yml', () => {
       ...sluice('worker').map(([name, s]) => `${name}:${s.environment!.WORKER_METRICS_PORT}`),
       ...sluice('worker').map(([name, s]) => `${name}:${s.environment!.WORKER_SDK_METRICS_PORT}`),
       ...sluice('region-sim').map(([name, s]) => `${name}:${s.environment!.REGION_SIM_PORT}`),
+      ...temporalServers().map(([name, s]) => `${name}:${s.environment!.TEMPORAL_METRICS_PORT}`),
     ].sort();
     expect(targets).toEqual(expected);
   });
