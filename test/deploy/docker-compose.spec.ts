@@ -1,35 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { loadGatewayConfig } from '../../apps/gateway/src/gateway.config';
 import { loadRegionSimConfig } from '../../apps/region-sim/src/region-sim.config';
 import { loadWorkerConfig } from '../../apps/worker/src/worker.config';
+import { compose, type ComposeService, readYaml as read, ROOT, temporalServers } from './compose-file';
 
 /**
  * docker-compose.yml, checked without a Docker engine: pinned images, every setting a Sluice
  * process reads (validated by the process's own config loader), no colliding ports, existing
- * depends_on targets, and Prometheus scraping exactly the Sluice services.
+ * depends_on targets, and Prometheus scraping exactly the Sluice and Temporal processes. Its Temporal part
+ * against `npm run cluster`: test/deploy/cluster-config.spec.ts.
  */
-const ROOT = join(__dirname, '..', '..');
-const read = (path: string) =>
-  parse(readFileSync(join(ROOT, path), 'utf8'), { merge: true }) as Record<string, unknown>;
-
-interface ComposeService {
-  image?: string;
-  build?: unknown;
-  command?: string[];
-  environment?: Record<string, string>;
-  ports?: string[];
-  volumes?: string[];
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] };
-}
-
-const compose = read('docker-compose.yml') as {
-  name: string;
-  services: Record<string, ComposeService>;
-  volumes: object;
-};
 const services = compose.services;
 const sluice = (main: string) =>
   Object.entries(services).filter(([, s]) => s.command?.join(' ').includes(`dist/apps/${main}/src/main.js`));
@@ -49,7 +30,7 @@ function hostEnv(service: ComposeService): NodeJS.ProcessEnv {
 const hostOf = (url: string) => new URL(url.includes('://') ? url : `tcp://${url}`).hostname;
 
 describe('docker-compose.yml', () => {
-  it('has the whole topology: PostgreSQL, Temporal with its schema job, UI, Prometheus, Alertmanager, 2 gateways, 2 workers, region-sim', () => {
+  it('has the whole topology: PostgreSQL, Temporal as 5 processes with its schema and setup jobs, UI, Prometheus, Alertmanager, 2 gateways, 2 workers, region-sim', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'alertmanager',
@@ -59,9 +40,14 @@ describe('docker-compose.yml', () => {
         'postgresql',
         'prometheus',
         'region-sim',
-        'temporal',
+        'temporal-frontend',
+        'temporal-history-1',
+        'temporal-history-2',
+        'temporal-matching',
         'temporal-schema',
+        'temporal-setup',
         'temporal-ui',
+        'temporal-worker',
         'worker-1',
         'worker-2',
       ].sort(),
@@ -96,8 +82,11 @@ describe('docker-compose.yml', () => {
     for (const [, s] of [...sluice('gateway'), ...sluice('worker')]) {
       const env = hostEnv(s);
       expect(hostOf(env.DATABASE_URL!)).toBe('postgresql');
-      expect(hostOf(env.TEMPORAL_ADDRESS!)).toBe('temporal');
-      expect(s.depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
+      expect(hostOf(env.TEMPORAL_ADDRESS!)).toBe('temporal-frontend');
+      expect(s.depends_on).toMatchObject({
+        migrate: { condition: 'service_completed_successfully' },
+        'temporal-setup': { condition: 'service_completed_successfully' },
+      });
       expect(s.healthcheck).toBeDefined();
     }
     const [[, sim]] = sluice('region-sim');
@@ -119,7 +108,7 @@ describe('docker-compose.yml', () => {
     expect(hostPorts.filter((p, i) => hostPorts.indexOf(p) !== i)).toEqual([]);
   });
 
-  it('has Prometheus scrape every Sluice process and region-sim on the port each listens on, and nothing else', () => {
+  it('has Prometheus scrape every Sluice process, every Temporal process and region-sim on the port each listens on, and nothing else', () => {
     const prometheus = read('deploy/compose/prometheus.yml') as {
       scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
     };
@@ -129,6 +118,7 @@ describe('docker-compose.yml', () => {
       ...sluice('worker').map(([name, s]) => `${name}:${s.environment!.WORKER_METRICS_PORT}`),
       ...sluice('worker').map(([name, s]) => `${name}:${s.environment!.WORKER_SDK_METRICS_PORT}`),
       ...sluice('region-sim').map(([name, s]) => `${name}:${s.environment!.REGION_SIM_PORT}`),
+      ...temporalServers().map(([name, s]) => `${name}:${s.environment!.TEMPORAL_METRICS_PORT}`),
     ].sort();
     expect(targets).toEqual(expected);
   });
