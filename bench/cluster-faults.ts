@@ -86,20 +86,21 @@ export async function runFaultScenario(
   { runId, log }: { runId: string; log: (msg: string) => void },
 ): Promise<FaultResult> {
   const rollouts: string[] = [];
+  // the previous scenario's repair may leave the cluster settling (shards moving back): retry
+  const settled = performance.now() + 60_000;
   for (const [k, s] of FAULT_SERVICES.entries()) {
-    rollouts.push(
-      await stack.startRollout({
+    const start = () =>
+      stack.startRollout({
         service: s.name,
         version: `${runId}-${k}`,
         config: { fault: fault.name },
         strategy: { canaryMaxShare: 0.5, growthFactor: 2, bakeSeconds: 3_600, approvalAfterCanary: false },
         gates: [{ kind: 'probe', name: 'probe', path: '/probe' }],
         gateIntervalSeconds: 1,
-      }),
-    );
+      });
+    rollouts.push(await retrying(start, settled));
   }
   const handles = FAULT_SERVICES.map((s) => client.workflow.getHandle(rolloutWorkflowId(s.name)));
-  // the cluster may still be settling after the previous scenario's repair: a query can time out
   const baking = performance.now() + 60_000;
   for (const handle of handles) {
     while ((await retrying(() => handle.query(liveStateQuery), baking)).phase !== 'BAKING') {
