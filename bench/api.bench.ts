@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     const report: Report = {
       name: quick ? 'api-quick' : 'api',
       startedAt,
-      machine: machineInfo({ temporal: stack.temporal.cli.source }),
+      machine: machineInfo({ temporal: stack.temporal.source }),
       parameters: { durationSeconds: DURATION_S, connections: CONNECTIONS, seededEvents: events, bigRollout },
       results,
       targets: [

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { startRegionSim, type RegionSim } from '../apps/region-sim/src/region-sim';
@@ -9,7 +9,13 @@ export { forEachLimited } from '../libs/platform/src/concurrency';
 import { migrateDatabase } from '../libs/platform/src/migrate';
 import { startDatabase, type Database } from '../libs/platform/src/postgres';
 import { projectRoot } from '../libs/platform/src/project-root';
-import { startTemporalDevServer, type TemporalDevServer } from '../libs/platform/src/temporal-dev-server';
+import {
+  startTemporalCluster,
+  temporalPostgresFrom,
+  temporalServerBinaries,
+  type TemporalCluster,
+} from '../libs/platform/src/temporal-cluster';
+import { startTemporalDevServer } from '../libs/platform/src/temporal-dev-server';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/rollout.search-attributes';
 import {
   spawnGateway,
@@ -20,6 +26,14 @@ import {
 } from '../test/support/sluice-process';
 import { tokenOf } from '../test/support/test-tokens';
 
+/** The Temporal a stack runs on, and what it is, for the report's machine section. */
+export interface BenchTemporal {
+  address: string;
+  /** The dev server's CLI, or the cluster's server build. */
+  source: string;
+  stop(): Promise<void>;
+}
+
 /**
  * What every benchmark runs on: a Temporal dev server (in memory), an embedded PostgreSQL of
  * its own, region-sim in this process, and Sluice's worker(s) and gateway as processes from
@@ -27,7 +41,7 @@ import { tokenOf } from '../test/support/test-tokens';
  */
 export interface BenchStack {
   root: string;
-  temporal: TemporalDevServer;
+  temporal: BenchTemporal;
   database: Database;
   pool: Pool;
   sim: RegionSim;
@@ -41,17 +55,70 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(options: { regions: readonly string[]; workers?: number }): Promise<BenchStack> {
+export interface BenchStackOptions {
+  regions: readonly string[];
+  workers?: number;
+}
+
+async function startBenchDatabase(): Promise<Database> {
+  return startDatabase({
+    dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-pg-')),
+    port: await freePort(),
+    persistent: false,
+    env: {},
+  });
+}
+
+export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
   const root = projectRoot(__dirname);
-  const [temporal, database] = await Promise.all([
+  const [dev, database] = await Promise.all([
     startTemporalDevServer({ projectRoot: root, searchAttributes: SLUICE_SEARCH_ATTRIBUTES }),
-    startDatabase({
-      dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-pg-')),
-      port: await freePort(),
-      persistent: false,
-      env: {},
-    }),
+    startBenchDatabase(),
   ]);
+  const temporal = { address: dev.address, source: dev.cli.source, stop: () => dev.stop() };
+  return startSluice(root, temporal, database, options);
+}
+
+export interface ClusterBenchStack extends BenchStack {
+  cluster: TemporalCluster;
+}
+
+/**
+ * The same stack on a Temporal cluster (libs/platform/src/temporal-cluster.ts): frontend, two
+ * history, matching and worker processes whose persistence and visibility live in the stack's
+ * PostgreSQL beside Sluice's database. The binaries must be built (bootstrap --cluster).
+ */
+export async function startClusterBenchStack(options: BenchStackOptions): Promise<ClusterBenchStack> {
+  const root = projectRoot(__dirname);
+  const binaries = temporalServerBinaries(root);
+  const database = await startBenchDatabase();
+  let cluster: TemporalCluster;
+  try {
+    cluster = await startTemporalCluster({
+      projectRoot: root,
+      binaries,
+      postgres: temporalPostgresFrom(database.url),
+      dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-temporal-')),
+      searchAttributes: SLUICE_SEARCH_ATTRIBUTES,
+    });
+  } catch (err) {
+    await database.stop();
+    throw err;
+  }
+  const temporal = {
+    address: cluster.address,
+    source: `cluster of ${basename(dirname(binaries.server))}: ${cluster.processes.map((p) => p.name).join(', ')}`,
+    stop: () => cluster.stop(),
+  };
+  return { ...(await startSluice(root, temporal, database, options)), cluster };
+}
+
+async function startSluice(
+  root: string,
+  temporal: BenchTemporal,
+  database: Database,
+  options: BenchStackOptions,
+): Promise<BenchStack> {
   await migrateDatabase(database.url, root);
   const sim = await startRegionSim({ regions: options.regions, port: 0, traffic: false });
   const pool = new Pool({ connectionString: database.url, max: 4 });

@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     const report: Report & Figures & { subscribers: number; reference: Figures } = {
       name: quick ? 'live-quick' : 'live',
       startedAt,
-      machine: machineInfo({ temporal: stack.temporal.cli.source }),
+      machine: machineInfo({ temporal: stack.temporal.source }),
       parameters: { subscribers: SUBSCRIBERS, rollouts: ROLLOUTS, idleSeconds: IDLE_SECONDS, burstPerRollout: BURST },
       subscribers: SUBSCRIBERS,
       ...measured,

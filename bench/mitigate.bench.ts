@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     publishMitigate(stack.root, {
       name: quick ? 'mitigate-quick' : 'mitigate',
       startedAt,
-      machine: machineInfo({ temporal: stack.temporal.cli.source }),
+      machine: machineInfo({ temporal: stack.temporal.source }),
       parameters: {
         sizes: SIZES,
         trialsPerSize: TRIALS,

@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     const report: Report = {
       name: quick ? 'scale-quick' : 'scale',
       startedAt,
-      machine: machineInfo({ temporal: stack.temporal.cli.source }),
+      machine: machineInfo({ temporal: stack.temporal.source }),
       parameters: {
         inFlight: IN_FLIGHT,
         callConcurrency: CALL_CONCURRENCY,
