@@ -122,6 +122,8 @@ async function startSluice(
   await migrateDatabase(database.url, root);
   const sim = await startRegionSim({ regions: options.regions, port: 0, traffic: false });
   const pool = new Pool({ connectionString: database.url, max: 4 });
+  // An idle client whose server stops (a stack shut down beside another) must not end the run.
+  pool.on('error', () => undefined);
   const env: ProcessEnv = { temporalAddress: temporal.address, databaseUrl: database.url, taskQueue: 'sluice-bench' };
   const workers = await Promise.all(
     Array.from({ length: options.workers ?? 1 }, (_, i) => spawnWorker(`worker-${i + 1}`, env)),
