@@ -43,7 +43,10 @@ for var in GOPATH GOMODCACHE GOCACHE; do
   fi
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-temporal-build.XXXXXX")
+# Built beside its destination, so the final mv is a rename: a build stopped halfway never
+# leaves a truncated binary that the check above would take for a finished one.
+mkdir -p "$root/.tools"
+work=$(mktemp -d "$root/.tools/.temporal-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 export GOTOOLCHAIN=${GOTOOLCHAIN:-auto} CGO_ENABLED=0 GOBIN=$work

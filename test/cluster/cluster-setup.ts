@@ -23,7 +23,7 @@ declare global {
 
 /**
  * PostgreSQL (embedded, always: a spec restarts it) with Sluice's database migrated, and the
- * Temporal cluster on it: frontend, history-1 and history-2 sharing 8 shards, matching and
+ * Temporal cluster on it: frontend, history-1 and history-2 sharing 16 shards, matching and
  * worker. The binaries must be built (npm run test:cluster does it first).
  */
 export default async function clusterSetup(): Promise<void> {
@@ -42,7 +42,7 @@ export default async function clusterSetup(): Promise<void> {
       postgres: temporalPostgresFrom(url),
       dataDir: join(dataDir, 'temporal'),
       historyProcesses: 2,
-      historyShards: 8,
+      historyShards: 16,
       searchAttributes: SLUICE_SEARCH_ATTRIBUTES,
     });
   } catch (err) {

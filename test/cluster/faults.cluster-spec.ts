@@ -147,9 +147,9 @@ describe('cluster: faults in every Temporal service, PostgreSQL and Sluice, with
     // history-2 acquired the shards history-1 held (and only those: about half of them)
     const after = await shardRanges();
     const moved = [...after].filter(([shard, range]) => range > before.get(shard)!).length;
-    expect({ shards: after.size, moved }).toEqual({ shards: 8, moved: expect.any(Number) });
+    expect({ shards: after.size, moved }).toEqual({ shards: 16, moved: expect.any(Number) });
     expect(moved).toBeGreaterThan(0);
-    expect(moved).toBeLessThan(8);
+    expect(moved).toBeLessThan(16);
     await cluster.temporal('history-1', 'start');
     await cluster.waitUntilServing();
   });

@@ -16,7 +16,8 @@ const root = projectRoot(__dirname);
 /** `count` consecutive free ports (gateway i and worker i's metrics are numbered from one base). */
 async function freeRun(count: number): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 10_000);
+    // below the range the Temporal processes' own ports are picked from (20000-32767)
+    const base = 10_000 + Math.floor(Math.random() * 9_000);
     const ports = Array.from({ length: count }, (_, i) => base + i);
     if (!(await Promise.all(ports.map(portInUse))).some(Boolean)) return base;
   }
@@ -55,10 +56,17 @@ describe('npm run cluster', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-npm-cluster-'));
   let child: ChildProcess;
   let output = '';
-  afterAll(() => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+  afterAll(async () => {
+    // a failed spec still leaves nothing behind: Ctrl-C, then SIGKILL whatever is left
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const left = descendants(child.pid!);
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      for (const pid of [child.pid!, ...left].filter(alive)) process.kill(pid, 'SIGKILL');
+    }
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('runs the topology, takes a rollout, and stops everything on Ctrl-C', async () => {
     const [gateway, worker, single] = [await freeRun(2), await freeRun(4), await freeRun(6)];
@@ -140,5 +148,5 @@ describe('npm run cluster', () => {
     );
     expect(output).toContain('stopped');
     expect(existsSync(join(dataDir, 'cluster', 'temporal', 'frontend.log'))).toBe(true);
-  });
+  }, 420_000);
 });

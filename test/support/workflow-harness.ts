@@ -2,7 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -110,6 +110,7 @@ async function sharedWorkflowBundle(): Promise<string> {
   });
   writeFileSync(`${path}.tmp`, code);
   renameSync(`${path}.tmp`, path);
+  process.once('exit', () => rmSync(path, { force: true }));
   return path;
 }
 

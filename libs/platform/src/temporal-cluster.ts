@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, freePortInRange } from './free-port';
+import { freePortInRange } from './free-port';
 import { stopChild } from './monitoring-servers';
 import { registerSearchAttributes } from './search-attributes';
 import { StartupError } from './startup-error';
@@ -167,9 +167,21 @@ interface PlannedProcess {
 }
 
 async function planProcesses(options: TemporalClusterOptions): Promise<PlannedProcess[]> {
-  const port = async (fixed?: number) => fixed ?? (await freePort());
-  // cluster_membership.rpc_port is a smallint
-  const membership = () => freePortInRange(20_000, 32_767);
+  // Every port below the kernel's ephemeral range, where an outgoing connection could take one
+  // between this pick and a restart's bind; membership ports must be anyway, since
+  // cluster_membership.rpc_port is a smallint. No port is handed out twice.
+  const taken = new Set<number>();
+  const pick = async () => {
+    for (;;) {
+      const candidate = await freePortInRange(20_000, 32_767);
+      if (!taken.has(candidate)) {
+        taken.add(candidate);
+        return candidate;
+      }
+    }
+  };
+  const port = async (fixed?: number) => fixed ?? (await pick());
+  const membership = pick;
   const plan: PlannedProcess[] = [
     {
       name: 'frontend',
@@ -229,7 +241,11 @@ export function temporalProcessEnv(
   };
 }
 
-/** The frontend answers, the namespace exists and a task queue can be read: history and matching are up. */
+/**
+ * The frontend answers, the namespace exists and a task queue can be described (through
+ * matching). It does not show that every history process has joined the ring: history's
+ * shards are served by whichever history process holds them.
+ */
 async function serving(address: string, namespace: string): Promise<boolean> {
   let connection: Connection | undefined;
   try {
@@ -290,12 +306,17 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     const start = async () => {
       if (child && child.exitCode === null && child.signalCode === null) return;
       const out = openSync(logFile, 'a');
-      child = spawn(
+      const started = spawn(
         options.binaries.server,
         ['--config-file', template, '--allow-no-auth', 'start', '--service', planned.service],
         { env, stdio: ['ignore', out, out] },
       );
       closeSync(out);
+      // Whatever ends this process, no Temporal process outlives it.
+      const orphaned = () => started.kill('SIGKILL');
+      process.once('exit', orphaned);
+      started.once('exit', () => process.removeListener('exit', orphaned));
+      child = started;
     };
     const ended = async (signal: NodeJS.Signals) => {
       const c = child;
