@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
 export interface Database {
@@ -55,8 +55,11 @@ export async function startDatabase(options: DatabaseOptions): Promise<Database>
   return { url: serverUrl(databaseName), embedded: true, dataDir: server.dataDir, stop };
 }
 
-async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
-  const admin = new Client({ connectionString: adminUrl });
+/** Creates database `name` on the server `admin` reaches (a URL, or pg's connection settings) unless it exists. */
+export async function createDatabaseIfMissing(adminConnection: string | ClientConfig, name: string): Promise<void> {
+  const admin = new Client(
+    typeof adminConnection === 'string' ? { connectionString: adminConnection } : adminConnection,
+  );
   await admin.connect();
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

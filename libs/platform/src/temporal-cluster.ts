@@ -5,9 +5,9 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { freePortInRange } from './free-port';
 import { stopChild } from './monitoring-servers';
+import { createDatabaseIfMissing } from './postgres';
 import { registerSearchAttributes } from './search-attributes';
 import { StartupError } from './startup-error';
 
@@ -112,23 +112,6 @@ export function temporalServerBinaries(projectRoot: string, env: NodeJS.ProcessE
   return { server: join(dir, 'temporal-server'), sqlTool: join(dir, 'temporal-sql-tool') };
 }
 
-async function createDatabaseIfMissing(pg: TemporalPostgres, name: string): Promise<void> {
-  const admin = new Client({
-    host: pg.host,
-    port: pg.port,
-    user: pg.user,
-    password: pg.password,
-    database: 'postgres',
-  });
-  await admin.connect();
-  try {
-    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-  } finally {
-    await admin.end();
-  }
-}
-
 function runSqlTool(binaries: TemporalBinaries, pg: TemporalPostgres, db: string, args: string[]): void {
   const result = spawnSync(
     binaries.sqlTool,
@@ -154,7 +137,10 @@ export async function setupTemporalSchema(binaries: TemporalBinaries, pg: Tempor
     { db: pg.visibilityDatabase ?? 'temporal_visibility', schema: 'postgresql/v12/visibility' },
   ];
   for (const { db, schema } of stores) {
-    await createDatabaseIfMissing(pg, db);
+    await createDatabaseIfMissing(
+      { host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres' },
+      db,
+    );
     runSqlTool(binaries, pg, db, ['setup-schema', '-v', '0.0']);
     runSqlTool(binaries, pg, db, ['update-schema', '--schema-name', schema]);
   }
