@@ -28,18 +28,9 @@ fi
 command -v go >/dev/null || { say "go is not on PATH: install Go >= 1.24 (https://go.dev/dl)"; exit 1; }
 say "using $(go version)"
 
-# A user whose HOME is read-only (CI containers, a non-root user without one) still gets caches.
-# GOPATH first: the module cache and the checksum database's cache live under it by default.
-for var in GOPATH GOMODCACHE GOCACHE; do
-  dir=$(go env "$var")
-  dir=${dir%%:*}
-  if ! mkdir -p "$dir" 2>/dev/null || [[ ! -w $dir ]]; then
-    fallback=$root/.tools/go/${var,,}
-    say "$var ($dir) is not writable; using $fallback"
-    mkdir -p "$fallback"
-    export "$var=$fallback"
-  fi
-done
+# shellcheck source=scripts/go-caches.sh
+source "$script_dir/go-caches.sh"
+use_writable_go_caches "$root" say
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-kube-apiserver-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -31,17 +31,9 @@ command -v go >/dev/null || {
 }
 say "using $(go version)"
 
-# A user whose HOME is read-only (CI containers, a non-root user without one) still gets caches.
-for var in GOPATH GOMODCACHE GOCACHE; do
-  dir=$(go env "$var")
-  dir=${dir%%:*}
-  if ! mkdir -p "$dir" 2>/dev/null || [[ ! -w $dir ]]; then
-    fallback=$root/.tools/go/${var,,}
-    say "$var ($dir) is not writable; using $fallback"
-    mkdir -p "$fallback"
-    export "$var=$fallback"
-  fi
-done
+# shellcheck source=scripts/go-caches.sh
+source "$script_dir/go-caches.sh"
+use_writable_go_caches "$root" say
 
 # Built beside its destination, so the final mv is a rename: a build stopped halfway never
 # leaves a truncated binary that the check above would take for a finished one.
