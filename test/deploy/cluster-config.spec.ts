@@ -151,7 +151,7 @@ describe('npm run cluster and docker-compose.yml: one Temporal topology', () => 
     expect(values).toEqual(dev);
   });
 
-  it('sets up the databases the processes use, with the schemas temporal-cluster.ts applies', () => {
+  it('sets up the databases the processes use, with the schemas temporal-setup.ts applies', () => {
     const env = temporal[0][1].environment!;
     const schema = shell('temporal-schema');
     for (const [db, name] of [
