@@ -21,6 +21,7 @@ import { StartupError } from '../libs/platform/src/startup-error';
 import {
   startTemporalCluster,
   temporalPostgresFrom,
+  CLUSTER_PG_MAX_CONNECTIONS,
   temporalServerBinaries,
 } from '../libs/platform/src/temporal-cluster';
 import { PinoTemporalLogger } from '../libs/platform/src/temporal-logger';
@@ -93,7 +94,12 @@ async function main(): Promise<void> {
 
   const dataDir = join(devDataDir(root, env), 'cluster');
   log.info(env.DATABASE_URL ? 'using DATABASE_URL' : `starting embedded PostgreSQL on port ${ports.postgres}`);
-  const database = await startDatabase({ dataDir: join(dataDir, 'postgres'), port: ports.postgres, persistent: true });
+  const database = await startDatabase({
+    dataDir: join(dataDir, 'postgres'),
+    port: ports.postgres,
+    persistent: true,
+    maxConnections: CLUSTER_PG_MAX_CONNECTIONS,
+  });
   await supervisor.add('PostgreSQL', () => database.stop());
   await migrateDatabase(database.url, root);
   log.info("Sluice's migrations applied");

@@ -10,6 +10,7 @@ import { projectRoot } from '../../libs/platform/src/project-root';
 import {
   startTemporalCluster,
   temporalPostgresFrom,
+  CLUSTER_PG_MAX_CONNECTIONS,
   temporalServerBinaries,
   type TemporalCluster,
 } from '../../libs/platform/src/temporal-cluster';
@@ -30,7 +31,13 @@ export default async function clusterSetup(): Promise<void> {
   const root = projectRoot(__dirname);
   const started = Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cluster-'));
-  const pgOptions = { dataDir: join(dataDir, 'postgres'), port: await freePort(), persistent: true, env: {} };
+  const pgOptions = {
+    dataDir: join(dataDir, 'postgres'),
+    port: await freePort(),
+    persistent: true,
+    env: {},
+    maxConnections: CLUSTER_PG_MAX_CONNECTIONS,
+  };
   let database: Database | null = await startDatabase(pgOptions);
   const url = database.url;
   await migrateDatabase(url, root);

@@ -102,6 +102,13 @@ describe('cluster: faults in every Temporal service, PostgreSQL and Sluice, with
           strategy: { canaryMaxShare: 0.34, growthFactor: 3, bakeSeconds, approvalAfterCanary: false },
           gates: [{ kind: 'probe', name: 'probe', path: '/probe' }],
           gateIntervalSeconds: 1,
+        }).catch((err: Error) => {
+          // the gateway logged why: put its error lines in the failure
+          const logged = gateways[i % gateways.length]
+            .output()
+            .split('\n')
+            .filter((l) => /"level":(40|50)/.test(l));
+          throw new Error(`${err.message}\n${logged.slice(-5).join('\n')}`);
         }),
       })),
     );

@@ -31,6 +31,8 @@ export interface EmbeddedPostgresOptions {
   password: string;
   /** Where a root process keeps what the `postgres` user must reach (binaries, relocated data). */
   rootRuntimeDir?: string;
+  /** PostgreSQL's `max_connections` (its default, 100, when unset). */
+  maxConnections?: number;
 }
 
 export interface RunningPostgres {
@@ -275,6 +277,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       // TCP only: no socket file in a shared folder to collide with another server.
       '-c',
       'unix_socket_directories=',
+      ...(options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : []),
     ],
     { cwd: '/', env: { ...process.env, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'], ...(user ?? {}) },
   );

@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   persistent: boolean;
   databaseName?: string;
   env?: NodeJS.ProcessEnv;
+  /** The embedded server's `max_connections` (PostgreSQL's default, 100, when unset). */
+  maxConnections?: number;
 }
 
 const EMBEDDED_USER = 'sluice';
@@ -40,6 +42,7 @@ export async function startDatabase(options: DatabaseOptions): Promise<Database>
     user: EMBEDDED_USER,
     password: EMBEDDED_PASSWORD,
     rootRuntimeDir: env.SLUICE_PG_RUNTIME_DIR,
+    maxConnections: options.maxConnections,
   });
   const stop = async () => {
     await server.stop();

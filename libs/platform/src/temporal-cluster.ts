@@ -12,6 +12,7 @@ import { StartupError } from './startup-error';
 import { setupTemporalSchema, type TemporalBinaries, type TemporalPostgres } from './temporal-setup';
 
 export {
+  CLUSTER_PG_MAX_CONNECTIONS,
   setupTemporalSchema,
   temporalPostgresFrom,
   temporalServerBinaries,

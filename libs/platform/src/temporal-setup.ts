@@ -80,6 +80,14 @@ export async function setupTemporalSchema(binaries: TemporalBinaries, pg: Tempor
   }
 }
 
+/**
+ * The `max_connections` an embedded PostgreSQL under the cluster gets. Each Temporal process
+ * holds up to TEMPORAL_PG_MAX_CONNS (20) plus 5 for visibility, so five processes take 125,
+ * and Sluice's gateways and workers 10 each. PostgreSQL's default of 100 runs out under load
+ * ("too many clients already").
+ */
+export const CLUSTER_PG_MAX_CONNECTIONS = 300;
+
 /** Temporal's PostgreSQL settings from the URL of Sluice's database on the same server. */
 export function temporalPostgresFrom(databaseUrl: string): TemporalPostgres {
   const url = new URL(databaseUrl);

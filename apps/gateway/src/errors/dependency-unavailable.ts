@@ -1,8 +1,12 @@
 /** A dependency the gateway cannot answer without. */
 export type Dependency = 'PostgreSQL' | 'Temporal';
 
-/** Socket-level failures and PostgreSQL's "the server is going away or not there" SQLSTATEs. */
+/**
+ * Socket-level failures, PostgreSQL's "the server is going away or not there" SQLSTATEs,
+ * and 53300 (too_many_connections: every slot is taken, for now).
+ */
 const PG_UNAVAILABLE = new Set([
+  '53300',
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
