@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 const BENCHES = [
   'history',
   'judge',
+  'blame',
   'halt-latency',
   'overhead',
   'scale',

@@ -2,3 +2,4 @@ export * from './scoring';
 export * from './insight-options';
 export * from './incident-analyzer';
 export * from './exposure';
+export * from './blame';

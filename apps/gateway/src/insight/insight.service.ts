@@ -3,11 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { SluiceError } from '../../../../libs/domain/src';
 import {
-  BLAME_THRESHOLD,
+  BlameEngine,
   affectedCustomers,
   exposures,
-  scoreSuspect,
-  shiftTest,
   type AffectedCustomer,
   type ChangeAssessment,
   type IncidentAnalyzer,
@@ -21,8 +19,6 @@ import { GATEWAY_SETTINGS, INCIDENT_ANALYZER, READ_MODELS, SERVICE_CATALOG } fro
 import type { RegionChange, RegionChangeKind } from '../history/models/history.models';
 import type { Incident, Suspect, VerdictValue } from './models/insight.models';
 
-/** Candidates scored per question: the changes closest before the alert. */
-export const MAX_SUSPECTS = 25;
 export const MAX_WINDOW_MINUTES = 7 * 24 * 60;
 const MAX_ROWS = 10_000;
 
@@ -60,8 +56,6 @@ function describeShift(what: string, t: ShiftTest): string {
   );
 }
 
-const EMPTY = shiftTest({ requests: 0, events: 0 }, { requests: 0, events: 0 });
-
 /** Incident insight: what changed, which change is suspect, our change or outside, who is affected. */
 @Injectable()
 export class InsightService {
@@ -70,7 +64,15 @@ export class InsightService {
     @Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog,
     @Inject(INCIDENT_ANALYZER) private readonly analyzer: IncidentAnalyzer,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
-  ) {}
+  ) {
+    this.blame = new BlameEngine(
+      readModels,
+      async (service) => (await catalog.find(service))?.topology.regions.map((r) => r.name),
+      analyzer,
+    );
+  }
+
+  private readonly blame: BlameEngine<RegionChangeRow>;
 
   /** Changes before `at` in the region (or, without one, the service), scored and ranked. */
   async suspects(query: SuspectsQuery): Promise<Suspect[]> {
@@ -79,38 +81,8 @@ export class InsightService {
       const message = 'name a region or a service';
       throw SluiceError.badInput(message, [{ field: 'region', message }]);
     }
-    const to = new Date(query.at.getTime() + 1);
-    const from = new Date(query.at.getTime() - query.windowMinutes * 60_000);
-    const rows = await this.readModels.changes({
-      region: query.region,
-      service: query.region ? undefined : query.service,
-      from,
-      to,
-      limit: MAX_ROWS,
-    });
-    const candidates = rows.filter((r) => r.changed).slice(-MAX_SUSPECTS);
-    const assessments = new Map<string, Promise<ChangeAssessment>>();
-    const scored = [];
-    for (const change of candidates) {
-      const key = `${change.rolloutId}/${change.kind}/${change.changedAt.getTime()}`;
-      if (!assessments.has(key)) assessments.set(key, this.assess(change, query.at));
-      const assessment = await assessments.get(key)!;
-      const focus = assessment.regions.find((r) => r.region === change.region);
-      const control = assessment.regions.filter((r) => !r.changed);
-      const minutesBeforeAlert = Math.round(((query.at.getTime() - change.changedAt.getTime()) / 60_000) * 100) / 100;
-      const score = scoreSuspect(
-        {
-          focus: focus ?? { region: change.region, changed: true, errors: EMPTY, latency: EMPTY },
-          control,
-          minutesBeforeAlert,
-          sameService: !query.service || query.service === change.service,
-        },
-        this.analyzer.options.score,
-      );
-      scored.push({ change, assessment, focus, control, minutesBeforeAlert, score });
-    }
-    scored.sort((a, b) => b.score.score - a.score.score || b.change.changedAt.getTime() - a.change.changedAt.getTime());
-    return scored.map(({ change, assessment, focus, control, minutesBeforeAlert, score }, i) => {
+    const scored = await this.blame.suspects(query);
+    return scored.map(({ change, assessment, focus, control, minutesBeforeAlert, score, likelyCause }, i) => {
       const controlDegraded = control.filter((r) => r.errors.degraded || r.latency.degraded).length;
       const text = [
         `${change.kind === 'PUSH' ? 'push' : 'rollback'} of ${change.service} ${change.toVersion ?? '(no config)'} to ${change.region} ${minutesBeforeAlert} min before the alert`,
@@ -125,7 +97,7 @@ export class InsightService {
       return {
         rank: i + 1,
         score: score.score,
-        likelyCause: assessment.verdict === 'LIKELY_CHANGE' && score.score >= BLAME_THRESHOLD,
+        likelyCause,
         rolloutId: change.rolloutId,
         change: toChange(change),
         verdict: assessment.verdict as VerdictValue,
@@ -213,25 +185,6 @@ export class InsightService {
     const topology = (await this.catalog.find(rollout.service))?.topology;
     const customersOf = new Map((topology?.regions ?? []).map((r) => [r.name, r.customers]));
     return affectedCustomers(exposures(rolloutId, history), customersOf);
-  }
-
-  /** What the candidate's rollout did to its service's regions, from Prometheus. */
-  private async assess(change: RegionChangeRow, at: Date): Promise<ChangeAssessment> {
-    const reached = await this.readModels.changes({
-      rolloutId: change.rolloutId,
-      to: new Date(at.getTime() + 1),
-      limit: MAX_ROWS,
-    });
-    const changedRegions = [
-      ...new Set(reached.filter((r) => r.kind === change.kind && r.changed).map((r) => r.region)),
-    ];
-    const topology = (await this.catalog.find(change.service))?.topology;
-    return this.analyzer.assessChange({
-      service: change.service,
-      pivot: change.changedAt,
-      changedRegions,
-      serviceRegions: topology?.regions.map((r) => r.name) ?? changedRegions,
-    });
   }
 
   private toAssessmentModel(a: ChangeAssessment) {

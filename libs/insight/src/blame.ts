@@ -1,0 +1,262 @@
+import type { ChangeAssessment } from '../../domain/src';
+import type { IncidentAnalyzer, ReadCache } from './incident-analyzer';
+import {
+  BLAME_THRESHOLD,
+  blameVerdict,
+  isDegraded,
+  scoreSuspect,
+  shiftTest,
+  type RegionShift,
+  type SuspectScore,
+} from './scoring';
+
+/** A change as blame needs it: a row of the region_changes read model. */
+export interface ChangeRow {
+  service: string;
+  region: string;
+  rolloutId: string;
+  kind: 'PUSH' | 'ROLLBACK';
+  /** False for a re-push of what the region already ran. */
+  changed: boolean;
+  changedAt: Date;
+}
+
+/** The change log blame reads: ReadModels.changes, or an in-memory log in the benchmark. */
+export interface ChangeLog<C extends ChangeRow> {
+  changes(query: {
+    region?: string;
+    service?: string;
+    rolloutId?: string;
+    from?: Date;
+    to?: Date;
+    limit?: number;
+  }): Promise<C[]>;
+}
+
+/** Regions of a service, from its topology; undefined for an unknown service. */
+export type RegionsOf = (service: string) => Promise<readonly string[] | undefined>;
+
+/** Services whose topology has the region. */
+export type ServicesIn = (region: string) => Promise<readonly string[]>;
+
+export interface BlameQuery {
+  region?: string;
+  service?: string;
+  at: Date;
+  windowMinutes: number;
+}
+
+export interface RankedSuspect<C extends ChangeRow> {
+  change: C;
+  assessment: ChangeAssessment;
+  /** The change's region, judged around the change; undefined without metrics for it. */
+  focus: RegionShift | undefined;
+  /** The service's regions the rollout had not reached. */
+  control: RegionShift[];
+  /** The alert's region in other services that did not change, over the same windows. */
+  peers: RegionShift[];
+  minutesBeforeAlert: number;
+  score: SuspectScore;
+  /** LIKELY_CHANGE and a score at or above BLAME_THRESHOLD: what a halt-blamed policy halts. */
+  likelyCause: boolean;
+}
+
+interface Assessed {
+  assessment: ChangeAssessment;
+  peers: RegionShift[] | null;
+}
+
+/** Candidates scored per question: the changes closest before the alert. */
+export const MAX_SUSPECTS = 25;
+/** Other services read in the alert's region: enough to see a shared dependency, few queries. */
+export const MAX_PEERS = 8;
+/** A rise that begins this long after a push is not blamed on it (see lateOnset). */
+export const ONSET_LIMIT_MINUTES = 10;
+const MAX_ROWS = 10_000;
+
+const EMPTY = shiftTest({ requests: 0, events: 0 }, { requests: 0, events: 0 });
+
+/**
+ * Which change is suspect: every change before the alert in its region (or, without one,
+ * its service) in the window, each judged from metrics and scored, best first. The gateway's
+ * `suspects` and `incident` answer from this, and so does `npm run bench:blame` on its
+ * simulated worlds: one method, measured where it is used.
+ */
+export class BlameEngine<C extends ChangeRow> {
+  constructor(
+    private readonly log: ChangeLog<C>,
+    private readonly regionsOf: RegionsOf,
+    readonly analyzer: IncidentAnalyzer,
+    /** Services with a region of that name: the alert's region in other services. */
+    private readonly servicesIn: ServicesIn = async () => [],
+  ) {}
+
+  async suspects(query: BlameQuery): Promise<Array<RankedSuspect<C>>> {
+    const to = new Date(query.at.getTime() + 1);
+    const from = new Date(query.at.getTime() - query.windowMinutes * 60_000);
+    const rows = await this.log.changes({
+      region: query.region,
+      service: query.region ? undefined : query.service,
+      from,
+      to,
+      limit: MAX_ROWS,
+    });
+    const candidates = rows.filter((r) => r.changed).slice(-MAX_SUSPECTS);
+    if (candidates.length === 0) return [];
+    const cache: ReadCache = new Map();
+    const assessments = new Map<string, Promise<Assessed>>();
+    const scored: Array<RankedSuspect<C>> = [];
+    for (const change of candidates) {
+      const key = `${change.rolloutId}/${change.kind}/${change.changedAt.getTime()}`;
+      if (!assessments.has(key)) assessments.set(key, this.assess(change, query, rows, cache));
+      const { assessment, peers } = await assessments.get(key)!;
+      const focus = assessment.regions.find((r) => r.region === change.region);
+      const control = assessment.regions.filter((r) => !r.changed);
+      const minutesBeforeAlert = Math.round(((query.at.getTime() - change.changedAt.getTime()) / 60_000) * 100) / 100;
+      const score = scoreSuspect(
+        {
+          focus: focus ?? { region: change.region, changed: true, errors: EMPTY, latency: EMPTY },
+          control: [...control, ...(peers ?? [])],
+          minutesBeforeAlert,
+          sameService: !query.service || query.service === change.service,
+        },
+        this.analyzer.options.score,
+      );
+      const likelyCause = assessment.verdict === 'LIKELY_CHANGE' && score.score >= BLAME_THRESHOLD;
+      scored.push({ change, assessment, focus, control, peers: peers ?? [], minutesBeforeAlert, score, likelyCause });
+    }
+    return scored.sort(
+      (a, b) => b.score.score - a.score.score || b.change.changedAt.getTime() - a.change.changedAt.getTime(),
+    );
+  }
+
+  /**
+   * Up to MAX_PEERS other services in the alert's region with no change there since the
+   * span before the push, judged over the push's windows; null without a region or when
+   * unreadable.
+   */
+  private async peers(
+    change: C,
+    query: BlameQuery,
+    regionChanges: readonly C[],
+    cache: ReadCache,
+  ): Promise<RegionShift[] | null> {
+    if (!query.region) return null;
+    // a service changed there within the after window may have risen by its own change
+    const since = Math.max(change.changedAt.getTime(), query.at.getTime() - this.analyzer.options.spanSeconds * 1000);
+    const changed = new Set(regionChanges.filter((c) => c.changedAt.getTime() >= since).map((c) => c.service));
+    const services = (await this.servicesIn(query.region))
+      .filter((s) => !changed.has(s))
+      .sort()
+      .slice(0, MAX_PEERS);
+    return this.analyzer.regionPeers(services, query.region, change.changedAt, query.at, cache);
+  }
+
+  /**
+   * What the candidate's rollout did to its service's regions, each region around its own
+   * push, up to the alert. A change to another service than the alert's is a cause only if
+   * the alert's service degraded in the region after it.
+   */
+  private async assess(change: C, query: BlameQuery, regionChanges: readonly C[], cache: ReadCache): Promise<Assessed> {
+    const peers = await this.peers(change, query, regionChanges, cache);
+    return { assessment: await this.assessAgainst(change, query, peers, cache), peers };
+  }
+
+  /**
+   * A fault shows within minutes of its push. When the push is older than ONSET_LIMIT_MINUTES
+   * before the after window, and the region had not risen by then, the rise began long after
+   * the push: something else is the likelier cause. Says so, or null.
+   */
+  private async lateOnset(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
+    const afterFrom = query.at.getTime() - this.analyzer.options.spanSeconds * 1000;
+    const gapMinutes = (afterFrom - change.changedAt.getTime()) / 60_000;
+    if (gapMinutes < ONSET_LIMIT_MINUTES) return null;
+    const between = await this.analyzer.shiftBetween(
+      change.service,
+      change.region,
+      change.changedAt,
+      { from: change.changedAt, to: new Date(afterFrom) },
+      cache,
+    );
+    if (!between || !(between.errors.enoughData || between.latency.enoughData) || isDegraded(between)) return null;
+    return `${change.region} had not degraded in the ${Math.round(gapMinutes)} minutes after the push: the rise began later`;
+  }
+
+  private async assessAgainst(
+    change: C,
+    query: BlameQuery,
+    peers: RegionShift[] | null,
+    cache: ReadCache,
+  ): Promise<ChangeAssessment> {
+    const reached = await this.log.changes({
+      rolloutId: change.rolloutId,
+      to: new Date(query.at.getTime() + 1),
+      limit: MAX_ROWS,
+    });
+    const pushes = new Map<string, Date>();
+    for (const r of reached)
+      if (r.kind === change.kind && r.changed && !pushes.has(r.region)) pushes.set(r.region, r.changedAt);
+    // a region another rollout changed since is not this one's evidence: its later rise may be the newer change's
+    const later = await this.log.changes({
+      service: change.service,
+      from: change.changedAt,
+      to: new Date(query.at.getTime() + 1),
+      limit: MAX_ROWS,
+    });
+    const newer = later.filter(
+      (r) => r.changed && r.rolloutId !== change.rolloutId && r.changedAt >= (pushes.get(r.region) ?? change.changedAt),
+    );
+    const superseded = new Set(newer.map((r) => r.region));
+    const by = newer.find((r) => r.region === change.region);
+    if (by) {
+      return {
+        service: change.service,
+        pivot: change.changedAt.toISOString(),
+        beforeFrom: change.changedAt.toISOString(),
+        afterTo: query.at.toISOString(),
+        regions: [],
+        verdict: 'UNCLEAR',
+        summary: `${change.region} was changed again since, by ${by.rolloutId}`,
+      };
+    }
+    for (const region of superseded) pushes.delete(region);
+    const serviceRegions = ((await this.regionsOf(change.service)) ?? [...pushes.keys()]).filter(
+      (r) => !superseded.has(r),
+    );
+    const assessment = await this.analyzer.assessRollout(
+      {
+        service: change.service,
+        pushes,
+        serviceRegions,
+        focusPivot: change.changedAt,
+        until: query.at,
+      },
+      cache,
+    );
+    if (assessment.error) return assessment;
+    const verdict = blameVerdict(assessment.regions, peers);
+    const late = verdict.verdict === 'LIKELY_CHANGE' ? await this.lateOnset(change, query, cache) : null;
+    if (late) return { ...assessment, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${late}` };
+    if (verdict.verdict === 'LIKELY_CHANGE' && query.service && query.service !== change.service) {
+      const alerting = await this.analyzer.assessRollout(
+        {
+          service: query.service,
+          pushes: new Map(),
+          serviceRegions: [change.region],
+          focusPivot: change.changedAt,
+          until: query.at,
+        },
+        cache,
+      );
+      const there = alerting.regions.find((r) => r.region === change.region);
+      if (!there || !isDegraded(there)) {
+        return {
+          ...assessment,
+          verdict: 'UNCLEAR',
+          summary: `${verdict.summary}; but ${query.service} did not degrade in ${change.region} after this change`,
+        };
+      }
+    }
+    return { ...assessment, ...verdict };
+  }
+}
