@@ -145,6 +145,9 @@ export class BlameEngine<C extends ChangeRow> {
     // a service changed there within the after window may have risen by its own change
     const since = Math.max(change.changedAt.getTime(), query.at.getTime() - this.analyzer.options.spanSeconds * 1000);
     const changed = new Set(regionChanges.filter((c) => c.changedAt.getTime() >= since).map((c) => c.service));
+    // neither the changed service nor the alert's (its rise is the alert itself) is a peer
+    changed.add(change.service);
+    if (query.service) changed.add(query.service);
     const services = (await this.servicesIn(query.region))
       .filter((s) => !changed.has(s))
       .sort()

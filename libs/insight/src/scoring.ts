@@ -141,7 +141,12 @@ export const CONTROL_NOISE_SHARE = 0.25;
  */
 export function blameVerdict(regions: readonly RegionShift[], peers: readonly RegionShift[] | null): VerdictWithReason {
   const peersDegraded = (peers ?? []).filter(peerDegraded);
-  if (peers && peers.length >= MIN_PEERS && peersDegraded.length / peers.length >= EXTERNAL_SHARE) {
+  // services rarely fail together by chance: two of them rising with the alert is a shared cause
+  if (
+    peers &&
+    peers.length >= MIN_PEERS &&
+    (peersDegraded.length >= MIN_PEERS || peersDegraded.length / peers.length >= EXTERNAL_SHARE)
+  ) {
     return {
       verdict: 'LIKELY_EXTERNAL',
       summary: `${peersDegraded.length} of ${peers.length} other services in the region degraded at the same time (${names(peersDegraded)})`,
@@ -172,6 +177,12 @@ export function blameVerdict(regions: readonly RegionShift[], peers: readonly Re
     return {
       verdict: 'UNCLEAR',
       summary: `every region (${names(changed)}) received the change and no other service in the region could be compared`,
+    };
+  }
+  if (peersDegraded.length > 0) {
+    return {
+      verdict: 'UNCLEAR',
+      summary: `regions degraded after their own push (${names(changedDegraded)}), but so did another service in the region (${names(peersDegraded)})`,
     };
   }
   if (unchangedDegraded.length / Math.max(1, unchanged.length) <= CONTROL_NOISE_SHARE) {

@@ -30,6 +30,18 @@ describe('PostgreSQL service catalog', () => {
     expect(topology.regions[0]).toMatchObject({ tier: 'standard', weight: 1, customers: [] });
   });
 
+  it('names the services with a region: blame reads the alert region in other services', async () => {
+    const region = `region-${randomUUID().slice(0, 8)}`;
+    const at = (n: string, regions: string[]) =>
+      parseServiceTopology({ name: n, regions: regions.map((r) => ({ name: r, endpoint: `http://127.0.0.1/${r}` })) });
+    const [first, second, elsewhere] = [name(), name(), name()].sort();
+    await catalog.register(at(second, ['x', region]));
+    await catalog.register(at(first, [region]));
+    await catalog.register(at(elsewhere, ['x']));
+    expect(await catalog.servicesIn(region)).toEqual([first, second]);
+    expect(await catalog.servicesIn(`${region}-none`)).toEqual([]);
+  });
+
   it('answers NOT_FOUND for an unknown service', async () => {
     await expect(catalog.get('nope-nope')).rejects.toMatchObject({ code: ErrorCode.NotFound });
   });

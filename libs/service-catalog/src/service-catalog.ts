@@ -62,6 +62,17 @@ export class PgServiceCatalog {
     return found;
   }
 
+  /** Names of the services whose topology has a region named `region`, by name. */
+  async servicesIn(region: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ name: string }>(
+      `SELECT name FROM services
+       WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(topology->'regions') r WHERE r->>'name' = $1)
+       ORDER BY name`,
+      [region],
+    );
+    return rows.map((r) => r.name);
+  }
+
   async list(): Promise<RegisteredService[]> {
     const { rows } = await this.pool.query<{ topology: ServiceTopology; created_at: Date; updated_at: Date }>(
       'SELECT topology, created_at, updated_at FROM services ORDER BY name',

@@ -69,6 +69,7 @@ export class InsightService {
       readModels,
       async (service) => (await catalog.find(service))?.topology.regions.map((r) => r.name),
       analyzer,
+      (region) => catalog.servicesIn(region),
     );
   }
 
