@@ -2,3 +2,5 @@ export * from './scoring';
 export * from './insight-options';
 export * from './incident-analyzer';
 export * from './exposure';
+export * from './customer-impact';
+export * from './exposure-metrics';
