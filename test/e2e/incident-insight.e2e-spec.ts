@@ -312,7 +312,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
     expect(first.score).toBeGreaterThan(second.score);
   });
 
-  it('records the verdict in the halt’s history and lists customers with their rollback in CSV', async () => {
+  it('records the verdict in the halt’s history and ranks the customers for outreach, in GraphQL, CSV and JSON', async () => {
     expect((await halt(shop)).status).toBe(200);
     expect((await halt(search)).status).toBe(200);
     const [shopDone, searchDone] = await Promise.all([

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadEnv } from '../../platform/src/config';
+import { ConfigError, loadEnv } from '../../platform/src/config';
 import { DEFAULT_SCORE, DEFAULT_SHIFT, type ScoreOptions, type ShiftOptions } from './scoring';
 
 /**
@@ -81,6 +81,11 @@ export function loadInsightOptions(env: NodeJS.ProcessEnv = process.env): Insigh
     },
     env,
   );
+  if ((c.SLUICE_INSIGHT_CUSTOMER_REQUESTS_QUERY === '') !== (c.SLUICE_INSIGHT_CUSTOMER_ERRORS_QUERY === '')) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SLUICE_INSIGHT_CUSTOMER_REQUESTS_QUERY and SLUICE_INSIGHT_CUSTOMER_ERRORS_QUERY: set both, or neither',
+    );
+  }
   return {
     ...DEFAULT_INSIGHT,
     requestsQuery: c.SLUICE_INSIGHT_REQUESTS_QUERY,
