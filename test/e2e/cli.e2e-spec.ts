@@ -342,7 +342,10 @@ describe('the sluice CLI against the real stack', () => {
     ) as Array<{ id: string }>;
     const csv = await sluice(['customers', newest[newest.length - 1].id, '--csv']);
     expect(csv.code).toBe(0);
-    expect(csv.stdout.split('\n')[0]).toBe('customer,region,exposedFrom,exposedUntil,rolledBack,endedBy');
+    expect(csv.stdout.split('\n')[0]).toBe(
+      'customer,region,exposedFrom,exposedUntil,rolledBack,endedBy,' +
+        'rank,exposedSeconds,errorRate,baselineErrorRate,badRequestsEstimate,severity',
+    );
   }, 60_000);
 
   it('a recurring freeze in force fails the rollout at its precheck, in the workflow', async () => {

@@ -47,6 +47,23 @@ const SCENARIOS = [shop, search, pay, cart];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Per-customer metrics, as a service with a `customer` label would have them: here only
+ * Globex (in shop's canary) has series, its region's requests with twice the errors, so it
+ * outranks Acme Corp, which falls back to the region's rate.
+ */
+const globex = (matchers: string) =>
+  `label_replace(sum by (region) (increase(sluice_sim_requests_total{service="{{service}}",region="ins1-canary"${matchers}}[{{range}}])), "customer", "Globex", "", "")`;
+const PER_CUSTOMER = {
+  customerRequestsQuery: globex(''),
+  customerErrorsQuery: `2 * ${globex(',code=~"5.."')}`,
+};
+
+const CUSTOMER_FIELDS = /* GraphQL */ `
+  rank customer region exposedFrom exposedUntil exposedSeconds rolledBack endedBy
+  requests errorRate baselineErrorRate badRequestsEstimate severity measuredBy note
+`;
+
 const SUSPECT_FIELDS = /* GraphQL */ `
   rank
   score
@@ -59,7 +76,7 @@ const SUSPECT_FIELDS = /* GraphQL */ `
     errors { before { requests events } after { requests events } beforeRate afterRate ratio eValue degraded }
   }
   assessment { verdict summary regions { region changed degraded } }
-  affectedCustomers { customer region exposedFrom exposedUntil rolledBack endedBy }
+  affectedCustomers { ${CUSTOMER_FIELDS} }
 `;
 
 interface SuspectView {
@@ -92,14 +109,25 @@ interface SuspectView {
     summary: string;
     regions: Array<{ region: string; changed: boolean; degraded: boolean }>;
   };
-  affectedCustomers: Array<{
-    customer: string;
-    region: string;
-    exposedFrom: string;
-    exposedUntil: string | null;
-    rolledBack: boolean;
-    endedBy: string | null;
-  }>;
+  affectedCustomers: CustomerView[];
+}
+
+interface CustomerView {
+  rank: number;
+  customer: string;
+  region: string;
+  exposedFrom: string;
+  exposedUntil: string | null;
+  exposedSeconds: number;
+  rolledBack: boolean;
+  endedBy: string | null;
+  requests: number | null;
+  errorRate: number | null;
+  baselineErrorRate: number | null;
+  badRequestsEstimate: number | null;
+  severity: string;
+  measuredBy: string | null;
+  note: string | null;
 }
 
 interface IncidentView {
@@ -118,6 +146,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
   let prometheus: PrometheusServer;
   let stack: AppStack;
   const rollouts: Record<string, string> = {};
+  let prometheusStopped = false;
 
   const canary = (s: Scenario) => s.regions[0].name;
 
@@ -167,7 +196,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
     stack = await startAppStack({
       regions: ['ins-unused'],
       prometheusUrl: prometheus.url,
-      insight: { spanSeconds: SPAN_SECONDS },
+      insight: { spanSeconds: SPAN_SECONDS, ...PER_CUSTOMER },
     });
     for (const [i, s] of SCENARIOS.entries()) {
       s.sim = await startRegionSim({ regions: s.regions.map((r) => r.name), port: ports[i], service: s.service });
@@ -211,7 +240,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
   afterAll(async () => {
     await stack?.stop();
     for (const s of SCENARIOS) await s.sim?.close();
-    await prometheus?.stop();
+    if (!prometheusStopped) await prometheus?.stop();
   });
 
   it('1. a faulty config in one region: that rollout is the top suspect, with its numbers, and the verdict is LIKELY_CHANGE', async () => {
@@ -244,11 +273,14 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
     expect(result.verdict.summary).toBe(
       'only regions that received the change degraded (ins1-canary); none of the 3 without it did',
     );
-    // who is affected: the canary's customers, still exposed
-    expect(top.affectedCustomers.map((c) => [c.customer, c.region, c.exposedUntil, c.rolledBack])).toEqual([
-      ['Acme Corp', canary(shop), null, false],
-      ['Globex', canary(shop), null, false],
+    // who is affected: the canary's customers, still exposed, Globex (twice the errors) first
+    expect(
+      top.affectedCustomers.map((c) => [c.rank, c.customer, c.region, c.exposedUntil, c.rolledBack, c.measuredBy]),
+    ).toEqual([
+      [1, 'Globex', canary(shop), null, false, 'CUSTOMER'],
+      [2, 'Acme Corp', canary(shop), null, false, 'REGION'],
     ]);
+    for (const c of top.affectedCustomers) expect(c.severity).toBe('HIGH');
   });
 
   it('2. a dependency outage across every region: the harmless rollout nearby is not blamed, the verdict is LIKELY_EXTERNAL', async () => {
@@ -280,7 +312,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
     expect(first.score).toBeGreaterThan(second.score);
   });
 
-  it('records the verdict in the halt’s history and lists customers with their rollback in CSV', async () => {
+  it('records the verdict in the halt’s history and ranks the customers for outreach, in GraphQL, CSV and JSON', async () => {
     expect((await halt(shop)).status).toBe(200);
     expect((await halt(search)).status).toBe(200);
     const [shopDone, searchDone] = await Promise.all([
@@ -294,9 +326,9 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
 
     const customers = await eventually(
       async () => {
-        const res = await graphql<{ affectedCustomers: SuspectView['affectedCustomers'] }>(
+        const res = await graphql<{ affectedCustomers: CustomerView[] }>(
           stack.gateway.url,
-          `{ affectedCustomers(rolloutId: "${rollouts.shop}") { customer region exposedFrom exposedUntil rolledBack endedBy } }`,
+          `{ affectedCustomers(rolloutId: "${rollouts.shop}") { ${CUSTOMER_FIELDS} } }`,
           {},
           'viewer',
         );
@@ -305,27 +337,104 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
       },
       { what: 'the rollback to reach the projections', timeoutMs: 20_000 },
     );
-    expect(customers.map((c) => [c.customer, c.endedBy])).toEqual([
-      ['Acme Corp', 'ROLLED_BACK'],
-      ['Globex', 'ROLLED_BACK'],
+    // ranked for outreach: Globex's own series show twice the region's errors
+    expect(customers.map((c) => [c.rank, c.customer, c.endedBy, c.measuredBy, c.severity])).toEqual([
+      [1, 'Globex', 'ROLLED_BACK', 'CUSTOMER', 'HIGH'],
+      [2, 'Acme Corp', 'ROLLED_BACK', 'REGION', 'HIGH'],
     ]);
-    for (const c of customers) expect(new Date(c.exposedUntil!) > new Date(c.exposedFrom)).toBe(true);
+    const [first, second] = customers;
+    for (const c of customers) {
+      expect(new Date(c.exposedUntil!) > new Date(c.exposedFrom)).toBe(true);
+      const seconds = (new Date(c.exposedUntil!).getTime() - new Date(c.exposedFrom).getTime()) / 1000;
+      expect(Math.abs(c.exposedSeconds - seconds)).toBeLessThanOrEqual(1);
+      expect(c.baselineErrorRate!).toBeLessThan(0.05);
+      expect(c.errorRate! - c.baselineErrorRate!).toBeGreaterThanOrEqual(0.05);
+      expect(c.badRequestsEstimate!).toBeGreaterThan(0);
+      expect(c.badRequestsEstimate!).toBeLessThanOrEqual(c.requests!);
+    }
+    expect(first.errorRate!).toBeGreaterThan(second.errorRate!);
+    expect(first.badRequestsEstimate!).toBeGreaterThan(second.badRequestsEstimate!);
+    expect(second.errorRate!).toBeGreaterThan(0.15);
+    expect(second.note).toBe('no series for Acme Corp; region rate used');
 
-    const csvUrl = `${stack.gateway.url}/rollouts/${rollouts.shop}/affected-customers.csv`;
-    const csv = await fetch(csvUrl, { headers: { authorization: `Bearer ${tokenOf('viewer')}` } });
+    const viewer = { headers: { authorization: `Bearer ${tokenOf('viewer')}` } };
+    const exportUrl = (id: string, ext: string) => `${stack.gateway.url}/rollouts/${id}/affected-customers.${ext}`;
+    const text = (v: number | string | null) => (v === null ? '' : String(v));
+    const csv = await fetch(exportUrl(rollouts.shop, 'csv'), viewer);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('customer,region,exposed_from,exposed_until,rolled_back,ended_by');
-    expect(lines.slice(1)).toEqual(
-      customers.map((c) => `${c.customer},${c.region},${c.exposedFrom},${c.exposedUntil},true,ROLLED_BACK`),
+    // the original six columns first, the ranking appended
+    expect(lines[0]).toBe(
+      'customer,region,exposed_from,exposed_until,rolled_back,ended_by,' +
+        'rank,exposed_seconds,requests,error_rate,baseline_error_rate,bad_requests_estimate,severity,measured_by',
     );
-    expect((await fetch(csvUrl)).status).toBe(401);
-    const missing = await fetch(`${stack.gateway.url}/rollouts/no-such-rollout/affected-customers.csv`, {
-      headers: { authorization: `Bearer ${tokenOf('viewer')}` },
-    });
-    expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    const cells = lines.slice(1).map((l) => l.split(','));
+    expect(cells.map((c) => c.slice(0, 8))).toEqual(
+      customers.map((c) => [
+        c.customer,
+        c.region,
+        c.exposedFrom,
+        c.exposedUntil,
+        'true',
+        'ROLLED_BACK',
+        String(c.rank),
+        String(c.exposedSeconds),
+      ]),
+    );
+    expect(cells.map((c) => c.slice(12))).toEqual(customers.map((c) => [c.severity, text(c.measuredBy)]));
+    for (const [i, c] of cells.entries()) {
+      expect(Number(c[11])).toBeGreaterThan(0);
+      expect(Number(c[9])).toBeGreaterThan(Number(c[10]));
+      // read again from Prometheus, so close to the GraphQL answer, not equal
+      expect(Math.abs(Number(c[9]) - customers[i].errorRate!)).toBeLessThan(0.1);
+    }
+
+    const json = await fetch(exportUrl(rollouts.shop, 'json'), viewer);
+    expect(json.status).toBe(200);
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    const report = (await json.json()) as {
+      rolloutId: string;
+      service: string;
+      metricsError: string | null;
+      customers: CustomerView[];
+    };
+    expect(report).toMatchObject({ rolloutId: rollouts.shop, service: shop.service, metricsError: null });
+    expect(
+      report.customers.map((c) => [
+        c.rank,
+        c.customer,
+        c.region,
+        c.exposedFrom,
+        c.exposedUntil,
+        c.exposedSeconds,
+        c.severity,
+        c.measuredBy,
+      ]),
+    ).toEqual(
+      customers.map((c) => [
+        c.rank,
+        c.customer,
+        c.region,
+        c.exposedFrom,
+        c.exposedUntil,
+        c.exposedSeconds,
+        c.severity,
+        c.measuredBy,
+      ]),
+    );
+
+    for (const ext of ['csv', 'json']) {
+      expect((await fetch(exportUrl(rollouts.shop, ext))).status).toBe(401);
+      const missing = await fetch(exportUrl('no-such-rollout', ext), viewer);
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+      const tooLong = await fetch(exportUrl('x'.repeat(201), ext), viewer);
+      expect(tooLong.status).toBe(400);
+      expect(((await tooLong.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
+    }
+    const blank = await graphql(stack.gateway.url, '{ affectedCustomers(rolloutId: " ") { rank } }', {}, 'viewer');
+    expect(blank.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('refuses an alert it cannot place, and bad windows, with BAD_USER_INPUT', async () => {
@@ -353,5 +462,29 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
       null,
     );
     expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('still lists the affected customers, ranked by exposure, with severity UNKNOWN, when Prometheus is down', async () => {
+    await prometheus.stop();
+    prometheusStopped = true;
+    const res = await graphql<{ affectedCustomers: CustomerView[] }>(
+      stack.gateway.url,
+      `{ affectedCustomers(rolloutId: "${rollouts.shop}") { ${CUSTOMER_FIELDS} } }`,
+      {},
+      'viewer',
+    );
+    expect(res.errors).toBeUndefined();
+    const rows = res.data!.affectedCustomers;
+    // same exposure: by name
+    expect(rows.map((c) => [c.rank, c.customer, c.severity, c.badRequestsEstimate])).toEqual([
+      [1, 'Acme Corp', 'UNKNOWN', null],
+      [2, 'Globex', 'UNKNOWN', null],
+    ]);
+    for (const c of rows) expect(c.note).toMatch(/^the metrics could not be read/);
+    const json = await fetch(`${stack.gateway.url}/rollouts/${rollouts.shop}/affected-customers.json`, {
+      headers: { authorization: `Bearer ${tokenOf('viewer')}` },
+    });
+    expect(json.status).toBe(200);
+    expect(((await json.json()) as { metricsError: string }).metricsError).toMatch(/^the metrics could not be read/);
   });
 });

@@ -148,18 +148,33 @@ export function readCommands(program: Command, session: Session): void {
 
   program
     .command('customers')
-    .description('customers of every region a rollout reached, and whether it was undone')
+    .description(
+      'customers of every region a rollout reached, ranked for outreach: exposure, whether it was undone, severity',
+    )
     .argument('<rollout-id>')
     .option('--csv', 'as CSV, for a spreadsheet or a status page')
     .action(async (rolloutId: string, options: { csv?: boolean }) => {
       const data = await session
         .client()
-        .request<{ affectedCustomers: Array<Record<string, string | boolean | null>> }>(
-          'query Customers($id: ID!) { affectedCustomers(rolloutId: $id) { customer region exposedFrom exposedUntil rolledBack endedBy } }',
+        .request<{ affectedCustomers: Array<Record<string, string | number | boolean | null>> }>(
+          'query Customers($id: ID!) { affectedCustomers(rolloutId: $id) { customer region exposedFrom exposedUntil rolledBack endedBy rank exposedSeconds errorRate baselineErrorRate badRequestsEstimate severity } }',
           { id: rolloutId },
         );
       const rows = data.affectedCustomers;
-      const columns = ['customer', 'region', 'exposedFrom', 'exposedUntil', 'rolledBack', 'endedBy'];
+      const columns = [
+        'customer',
+        'region',
+        'exposedFrom',
+        'exposedUntil',
+        'rolledBack',
+        'endedBy',
+        'rank',
+        'exposedSeconds',
+        'errorRate',
+        'baselineErrorRate',
+        'badRequestsEstimate',
+        'severity',
+      ];
       if (options.csv) {
         const cell = (v: unknown) =>
           v == null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);

@@ -1,4 +1,4 @@
-import { affectedCustomers, affectedCustomersCsv, exposures, type ChangeFact } from './exposure';
+import { affectedCustomers, exposures, type ChangeFact } from './exposure';
 
 const t = (minute: number) => new Date(Date.UTC(2026, 10, 26, 12, minute));
 const change = (region: string, rolloutId: string, kind: 'PUSH' | 'ROLLBACK', minute: number, changed = true) =>
@@ -31,7 +31,7 @@ describe('exposures: when each region served a rollout’s change', () => {
   });
 });
 
-describe('affectedCustomers and its CSV', () => {
+describe('affectedCustomers', () => {
   const exposed = exposures('r1', [
     change('eu', 'r1', 'PUSH', 0),
     change('us', 'r1', 'PUSH', 1),
@@ -48,20 +48,5 @@ describe('affectedCustomers and its CSV', () => {
       { customer: 'Acme, "Intl"', region: 'us', from: t(1), until: null, endedBy: null, rolledBack: false },
       { customer: 'Zed GmbH', region: 'eu', from: t(0), until: t(3), endedBy: 'ROLLED_BACK', rolledBack: true },
     ]);
-  });
-
-  it('quotes CSV cells that need it', () => {
-    expect(affectedCustomersCsv(affectedCustomers(exposed, customers)).split('\r\n')).toEqual([
-      'customer,region,exposed_from,exposed_until,rolled_back,ended_by',
-      '"Acme, ""Intl""",eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK',
-      '"Acme, ""Intl""",us,2026-11-26T12:01:00.000Z,,false,',
-      'Zed GmbH,eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK',
-      '',
-    ]);
-  });
-
-  it('keeps a customer name that looks like a spreadsheet formula as text', () => {
-    const csv = affectedCustomersCsv(affectedCustomers(exposed, new Map([['us', ['=HYPERLINK("x")']]])));
-    expect(csv.split('\r\n')[1]).toBe(`"'=HYPERLINK(""x"")",us,2026-11-26T12:01:00.000Z,,false,`);
   });
 });

@@ -68,26 +68,3 @@ export function affectedCustomers(
     )
     .sort((a, b) => a.customer.localeCompare(b.customer) || a.from.getTime() - b.from.getTime());
 }
-
-/** A spreadsheet would run a cell starting like a formula; a leading quote keeps it text. */
-const defused = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
-
-/** RFC 4180 CSV of affected customers, for the communications team (safe to open in a spreadsheet). */
-export function affectedCustomersCsv(rows: readonly AffectedCustomer[]): string {
-  const cell = (raw: string) => {
-    const value = defused(raw);
-    return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-  };
-  const lines = [['customer', 'region', 'exposed_from', 'exposed_until', 'rolled_back', 'ended_by']];
-  for (const r of rows) {
-    lines.push([
-      r.customer,
-      r.region,
-      r.from.toISOString(),
-      r.until?.toISOString() ?? '',
-      String(r.rolledBack),
-      r.endedBy ?? '',
-    ]);
-  }
-  return lines.map((l) => l.map(cell).join(',')).join('\r\n') + '\r\n';
-}

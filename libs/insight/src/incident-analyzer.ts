@@ -2,6 +2,8 @@ import { isSluiceError, type ChangeAssessment } from '../../domain/src';
 
 export type { ChangeAssessment } from '../../domain/src';
 import type { MetricsSource } from '../../targets/src';
+import type { Exposure } from './exposure';
+import { readExposureMetrics, type ExposureReadings } from './exposure-metrics';
 import { renderInsightQuery, type InsightOptions } from './insight-options';
 import { changeVerdict, shiftTest, type RegionShift, type WindowCounts } from './scoring';
 
@@ -82,6 +84,11 @@ export class IncidentAnalyzer {
         error: err.message,
       };
     }
+  }
+
+  /** Requests and errors of each exposure and the span before it (affected-customers ranking). */
+  measureExposures(service: string, exposed: readonly Exposure[], now: Date = this.now()): Promise<ExposureReadings> {
+    return readExposureMetrics(this.metrics, this.options, service, exposed, now);
   }
 
   /**

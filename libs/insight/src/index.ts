@@ -3,3 +3,5 @@ export * from './insight-options';
 export * from './incident-analyzer';
 export * from './exposure';
 export * from './blame';
+export * from './customer-impact';
+export * from './exposure-metrics';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadEnv } from '../../platform/src/config';
+import { ConfigError, loadEnv } from '../../platform/src/config';
 import { DEFAULT_SCORE, DEFAULT_SHIFT, type ScoreOptions, type ShiftOptions } from './scoring';
 
 /**
@@ -13,6 +13,13 @@ export interface InsightOptions {
   errorsQuery: string;
   /** Requests slower than the latency objective. */
   slowQuery: string;
+  /**
+   * Optional per-customer counts, `sum by (region, customer)`, for the affected-customers
+   * ranking; empty = off (every customer gets its region's rate). A customer with no series
+   * falls back to its region's.
+   */
+  customerRequestsQuery: string;
+  customerErrorsQuery: string;
   /** Seconds compared on each side of a change. */
   spanSeconds: number;
   timeoutMs: number;
@@ -28,6 +35,8 @@ export const DEFAULT_INSIGHT: InsightOptions = {
   slowQuery:
     `sum by (region) (increase(sluice_sim_request_duration_seconds_count{${SERVICE_SELECTOR}}[{{range}}]))` +
     ` - sum by (region) (increase(sluice_sim_request_duration_seconds_bucket{${SERVICE_SELECTOR},le="0.3"}[{{range}}]))`,
+  customerRequestsQuery: '',
+  customerErrorsQuery: '',
   spanSeconds: 300,
   timeoutMs: 5_000,
   shift: DEFAULT_SHIFT,
@@ -57,6 +66,8 @@ const template = z
     }
   });
 
+const optionalTemplate = z.union([z.literal(''), template]);
+
 /** SLUICE_INSIGHT_* variables; an invalid one stops the process with a message naming it. */
 export function loadInsightOptions(env: NodeJS.ProcessEnv = process.env): InsightOptions {
   const c = loadEnv(
@@ -64,15 +75,24 @@ export function loadInsightOptions(env: NodeJS.ProcessEnv = process.env): Insigh
       SLUICE_INSIGHT_REQUESTS_QUERY: template.default(DEFAULT_INSIGHT.requestsQuery),
       SLUICE_INSIGHT_ERRORS_QUERY: template.default(DEFAULT_INSIGHT.errorsQuery),
       SLUICE_INSIGHT_SLOW_QUERY: template.default(DEFAULT_INSIGHT.slowQuery),
+      SLUICE_INSIGHT_CUSTOMER_REQUESTS_QUERY: optionalTemplate.default(DEFAULT_INSIGHT.customerRequestsQuery),
+      SLUICE_INSIGHT_CUSTOMER_ERRORS_QUERY: optionalTemplate.default(DEFAULT_INSIGHT.customerErrorsQuery),
       SLUICE_INSIGHT_SPAN_SECONDS: z.coerce.number().int().min(10).max(86_400).default(DEFAULT_INSIGHT.spanSeconds),
     },
     env,
   );
+  if ((c.SLUICE_INSIGHT_CUSTOMER_REQUESTS_QUERY === '') !== (c.SLUICE_INSIGHT_CUSTOMER_ERRORS_QUERY === '')) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SLUICE_INSIGHT_CUSTOMER_REQUESTS_QUERY and SLUICE_INSIGHT_CUSTOMER_ERRORS_QUERY: set both, or neither',
+    );
+  }
   return {
     ...DEFAULT_INSIGHT,
     requestsQuery: c.SLUICE_INSIGHT_REQUESTS_QUERY,
     errorsQuery: c.SLUICE_INSIGHT_ERRORS_QUERY,
     slowQuery: c.SLUICE_INSIGHT_SLOW_QUERY,
+    customerRequestsQuery: c.SLUICE_INSIGHT_CUSTOMER_REQUESTS_QUERY,
+    customerErrorsQuery: c.SLUICE_INSIGHT_CUSTOMER_ERRORS_QUERY,
     spanSeconds: c.SLUICE_INSIGHT_SPAN_SECONDS,
   };
 }

@@ -2,9 +2,9 @@ import { Args, GraphQLISODateTime, ID, Int, Parent, Query, ResolveField, Resolve
 import { RequireRole } from '../auth/roles.decorator';
 import { InsightService } from './insight.service';
 import { AffectedCustomer, AlertInput, Incident, Suspect } from './models/insight.models';
-import type { AffectedCustomer as AffectedCustomerRow } from '../../../../libs/insight/src';
+import type { RankedCustomer } from '../../../../libs/insight/src';
 
-const toModel = (rows: AffectedCustomerRow[]): AffectedCustomer[] =>
+const toModel = (rows: RankedCustomer[]): AffectedCustomer[] =>
   rows.map((r) => ({
     customer: r.customer,
     region: r.region,
@@ -12,6 +12,15 @@ const toModel = (rows: AffectedCustomerRow[]): AffectedCustomer[] =>
     exposedUntil: r.until,
     rolledBack: r.rolledBack,
     endedBy: r.endedBy as AffectedCustomer['endedBy'],
+    rank: r.rank,
+    exposedSeconds: r.exposedSeconds,
+    requests: r.requests,
+    errorRate: r.errorRate,
+    baselineErrorRate: r.baselineErrorRate,
+    badRequestsEstimate: r.badRequestsEstimate,
+    severity: r.severity as AffectedCustomer['severity'],
+    measuredBy: r.measuredBy as AffectedCustomer['measuredBy'],
+    note: r.note,
   }));
 
 @Resolver(() => Suspect)
@@ -53,7 +62,7 @@ export class InsightResolver {
 
   @Query(() => [AffectedCustomer], {
     description:
-      'Customers of every region the rollout reached, with when they were exposed and whether it was undone.',
+      'Customers of every region the rollout reached, ranked for outreach: when they were exposed, whether it was undone, and how badly (error rate against the baseline, from Prometheus).',
   })
   @RequireRole('viewer')
   async affectedCustomers(@Args('rolloutId', { type: () => ID }) rolloutId: string): Promise<AffectedCustomer[]> {
@@ -61,7 +70,7 @@ export class InsightResolver {
   }
 
   @ResolveField('affectedCustomers', () => [AffectedCustomer], {
-    description: 'Customers of the regions this suspect’s rollout reached.',
+    description: 'Customers of the regions this suspect’s rollout reached, ranked for outreach.',
   })
   async affectedCustomersOf(@Parent() suspect: Suspect): Promise<AffectedCustomer[]> {
     return toModel(await this.insight.affectedCustomers(suspect.rolloutId));

@@ -5,10 +5,14 @@ import { SluiceError } from '../../../../libs/domain/src';
 import {
   BlameEngine,
   affectedCustomers,
+  customerImpact,
   exposures,
-  type AffectedCustomer,
+  rankAffectedCustomers,
+  type AffectedCustomersReport,
   type ChangeAssessment,
+  type ExposureReadings,
   type IncidentAnalyzer,
+  type RankedCustomer,
   type RegionShift,
   type ShiftTest,
 } from '../../../../libs/insight/src';
@@ -55,6 +59,17 @@ function describeShift(what: string, t: ShiftTest): string {
     `(${t.after.events}/${t.after.requests}), e-value ${evalue(t.eValue)}${t.degraded ? ' (a rise)' : ''}`
   );
 }
+
+export const MAX_ROLLOUT_ID_LENGTH = 200;
+
+function checkRolloutId(rolloutId: string): void {
+  if (rolloutId.trim() === '' || rolloutId.length > MAX_ROLLOUT_ID_LENGTH) {
+    const message = `rolloutId must be 1 to ${MAX_ROLLOUT_ID_LENGTH} characters, not blank`;
+    throw SluiceError.badInput(message, [{ field: 'rolloutId', message }]);
+  }
+}
+
+const unreadable = (why: string): ExposureReadings => ({ error: why, of: () => ({ measured: why, note: null }) });
 
 /** Incident insight: what changed, which change is suspect, our change or outside, who is affected. */
 @Injectable()
@@ -170,12 +185,30 @@ export class InsightService {
     };
   }
 
-  async affectedCustomers(rolloutId: string): Promise<AffectedCustomer[]> {
+  /** The rollout's affected customers in outreach order (see rankAffectedCustomers). */
+  async affectedCustomers(rolloutId: string): Promise<RankedCustomer[]> {
+    return (await this.affectedCustomersReport(rolloutId)).customers;
+  }
+
+  /**
+   * Every customer of every region the rollout changed, with its exposure, its error rate
+   * while exposed against the span before, and its rank for outreach. When Prometheus cannot
+   * be read the customers are still listed, exposure-ranked, with severity UNKNOWN.
+   */
+  async affectedCustomersReport(rolloutId: string, now = new Date()): Promise<AffectedCustomersReport> {
+    checkRolloutId(rolloutId);
     const rollout = await this.readModels.rollout(rolloutId);
     if (!rollout) throw new SluiceError('NOT_FOUND', `rollout "${rolloutId}" does not exist`, { rolloutId });
+    const report: AffectedCustomersReport = {
+      rolloutId,
+      service: rollout.service,
+      generatedAt: now,
+      metricsError: null,
+      customers: [],
+    };
     const ours = await this.readModels.changes({ rolloutId, limit: MAX_ROWS });
     const firstPush = ours.find((c) => c.kind === 'PUSH' && c.changed);
-    if (!firstPush) return [];
+    if (!firstPush) return report;
     const regions = [...new Set(ours.map((c) => c.region))];
     const history = await this.readModels.changes({
       service: rollout.service,
@@ -185,7 +218,17 @@ export class InsightService {
     });
     const topology = (await this.catalog.find(rollout.service))?.topology;
     const customersOf = new Map((topology?.regions ?? []).map((r) => [r.name, r.customers]));
-    return affectedCustomers(exposures(rolloutId, history), customersOf);
+    const exposed = exposures(rolloutId, history);
+    const rows = affectedCustomers(exposed, customersOf);
+    if (rows.length === 0) return report;
+    const readings = await this.analyzer
+      .measureExposures(rollout.service, exposed, now)
+      .catch((err: unknown) => unreadable(`the metrics could not be read (${(err as Error).message})`));
+    const impacts = rows.map((row) => {
+      const { measured, note } = readings.of(row);
+      return customerImpact(row, measured, now, note);
+    });
+    return { ...report, metricsError: readings.error, customers: rankAffectedCustomers(impacts) };
   }
 
   private toAssessmentModel(a: ChangeAssessment) {

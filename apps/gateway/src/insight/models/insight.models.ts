@@ -1,5 +1,6 @@
 import { Field, Float, GraphQLISODateTime, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
+import { SEVERITY_THRESHOLDS } from '../../../../../libs/insight/src/customer-impact';
 import { RegionChange } from '../../history/models/history.models';
 
 export enum VerdictValue {
@@ -24,6 +25,34 @@ export enum ExposureEndValue {
   SUPERSEDED = 'SUPERSEDED',
 }
 registerEnumType(ExposureEndValue, { name: 'ExposureEnd' });
+
+export enum ImpactSeverityValue {
+  HIGH = 'HIGH',
+  MEDIUM = 'MEDIUM',
+  LOW = 'LOW',
+  NONE = 'NONE',
+  UNKNOWN = 'UNKNOWN',
+}
+registerEnumType(ImpactSeverityValue, {
+  name: 'ImpactSeverity',
+  description: `How much the error rate rose over the baseline while exposed (docs/INCIDENT-INSIGHT.md).`,
+  valuesMap: {
+    HIGH: { description: `Excess error rate (exposed − baseline) ≥ ${SEVERITY_THRESHOLDS.HIGH}.` },
+    MEDIUM: { description: `Excess error rate (exposed − baseline) ≥ ${SEVERITY_THRESHOLDS.MEDIUM}.` },
+    LOW: { description: `Excess error rate (exposed − baseline) ≥ ${SEVERITY_THRESHOLDS.LOW}.` },
+    NONE: { description: 'No measurable rise.' },
+    UNKNOWN: { description: 'The metrics could not be read, or showed no requests while exposed.' },
+  },
+});
+
+export enum ImpactSourceValue {
+  CUSTOMER = 'CUSTOMER',
+  REGION = 'REGION',
+}
+registerEnumType(ImpactSourceValue, {
+  name: 'ImpactSource',
+  description: 'Whose counts the severity rests on: the customer’s own series, or its region’s.',
+});
 
 @InputType({ description: 'An Alertmanager alert, as in its webhook payload: labels and startsAt.' })
 export class AlertInput {
@@ -196,6 +225,39 @@ export class AffectedCustomer {
 
   @Field(() => ExposureEndValue, { nullable: true })
   endedBy!: ExposureEndValue | null;
+
+  @Field(() => Int, {
+    description:
+      '1 = contact first: estimated bad requests (most first), then unknown severity, then no impact; ties by longer exposure, then customer name.',
+  })
+  rank!: number;
+
+  @Field(() => Int, { description: 'Seconds from the push to the end of the exposure, or to now while it lasts.' })
+  exposedSeconds!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Requests served while exposed (customer or region).' })
+  requests!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Share of requests that failed while exposed.' })
+  errorRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Share that failed over the span before the push.' })
+  baselineErrorRate!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'max(0, errorRate − baselineErrorRate) × requests: the errors the change added.',
+  })
+  badRequestsEstimate!: number | null;
+
+  @Field(() => ImpactSeverityValue)
+  severity!: ImpactSeverityValue;
+
+  @Field(() => ImpactSourceValue, { nullable: true })
+  measuredBy!: ImpactSourceValue | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the severity is unknown, or the region rate was used.' })
+  note!: string | null;
 }
 
 @ObjectType()
