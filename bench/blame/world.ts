@@ -269,15 +269,20 @@ function faultWindows(
   world: World,
 ): Map<string, Array<{ rollout: Rollout; pushAt: number; from: number; until: number }>> {
   const windows = new Map<string, Array<{ rollout: Rollout; pushAt: number; from: number; until: number }>>();
+  const pushesAt = new Map<string, Array<{ at: number; rollout: Rollout }>>();
+  for (const rollout of world.rollouts)
+    for (const p of rollout.pushes) {
+      const k = key(rollout.service, p.region);
+      pushesAt.set(k, [...(pushesAt.get(k) ?? []), { at: p.at, rollout }]);
+    }
   for (const rollout of world.rollouts) {
     if (!rollout.bad) continue;
     for (const push of rollout.pushes) {
       if (!rollout.bad.regions.has(push.region)) continue;
       const rollback = rollout.rollbacks.find((b) => b.region === push.region);
       // the service's next version in the region replaces the faulty config
-      const next = world.rollouts
-        .filter((other) => other.service === rollout.service && other !== rollout)
-        .flatMap((other) => other.pushes.filter((p) => p.region === push.region && p.at > push.at))
+      const next = (pushesAt.get(key(rollout.service, push.region)) ?? [])
+        .filter((p) => p.rollout !== rollout && p.at > push.at)
         .reduce((min, p) => Math.min(min, p.at), Infinity);
       const k = key(rollout.service, push.region);
       windows.set(k, [

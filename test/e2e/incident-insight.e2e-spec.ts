@@ -271,7 +271,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
 
     expect(result.verdict).toMatchObject({ verdict: 'LIKELY_CHANGE', rolloutId: rollouts.shop });
     expect(result.verdict.summary).toBe(
-      'only regions that received the change degraded (ins1-canary); none of the 3 without it did',
+      'regions degraded after their own push (ins1-canary); 0 of 3 without the change did',
     );
     // who is affected: the canary's customers, still exposed, Globex (twice the errors) first
     expect(

@@ -2,6 +2,7 @@ import { poisson, seededRandom } from '../../judge/src/simulation';
 import {
   BLAME_THRESHOLD,
   DEFAULT_SCORE,
+  blameVerdict,
   changeVerdict,
   scoreSuspect,
   shiftTest,
@@ -64,6 +65,49 @@ describe('shiftTest: the count test of [S6], after the change against before it'
       if (shiftTest(w(10_000, poisson(100, random)), w(10_000, poisson(300, random))).degraded) caught++;
     }
     expect(caught / 200).toBeGreaterThan(0.9);
+  });
+});
+
+describe("blameVerdict: each region around its own push, the controls, and the region's other services", () => {
+  const peer = (name: string, after: WindowCounts = HEALTHY) => region(name, false, after);
+  const SLIGHT = w(2_000, 40); // 2% after 0.5%: a peer rise below the change's bar, above the peers'
+
+  it('is LIKELY_EXTERNAL when two other services in the region rose with it, whatever the rollout did', () => {
+    const v = blameVerdict(
+      [region('a', true, BROKEN), region('b', false), region('c', false)],
+      [peer('x/a', BROKEN), peer('y/a', SLIGHT), peer('z/a')],
+    );
+    expect(v).toEqual({
+      verdict: 'LIKELY_EXTERNAL',
+      summary: '2 of 3 other services in the region degraded at the same time (x/a, y/a)',
+    });
+  });
+
+  it('is UNCLEAR when one other service in the region rose too', () => {
+    const v = blameVerdict(
+      [region('a', true, BROKEN), region('b', false)],
+      [peer('x/a', BROKEN), peer('y/a'), peer('z/a')],
+    );
+    expect(v.verdict).toBe('UNCLEAR');
+    expect(v.summary).toMatch(/but so did another service in the region \(x\/a\)/);
+  });
+
+  it("is LIKELY_CHANGE when every region has the change, so long as the region's other services stayed healthy", () => {
+    const everywhere = [region('a', true, BROKEN), region('b', true, BROKEN)];
+    expect(blameVerdict(everywhere, [peer('x/a'), peer('y/a')]).verdict).toBe('LIKELY_CHANGE');
+    // nothing to compare with at all: no verdict
+    expect(blameVerdict(everywhere, []).verdict).toBe('UNCLEAR');
+    expect(blameVerdict(everywhere, [peer('x/a')]).verdict).toBe('UNCLEAR');
+  });
+
+  it('forgives one control region in four rising by chance, not two', () => {
+    const controls = (n: number) => ['b', 'c', 'd', 'e'].map((r, i) => region(r, false, i < n ? BROKEN : HEALTHY));
+    expect(blameVerdict([region('a', true, BROKEN), ...controls(1)], null).verdict).toBe('LIKELY_CHANGE');
+    expect(blameVerdict([region('a', true, BROKEN), ...controls(2)], null).verdict).toBe('LIKELY_EXTERNAL');
+  });
+
+  it('is UNCLEAR when no changed region rose', () => {
+    expect(blameVerdict([region('a', true), region('b', false)], [peer('x/a'), peer('y/a')]).verdict).toBe('UNCLEAR');
   });
 });
 
