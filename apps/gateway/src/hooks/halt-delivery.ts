@@ -172,8 +172,9 @@ export class HaltDelivery {
     let result: Delivered;
     const started = Date.now();
     try {
-      // a service acting on the blame decides first; a failed blame decides to halt, never to drop
-      const decision = await this.responder?.decisionFor(row);
+      // A service acting on the blame decides first. Failed blame decides to halt; a decision
+      // that cannot be read or stored (PostgreSQL) halts the alert's service as before: never a drop.
+      const decision = await this.responder?.decisionFor(row).catch(() => undefined);
       result = decision
         ? await this.responder!.act(row, decision, rowRequest(row), (service, request, updateId) =>
             this.send(service, request, updateId),

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import {
   ACTIVE_STATUSES,
+  DEFAULT_INCIDENT_POLICY,
   INCIDENT_POLICY_ACTOR,
   decideOnIncident,
   rolloutsToResume,
@@ -62,11 +63,11 @@ export class IncidentResponder {
    */
   async decisionFor(row: HaltRequestRow): Promise<StoredDecision | undefined> {
     if (row.source !== 'alertmanager' || row.alert === null) return undefined;
+    const service = await this.catalog.find(row.service);
+    const policy: IncidentPolicy = service?.topology.onIncident ?? DEFAULT_INCIDENT_POLICY;
+    if (policy === 'halt-service') return undefined;
     const stored = await this.decisions.forRequest(row);
     if (stored) return stored;
-    const service = await this.catalog.find(row.service);
-    const policy: IncidentPolicy = service?.topology.onIncident ?? 'halt-service';
-    if (policy === 'halt-service') return undefined;
     const serviceRegions = service?.topology.regions.map((r) => r.name) ?? [];
     const [blame, running] = await Promise.all([this.blame(row), this.running()]);
     const decision = decideOnIncident({
