@@ -91,6 +91,11 @@ export class IncidentResponder {
     for (const [i, action] of stored.decision.actions.entries()) {
       const updateId = `incident-${stored.id}-${i}`;
       if (action.action === 'HALT') {
+        // a blamed rollout that has finished: its service's next rollout is not to blame
+        if (action.rolloutId !== null && !(await this.liveOf(action.service, action.rolloutId))) {
+          results.push({ ...action, outcome: 'NO_RUNNING_ROLLOUT', reachedRolloutId: action.rolloutId, detail: null });
+          continue;
+        }
         const delivered = await send(
           action.service,
           {
