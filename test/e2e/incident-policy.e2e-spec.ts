@@ -49,7 +49,7 @@ interface DecisionView {
 const SUITE = 'onIncident: halt-blamed on the real stack (Prometheus, region-sim, Temporal, PostgreSQL)';
 
 describeWithMonitoring(['prometheus'], SUITE, () => {
-  let prometheus: PrometheusServer;
+  let prometheus: PrometheusServer | undefined;
   let stack: AppStack;
 
   const register = async (s: Service, onIncident: string) =>
@@ -152,7 +152,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
     await eventually(
       async () => {
         const query = encodeURIComponent('count(rate(sluice_sim_requests_total{code="200"}[5s]) > 0)');
-        const body = (await (await fetch(`${prometheus.url}/api/v1/query?query=${query}`)).json()) as {
+        const body = (await (await fetch(`${prometheus!.url}/api/v1/query?query=${query}`)).json()) as {
           data: { result: Array<{ value: [number, string] }> };
         };
         return Number(body.data.result[0]?.value[1] ?? 0) >= 16 ? true : undefined;
@@ -309,5 +309,30 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
       expect(approved.errors).toBeUndefined();
     }
     await Promise.all([api, cart].map((s) => waitForRollout(stack, s.rolloutId!, ['SUCCEEDED'])));
+  });
+
+  it('no blame (Prometheus unreadable): falls back to halting the alert’s service, and says so', async () => {
+    await prometheus!.stop();
+    prometheus = undefined;
+    api.rolloutId = await startRollout(stack, {
+      service: api.name,
+      version: 'v3-api',
+      config: { feature: 'off' },
+      strategy: { canaryMaxShare: 0.4, growthFactor: 4, bakeSeconds: 1, approvalAfterCanary: true },
+      gates: [],
+    });
+    await waitForApproval(stack, api.rolloutId);
+
+    const startsAt = new Date();
+    expect((await postAlerts(stack.gateway.url, [alert(`policy-blind-${suffix}`, startsAt)])).status).toBe(200);
+    await waitForRollout(stack, api.rolloutId, ['ROLLED_BACK']);
+    const decision = await decided(startsAt, (d) => d.actions.every((a) => a.outcome), 'the fallback decision');
+    expect(decision).toMatchObject({ rule: 'FALLBACK_HALT_SERVICE', verdict: null, topSuspects: [] });
+    expect(decision.summary).toMatch(
+      new RegExp(`^no blame: Prometheus: .+: falling back to halting ${api.name}'s rollout \\(safety first\\)$`),
+    );
+    expect(decision.actions).toEqual([
+      expect.objectContaining({ action: 'HALT', service: api.name, rolloutId: api.rolloutId, outcome: 'HALTED' }),
+    ]);
   });
 });
