@@ -28,6 +28,8 @@ CREATE TABLE incident_decisions (
   resumed_at timestamptz,
   CONSTRAINT incident_decisions_request_key UNIQUE (halt_request_id, queued_at)
 );
+-- A resolve that lands before the decision is stored is kept on the request, and copied.
+ALTER TABLE halt_requests ADD COLUMN resolved_at timestamptz;
 CREATE INDEX incident_decisions_alert_idx ON incident_decisions (service, starts_at);
 CREATE INDEX incident_decisions_fingerprint_idx ON incident_decisions (fingerprint, service);
 CREATE INDEX incident_decisions_to_resume_idx ON incident_decisions (id)
@@ -36,3 +38,4 @@ CREATE INDEX incident_decisions_to_resume_idx ON incident_decisions (id)
 -- Down Migration
 
 DROP TABLE incident_decisions;
+ALTER TABLE halt_requests DROP COLUMN resolved_at;

@@ -79,8 +79,10 @@ export class IncidentDecisionRepository {
     await this.pool.query(
       `INSERT INTO incident_decisions
          (halt_request_id, queued_at, fingerprint, starts_at, service, region, alertname, policy, rule, verdict, summary,
-          decision)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+          decision, resolved_at)
+       SELECT $1::bigint, $2::timestamptz, $3::text, $4::timestamptz, $5::text, $6::text, $7::text, $8::text, $9::text,
+              $10::text, $11::text, $12::jsonb, h.resolved_at
+       FROM halt_requests h WHERE h.id = $1::bigint
        ON CONFLICT (halt_request_id, queued_at) DO NOTHING`,
       [
         request.id,
@@ -111,6 +113,11 @@ export class IncidentDecisionRepository {
   async resolve(alerts: readonly { fingerprint: string; service: string; startsAt: Date }[]): Promise<number> {
     let resolved = 0;
     for (const a of alerts) {
+      await this.pool.query(
+        `UPDATE halt_requests SET resolved_at = now()
+         WHERE fingerprint = $1 AND service = $2 AND starts_at = $3 AND resolved_at IS NULL`,
+        [a.fingerprint, a.service, a.startsAt],
+      );
       const { rowCount } = await this.pool.query(
         `UPDATE incident_decisions SET resolved_at = now()
          WHERE fingerprint = $1 AND service = $2 AND starts_at = $3 AND resolved_at IS NULL`,
