@@ -90,8 +90,10 @@ export interface RegionHaltRequest extends HaltRequest {
  *   no region this rollout touched (it belongs to an earlier change).
  * - UNMATCHED: the alert names a service or region Sluice does not know (the gateway's call,
  *   before any workflow is asked).
+ * - PAUSED: the service's onIncident policy judged the alert LIKELY_EXTERNAL and paused the
+ *   running rollouts in its regions instead (the gateway's call; no workflow answers it).
  */
-export const HALT_OUTCOMES = ['HALTED', 'NOT_AFFECTED', 'NO_RUNNING_ROLLOUT', 'STALE', 'UNMATCHED'] as const;
+export const HALT_OUTCOMES = ['HALTED', 'NOT_AFFECTED', 'NO_RUNNING_ROLLOUT', 'STALE', 'UNMATCHED', 'PAUSED'] as const;
 export type HaltOutcome = (typeof HALT_OUTCOMES)[number];
 
 export interface HaltResult {

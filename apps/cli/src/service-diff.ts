@@ -11,6 +11,7 @@ export const SERVICE_FIELDS = `
   recurringFreezes { cron duration timeZone reason }
   gateTemplates { definition }
   rolloutTemplates { name description definition }
+  onIncident
 `;
 
 export interface ServerService {
@@ -28,6 +29,7 @@ export interface ServerService {
   recurringFreezes: Array<{ cron: string; duration: string; timeZone: string; reason: string }>;
   gateTemplates: Array<{ definition: Record<string, unknown> }>;
   rolloutTemplates: Array<{ name: string; description: string | null; definition: Record<string, unknown> }>;
+  onIncident: string;
 }
 
 /** A `kind: Service` document as `registerService` takes it: `$ref` read, tiers as the enum spells them. */
@@ -80,6 +82,7 @@ export function serverTopology(service: ServerService): ServiceTopology {
       ...(t.description ? { description: t.description } : {}),
       ...t.definition,
     })),
+    onIncident: service.onIncident,
   });
 }
 

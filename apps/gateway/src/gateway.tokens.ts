@@ -12,6 +12,7 @@ export const HALT_DELIVERY = Symbol('HALT_DELIVERY');
 export const HALT_INTAKE = Symbol('HALT_INTAKE');
 export const HALT_DISPATCHER = Symbol('HALT_DISPATCHER');
 export const INCIDENT_ANALYZER = Symbol('INCIDENT_ANALYZER');
+export const INCIDENT_DECISIONS = Symbol('INCIDENT_DECISIONS');
 export const CONFIG_STORE = Symbol('CONFIG_STORE');
 export const LIVE_EVENTS = Symbol('LIVE_EVENTS');
 export const NOTIFICATION_STORE = Symbol('NOTIFICATION_STORE');

@@ -18,3 +18,4 @@ export * from './rollout/rollout-event-upcasters';
 export * from './insight/change-assessment';
 export * from './notifications/notification';
 export * from './notifications/channel-spec';
+export * from './insight/incident-policy';

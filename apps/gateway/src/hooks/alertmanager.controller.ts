@@ -13,6 +13,7 @@ import {
   HALT_DISPATCHER,
   HALT_INTAKE,
   HALT_REQUESTS,
+  INCIDENT_DECISIONS,
   METRICS_REGISTRY,
   SERVICE_CATALOG,
   TOKEN_REGISTRY,
@@ -22,6 +23,7 @@ import { toHaltRequest, type Delivered, type HaltDelivery } from './halt-deliver
 import { haltBodySchema } from './halt-hook';
 import { catalogRegions, type HaltIntake, type Intake, type RegionsOf, type UnmatchedAlert } from './halt-intake';
 import type { HaltRequestRepository } from './halt-request.repository';
+import type { IncidentDecisionRepository } from './incident-decision.repository';
 
 /** The webhook's answer. */
 export interface HookAnswer {
@@ -56,6 +58,7 @@ export class AlertmanagerController {
     @Inject(HALT_DELIVERY) private readonly delivery: HaltDelivery,
     @Inject(HALT_DISPATCHER) private readonly dispatcher: SerialTask,
     @Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog,
+    @Inject(INCIDENT_DECISIONS) private readonly decisions: IncidentDecisionRepository,
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
     this.unmatchedTotal = new Counter({
@@ -115,9 +118,12 @@ export class AlertmanagerController {
   private async accept(build: (regionsOf?: RegionsOf) => Promise<Intake>, res: Response): Promise<void> {
     let intake: Intake;
     let stored: { queued: number; duplicates: number };
+    let resolved: number;
     try {
       intake = await build(catalogRegions(this.catalog));
       stored = await this.requests.enqueue(intake.requests);
+      // committed before the answer, like the requests: the dispatcher resumes what was paused
+      resolved = await this.decisions.resolve(intake.resolved);
     } catch (err) {
       if (unavailableDependency(err) !== 'PostgreSQL') throw err;
       return this.deliverDirectly(await build(), res);
@@ -128,7 +134,7 @@ export class AlertmanagerController {
     }
     const answer: HookAnswer = { ...stored, ignored: intake.ignored, unmatched: intake.unmatched };
     res.status(200).json(answer);
-    if (stored.queued > 0 || stored.duplicates > 0) void this.dispatcher.trigger();
+    if (stored.queued > 0 || stored.duplicates > 0 || resolved > 0) void this.dispatcher.trigger();
   }
 
   /** PostgreSQL is down: no outbox, so each request goes to its rollout now, or the sender retries. */

@@ -11,6 +11,7 @@ import { SluiceRolloutId } from '../../../../workflows/rollout.search-attributes
 import { rolloutWorkflowId } from '../../../../workflows/rollout.types';
 import { interpretTemporalError } from '../temporal/temporal-errors';
 import type { HaltRequestRepository, HaltRequestRow, NewHaltRequest, OutboxStats } from './halt-request.repository';
+import type { IncidentResponder } from './incident-response';
 
 /** How the outbox delivers: a deadline per call, a lease per claim, bounded attempts with backoff. */
 export interface DeliveryPolicy {
@@ -95,6 +96,7 @@ export class HaltDelivery {
     private readonly temporal: Client,
     metrics: Registry,
     private readonly policy: DeliveryPolicy = DEFAULT_DELIVERY,
+    private readonly responder?: IncidentResponder,
   ) {
     this.latency = new Histogram({
       name: 'sluice_halt_latency_seconds',
@@ -104,7 +106,7 @@ export class HaltDelivery {
     });
     this.outcomes = new Counter({
       name: 'sluice_alert_deliveries_total',
-      help: 'Halt requests settled, by outcome: HALTED, NOT_AFFECTED, NO_RUNNING_ROLLOUT, STALE, UNMATCHED.',
+      help: 'Halt requests settled, by outcome: HALTED, NOT_AFFECTED, NO_RUNNING_ROLLOUT, STALE, UNMATCHED, PAUSED.',
       labelNames: ['outcome'],
       registers: [metrics],
     });
@@ -156,6 +158,8 @@ export class HaltDelivery {
       const delivery = this.deliverRow(row).finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
     }
+    // after the halts have started: a resume never holds one up
+    await this.responder?.resumeResolved();
     return rows.length;
   }
 
@@ -168,7 +172,14 @@ export class HaltDelivery {
     let result: Delivered;
     const started = Date.now();
     try {
-      result = await this.send(row.service, rowRequest(row), `halt-request-${row.id}`);
+      // A service acting on the blame decides first. Failed blame decides to halt; a decision
+      // that cannot be read or stored (PostgreSQL) halts the alert's service as before: never a drop.
+      const decision = await this.responder?.decisionFor(row).catch(() => undefined);
+      result = decision
+        ? await this.responder!.act(row, decision, rowRequest(row), (service, request, updateId) =>
+            this.send(service, request, updateId),
+          )
+        : await this.send(row.service, rowRequest(row), `halt-request-${row.id}`);
     } catch (err) {
       this.failures.inc();
       const dead = row.attempts >= this.policy.maxAttempts;

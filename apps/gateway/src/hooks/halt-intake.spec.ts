@@ -78,3 +78,22 @@ describe('matching alerts to the catalog', () => {
     expect(intake.requests[0]).toMatchObject({ service: 'billing', region: 'eu-west-1a' });
   });
 });
+
+describe('resolved alerts', () => {
+  it('are ignored as halts and listed by fingerprint, service and start, so the policy’s pauses can be lifted', async () => {
+    const intake = await exact.fromAlerts(
+      [
+        alert({ service: 'checkout', region: 'eu-west-1' }, 'resolved'),
+        alert({ region: 'eu-west-1' }, 'resolved'),
+        alert({ service: 'checkout', region: 'us-east-1' }),
+      ],
+      'alertmanager',
+      regionsOf,
+    );
+    expect(intake.ignored).toBe(2);
+    expect(intake.requests.map((r) => r.region)).toEqual(['us-east-1']);
+    expect(intake.resolved).toEqual([
+      { fingerprint: 'checkout/eu-west-1', service: 'checkout', startsAt: new Date('2026-12-01T10:00:00Z') },
+    ]);
+  });
+});

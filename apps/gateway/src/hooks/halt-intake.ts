@@ -19,6 +19,14 @@ export interface Intake {
   /** Resolved alerts, and alerts without a service label. */
   ignored: number;
   unmatched: UnmatchedAlert[];
+  /** Resolved alerts of a service: what the onIncident policy paused for them may resume. */
+  resolved: ResolvedAlert[];
+}
+
+export interface ResolvedAlert {
+  fingerprint: string;
+  service: string;
+  startsAt: Date;
 }
 
 /** Regions of a service, or undefined when the catalog has no such service. */
@@ -41,12 +49,15 @@ export class HaltIntake {
   ) {}
 
   async fromAlerts(alerts: readonly Alert[], requestedBy: string, regionsOf?: RegionsOf): Promise<Intake> {
-    const intake: Intake = { requests: [], ignored: 0, unmatched: [] };
+    const intake: Intake = { requests: [], ignored: 0, unmatched: [], resolved: [] };
     const known = new Map<string, readonly string[] | undefined>();
     for (const alert of alerts) {
       const service = alert.labels[this.labels.service];
       if (alert.status !== 'firing' || !service) {
         intake.ignored += 1;
+        if (service && alert.status === 'resolved') {
+          intake.resolved.push({ fingerprint: alert.fingerprint, service, startsAt: new Date(alert.startsAt) });
+        }
         continue;
       }
       const label = alert.labels[this.labels.region] ?? null;
@@ -95,7 +106,7 @@ export class HaltIntake {
       alert: null,
       requestedBy,
     };
-    const intake: Intake = { requests: [request], ignored: 0, unmatched: [] };
+    const intake: Intake = { requests: [request], ignored: 0, unmatched: [], resolved: [] };
     if (regionsOf) {
       const why = this.match(request, await regionsOf(service));
       if (why) {

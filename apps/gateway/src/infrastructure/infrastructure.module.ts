@@ -10,9 +10,12 @@ import { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import { createLogger } from '../../../../libs/platform/src/logger';
 import { SerialTask } from '../../../../libs/platform/src/serial-task';
 import { Registry } from 'prom-client';
-import { HaltDelivery } from '../hooks/halt-delivery';
+import { DEFAULT_DELIVERY, HaltDelivery } from '../hooks/halt-delivery';
 import { HaltIntake } from '../hooks/halt-intake';
 import { HaltRequestRepository } from '../hooks/halt-request.repository';
+import { IncidentDecisionRepository } from '../hooks/incident-decision.repository';
+import { BLAME_TIMEOUT_MS, IncidentResponder } from '../hooks/incident-response';
+import { InsightService } from '../insight/insight.service';
 import { createPgPool } from '../../../../libs/platform/src/pg-pool';
 import { temporalConnectionOptions } from '../../../../libs/platform/src/config';
 import type { GatewayConfig } from '../gateway.config';
@@ -32,6 +35,7 @@ import {
   HALT_INTAKE,
   HALT_DISPATCHER,
   INCIDENT_ANALYZER,
+  INCIDENT_DECISIONS,
   LIVE_EVENTS,
 } from '../gateway.tokens';
 import { IncidentAnalyzer } from '../../../../libs/insight/src';
@@ -60,10 +64,45 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         { provide: METRICS_REGISTRY, useFactory: () => new Registry() },
         { provide: HALT_REQUESTS, inject: [PG_POOL], useFactory: (pool: Pool) => new HaltRequestRepository(pool) },
         {
+          provide: INCIDENT_DECISIONS,
+          inject: [PG_POOL],
+          useFactory: (pool: Pool) => new IncidentDecisionRepository(pool),
+        },
+        {
           provide: HALT_DELIVERY,
-          inject: [HALT_REQUESTS, TEMPORAL_CLIENT, METRICS_REGISTRY],
-          useFactory: (requests: HaltRequestRepository, temporal: Client, metrics: Registry) =>
-            new HaltDelivery(requests, temporal, metrics, config.haltDelivery),
+          inject: [
+            HALT_REQUESTS,
+            TEMPORAL_CLIENT,
+            METRICS_REGISTRY,
+            PG_POOL,
+            SERVICE_CATALOG,
+            READ_MODELS,
+            INCIDENT_ANALYZER,
+            INCIDENT_DECISIONS,
+          ],
+          useFactory: (
+            requests: HaltRequestRepository,
+            temporal: Client,
+            metrics: Registry,
+            pool: Pool,
+            catalog: PgServiceCatalog,
+            readModels: ReadModels,
+            analyzer: IncidentAnalyzer,
+            decisions: IncidentDecisionRepository,
+          ) => {
+            // the policy reads the same blame as the `incident` query
+            const insight = new InsightService(readModels, catalog, analyzer, config);
+            const responder = new IncidentResponder(
+              pool,
+              catalog,
+              insight,
+              decisions,
+              temporal,
+              (config.haltDelivery ?? DEFAULT_DELIVERY).deadlineMs,
+              BLAME_TIMEOUT_MS,
+            );
+            return new HaltDelivery(requests, temporal, metrics, config.haltDelivery, responder);
+          },
         },
         { provide: HALT_INTAKE, useFactory: () => new HaltIntake(config.alertLabels, config.alertRegionMatch) },
         {
@@ -121,6 +160,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         METRICS_REGISTRY,
         HALT_REQUESTS,
         HALT_DELIVERY,
+        INCIDENT_DECISIONS,
         HALT_INTAKE,
         HALT_DISPATCHER,
         GATEWAY_SETTINGS,

@@ -5,6 +5,7 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { MeResolver } from '../auth/me.resolver';
 import { FreezesResolver } from '../freezes/freezes.resolver';
 import { HistoryResolver } from '../history/history.resolver';
+import { IncidentDecisionsResolver } from '../insight/incident-decisions.resolver';
 import { InsightResolver } from '../insight/insight.resolver';
 import { NotificationsResolver } from '../notifications/notifications.resolver';
 import { RolloutEventsSubscription } from '../history/rollout-events.subscription';
@@ -20,6 +21,7 @@ export const RESOLVERS = [
   FreezesResolver,
   HistoryResolver,
   InsightResolver,
+  IncidentDecisionsResolver,
   RolloutEventsSubscription,
   MeResolver,
   NotificationsResolver,

@@ -40,6 +40,7 @@ function toModel({ topology, createdAt, updatedAt }: RegisteredService): Service
       description: description ?? null,
       definition,
     })),
+    onIncident: topology.onIncident,
     createdAt,
     updatedAt,
   };

@@ -1,3 +1,4 @@
+import { DEFAULT_INCIDENT_POLICY, INCIDENT_POLICIES } from '../insight/incident-policy';
 import { z } from 'zod';
 import { parseInput } from '../validation';
 import { freezeWindowSchema } from './freeze-window';
@@ -253,6 +254,10 @@ export const serviceTopologyShape = {
   gateTemplates: z.array(gateTemplateSchema).max(50).default([]),
   /** Named strategies with gates: `startRollout(template:)`. */
   rolloutTemplates: z.array(rolloutTemplateSchema).max(50).default([]),
+  /** What an alert on this service does while rollouts run (insight/incident-policy.ts). */
+  onIncident: z
+    .enum(INCIDENT_POLICIES, { error: `must be one of ${INCIDENT_POLICIES.join(', ')}` })
+    .default(DEFAULT_INCIDENT_POLICY),
 };
 
 export const serviceTopologySchema = z.object(serviceTopologyShape).superRefine(checkService);

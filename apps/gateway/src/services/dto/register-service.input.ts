@@ -2,6 +2,7 @@ import { Field, Float, InputType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { GateInput, RolloutTemplateInput } from '../../rollouts/dto/start-rollout.input';
 import { RegionTierValue } from '../models/region.model';
+import { ON_INCIDENT_DESCRIPTION } from '../models/service.model';
 
 @InputType({ description: 'A region that is an agent speaking the HTTP region contract (docs/targets/).' })
 export class HttpTargetInput {
@@ -205,6 +206,9 @@ export class RegisterServiceInput {
 
   @Field(() => [RolloutTemplateInput], { nullable: true })
   rolloutTemplates?: RolloutTemplateInput[];
+
+  @Field(() => String, { nullable: true, description: ON_INCIDENT_DESCRIPTION })
+  onIncident?: string;
 }
 
 @InputType({ description: 'A freeze on a schedule: each cron occurrence starts a window of `duration`.' })

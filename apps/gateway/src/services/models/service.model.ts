@@ -1,6 +1,14 @@
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
+import { DEFAULT_INCIDENT_POLICY, INCIDENT_POLICIES } from '../../../../../libs/domain/src';
 import { Region } from './region.model';
+
+/** Read from the domain's list and default, so the schema never repeats them. */
+export const ON_INCIDENT_DESCRIPTION =
+  `What an alert on this service does while rollouts run: ${INCIDENT_POLICIES.join(' or ')} ` +
+  `(default ${DEFAULT_INCIDENT_POLICY}). halt-blamed halts only the rollouts incident insight blames ` +
+  '(LIKELY_CHANGE), pauses the running rollouts in the alert’s regions on LIKELY_EXTERNAL, and otherwise halts ' +
+  'the service’s rollout. See docs/INCIDENT-INSIGHT.md.';
 
 @ObjectType()
 export class FreezeWindow {
@@ -78,6 +86,9 @@ export class Service {
 
   @Field(() => [RolloutTemplate])
   rolloutTemplates!: RolloutTemplate[];
+
+  @Field(() => String, { description: ON_INCIDENT_DESCRIPTION })
+  onIncident!: string;
 
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
