@@ -240,26 +240,6 @@ export class BlameEngine<C extends ChangeRow> {
     const verdict = blameVerdict(assessment.regions, peers);
     const late = verdict.verdict === 'LIKELY_CHANGE' ? await this.lateOnset(change, query, cache) : null;
     if (late) return { ...assessment, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${late}` };
-    if (verdict.verdict === 'LIKELY_CHANGE' && query.service && query.service !== change.service) {
-      const alerting = await this.analyzer.assessRollout(
-        {
-          service: query.service,
-          pushes: new Map(),
-          serviceRegions: [change.region],
-          focusPivot: change.changedAt,
-          until: query.at,
-        },
-        cache,
-      );
-      const there = alerting.regions.find((r) => r.region === change.region);
-      if (!there || !isDegraded(there)) {
-        return {
-          ...assessment,
-          verdict: 'UNCLEAR',
-          summary: `${verdict.summary}; but ${query.service} did not degrade in ${change.region} after this change`,
-        };
-      }
-    }
     return { ...assessment, ...verdict };
   }
 }
