@@ -59,30 +59,11 @@ export class IncidentAnalyzer {
         this.windowCounts(input.service, pivot, this.options.spanSeconds),
         this.windowCounts(input.service, afterTo, (afterTo.getTime() - pivot.getTime()) / 1000),
       ]);
-      const shifts: RegionShift[] = regions.map((region) => {
-        const at = (counts: Counts) => counts.get(region) ?? 0;
-        const of = (side: typeof before, events: Counts): WindowCounts => ({
-          requests: at(side.requests),
-          events: Math.min(at(events), at(side.requests)),
-        });
-        return {
-          region,
-          changed: changed.has(region),
-          errors: shiftTest(of(before, before.errors), of(after, after.errors), this.options.shift),
-          latency: shiftTest(of(before, before.slow), of(after, after.slow), this.options.shift),
-        };
-      });
+      const shifts = regions.map((region) => this.regionShift(region, changed.has(region), before, after));
       return { ...window, afterTo: afterTo.toISOString(), regions: shifts, ...changeVerdict(shifts) };
     } catch (err) {
       if (!isSluiceError(err)) throw err;
-      return {
-        ...window,
-        afterTo: afterTo.toISOString(),
-        regions: [],
-        verdict: 'UNCLEAR',
-        summary: `no verdict: the metrics could not be read (${err.message})`,
-        error: err.message,
-      };
+      return { ...window, afterTo: afterTo.toISOString(), ...this.unreadable(err) };
     }
   }
 
