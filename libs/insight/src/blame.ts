@@ -131,9 +131,11 @@ export class BlameEngine<C extends ChangeRow> {
   }
 
   /**
-   * Up to MAX_PEERS other services in the alert's region with no change there since the
-   * span before the push, judged over the push's windows; null without a region or when
-   * unreadable.
+   * Up to MAX_PEERS other services in the alert's region (by name) with no change there
+   * within the after window, judged over the push's windows; null without a region or when
+   * unreadable. A service changed between the two windows stays a peer: its own change may
+   * make it rise (a known weakness, docs/INCIDENT-INSIGHT.md), but leaving every changed
+   * service out leaves busy regions without peers.
    */
   private async peers(
     change: C,
@@ -157,8 +159,8 @@ export class BlameEngine<C extends ChangeRow> {
 
   /**
    * What the candidate's rollout did to its service's regions, each region around its own
-   * push, up to the alert. A change to another service than the alert's is a cause only if
-   * the alert's service degraded in the region after it.
+   * push, up to the alert, with the alert's region in other services as peers. A change to
+   * another service than the alert's is judged on its own service's regions alone.
    */
   private async assess(change: C, query: BlameQuery, regionChanges: readonly C[], cache: ReadCache): Promise<Assessed> {
     const peers = await this.peers(change, query, regionChanges, cache);

@@ -196,8 +196,10 @@ export class IncidentAnalyzer {
   /** windowCounts of one service, each (end, range) read once per cache. */
   private memo(service: string, cache: ReadCache): (endMs: number, rangeSeconds: number) => Promise<Window> {
     return (endMs, rangeSeconds) => {
-      const key = `${service}/${endMs}/${Math.round(rangeSeconds)}`;
-      if (!cache.has(key)) cache.set(key, this.windowCounts(service, new Date(endMs), rangeSeconds));
+      // one rounding for the key and the read: a range under a second reads nothing
+      const seconds = Math.round(rangeSeconds);
+      const key = `${service}/${endMs}/${seconds}`;
+      if (!cache.has(key)) cache.set(key, this.windowCounts(service, new Date(endMs), seconds));
       return cache.get(key) as Promise<Window>;
     };
   }

@@ -55,6 +55,8 @@ export class IncidentResponder {
     private readonly temporal: Client,
     private readonly deadlineMs: number,
     private readonly blameTimeoutMs: number,
+    /** The alert label that names the region (SLUICE_ALERT_REGION_LABEL). */
+    private readonly regionLabel = 'region',
   ) {}
 
   /**
@@ -179,7 +181,11 @@ export class IncidentResponder {
     try {
       const incident = await Promise.race([
         this.insight.incident(
-          { labels: row.alert!.labels, startsAt: row.starts_at },
+          // the region the intake matched (a zone label names its region), as the halt uses
+          {
+            labels: row.region ? { ...row.alert!.labels, [this.regionLabel]: row.region } : row.alert!.labels,
+            startsAt: row.starts_at,
+          },
           BLAME_WINDOW_MINUTES,
           RECENT_MINUTES,
         ),

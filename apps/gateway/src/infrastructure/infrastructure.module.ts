@@ -100,6 +100,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
               temporal,
               (config.haltDelivery ?? DEFAULT_DELIVERY).deadlineMs,
               BLAME_TIMEOUT_MS,
+              config.alertLabels.region,
             );
             return new HaltDelivery(requests, temporal, metrics, config.haltDelivery, responder);
           },
