@@ -106,6 +106,17 @@ describe("blameVerdict: each region around its own push, the controls, and the r
     expect(blameVerdict([region('a', true, BROKEN), ...controls(2)], null).verdict).toBe('LIKELY_EXTERNAL');
   });
 
+  it('takes a control region with too little traffic for no control at all', () => {
+    const quiet = {
+      ...region('b', false),
+      errors: shiftTest(w(40, 0), w(40, 0)),
+      latency: shiftTest(w(40, 0), w(40, 0)),
+    };
+    // with only a quiet control, the change needs healthy peers, as when every region has it
+    expect(blameVerdict([region('a', true, BROKEN), quiet], [peer('x/a')]).verdict).toBe('UNCLEAR');
+    expect(blameVerdict([region('a', true, BROKEN), quiet], [peer('x/a'), peer('y/a')]).verdict).toBe('LIKELY_CHANGE');
+  });
+
   it('is UNCLEAR when no changed region rose', () => {
     expect(blameVerdict([region('a', true), region('b', false)], [peer('x/a'), peer('y/a')]).verdict).toBe('UNCLEAR');
   });

@@ -153,7 +153,8 @@ export function blameVerdict(regions: readonly RegionShift[], peers: readonly Re
     };
   }
   const changed = regions.filter((r) => r.changed);
-  const unchanged = regions.filter((r) => !r.changed);
+  // a control without enough traffic to judge is no comparison at all
+  const unchanged = regions.filter((r) => !r.changed && (r.errors.enoughData || r.latency.enoughData));
   const changedDegraded = changed.filter(isDegraded);
   const unchangedDegraded = unchanged.filter(isDegraded);
   const peerNote =
