@@ -71,9 +71,21 @@ async function main(): Promise<void> {
     target('timeToBlameMedianSec', '≤ 300', sluice.timeToBlameMedianSec, (v) => v <= 300),
   ];
   const failures = failureTable(judged.get('sluice')!);
+  const { precision, recall, externalPrecision, externalRecall, innocentHaltRate } = sluice;
+  const { timeToBlameMedianSec, timeToBlameP90Sec, unclearRate } = sluice;
   const report = {
     name: 'blame',
     startedAt,
+    // the figures, at the top level: Sluice's
+    precision,
+    recall,
+    externalPrecision,
+    externalRecall,
+    innocentHaltRate,
+    timeToBlameMedianSec,
+    timeToBlameP90Sec,
+    unclearRate,
+    alerts: sluice.alerts,
     machine: machineInfo(),
     parameters: {
       quick,
