@@ -400,29 +400,17 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
       customers: CustomerView[];
     };
     expect(report).toMatchObject({ rolloutId: rollouts.shop, service: shop.service, metricsError: null });
-    expect(
-      report.customers.map((c) => [
-        c.rank,
-        c.customer,
-        c.region,
-        c.exposedFrom,
-        c.exposedUntil,
-        c.exposedSeconds,
-        c.severity,
-        c.measuredBy,
-      ]),
-    ).toEqual(
-      customers.map((c) => [
-        c.rank,
-        c.customer,
-        c.region,
-        c.exposedFrom,
-        c.exposedUntil,
-        c.exposedSeconds,
-        c.severity,
-        c.measuredBy,
-      ]),
-    );
+    const row = (c: CustomerView) => [
+      c.rank,
+      c.customer,
+      c.region,
+      c.exposedFrom,
+      c.exposedUntil,
+      c.exposedSeconds,
+      c.severity,
+      c.measuredBy,
+    ];
+    expect(report.customers.map(row)).toEqual(customers.map(row));
 
     for (const ext of ['csv', 'json']) {
       expect((await fetch(exportUrl(rollouts.shop, ext))).status).toBe(401);
