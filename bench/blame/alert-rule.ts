@@ -1,6 +1,9 @@
 /** The alert rule of the simulated worlds, like deploy/prometheus/region-sim-rules.yml. */
 import type { Alert, Metric, Series } from './world';
 
+/** The rule's range: the share of bad requests is read over the last four buckets (two minutes). */
+export const RULE_RANGE_BUCKETS = 4;
+
 /** Fewer requests than this over the rule's two minutes say nothing (as a rule's `and` on traffic would). */
 const MIN_ALERT_REQUESTS = 300;
 
@@ -21,9 +24,10 @@ export class AlertRule {
   ) {}
 
   evaluate(b: number, requests: Float64Array, bad: Float64Array, at: number): Omit<Alert, 'truth'> | null {
-    if (b < 3) return null;
-    const n = requests[b + 1] - requests[b - 3];
-    const ratio = n >= MIN_ALERT_REQUESTS ? (bad[b + 1] - bad[b - 3]) / n : 0;
+    const first = b + 1 - RULE_RANGE_BUCKETS;
+    if (first < 0) return null;
+    const n = requests[b + 1] - requests[first];
+    const ratio = n >= MIN_ALERT_REQUESTS ? (bad[b + 1] - bad[first]) / n : 0;
     if (ratio > this.threshold) {
       this.above += 1;
       this.below = 0;

@@ -7,7 +7,7 @@
  */
 import { poisson, seededRandom } from '../../libs/judge/src/simulation';
 import type { ChangeRow } from '../../libs/insight/src';
-import { AlertRule } from './alert-rule';
+import { AlertRule, RULE_RANGE_BUCKETS } from './alert-rule';
 
 export const BUCKET_MS = 30_000;
 const MINUTE = 60_000;
@@ -359,7 +359,9 @@ function truthOf(
   metric: Metric,
   at: number,
 ): Truth {
-  const fault = own.find((f) => f.rollout.bad!.metric === metric && f.from <= at && at < f.until);
+  // the rule reads the last RULE_RANGE_BUCKETS: a fault rolled back within them still raised it
+  const rangeFrom = at - RULE_RANGE_BUCKETS * BUCKET_MS;
+  const fault = own.find((f) => f.rollout.bad!.metric === metric && f.from < at && rangeFrom < f.until);
   if (fault) return { kind: 'change', rolloutId: fault.rollout.id, pushAt: fault.pushAt };
   const external = world.externals.some(
     (e) => metric === 'errors' && e.services.has(s.service) && e.regions.has(s.region) && e.from <= at && at < e.until,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Blamers } from '../../bench/blame/evaluate';
 import { figures, type Judged } from '../../bench/blame/figures';
-import { BUCKET_MS, generateWorld, increase, type World } from '../../bench/blame/world';
+import { RULE_RANGE_BUCKETS } from '../../bench/blame/alert-rule';
+import { BUCKET_MS, DEFAULT_WORLD, generateWorld, increase, type World } from '../../bench/blame/world';
 
 /**
  * Sluice's blame (BlameEngine, the code behind `incident`) on generated worlds: properties
@@ -10,6 +11,9 @@ import { BUCKET_MS, generateWorld, increase, type World } from '../../bench/blam
  */
 const SMALL = { services: 10, regions: 14, hours: 6 };
 const worlds = new Map<number, World>();
+/** A full-size world (bench:blame's), generated once for the regression cases found on it. */
+let full: World | undefined;
+const fullWorld = () => (full ??= generateWorld({ seed: 1012285193, ...DEFAULT_WORLD }));
 const world = (seed: number) => {
   if (!worlds.has(seed)) worlds.set(seed, generateWorld({ seed, ...SMALL }));
   return worlds.get(seed)!;
@@ -33,6 +37,38 @@ describe('the simulated worlds blame is measured on', () => {
       }),
       { numRuns: 3 },
     );
+  });
+
+  it("labels an alert with the fault its rule's range still held, even one rolled back just before it", () => {
+    const w = fullWorld();
+    const faulty = w.rollouts.filter((r) => r.bad);
+    for (const alert of w.alerts) {
+      if (alert.truth.kind === 'change') continue;
+      const rangeFrom = alert.at - RULE_RANGE_BUCKETS * BUCKET_MS;
+      // a fault of this series and metric ran within the range: its push, and its end (rollback, or none yet)
+      const held = faulty.filter((r) => {
+        if (r.service !== alert.service || r.bad!.metric !== alert.metric || !r.bad!.regions.has(alert.region))
+          return false;
+        const push = r.pushes.find((p) => p.region === alert.region);
+        const rollback = r.rollbacks.find((b) => b.region === alert.region);
+        return push !== undefined && push.at + r.bad!.delayMs < alert.at && (rollback?.at ?? Infinity) > rangeFrom;
+      });
+      const superseded = held.filter((r) =>
+        w.changes.some(
+          (c) =>
+            c.service === alert.service &&
+            c.region === alert.region &&
+            c.rolloutId !== r.id &&
+            c.kind === 'PUSH' &&
+            c.changedAt.getTime() > r.pushes.find((p) => p.region === alert.region)!.at &&
+            c.changedAt.getTime() <= rangeFrom,
+        ),
+      );
+      expect({ alert: `${alert.service}/${alert.region}@${alert.at}`, held: held.length - superseded.length }).toEqual({
+        alert: `${alert.service}/${alert.region}@${alert.at}`,
+        held: 0,
+      });
+    }
   });
 
   it('halts every faulty rollout that caused an alert at its first one: no push after it, every region rolled back', () => {
@@ -81,6 +117,20 @@ describe("Sluice's blame on generated worlds", () => {
       }),
       { numRuns: 2 },
     );
+  });
+
+  it("does not blame another service's change for an alert whose own series was already degraded at the push", async () => {
+    // seed 1012285193: an outage of a shared dependency in r23 since 10:05; svc17's faulty
+    // change reaches r23 at 10:21:55 and raises its own errors there; svc23's alert at 10:26:30
+    // is the outage's, and svc23's errors did not rise at svc17's push
+    const w = fullWorld();
+    const alert = w.alerts.find(
+      (a) => a.service === 'svc23' && a.region === 'r23' && a.at === Date.parse('2026-01-01T10:26:30Z'),
+    )!;
+    expect(alert.truth.kind).toBe('external');
+    const answer = await new Blamers(w).answer('sluice', alert);
+    expect(answer.blamed).toBeNull();
+    expect(answer.halted).toEqual([]);
   });
 
   it('answers the same for the same world: no hidden state between questions', async () => {

@@ -9,8 +9,9 @@ import { tokenOf } from '../support/test-tokens';
 
 /**
  * `onIncident: halt-blamed` on the real stack: four services with concurrent rollouts in the
- * same four regions, each with its own region-sim (metrics labelled by service), a real
- * Prometheus scraping every second, Temporal and PostgreSQL. Windows are 30 s each side of a change.
+ * same four regions, and a fifth that calls one of them, each with its own region-sim (metrics
+ * labelled by service), a real Prometheus scraping every second, Temporal and PostgreSQL.
+ * Windows are 30 s each side of a change.
  */
 const SPAN_SECONDS = 30;
 const suffix = Date.now().toString(36);
@@ -25,13 +26,16 @@ interface Service {
   rolloutId?: string;
 }
 
-// api is the alert's service and innocent; pay is the bad change; cart is innocent too;
-// held is paused by a person before the outage, and must stay so.
+// web calls pay and alerts when pay's change breaks it (web has no rollout of its own); api is
+// innocent and the alert's service later on; pay is the bad change; cart is innocent too; held
+// is paused by a person before the outage, and must stay so.
 const api: Service = { name: `api-${suffix}`, config: { feature: 'on' } };
 const pay: Service = { name: `pay-${suffix}`, config: { faults: { errorRate: 0.3 } } };
 const cart: Service = { name: `cart-${suffix}`, config: { feature: 'on' } };
 const held: Service = { name: `held-${suffix}`, config: { feature: 'on' } };
 const SERVICES = [api, pay, cart, held];
+const web: Service = { name: `web-${suffix}`, config: {} };
+const SIMULATED = [...SERVICES, web];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,13 +81,13 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
       'admin',
     );
 
-  const alert = (fingerprint: string, startsAt: Date) => ({
-    labels: { alertname: 'HighErrorRate', service: api.name, region: CANARY },
+  const alert = (fingerprint: string, startsAt: Date, service = api) => ({
+    labels: { alertname: 'HighErrorRate', service: service.name, region: CANARY },
     fingerprint,
     startsAt: startsAt.toISOString(),
   });
 
-  const decisions = async (startsAt: Date) => {
+  const decisions = async (startsAt: Date, service = api) => {
     const res = await graphql<{ incident: { decisions: DecisionView[] } }>(
       stack.gateway.url,
       /* GraphQL */ `
@@ -119,31 +123,40 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
           }
         }
       `,
-      { alert: { labels: alert('x', startsAt).labels, startsAt: startsAt.toISOString() } },
+      { alert: { labels: alert('x', startsAt, service).labels, startsAt: startsAt.toISOString() } },
       'viewer',
     );
     if (res.errors) throw new Error(JSON.stringify(res.errors));
     return res.data!.incident.decisions;
   };
 
-  const decided = (startsAt: Date, done: (d: DecisionView) => boolean, what: string) =>
+  const incident = async (s: Service, body: { errorRate: number; regions?: string[] }) => {
+    const res = await fetch(`${s.sim!.url}/incident`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+  };
+
+  const decided = (startsAt: Date, done: (d: DecisionView) => boolean, what: string, service = api) =>
     eventually(
       async () => {
-        const [d] = await decisions(startsAt);
+        const [d] = await decisions(startsAt, service);
         return d && done(d) ? d : undefined;
       },
       { what, timeoutMs: 60_000, intervalMs: 500 },
     );
 
   beforeAll(async () => {
-    const ports = await Promise.all(SERVICES.map(() => freePort()));
+    const ports = await Promise.all(SIMULATED.map(() => freePort()));
     prometheus = await startPrometheus({ targets: ports.map((p) => `127.0.0.1:${p}`) });
     stack = await startAppStack({
       regions: ['pol-unused'],
       prometheusUrl: prometheus.url,
       insight: { spanSeconds: SPAN_SECONDS },
     });
-    for (const [i, s] of SERVICES.entries()) {
+    for (const [i, s] of SIMULATED.entries()) {
       s.sim = await startRegionSim({ regions: REGIONS, port: ports[i], service: s.name });
       const res = await register(s, 'halt-blamed');
       expect(res.errors).toBeUndefined();
@@ -155,7 +168,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
         const body = (await (await fetch(`${prometheus!.url}/api/v1/query?query=${query}`)).json()) as {
           data: { result: Array<{ value: [number, string] }> };
         };
-        return Number(body.data.result[0]?.value[1] ?? 0) >= 16 ? true : undefined;
+        return Number(body.data.result[0]?.value[1] ?? 0) >= SIMULATED.length * REGIONS.length ? true : undefined;
       },
       { what: 'Prometheus to scrape every region of every service', timeoutMs: 60_000, intervalMs: 500 },
     );
@@ -165,7 +178,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
 
   afterAll(async () => {
     await stack?.stop();
-    for (const s of SERVICES) await s.sim?.close();
+    for (const s of SIMULATED) await s.sim?.close();
     await prometheus?.stop();
   });
 
@@ -207,19 +220,26 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
       'alice',
     );
     expect(paused.errors).toBeUndefined();
+    // web calls pay in the canary: pay's errors there become web's
+    await incident(web, { errorRate: 0.3, regions: [CANARY] });
     // enough traffic after the pushes to judge them
     await sleep(12_000);
 
-    // the alert names api, the innocent service; pay's change in the same region is to blame
+    // the alert names web, whose errors rose with pay's change in the same region
     const startsAt = new Date();
-    expect((await postAlerts(stack.gateway.url, [alert(`policy-change-${suffix}`, startsAt)])).status).toBe(200);
+    expect((await postAlerts(stack.gateway.url, [alert(`policy-change-${suffix}`, startsAt, web)])).status).toBe(200);
     const payDone = await waitForRollout(stack, pay.rolloutId!, ['ROLLED_BACK']);
     expect(payDone.events.at(-1)!.type).toBe('RolloutRolledBack');
     const halted = payDone.events.find((e) => e.type === 'RolloutHalted')!.data as { reason: string };
     expect(halted.reason).toMatch(new RegExp(`^HighErrorRate firing in ${CANARY}; blamed: ${pay.name} rollout `));
     expect(halted.reason).toMatch(/score 0\.\d+, e-value [\d.e+]+, LIKELY_CHANGE\)$/);
 
-    const decision = await decided(startsAt, (d) => d.actions.every((a) => a.outcome), 'the decision to be acted on');
+    const decision = await decided(
+      startsAt,
+      (d) => d.actions.every((a) => a.outcome),
+      'the decision to be acted on',
+      web,
+    );
     expect(decision).toMatchObject({ policy: 'halt-blamed', rule: 'HALT_BLAMED', verdict: 'LIKELY_CHANGE' });
     expect(decision.actions).toEqual([
       expect.objectContaining({ action: 'HALT', service: pay.name, rolloutId: pay.rolloutId, outcome: 'HALTED' }),
@@ -238,13 +258,7 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
   });
 
   it('LIKELY_EXTERNAL: pauses the running rollouts in the region, rolls none back; resolving resumes only its own pauses', async () => {
-    for (const s of SERVICES) {
-      await fetch(`${s.sim!.url}/incident`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ errorRate: 0.3 }),
-      });
-    }
+    for (const s of SIMULATED) await incident(s, { errorRate: 0.3 });
     // the outage fills the rest of the 30 s after the pushes
     await sleep(Math.max(0, pushedAt + (SPAN_SECONDS + 4) * 1000 - Date.now()));
 

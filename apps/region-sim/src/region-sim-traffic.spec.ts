@@ -39,4 +39,30 @@ describe('region-sim natural traffic per region', () => {
     expect((await put('nowhere', { rps: 1 })).status).toBe(404);
     expect(sim.traffic.healthOf('canary').errorRate).toBeCloseTo(0.0025);
   });
+
+  const incident = (body: unknown) =>
+    fetch(`${sim.url}/incident`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('degrades only the regions an incident names, and refuses unknown ones without changing anything', async () => {
+    const res = await incident({ errorRate: 0.2, regions: ['control'] });
+    expect(res.status).toBe(200);
+    expect(sim.traffic.healthOf('control').errorRate).toBeCloseTo(0.21);
+    expect(sim.traffic.healthOf('canary').errorRate).toBeCloseTo(0.0025);
+
+    for (const [body, status] of [
+      [{ errorRate: 0.5, regions: ['nowhere'] }, 404],
+      [{ errorRate: 0.5, regions: [] }, 400],
+      [{ errorRate: 0.5, region: 'canary' }, 400],
+    ] as const) {
+      expect({ body, status: (await incident(body)).status }).toEqual({ body, status });
+    }
+    expect(sim.traffic.healthOf('control').errorRate).toBeCloseTo(0.21);
+
+    expect((await incident({})).status).toBe(200);
+    expect(sim.traffic.healthOf('control').errorRate).toBeCloseTo(0.01);
+  });
 });

@@ -51,10 +51,14 @@ export interface RegionSimOptions {
   baseErrorRates?: Record<string, number>;
 }
 
-const incidentBodySchema = z.object({
-  errorRate: z.number().min(0).max(1).default(0),
-  extraLatencyMs: z.number().min(0).max(60_000).default(0),
-});
+const incidentBodySchema = z
+  .object({
+    errorRate: z.number().min(0).max(1).default(0),
+    extraLatencyMs: z.number().min(0).max(60_000).default(0),
+    /** Only these regions (a dependency one region's instances call); every region when absent. */
+    regions: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
 
 function view(record: RegionRecord) {
   const { region, version, config, configHash, appliedAt, applyCount, revision } = record;
@@ -121,13 +125,20 @@ export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator
   app.get('/metrics', async (_req, res) => {
     res.type(traffic.registry.contentType).send(await traffic.registry.metrics());
   });
-  /** Degrades every region at once, as a failing shared dependency would; {} ends the incident. */
+  /**
+   * Degrades every region at once (or the `regions` named), as a failing shared dependency
+   * would; {} ends the incident.
+   */
   app.put('/incident', (req, res) => {
     const body = incidentBodySchema.safeParse(req.body ?? {});
     if (!body.success) {
       return void res
         .status(400)
-        .json({ code: 'BAD_REQUEST', message: 'body must be {errorRate?: 0..1, extraLatencyMs?}' });
+        .json({ code: 'BAD_REQUEST', message: 'body must be {errorRate?: 0..1, extraLatencyMs?, regions?: [name]}' });
+    }
+    const unknown = (body.data.regions ?? []).filter((r) => !fleet.get(r));
+    if (unknown.length > 0) {
+      return void res.status(404).json({ code: 'NOT_FOUND', message: `unknown region(s): ${unknown.join(', ')}` });
     }
     traffic.incident = body.data;
     res.json({ incident: traffic.incident });

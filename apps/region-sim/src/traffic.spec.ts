@@ -76,6 +76,14 @@ describe('synthetic regional traffic', () => {
     expect(traffic.healthOf('b').errorRate).toBeCloseTo(0.305);
   });
 
+  it('degrades only the regions an incident names', () => {
+    const fleet = new RegionFleet(['a', 'b']);
+    const traffic = new TrafficGenerator(fleet, options());
+    traffic.incident = { errorRate: 0.3, extraLatencyMs: 40, regions: ['b'] };
+    expect(traffic.healthOf('a')).toEqual({ errorRate: expect.closeTo(0.005), extraLatencyMs: 0 });
+    expect(traffic.healthOf('b')).toEqual({ errorRate: expect.closeTo(0.305), extraLatencyMs: 40 });
+  });
+
   it('exports the request counter and the latency histogram in Prometheus format', async () => {
     const fleet = new RegionFleet(['a']);
     const traffic = new TrafficGenerator(fleet, options());

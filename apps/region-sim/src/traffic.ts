@@ -69,8 +69,11 @@ export class TrafficGenerator {
   /** Each region's own natural traffic, where set. */
   private readonly natural = new Map<string, RegionTraffic>();
   private timer: NodeJS.Timeout | null = null;
-  /** Simulator-wide degradation on top of each region's own (an outside dependency failing). */
-  incident: RegionHealth = { errorRate: 0, extraLatencyMs: 0 };
+  /**
+   * Degradation on top of each region's own (an outside dependency failing): in every region,
+   * or only in `regions` when set.
+   */
+  incident: RegionHealth & { regions?: readonly string[] } = { errorRate: 0, extraLatencyMs: 0 };
 
   constructor(
     private readonly fleet: RegionFleet,
@@ -118,9 +121,13 @@ export class TrafficGenerator {
     const parsed = configFaultsSchema.safeParse(this.fleet.get(region)?.config ?? {});
     const faults = parsed.success ? (parsed.data.faults ?? {}) : {};
     const base = this.natural.get(region)?.baseErrorRate ?? this.options.baseErrorRate;
+    const incident = !this.incident.regions || this.incident.regions.includes(region) ? this.incident : null;
     return {
-      errorRate: Math.min(1, base * (faults.errorRateFactor ?? 1) + (faults.errorRate ?? 0) + this.incident.errorRate),
-      extraLatencyMs: (faults.extraLatencyMs ?? 0) + this.incident.extraLatencyMs,
+      errorRate: Math.min(
+        1,
+        base * (faults.errorRateFactor ?? 1) + (faults.errorRate ?? 0) + (incident?.errorRate ?? 0),
+      ),
+      extraLatencyMs: (faults.extraLatencyMs ?? 0) + (incident?.extraLatencyMs ?? 0),
     };
   }
 

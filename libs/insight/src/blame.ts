@@ -4,6 +4,7 @@ import {
   BLAME_THRESHOLD,
   blameVerdict,
   isDegraded,
+  peerDegraded,
   scoreSuspect,
   shiftTest,
   type RegionShift,
@@ -72,6 +73,12 @@ export const MAX_SUSPECTS = 25;
 export const MAX_PEERS = 8;
 /** A rise that begins this long after a push is not blamed on it (see lateOnset). */
 export const ONSET_LIMIT_MINUTES = 10;
+/**
+ * How long before an alert the rise that fired it is taken to begin: an alerting rule reads a
+ * range of a few minutes. A longer rule range only lets some of the rise into the span checked
+ * for an early onset, which makes lateOnset answer null (no doubt) rather than doubt wrongly.
+ */
+export const RISE_MINUTES = 2;
 const MAX_ROWS = 10_000;
 
 const EMPTY = shiftTest({ requests: 0, events: 0 }, { requests: 0, events: 0 });
@@ -168,23 +175,50 @@ export class BlameEngine<C extends ChangeRow> {
   }
 
   /**
-   * A fault shows within minutes of its push. When the push is older than ONSET_LIMIT_MINUTES
-   * before the after window, and the region had not risen by then, the rise began long after
-   * the push: something else is the likelier cause. Says so, or null.
+   * A fault shows within minutes of its push. The rise that fired the alert is taken to begin
+   * RISE_MINUTES before it; when that is ONSET_LIMIT_MINUTES or more after the push, and the
+   * region was clean over the ONSET_LIMIT_MINUTES just before the rise (against the span
+   * before the push), the rise began long after the push: something else is the likelier
+   * cause. Says so, or null. (Only the stretch just before the rise is read, so an older,
+   * already-ended incident in the region does not hide a late onset.)
    */
   private async lateOnset(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
-    const afterFrom = query.at.getTime() - this.analyzer.options.spanSeconds * 1000;
-    const gapMinutes = (afterFrom - change.changedAt.getTime()) / 60_000;
+    const rise = query.at.getTime() - RISE_MINUTES * 60_000;
+    const gapMinutes = (rise - change.changedAt.getTime()) / 60_000;
     if (gapMinutes < ONSET_LIMIT_MINUTES) return null;
-    const between = await this.analyzer.shiftBetween(
+    const before = await this.analyzer.shiftBetween(
       change.service,
       change.region,
       change.changedAt,
-      { from: change.changedAt, to: new Date(afterFrom) },
+      { from: change.changedAt, to: new Date(rise) },
       cache,
     );
-    if (!between || !(between.errors.enoughData || between.latency.enoughData) || isDegraded(between)) return null;
-    return `${change.region} had not degraded in the ${Math.round(gapMinutes)} minutes after the push: the rise began later`;
+    if (!before || !(before.errors.enoughData || before.latency.enoughData) || isDegraded(before)) return null;
+    return `${change.region} was clean ${Math.round(gapMinutes)} minutes after the push, until just before the alert: the rise began later`;
+  }
+
+  /**
+   * A change to another service than the alert's can cause the alert only through the
+   * alert's own series: when that series (the alert's service in its region) did not rise
+   * after the push, something else raised it, typically an outage already under way when
+   * the push landed. Says so, or null (same service, no region, or too little data to tell).
+   */
+  private async alertDidNotRise(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
+    if (!query.service || !query.region || query.service === change.service) return null;
+    const afterFrom = Math.max(
+      change.changedAt.getTime(),
+      query.at.getTime() - this.analyzer.options.spanSeconds * 1000,
+    );
+    const alertSeries = await this.analyzer.shiftBetween(
+      query.service,
+      query.region,
+      change.changedAt,
+      { from: new Date(afterFrom), to: query.at },
+      cache,
+    );
+    if (!alertSeries || !(alertSeries.errors.enoughData || alertSeries.latency.enoughData)) return null;
+    if (peerDegraded(alertSeries)) return null;
+    return `${query.service} in ${query.region}, the alert's own series, had not risen since the push`;
   }
 
   private async assessAgainst(
@@ -240,8 +274,11 @@ export class BlameEngine<C extends ChangeRow> {
     );
     if (assessment.error) return assessment;
     const verdict = blameVerdict(assessment.regions, peers);
-    const late = verdict.verdict === 'LIKELY_CHANGE' ? await this.lateOnset(change, query, cache) : null;
-    if (late) return { ...assessment, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${late}` };
+    const doubt =
+      verdict.verdict === 'LIKELY_CHANGE'
+        ? ((await this.alertDidNotRise(change, query, cache)) ?? (await this.lateOnset(change, query, cache)))
+        : null;
+    if (doubt) return { ...assessment, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${doubt}` };
     return { ...assessment, ...verdict };
   }
 }
