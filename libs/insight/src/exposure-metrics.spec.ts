@@ -80,6 +80,7 @@ describe('readExposureMetrics: counts while exposed and before the push', () => 
   });
 
   it('uses a customer’s own series where they exist and its region’s otherwise, saying so', async () => {
+    // Globex has series only while exposed: its baseline is the region's, and the note says so
     const metrics = fakeMetrics((name, at) => {
       if (name.startsWith('c_'))
         return baseline(at) ? [] : [sample({ region: 'eu', customer: 'Globex' }, name === 'c_errors' ? 9 : 10)];
@@ -88,7 +89,7 @@ describe('readExposureMetrics: counts while exposed and before the push', () => 
     const readings = await readExposureMetrics(metrics, PER_CUSTOMER, 'shop', exposed, t(30));
     expect(readings.of(of('Globex'))).toEqual({
       measured: { source: 'CUSTOMER', during: { requests: 10, errors: 9 }, baseline: { requests: 100, errors: 5 } },
-      note: null,
+      note: 'no series for Globex before the push; region baseline used',
     });
     expect(readings.of(of('Acme'))).toEqual({
       measured: { source: 'REGION', during: { requests: 100, errors: 5 }, baseline: { requests: 100, errors: 5 } },

@@ -120,15 +120,14 @@ export async function readExposureMetrics(
       if (typeof w === 'string') return { measured: w, note: null };
       const key = customerKey(row.region, row.customer);
       const own = w.during.customers.get(key);
-      if (own && own.requests > 0)
+      if (own && own.requests > 0) {
+        const ownBefore = w.baseline.customers.get(key);
         return {
-          measured: {
-            source: 'CUSTOMER',
-            during: own,
-            baseline: w.baseline.customers.get(key) ?? w.baseline.regions.get(row.region),
-          },
-          note: null,
+          measured: { source: 'CUSTOMER', during: own, baseline: ownBefore ?? w.baseline.regions.get(row.region) },
+          // a customer's own rate may differ from its region's: say which baseline it is held to
+          note: ownBefore ? null : `no series for ${row.customer} before the push; region baseline used`,
         };
+      }
       const region = w.during.regions.get(row.region);
       if (!region) return { measured: `no series for region ${row.region} while exposed`, note: null };
       const note = w.during.customerError ?? (perCustomer ? `no series for ${row.customer}; region rate used` : null);
