@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import axe from 'axe-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { projectRoot } from '../../libs/platform/src/project-root';
@@ -29,7 +29,12 @@ describe('the rollout board in a browser', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startAppStack({ regions: REGIONS });
-    await registerService(stack, service, REGIONS);
+    // the canary serves one customer: the incident page ranks it among the affected
+    await registerService(
+      stack,
+      service,
+      REGIONS.map((name, i) => (i === 0 ? { name, tier: 'CANARY' as const, customers: ['Acme Corp'] } : name)),
+    );
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
   }, 120_000);
   afterAll(async () => {
@@ -193,6 +198,24 @@ describe('the rollout board in a browser', () => {
     await page.getByTestId('suspects').waitFor({ timeout: 30_000 });
     expect(await page.locator(`table.suspects tr[data-rollout="${id}"]`).count()).toBeGreaterThan(0);
     expect(await page.getByTestId('verdict').textContent()).toBeTruthy();
+
+    // the canary's customer, ranked; without Prometheus the severity is UNKNOWN and the note says why
+    const acme = page.locator('table.customers tr[data-customer="Acme Corp"]');
+    await acme.waitFor({ timeout: 30_000 });
+    expect(await acme.locator('td').first().textContent()).toBe('1');
+    expect(await acme.locator('.severity').textContent()).toBe('UNKNOWN');
+    expect(await acme.getAttribute('title')).toMatch(/^the metrics could not be read/);
+    // the download is the gateway's own export
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`affected-customers-${id}.csv`);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(csv[0]).toMatch(/^customer,region,exposed_from,exposed_until,rolled_back,ended_by,rank,/);
+    expect(csv[1]).toMatch(/^Acme Corp,ui-canary-1,/);
   }, 120_000);
 
   it('lists rollouts live, filtered by service and status, each linking to its page', async () => {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, gql } from './api';
+import { ApiError, gql, session } from './api';
 import { navigate, onLink } from './router';
 
 interface Suspect {
@@ -29,12 +29,24 @@ interface Incident {
 }
 
 interface Customer {
+  rank: number;
   customer: string;
   region: string;
   exposedFrom: string;
   exposedUntil: string | null;
+  exposedSeconds: number;
   rolledBack: boolean;
+  errorRate: number | null;
+  baselineErrorRate: number | null;
+  badRequestsEstimate: number | null;
+  severity: string;
+  measuredBy: string | null;
+  note: string | null;
 }
+
+const CUSTOMERS = `query ($id: ID!) { affectedCustomers(rolloutId: $id) {
+  rank customer region exposedFrom exposedUntil exposedSeconds rolledBack
+  errorRate baselineErrorRate badRequestsEstimate severity measuredBy note } }`;
 
 const INCIDENT = `query ($alert: AlertInput!) { incident(alert: $alert) {
   alertname service region startsAt
@@ -61,16 +73,23 @@ export async function alertOfRollout(id: string): Promise<{ labels: Record<strin
   };
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+const percent = (rate: number | null) => (rate === null ? '?' : `${(100 * rate).toFixed(1)}%`);
 
-export function customersCsv(rows: Customer[]): string {
-  const head = ['customer', 'region', 'exposedFrom', 'exposedUntil', 'rolledBack'];
-  return (
-    [head.join(','), ...rows.map((r) => head.map((k) => csvCell(r[k as keyof Customer])).join(','))].join('\n') + '\n'
-  );
+/** The gateway's own export (`/rollouts/{id}/affected-customers.csv`): one CSV, whoever asks. */
+async function downloadCustomersCsv(rolloutId: string): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(`/rollouts/${encodeURIComponent(rolloutId)}/affected-customers.csv`, {
+      headers: { authorization: `Bearer ${session.token() ?? ''}` },
+    });
+  } catch {
+    throw new ApiError('the gateway cannot be reached', 'UNREACHABLE');
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+    throw new ApiError(body.message ?? `the gateway answered ${res.status}`, body.code ?? `HTTP_${res.status}`);
+  }
+  return res.blob();
 }
 
 /** "Was it a change?": pick a halted rollout, or paste an alert's labels and time. */
@@ -79,6 +98,7 @@ export function IncidentPage({ query }: { query: URLSearchParams }) {
   const [at, setAt] = useState(query.get('at') ?? '');
   const [incident, setIncident] = useState<Incident | null>(null);
   const [customers, setCustomers] = useState<Customer[] | null>(null);
+  const [customersOf, setCustomersOf] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const rollout = query.get('rollout');
 
@@ -99,11 +119,9 @@ export function IncidentPage({ query }: { query: URLSearchParams }) {
         setIncident(found);
         const top = found.verdict.rolloutId ?? found.suspects[0]?.rolloutId;
         if (top) {
-          const data = await gql<{ affectedCustomers: Customer[] }>(
-            'query ($id: ID!) { affectedCustomers(rolloutId: $id) { customer region exposedFrom exposedUntil rolledBack } }',
-            { id: top },
-          );
+          const data = await gql<{ affectedCustomers: Customer[] }>(CUSTOMERS, { id: top });
           setCustomers(data.affectedCustomers);
+          setCustomersOf(top);
         }
       } catch (err) {
         setError(
@@ -117,13 +135,18 @@ export function IncidentPage({ query }: { query: URLSearchParams }) {
     })();
   }, [rollout, query.get('labels'), query.get('at')]);
 
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([customersCsv(customers ?? [])], { type: 'text/csv' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `affected-customers-${incident?.verdict.rolloutId ?? 'incident'}.csv`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1_000);
+  const download = async () => {
+    if (!customersOf) return;
+    try {
+      const url = URL.createObjectURL(await downloadCustomersCsv(customersOf));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `affected-customers-${customersOf}.csv`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1_000);
+    } catch (err) {
+      setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+    }
   };
 
   return (
@@ -208,28 +231,44 @@ export function IncidentPage({ query }: { query: URLSearchParams }) {
               <h2>Affected customers</h2>
               <p>
                 {customers.length} exposures.{' '}
-                <button type="button" onClick={download} disabled={customers.length === 0}>
+                <button type="button" onClick={() => void download()} disabled={customers.length === 0}>
                   Download CSV
                 </button>
               </p>
-              <table>
+              <table class="customers" data-testid="customers">
                 <thead>
                   <tr>
+                    <th scope="col">Rank</th>
                     <th scope="col">Customer</th>
                     <th scope="col">Region</th>
                     <th scope="col">Exposed</th>
+                    <th scope="col">Errors (before → while exposed)</th>
+                    <th scope="col">Bad requests (est.)</th>
+                    <th scope="col">Severity</th>
                     <th scope="col">Rolled back</th>
                   </tr>
                 </thead>
                 <tbody>
                   {customers.map((c) => (
-                    <tr key={`${c.customer}-${c.region}-${c.exposedFrom}`}>
+                    <tr
+                      key={`${c.customer}-${c.region}-${c.exposedFrom}`}
+                      data-customer={c.customer}
+                      title={c.note ?? undefined}
+                    >
+                      <td>{c.rank}</td>
                       <td>{c.customer}</td>
                       <td>{c.region}</td>
                       <td>
                         {new Date(c.exposedFrom).toLocaleString()} –{' '}
-                        {c.exposedUntil ? new Date(c.exposedUntil).toLocaleString() : 'now'}
+                        {c.exposedUntil ? new Date(c.exposedUntil).toLocaleString() : 'now'} (
+                        {Math.round(c.exposedSeconds / 60)} min)
                       </td>
+                      <td>
+                        {percent(c.baselineErrorRate)} → {percent(c.errorRate)}
+                        {c.measuredBy === 'REGION' ? ' (region)' : ''}
+                      </td>
+                      <td>{c.badRequestsEstimate ?? '?'}</td>
+                      <td class="severity">{c.severity}</td>
                       <td>{c.rolledBack ? 'yes' : 'no'}</td>
                     </tr>
                   ))}
