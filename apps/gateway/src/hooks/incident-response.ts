@@ -5,6 +5,7 @@ import {
   DEFAULT_INCIDENT_POLICY,
   INCIDENT_POLICY_ACTOR,
   decideOnIncident,
+  heldRollouts,
   rolloutsToResume,
   type Blame,
   type IncidentAction,
@@ -116,18 +117,29 @@ export class IncidentResponder {
     return rowOutcome(stored.decision, results);
   }
 
-  /** Lifts the pauses of resolved alerts: only rollouts still paused by the policy itself. */
+  /**
+   * Lifts the pauses of resolved alerts: what the decision held (paused, or found paused), when
+   * no alert still firing holds it too, and only while the policy's own pause is the last.
+   */
   async resumeResolved(): Promise<number> {
     const due = await this.decisions.toResume();
     for (const d of due) {
       const held = await this.decisions.stillHeld(d.id);
       const results: ActionResult[] = [];
-      for (const [i, paused] of (d.results ?? []).entries()) {
-        if (paused.outcome !== 'PAUSED' || paused.rolloutId === null) continue;
+      for (const [i, paused] of heldRollouts(d.decision).entries()) {
         const done = (outcome: string, detail: string | null) =>
-          results.push({ ...paused, outcome, detail, why: `${d.alertname} resolved` });
+          results.push({
+            action: 'PAUSE',
+            service: paused.service,
+            rolloutId: paused.rolloutId,
+            region: null,
+            why: `${d.alertname} resolved`,
+            outcome,
+            reachedRolloutId: paused.rolloutId,
+            detail,
+          });
         if (held.has(paused.rolloutId)) {
-          done('LEFT_ALONE', 'another alert that paused it still fires');
+          done('LEFT_ALONE', 'another alert that holds it paused still fires');
           continue;
         }
         const live = await this.liveOf(paused.service, paused.rolloutId);
