@@ -62,7 +62,7 @@ export class IncidentResponder {
 
   /**
    * The stored decision for an alert whose service acts on the blame; undefined for today's
-   * path (a hook's request, or a service with `halt-service`).
+   * path (a hook's request, or a service with `halt-service`, recorded after its halt).
    */
   async decisionFor(row: HaltRequestRow): Promise<StoredDecision | undefined> {
     if (row.source !== 'alertmanager' || row.alert === null) return undefined;
@@ -81,6 +81,32 @@ export class IncidentResponder {
       running,
     });
     return this.decisions.store(row, decision);
+  }
+
+  /**
+   * Records what an alert on a `halt-service` service did, once its halt was sent, so
+   * `incident(alert)` shows every alert's decision. The halt never waits on this.
+   */
+  async recordHaltService(row: HaltRequestRow, delivered: Delivered): Promise<void> {
+    if (row.source !== 'alertmanager' || row.alert === null) return;
+    const service = await this.catalog.find(row.service);
+    if ((service?.topology.onIncident ?? DEFAULT_INCIDENT_POLICY) !== 'halt-service') return;
+    const decision = decideOnIncident({
+      policy: 'halt-service',
+      alert: { service: row.service, region: row.region },
+      affectedRegions: row.region ? [row.region] : [],
+      running: [],
+    });
+    const stored = await this.decisions.store(row, decision);
+    await this.decisions.acted(
+      stored.id,
+      decision.actions.map((a) => ({
+        ...a,
+        outcome: delivered.outcome,
+        reachedRolloutId: delivered.rolloutId,
+        detail: null,
+      })),
+    );
   }
 
   /** Carries the decision out; the halt request's outcome says what came of it. */
