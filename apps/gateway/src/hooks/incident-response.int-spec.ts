@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
-import { parseServiceTopology } from '../../../../libs/domain/src';
+import { decideOnIncident, parseServiceTopology, type RolloutStatus } from '../../../../libs/domain/src';
 import { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import { testServices } from '../../../../test/support/test-env';
 import { HaltDelivery, DEFAULT_DELIVERY } from './halt-delivery';
-import { HaltRequestRepository } from './halt-request.repository';
+import { HaltRequestRepository, type HaltRequestRow } from './halt-request.repository';
 import { IncidentDecisionRepository } from './incident-decision.repository';
 import { IncidentResponder } from './incident-response';
 
@@ -17,6 +17,7 @@ describe('onIncident at delivery', () => {
   let catalog: PgServiceCatalog;
   let requests: HaltRequestRepository;
   let decisions: IncidentDecisionRepository;
+  let responder: IncidentResponder;
   let delivery: HaltDelivery;
 
   beforeAll(async () => {
@@ -29,7 +30,7 @@ describe('onIncident at delivery', () => {
     const blameless = {
       incident: () => Promise.reject(new Error('halt-service asks no blame')),
     };
-    const responder = new IncidentResponder(pool, catalog, blameless, decisions, temporal, 5_000, 1_000);
+    responder = new IncidentResponder(pool, catalog, blameless, decisions, temporal, 5_000, 1_000);
     delivery = new HaltDelivery(requests, temporal, new Registry(), DEFAULT_DELIVERY, responder);
   });
   afterAll(async () => {
@@ -110,5 +111,46 @@ describe('onIncident at delivery', () => {
     const recorded = await decisions.forAlert(service, startsAt);
     expect(recorded.map((d) => d.decision.rule)).toEqual(['FALLBACK_HALT_SERVICE']);
     expect(recorded[0].results?.map((r) => r.outcome)).toEqual(['NO_RUNNING_ROLLOUT']);
+  });
+
+  it('resolving one alert leaves alone what another firing alert holds; the last to resolve takes it up', async () => {
+    const rollout = { rolloutId: `r-${randomUUID()}`, service: `paused-${randomUUID().slice(0, 8)}` };
+    const external = (status: RolloutStatus) =>
+      decideOnIncident({
+        policy: 'halt-blamed',
+        alert: { service: 'shop', region: 'eu-west' },
+        affectedRegions: ['eu-west'],
+        blame: { verdict: 'LIKELY_EXTERNAL', summary: 'every region degraded', suspects: [] },
+        running: [{ ...rollout, status, regions: ['eu-west'] }],
+      });
+    const rowOf = async (service: string) =>
+      (await pool.query<HaltRequestRow>('SELECT * FROM halt_requests WHERE service = $1', [service])).rows[0];
+    const [a, b] = [
+      await rowOf((await alertOn('halt-blamed')).service),
+      await rowOf((await alertOn('halt-blamed')).service),
+    ];
+    // a paused the rollout; b, decided while a's pause stood, found it paused
+    const da = await decisions.store(a, external('ROLLING'));
+    await decisions.acted(da.id, [
+      { ...da.decision.actions[0], outcome: 'PAUSED', reachedRolloutId: rollout.rolloutId, detail: null },
+    ]);
+    const db = await decisions.store(b, external('PAUSED'));
+    await decisions.acted(db.id, []);
+    const resolve = (row: HaltRequestRow) =>
+      decisions.resolve([{ fingerprint: row.fingerprint, service: row.service, startsAt: row.starts_at }]);
+    const resumed = async (row: HaltRequestRow) =>
+      (await decisions.forRequest(row))!.resumed?.map((r) => [r.rolloutId, r.outcome, r.detail]);
+
+    await resolve(a);
+    await responder.resumeResolved();
+    expect(await resumed(a)).toEqual([
+      [rollout.rolloutId, 'LEFT_ALONE', 'another alert that holds it paused still fires'],
+    ]);
+    expect(await resumed(b)).toBeUndefined();
+
+    await resolve(b);
+    await responder.resumeResolved();
+    // the rollout's workflow is gone here; a running one still paused by the policy would be RESUMED
+    expect(await resumed(b)).toEqual([[rollout.rolloutId, 'NOT_PAUSED', 'no longer running']]);
   });
 });
