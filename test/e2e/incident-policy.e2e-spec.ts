@@ -301,10 +301,12 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
     }
     const after = await decided(startsAt, (d) => d.resumed.length > 0, 'the resume to be recorded');
     expect(after.resolvedAt).not.toBeNull();
+    // the rollout it found paused is held too, and left alone: a person paused it
     expect(after.resumed.map((r) => [r.rolloutId, r.outcome]).sort()).toEqual(
       [
         [api.rolloutId, 'RESUMED'],
         [cart.rolloutId, 'RESUMED'],
+        [held.rolloutId, 'LEFT_ALONE'],
       ].sort(),
     );
     // a person's pause is theirs to lift

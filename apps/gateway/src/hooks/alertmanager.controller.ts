@@ -44,8 +44,8 @@ export interface HookAnswer {
  * alerting's webhook contact point, version 1) and `POST /hooks/halt`.
  * Both need a bearer token whose principal may halt (monitor, deployer or admin). Requests are
  * committed to the outbox before the answer, then delivered by the dispatcher; while
- * PostgreSQL is down they go straight to Temporal, and the answer is 503 unless all landed,
- * so the sender retries.
+ * PostgreSQL is down they go straight to Temporal, and the answer is 503 unless all landed
+ * and none was a resolved alert (kept only in PostgreSQL), so the sender retries.
  */
 @Controller('hooks')
 export class AlertmanagerController {
@@ -137,7 +137,10 @@ export class AlertmanagerController {
     if (stored.queued > 0 || stored.duplicates > 0 || resolved > 0) void this.dispatcher.trigger();
   }
 
-  /** PostgreSQL is down: no outbox, so each request goes to its rollout now, or the sender retries. */
+  /**
+   * PostgreSQL is down: no outbox, so each request goes to its rollout now, or the sender
+   * retries; a resolved alert cannot be recorded, so the sender retries it too.
+   */
   private async deliverDirectly(intake: Intake, res: Response): Promise<void> {
     const now = new Date();
     const results = await Promise.allSettled(
@@ -160,6 +163,20 @@ export class AlertmanagerController {
       );
     }
     const delivered = results.map((r) => (r as PromiseFulfilledResult<Delivered>).value);
+    // a resolve is only kept in PostgreSQL: answering 200 would lose it, and the pauses it lifts
+    if (intake.resolved.length > 0) {
+      return sendError(
+        res,
+        503,
+        ErrorCode.ServiceUnavailable,
+        `PostgreSQL is down and ${intake.resolved.length} resolved alert(s) could not be recorded` +
+          (delivered.length > 0
+            ? ` (the ${delivered.length} halt request(s) were delivered straight to Temporal)`
+            : '') +
+          '; send them again',
+        { dependency: 'PostgreSQL' },
+      );
+    }
     const answer: HookAnswer = { queued: 0, duplicates: 0, ignored: intake.ignored, unmatched: [], delivered };
     res.status(200).json(answer);
   }

@@ -11,6 +11,7 @@ import { SluiceRolloutId } from '../../../../workflows/rollout.search-attributes
 import { rolloutWorkflowId } from '../../../../workflows/rollout.types';
 import { interpretTemporalError } from '../temporal/temporal-errors';
 import type { HaltRequestRepository, HaltRequestRow, NewHaltRequest, OutboxStats } from './halt-request.repository';
+import type { StoredDecision } from './incident-decision.repository';
 import type { IncidentResponder } from './incident-response';
 
 /** How the outbox delivers: a deadline per call, a lease per claim, bounded attempts with backoff. */
@@ -170,11 +171,12 @@ export class HaltDelivery {
 
   private async deliverRow(row: HaltRequestRow): Promise<void> {
     let result: Delivered;
+    let decision: StoredDecision | undefined;
     const started = Date.now();
     try {
       // A service acting on the blame decides first. Failed blame decides to halt; a decision
       // that cannot be read or stored (PostgreSQL) halts the alert's service as before: never a drop.
-      const decision = await this.responder?.decisionFor(row).catch(() => undefined);
+      decision = await this.responder?.decisionFor(row).catch(() => undefined);
       result = decision
         ? await this.responder!.act(row, decision, rowRequest(row), (service, request, updateId) =>
             this.send(service, request, updateId),
@@ -193,6 +195,8 @@ export class HaltDelivery {
     await this.requests.delivered(row.id, result.outcome, result.rolloutId).catch(() => undefined);
     this.outcomes.inc({ outcome: result.outcome });
     if (result.outcome === 'HALTED') this.latency.observe((Date.now() - row.queued_at.getTime()) / 1000);
+    // after the halt and its outcome: `halt-service`'s record never holds a halt up, and is not retried
+    if (!decision) await this.responder?.recordHaltService(row, result).catch(() => undefined);
   }
 
   /**

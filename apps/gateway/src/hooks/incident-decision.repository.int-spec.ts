@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { decideOnIncident, type IncidentDecision } from '../../../../libs/domain/src';
+import { decideOnIncident, type IncidentDecision, type RolloutStatus } from '../../../../libs/domain/src';
 import { testServices } from '../../../../test/support/test-env';
 import { HaltRequestRepository, type HaltRequestRow } from './halt-request.repository';
 import { IncidentDecisionRepository, type ActionResult } from './incident-decision.repository';
@@ -17,13 +17,16 @@ describe('incident decisions in PostgreSQL', () => {
   afterAll(() => pool.end());
 
   const startsAt = new Date('2026-12-01T10:00:00Z');
-  const pause: IncidentDecision = decideOnIncident({
-    policy: 'halt-blamed',
-    alert: { service: 'shop', region: 'eu-west' },
-    affectedRegions: ['eu-west'],
-    blame: { verdict: 'LIKELY_EXTERNAL', summary: 'every region degraded', suspects: [] },
-    running: [{ rolloutId: 'r-1', service: 'shop', status: 'ROLLING', regions: ['eu-west'] }],
-  });
+  /** LIKELY_EXTERNAL in eu-west, with one rollout running there. */
+  const pauseOf = (rolloutId: string, status: RolloutStatus = 'ROLLING'): IncidentDecision =>
+    decideOnIncident({
+      policy: 'halt-blamed',
+      alert: { service: 'shop', region: 'eu-west' },
+      affectedRegions: ['eu-west'],
+      blame: { verdict: 'LIKELY_EXTERNAL', summary: 'every region degraded', suspects: [] },
+      running: [{ rolloutId, service: 'shop', status, regions: ['eu-west'] }],
+    });
+  const pause = pauseOf('r-1');
   const paused: ActionResult[] = pause.actions.map((a) => ({
     ...a,
     outcome: 'PAUSED',
@@ -101,5 +104,45 @@ describe('incident decisions in PostgreSQL', () => {
       [[da.id, db.id]],
     );
     expect(rows[0].n).toBe(0);
+  });
+
+  it('holds a rollout that another alert, still firing, found paused already', async () => {
+    const rolloutId = `r-${randomUUID()}`;
+    const [a, b] = [await storedAlert(), await storedAlert()];
+    const da = await decisions.store(a, pauseOf(rolloutId));
+    await decisions.acted(da.id, [
+      { ...da.decision.actions[0], outcome: 'PAUSED', reachedRolloutId: rolloutId, detail: null },
+    ]);
+    // b is decided while a's pause stands: the rollout is PAUSED, so b has nothing to pause
+    const db = await decisions.store(b, pauseOf(rolloutId, 'PAUSED'));
+    await decisions.acted(db.id, []);
+    await resolve(a);
+    expect(await decisions.stillHeld(da.id)).toContain(rolloutId);
+  });
+
+  it('holds a rollout whose pause another alert, still firing, saw refused', async () => {
+    const rolloutId = `r-${randomUUID()}`;
+    const [a, b] = [await storedAlert(), await storedAlert()];
+    const [da, db] = [await decisions.store(a, pauseOf(rolloutId)), await decisions.store(b, pauseOf(rolloutId))];
+    await decisions.acted(da.id, [
+      { ...da.decision.actions[0], outcome: 'PAUSED', reachedRolloutId: rolloutId, detail: null },
+    ]);
+    await decisions.acted(db.id, [
+      { ...db.decision.actions[0], outcome: 'LEFT_ALONE', reachedRolloutId: rolloutId, detail: 'already paused' },
+    ]);
+    await resolve(a);
+    expect(await decisions.stillHeld(da.id)).toContain(rolloutId);
+  });
+
+  it('holds a rollout that another alert, still firing, has decided to pause and not yet paused', async () => {
+    const rolloutId = `r-${randomUUID()}`;
+    const [a, b] = [await storedAlert(), await storedAlert()];
+    const da = await decisions.store(a, pauseOf(rolloutId));
+    await decisions.acted(da.id, [
+      { ...da.decision.actions[0], outcome: 'PAUSED', reachedRolloutId: rolloutId, detail: null },
+    ]);
+    await decisions.store(b, pauseOf(rolloutId));
+    await resolve(a);
+    expect(await decisions.stillHeld(da.id)).toContain(rolloutId);
   });
 });

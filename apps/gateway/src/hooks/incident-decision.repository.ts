@@ -139,12 +139,17 @@ export class IncidentDecisionRepository {
     return rows.map(toDecision);
   }
 
-  /** Rollouts paused by pause decisions whose alert still fires: a resolve of another alert leaves them paused. */
+  /**
+   * Rollouts held by the pause decisions of alerts that still fire: paused by them, found paused
+   * already, or about to be paused (stored, not yet acted on). A resolve of another alert leaves
+   * them paused.
+   */
   async stillHeld(exceptDecision: string): Promise<Set<string>> {
     const { rows } = await this.pool.query<{ rollout_id: string }>(
-      `SELECT DISTINCT r->>'rolloutId' AS rollout_id
-       FROM incident_decisions d, jsonb_array_elements(coalesce(d.results, '[]'::jsonb)) r
-       WHERE d.rule = 'PAUSE_EXTERNAL' AND d.resolved_at IS NULL AND d.id <> $1 AND r->>'outcome' = 'PAUSED'`,
+      `SELECT DISTINCT h->>'rolloutId' AS rollout_id
+       FROM incident_decisions d,
+            jsonb_array_elements(coalesce(d.decision->'holds', d.decision->'actions')) h
+       WHERE d.rule = 'PAUSE_EXTERNAL' AND d.resolved_at IS NULL AND d.id <> $1 AND h->>'rolloutId' IS NOT NULL`,
       [exceptDecision],
     );
     return new Set(rows.map((r) => r.rollout_id));

@@ -5,6 +5,7 @@ import {
   DEFAULT_INCIDENT_POLICY,
   INCIDENT_POLICY_ACTOR,
   decideOnIncident,
+  heldRollouts,
   rolloutsToResume,
   type Blame,
   type IncidentAction,
@@ -61,7 +62,7 @@ export class IncidentResponder {
 
   /**
    * The stored decision for an alert whose service acts on the blame; undefined for today's
-   * path (a hook's request, or a service with `halt-service`).
+   * path (a hook's request, or a service with `halt-service`, recorded after its halt).
    */
   async decisionFor(row: HaltRequestRow): Promise<StoredDecision | undefined> {
     if (row.source !== 'alertmanager' || row.alert === null) return undefined;
@@ -80,6 +81,32 @@ export class IncidentResponder {
       running,
     });
     return this.decisions.store(row, decision);
+  }
+
+  /**
+   * Records what an alert on a `halt-service` service did, once its halt was sent, so
+   * `incident(alert)` shows every alert's decision. The halt never waits on this.
+   */
+  async recordHaltService(row: HaltRequestRow, delivered: Delivered): Promise<void> {
+    if (row.source !== 'alertmanager' || row.alert === null) return;
+    const service = await this.catalog.find(row.service);
+    if ((service?.topology.onIncident ?? DEFAULT_INCIDENT_POLICY) !== 'halt-service') return;
+    const decision = decideOnIncident({
+      policy: 'halt-service',
+      alert: { service: row.service, region: row.region },
+      affectedRegions: row.region ? [row.region] : [],
+      running: [],
+    });
+    const stored = await this.decisions.store(row, decision);
+    await this.decisions.acted(
+      stored.id,
+      decision.actions.map((a) => ({
+        ...a,
+        outcome: delivered.outcome,
+        reachedRolloutId: delivered.rolloutId,
+        detail: null,
+      })),
+    );
   }
 
   /** Carries the decision out; the halt request's outcome says what came of it. */
@@ -116,18 +143,29 @@ export class IncidentResponder {
     return rowOutcome(stored.decision, results);
   }
 
-  /** Lifts the pauses of resolved alerts: only rollouts still paused by the policy itself. */
+  /**
+   * Lifts the pauses of resolved alerts: what the decision held (paused, or found paused), when
+   * no alert still firing holds it too, and only while the policy's own pause is the last.
+   */
   async resumeResolved(): Promise<number> {
     const due = await this.decisions.toResume();
     for (const d of due) {
       const held = await this.decisions.stillHeld(d.id);
       const results: ActionResult[] = [];
-      for (const [i, paused] of (d.results ?? []).entries()) {
-        if (paused.outcome !== 'PAUSED' || paused.rolloutId === null) continue;
+      for (const [i, paused] of heldRollouts(d.decision).entries()) {
         const done = (outcome: string, detail: string | null) =>
-          results.push({ ...paused, outcome, detail, why: `${d.alertname} resolved` });
+          results.push({
+            action: 'PAUSE',
+            service: paused.service,
+            rolloutId: paused.rolloutId,
+            region: null,
+            why: `${d.alertname} resolved`,
+            outcome,
+            reachedRolloutId: paused.rolloutId,
+            detail,
+          });
         if (held.has(paused.rolloutId)) {
-          done('LEFT_ALONE', 'another alert that paused it still fires');
+          done('LEFT_ALONE', 'another alert that holds it paused still fires');
           continue;
         }
         const live = await this.liveOf(paused.service, paused.rolloutId);

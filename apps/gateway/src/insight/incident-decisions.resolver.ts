@@ -38,7 +38,7 @@ export class IncidentDecisionsResolver {
 
   @ResolveField('decisions', () => [IncidentDecisionModel], {
     description:
-      'What the service’s onIncident policy decided for this alert (its service and startsAt), oldest first: the rule, the verdict, the top suspects’ scores and e-values, each rollout halted or paused and why, and what resolving resumed. Empty for halt-service, which halts as before.',
+      'What the service’s onIncident policy decided for this alert (its service and startsAt), oldest first: the rule, the verdict, the top suspects’ scores and e-values, each rollout halted or paused and why, and what resolving resumed. Under halt-service, the halt of the alert’s service (HALT_SERVICE), recorded once it was sent. Empty for an alert delivered while PostgreSQL was down.',
   })
   async decisionsOf(@Parent() incident: Incident): Promise<IncidentDecisionModel[]> {
     if (!incident.service) return [];

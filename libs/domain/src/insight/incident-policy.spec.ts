@@ -114,6 +114,22 @@ describe('onIncident: the decision', () => {
     );
   });
 
+  it('a pause decision holds what it pauses and what it found paused already; a halt holds nothing', () => {
+    const paused = decideOnIncident(
+      given({
+        blame: { verdict: 'LIKELY_EXTERNAL', summary: 'every region degraded', suspects: [] },
+        running: [RUNNING[0], running('r-held', 'held', { status: 'PAUSED' })],
+      }),
+    );
+    expect(paused.actions.map((a) => a.rolloutId)).toEqual(['r-shop']);
+    expect(paused.holds).toEqual([
+      { rolloutId: 'r-shop', service: 'shop' },
+      { rolloutId: 'r-held', service: 'held' },
+    ]);
+    expect(decideOnIncident(given({ policy: 'halt-service' })).holds).toEqual([]);
+    expect(decideOnIncident(given({ blame: { error: 'Prometheus down' } })).holds).toEqual([]);
+  });
+
   it('pauses in every region of the service when the alert names none', () => {
     const decision = decideOnIncident(
       given({

@@ -81,6 +81,17 @@ export interface IncidentDecision {
   summary: string;
   topSuspects: BlamedSuspect[];
   actions: IncidentAction[];
+  /**
+   * Rollouts this decision keeps paused until its alert resolves: those it pauses and those in
+   * its regions it found paused already (had they not been, it would have paused them). Only
+   * PAUSE_EXTERNAL holds any. Absent in decisions stored before it was recorded.
+   */
+  holds?: HeldRollout[];
+}
+
+export interface HeldRollout {
+  rolloutId: string;
+  service: string;
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -106,6 +117,7 @@ export function decideOnIncident(facts: IncidentFacts): IncidentDecision {
       summary: why,
       topSuspects: [],
       actions: [haltService(facts, why)],
+      holds: [],
     };
   }
   const blame = facts.blame ?? { error: 'no blame was computed' };
@@ -118,6 +130,7 @@ export function decideOnIncident(facts: IncidentFacts): IncidentDecision {
       summary: why,
       topSuspects,
       actions: [haltService(facts, why)],
+      holds: [],
     };
   };
   if ('error' in blame) return fallback(null, `no blame: ${blame.error}`, []);
@@ -142,6 +155,7 @@ export function decideOnIncident(facts: IncidentFacts): IncidentDecision {
       summary: `LIKELY_CHANGE: halting ${actions.length} blamed rollout(s): ${byRollout.map(describe).join('; ')}`,
       topSuspects,
       actions,
+      holds: [],
     };
   }
   if (blame.verdict === 'LIKELY_EXTERNAL') {
@@ -167,9 +181,20 @@ export function decideOnIncident(facts: IncidentFacts): IncidentDecision {
         (alreadyPaused > 0 ? `, ${alreadyPaused} already paused left alone` : ''),
       topSuspects,
       actions,
+      holds: inRegions.map((r) => ({ rolloutId: r.rolloutId, service: r.service })),
     };
   }
   return fallback(blame.verdict, `UNCLEAR (${blame.summary})`, topSuspects);
+}
+
+/** What a decision holds paused; a decision stored before `holds` holds what it set out to pause. */
+export function heldRollouts(decision: IncidentDecision): HeldRollout[] {
+  return (
+    decision.holds ??
+    decision.actions
+      .filter((a) => a.action === 'PAUSE' && a.rolloutId !== null)
+      .map((a) => ({ rolloutId: a.rolloutId!, service: a.service }))
+  );
 }
 
 /** A rollout the policy paused, as it stands now: its status and who paused it last. */
