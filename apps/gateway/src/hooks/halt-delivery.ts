@@ -9,6 +9,8 @@ import {
 } from '../../../../workflows/rollout.messages';
 import { SluiceRolloutId } from '../../../../workflows/rollout.search-attributes';
 import { rolloutWorkflowId } from '../../../../workflows/rollout.types';
+import { createLogger } from '../../../../libs/platform/src/logger';
+import { SerialTask } from '../../../../libs/platform/src/serial-task';
 import { interpretTemporalError } from '../temporal/temporal-errors';
 import type { HaltRequestRepository, HaltRequestRow, NewHaltRequest, OutboxStats } from './halt-request.repository';
 import type { StoredDecision } from './incident-decision.repository';
@@ -91,6 +93,11 @@ export class HaltDelivery {
   private readonly outcomes: Counter<'outcome'>;
   private readonly failures: Counter;
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * The resumes of resolved alerts: one pass at a time, started by the loop and not waited
+   * for, so a resume stuck on its deadline never holds a halt back.
+   */
+  private readonly resumes: SerialTask | null;
 
   constructor(
     private readonly requests: HaltRequestRepository,
@@ -99,6 +106,9 @@ export class HaltDelivery {
     private readonly policy: DeliveryPolicy = DEFAULT_DELIVERY,
     private readonly responder?: IncidentResponder,
   ) {
+    this.resumes = responder
+      ? new SerialTask('incident resumes', () => responder.resumeResolved(), createLogger('gateway'))
+      : null;
     this.latency = new Histogram({
       name: 'sluice_halt_latency_seconds',
       help: 'From a halt request being queued to the rollout workflow accepting the halt.',
@@ -159,8 +169,8 @@ export class HaltDelivery {
       const delivery = this.deliverRow(row).finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
     }
-    // after the halts have started: a resume never holds one up
-    await this.responder?.resumeResolved();
+    // after the halts have started, and not waited for: a resume never holds one up
+    void this.resumes?.trigger();
     return rows.length;
   }
 

@@ -80,6 +80,24 @@ describe('onIncident at delivery', () => {
     await delivery.drain();
   }
 
+  it('claims and delivers halts without waiting on the resumes of resolved alerts', async () => {
+    // a resume that never answers (a workflow stuck behind its deadline) must not hold a halt up
+    const stuck = jest.spyOn(responder, 'resumeResolved').mockReturnValue(new Promise<number>(() => undefined));
+    try {
+      const { service } = await alertOn('halt-service');
+      const pass = delivery.deliverPending().then(() => 'returned');
+      const waited = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3_000));
+      expect(await Promise.race([pass, waited])).toBe('returned');
+      await delivery.drain();
+      const { rows } = await pool.query<{ outcome: string }>('SELECT outcome FROM halt_requests WHERE service = $1', [
+        service,
+      ]);
+      expect(rows).toEqual([{ outcome: 'NO_RUNNING_ROLLOUT' }]);
+    } finally {
+      stuck.mockRestore();
+    }
+  });
+
   it('records halt-service’s decision too: the halt of the alert’s service and what came of it', async () => {
     const { service, startsAt } = await alertOn('halt-service');
     await deliverAll();
