@@ -87,6 +87,26 @@ describe('rankAffectedCustomers: the order for outreach', () => {
   const measured = (r: AffectedCustomer, errors: number, requests = 1000) =>
     customerImpact(r, { source: 'REGION', during: counts(requests, errors), baseline: counts(1000, 0) }, NOW);
 
+  it("splits a region's counts evenly among the customers measured by them, and says so", () => {
+    const ranked = rankAffectedCustomers([
+      measured(row('Acme', 'eu'), 300),
+      measured(row('Globex', 'eu'), 300),
+      measured(row('Initech', 'us'), 200),
+      customerImpact(
+        row('Hooli', 'eu'),
+        { source: 'CUSTOMER', during: counts(100, 40), baseline: counts(100, 0) },
+        NOW,
+      ),
+    ]);
+    expect(ranked.map((r) => [r.customer, r.requests, r.badRequestsEstimate, r.severity, r.note])).toEqual([
+      // alone in us: the region's counts are its own
+      ['Initech', 1000, 200, 'HIGH', null],
+      ['Acme', 500, 150, 'HIGH', "the region's requests split evenly among its 2 customers measured by them"],
+      ['Globex', 500, 150, 'HIGH', "the region's requests split evenly among its 2 customers measured by them"],
+      ['Hooli', 100, 40, 'HIGH', null],
+    ]);
+  });
+
   it('puts the most estimated bad requests first, then unknown, then unhurt; ties by longer exposure, then name', () => {
     const ranked = rankAffectedCustomers([
       measured(row('Zed', 'us'), 0),
@@ -232,8 +252,8 @@ describe('the exports', () => {
   it('CSV: the original six columns first, the ranking after them, in rank order, quoted where needed', () => {
     expect(affectedCustomersCsv(ranked).split('\r\n')).toEqual([
       'customer,region,exposed_from,exposed_until,rolled_back,ended_by,rank,exposed_seconds,requests,error_rate,baseline_error_rate,bad_requests_estimate,severity,measured_by',
-      '"Acme, ""Intl""",eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK,1,180,1000,0.2,0,200,HIGH,REGION',
-      'Zed GmbH,eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK,2,180,1000,0.2,0,200,HIGH,REGION',
+      '"Acme, ""Intl""",eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK,1,180,500,0.2,0,100,HIGH,REGION',
+      'Zed GmbH,eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK,2,180,500,0.2,0,100,HIGH,REGION',
       '"Acme, ""Intl""",us,2026-11-26T12:01:00.000Z,,false,,3,300,,,,,UNKNOWN,',
       '',
     ]);
@@ -265,7 +285,10 @@ describe('the exports', () => {
           customer: 'Acme, "Intl"',
           region: 'eu',
           severity: 'HIGH',
-          badRequestsEstimate: 200,
+          // the region's 1,000 requests and 200 bad ones, shared with Zed GmbH
+          requests: 500,
+          badRequestsEstimate: 100,
+          note: "the region's requests split evenly among its 2 customers measured by them",
         }),
         expect.objectContaining({ rank: 2, customer: 'Zed GmbH', exposedUntil: '2026-11-26T12:03:00.000Z' }),
         {

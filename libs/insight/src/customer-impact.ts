@@ -113,8 +113,33 @@ export function compareForOutreach(a: CustomerImpact, b: CustomerImpact): number
   );
 }
 
+/**
+ * Customers measured by their region's counts share them: the region's requests, and the bad
+ * requests estimated on them, split evenly among the customers of that exposure measured so
+ * (the rates stay the region's). Each row is one customer's estimate; the region's whole
+ * count on every row would count the region's errors once per customer.
+ */
+function shareRegionCounts(impacts: readonly CustomerImpact[]): CustomerImpact[] {
+  const exposure = (c: CustomerImpact) => `${c.region}\u0000${c.from.getTime()}`;
+  const sharing = new Map<string, number>();
+  for (const c of impacts) if (c.measuredBy === 'REGION') sharing.set(exposure(c), (sharing.get(exposure(c)) ?? 0) + 1);
+  return impacts.map((c) => {
+    const n = c.measuredBy === 'REGION' ? sharing.get(exposure(c))! : 1;
+    if (n === 1 || c.requests === null) return c;
+    const split = `the region's requests split evenly among its ${n} customers measured by them`;
+    return {
+      ...c,
+      requests: Math.round(c.requests / n),
+      badRequestsEstimate: c.badRequestsEstimate === null ? null : Math.round(c.badRequestsEstimate / n),
+      note: c.note ? `${c.note}; ${split}` : split,
+    };
+  });
+}
+
 export function rankAffectedCustomers(impacts: readonly CustomerImpact[]): RankedCustomer[] {
-  return [...impacts].sort(compareForOutreach).map((c, i) => ({ ...c, rank: i + 1 }));
+  return shareRegionCounts(impacts)
+    .sort(compareForOutreach)
+    .map((c, i) => ({ ...c, rank: i + 1 }));
 }
 
 /** A spreadsheet would run a cell starting like a formula; a leading quote keeps it text. */
