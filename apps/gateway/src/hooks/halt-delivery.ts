@@ -92,7 +92,8 @@ export class HaltDelivery {
   private readonly latency: Histogram;
   private readonly outcomes: Counter<'outcome'>;
   private readonly failures: Counter;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries under way, by row id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   /**
    * The resumes of resolved alerts: one pass at a time, started by the loop and not waited
    * for, so a resume stuck on its deadline never holds a halt back.
@@ -162,12 +163,14 @@ export class HaltDelivery {
    * so a workflow that cannot answer holds one slot until its deadline, never the loop.
    */
   async deliverPending(): Promise<number> {
+    // a delivery can outlast its lease (blame, several pauses): it keeps its row while it works
+    if (this.inFlight.size > 0) await this.requests.renew([...this.inFlight.keys()], this.policy.leaseSeconds);
     const room = MAX_IN_FLIGHT - this.inFlight.size;
     if (room <= 0) return 0;
     const rows = await this.requests.claim(room, this.policy.leaseSeconds);
     for (const row of rows) {
-      const delivery = this.deliverRow(row).finally(() => this.inFlight.delete(delivery));
-      this.inFlight.add(delivery);
+      const delivery = this.deliverRow(row).finally(() => this.inFlight.delete(row.id));
+      this.inFlight.set(row.id, delivery);
     }
     // after the halts have started, and not waited for: a resume never holds one up
     void this.resumes?.trigger();
@@ -176,7 +179,7 @@ export class HaltDelivery {
 
   /** Waits for the deliveries in flight (at shutdown). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight.values()]);
   }
 
   private async deliverRow(row: HaltRequestRow): Promise<void> {

@@ -122,6 +122,15 @@ export class HaltRequestRepository {
     return rows.sort((a, b) => Number(a.id) - Number(b.id));
   }
 
+  /** Extends the claims of rows still being delivered, so no other claim takes them meanwhile. */
+  async renew(ids: readonly string[], leaseSeconds: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE halt_requests SET claimed_until = now() + make_interval(secs => $2)
+       WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL AND claimed_until IS NOT NULL`,
+      [ids, leaseSeconds],
+    );
+  }
+
   async delivered(id: string, outcome: HaltOutcome, rolloutId: string | null): Promise<void> {
     await this.pool.query(
       `UPDATE halt_requests SET delivered_at = now(), outcome = $2, rollout_id = $3, claimed_until = NULL, last_error = NULL

@@ -123,6 +123,27 @@ describe('onIncident at delivery', () => {
     expect(recorded[0].actedAt).not.toBeNull();
   });
 
+  it('keeps the lease of a delivery that outlasts it: the row is not claimed again while blame runs', async () => {
+    // blame that takes 3 s, under a 1 s lease: the delivery renews its claim while it works
+    const slowBlame = {
+      incident: () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('slow')), 3_000)),
+    };
+    const temporal = new Client({ connection });
+    const slow = new IncidentResponder(pool, catalog, slowBlame, decisions, temporal, 5_000, 10_000);
+    const leased = new HaltDelivery(requests, temporal, new Registry(), { ...DEFAULT_DELIVERY, leaseSeconds: 1 }, slow);
+    const { service } = await alertOn('halt-blamed');
+    for (let pass = 0; pass < 5; pass++) {
+      await leased.deliverPending();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+    }
+    await leased.drain();
+    const { rows } = await pool.query<{ attempts: number; outcome: string }>(
+      'SELECT attempts, outcome FROM halt_requests WHERE service = $1',
+      [service],
+    );
+    expect(rows).toEqual([{ attempts: 1, outcome: 'NO_RUNNING_ROLLOUT' }]);
+  });
+
   it('records halt-blamed’s fallback once, and no second decision beside it', async () => {
     const { service, startsAt } = await alertOn('halt-blamed');
     await deliverAll();
