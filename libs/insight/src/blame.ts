@@ -4,7 +4,7 @@ import {
   BLAME_THRESHOLD,
   blameVerdict,
   isDegraded,
-  peerDegraded,
+  PEER_EVIDENCE,
   scoreSuspect,
   shiftTest,
   type RegionShift,
@@ -177,10 +177,9 @@ export class BlameEngine<C extends ChangeRow> {
   /**
    * A fault shows within minutes of its push. The rise that fired the alert is taken to begin
    * RISE_MINUTES before it; when that is ONSET_LIMIT_MINUTES or more after the push, and the
-   * region was clean over the ONSET_LIMIT_MINUTES just before the rise (against the span
-   * before the push), the rise began long after the push: something else is the likelier
-   * cause. Says so, or null. (Only the stretch just before the rise is read, so an older,
-   * already-ended incident in the region does not hide a late onset.)
+   * region was clean from the push up to the rise (against the span before the push), the
+   * rise began long after the push: something else is the likelier cause. Says so, or null. The whole stretch from the push is read: any rise in it (an
+   * earlier, ended incident too) answers null, the side on which no blame is withheld.
    */
   private async lateOnset(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
     const rise = query.at.getTime() - RISE_MINUTES * 60_000;
@@ -200,11 +199,19 @@ export class BlameEngine<C extends ChangeRow> {
   /**
    * A change to another service than the alert's can cause the alert only through the
    * alert's own series: when that series (the alert's service in its region) did not rise
-   * after the push, something else raised it, typically an outage already under way when
-   * the push landed. Says so, or null (same service, no region, or too little data to tell).
+   * after the push in the way the change's own region did (errors, or latency), something
+   * else raised it, typically an outage already under way when the push landed. Says so, or
+   * null: same service, no region, or too little data on that metric to tell.
    */
-  private async alertDidNotRise(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
+  private async alertDidNotRise(
+    change: C,
+    query: BlameQuery,
+    focus: RegionShift | undefined,
+    cache: ReadCache,
+  ): Promise<string | null> {
     if (!query.service || !query.region || query.service === change.service) return null;
+    const metrics = (['errors', 'latency'] as const).filter((m) => focus?.[m].degraded);
+    if (metrics.length === 0) return null;
     const afterFrom = Math.max(
       change.changedAt.getTime(),
       query.at.getTime() - this.analyzer.options.spanSeconds * 1000,
@@ -216,9 +223,11 @@ export class BlameEngine<C extends ChangeRow> {
       { from: new Date(afterFrom), to: query.at },
       cache,
     );
-    if (!alertSeries || !(alertSeries.errors.enoughData || alertSeries.latency.enoughData)) return null;
-    if (peerDegraded(alertSeries)) return null;
-    return `${query.service} in ${query.region}, the alert's own series, had not risen since the push`;
+    if (!alertSeries) return null;
+    // too little data on a metric the change degraded: no doubt; a rise at a peer's bar: none either
+    const rose = metrics.some((m) => !alertSeries[m].enoughData || alertSeries[m].eValue >= PEER_EVIDENCE);
+    if (rose) return null;
+    return `${query.service} in ${query.region}, the alert's own series, had not risen (${metrics.join(', ')}) since the push`;
   }
 
   private async assessAgainst(
@@ -276,7 +285,12 @@ export class BlameEngine<C extends ChangeRow> {
     const verdict = blameVerdict(assessment.regions, peers);
     const doubt =
       verdict.verdict === 'LIKELY_CHANGE'
-        ? ((await this.alertDidNotRise(change, query, cache)) ?? (await this.lateOnset(change, query, cache)))
+        ? ((await this.alertDidNotRise(
+            change,
+            query,
+            assessment.regions.find((r) => r.region === change.region),
+            cache,
+          )) ?? (await this.lateOnset(change, query, cache)))
         : null;
     if (doubt) return { ...assessment, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${doubt}` };
     return { ...assessment, ...verdict };
