@@ -107,6 +107,17 @@ describe('rankAffectedCustomers: the order for outreach', () => {
     ]);
   });
 
+  it('keeps a hit customer above the unknown and the unhurt when its share of bad requests rounds to 0', () => {
+    const crowd = Array.from({ length: 30 }, (_, i) => measured(row(`Customer ${i}`, 'eu'), 10));
+    const ranked = rankAffectedCustomers([
+      measured(row('Unhurt', 'us'), 0),
+      customerImpact(row('Unknown Ltd', 'ap'), 'no series for region ap while exposed', NOW),
+      ...crowd,
+    ]);
+    expect(ranked[0]).toMatchObject({ badRequestsEstimate: 0, severity: 'MEDIUM' });
+    expect(ranked.slice(-2).map((r) => r.customer)).toEqual(['Unknown Ltd', 'Unhurt']);
+  });
+
   it('puts the most estimated bad requests first, then unknown, then unhurt; ties by longer exposure, then name', () => {
     const ranked = rankAffectedCustomers([
       measured(row('Zed', 'us'), 0),

@@ -94,8 +94,12 @@ export function customerImpact(
   };
 }
 
-/** 0: measured bad requests; 1: unknown (could be bad); 2: measured, nothing added. */
-const tier = (c: CustomerImpact) => (c.severity === 'UNKNOWN' ? 1 : (c.badRequestsEstimate ?? 0) > 0 ? 0 : 2);
+/**
+ * 0: measured, errors added (by the rates: a share of a region's count can round to 0);
+ * 1: unknown (could be bad); 2: measured, nothing added.
+ */
+const tier = (c: CustomerImpact) =>
+  c.severity === 'UNKNOWN' ? 1 : (c.errorRate ?? 0) > (c.baselineErrorRate ?? 0) ? 0 : 2;
 
 /**
  * The order for outreach: customers with estimated bad requests first, most first; then
@@ -117,7 +121,8 @@ export function compareForOutreach(a: CustomerImpact, b: CustomerImpact): number
  * Customers measured by their region's counts share them: the region's requests, and the bad
  * requests estimated on them, split evenly among the customers of that exposure measured so
  * (the rates stay the region's). Each row is one customer's estimate; the region's whole
- * count on every row would count the region's errors once per customer.
+ * count on every row would count the region's errors once per customer. The traffic of the
+ * customers measured on their own series is not taken out first: an upper bound.
  */
 function shareRegionCounts(impacts: readonly CustomerImpact[]): CustomerImpact[] {
   const exposure = (c: CustomerImpact) => `${c.region}\u0000${c.from.getTime()}`;

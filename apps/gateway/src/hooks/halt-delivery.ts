@@ -99,6 +99,8 @@ export class HaltDelivery {
    * for, so a resume stuck on its deadline never holds a halt back.
    */
   private readonly resumes: SerialTask | null;
+  /** `halt-service` decisions being recorded, after their halts. */
+  private readonly records = new Set<Promise<void>>();
 
   constructor(
     private readonly requests: HaltRequestRepository,
@@ -166,8 +168,7 @@ export class HaltDelivery {
     // a delivery can outlast its lease (blame, several pauses): it keeps its row while it works
     if (this.inFlight.size > 0) await this.requests.renew([...this.inFlight.keys()], this.policy.leaseSeconds);
     const room = MAX_IN_FLIGHT - this.inFlight.size;
-    if (room <= 0) return 0;
-    const rows = await this.requests.claim(room, this.policy.leaseSeconds);
+    const rows = room > 0 ? await this.requests.claim(room, this.policy.leaseSeconds) : [];
     for (const row of rows) {
       const delivery = this.deliverRow(row).finally(() => this.inFlight.delete(row.id));
       this.inFlight.set(row.id, delivery);
@@ -177,9 +178,10 @@ export class HaltDelivery {
     return rows.length;
   }
 
-  /** Waits for the deliveries in flight (at shutdown). */
+  /** Waits for the deliveries in flight, the records after them and the resume pass (at shutdown). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.records, this.resumes?.stop()]);
   }
 
   private async deliverRow(row: HaltRequestRow): Promise<void> {
@@ -208,8 +210,15 @@ export class HaltDelivery {
     await this.requests.delivered(row.id, result.outcome, result.rolloutId).catch(() => undefined);
     this.outcomes.inc({ outcome: result.outcome });
     if (result.outcome === 'HALTED') this.latency.observe((Date.now() - row.queued_at.getTime()) / 1000);
-    // after the halt and its outcome: `halt-service`'s record never holds a halt up, and is not retried
-    if (!decision) await this.responder?.recordHaltService(row, result).catch(() => undefined);
+    // after the halt and its outcome, outside the delivery's slot: `halt-service`'s record
+    // never holds a halt up, and is not retried
+    if (!decision && this.responder) {
+      const record = this.responder
+        .recordHaltService(row, result)
+        .catch(() => undefined)
+        .finally(() => this.records.delete(record));
+      this.records.add(record);
+    }
   }
 
   /**

@@ -148,7 +148,10 @@ export class IncidentDecisionRepository {
     const { rows } = await this.pool.query<{ rollout_id: string }>(
       `SELECT DISTINCT h->>'rolloutId' AS rollout_id
        FROM incident_decisions d,
-            jsonb_array_elements(coalesce(d.decision->'holds', d.decision->'actions')) h
+            jsonb_array_elements(
+              CASE WHEN jsonb_typeof(d.decision->'holds') = 'array' THEN d.decision->'holds'
+                   WHEN jsonb_typeof(d.decision->'actions') = 'array' THEN d.decision->'actions'
+                   ELSE '[]'::jsonb END) h
        WHERE d.rule = 'PAUSE_EXTERNAL' AND d.resolved_at IS NULL AND d.id <> $1 AND h->>'rolloutId' IS NOT NULL`,
       [exceptDecision],
     );

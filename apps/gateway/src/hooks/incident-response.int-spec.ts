@@ -10,6 +10,10 @@ import { HaltRequestRepository, type HaltRequestRow } from './halt-request.repos
 import { IncidentDecisionRepository } from './incident-decision.repository';
 import { IncidentResponder } from './incident-response';
 
+const blameless = {
+  incident: () => Promise.reject(new Error('halt-service asks no blame')),
+};
+
 /** The policy at delivery, against real PostgreSQL and Temporal (the alerts' services run no rollout). */
 describe('onIncident at delivery', () => {
   let connection: Connection;
@@ -27,9 +31,6 @@ describe('onIncident at delivery', () => {
     requests = new HaltRequestRepository(pool);
     decisions = new IncidentDecisionRepository(pool);
     const temporal = new Client({ connection });
-    const blameless = {
-      incident: () => Promise.reject(new Error('halt-service asks no blame')),
-    };
     responder = new IncidentResponder(pool, catalog, blameless, decisions, temporal, 5_000, 1_000);
     delivery = new HaltDelivery(requests, temporal, new Registry(), DEFAULT_DELIVERY, responder);
   });
@@ -81,21 +82,22 @@ describe('onIncident at delivery', () => {
   }
 
   it('claims and delivers halts without waiting on the resumes of resolved alerts', async () => {
-    // a resume that never answers (a workflow stuck behind its deadline) must not hold a halt up
-    const stuck = jest.spyOn(responder, 'resumeResolved').mockReturnValue(new Promise<number>(() => undefined));
-    try {
-      const { service } = await alertOn('halt-service');
-      const pass = delivery.deliverPending().then(() => 'returned');
-      const waited = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3_000));
-      expect(await Promise.race([pass, waited])).toBe('returned');
-      await delivery.drain();
-      const { rows } = await pool.query<{ outcome: string }>('SELECT outcome FROM halt_requests WHERE service = $1', [
-        service,
-      ]);
-      expect(rows).toEqual([{ outcome: 'NO_RUNNING_ROLLOUT' }]);
-    } finally {
-      stuck.mockRestore();
-    }
+    // a resume pass that takes 6 s (a workflow answering at its deadline) must not hold a halt up
+    const temporal = new Client({ connection });
+    const slowResumes = new IncidentResponder(pool, catalog, blameless, decisions, temporal, 5_000, 1_000);
+    jest
+      .spyOn(slowResumes, 'resumeResolved')
+      .mockImplementation(() => new Promise<number>((resolve) => setTimeout(() => resolve(0), 6_000)));
+    const own = new HaltDelivery(requests, temporal, new Registry(), DEFAULT_DELIVERY, slowResumes);
+    const { service } = await alertOn('halt-service');
+    const pass = own.deliverPending().then(() => 'returned');
+    const waited = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3_000));
+    expect(await Promise.race([pass, waited])).toBe('returned');
+    await own.drain();
+    const { rows } = await pool.query<{ outcome: string }>('SELECT outcome FROM halt_requests WHERE service = $1', [
+      service,
+    ]);
+    expect(rows).toEqual([{ outcome: 'NO_RUNNING_ROLLOUT' }]);
   });
 
   it('records halt-service’s decision too: the halt of the alert’s service and what came of it', async () => {
@@ -191,5 +193,52 @@ describe('onIncident at delivery', () => {
     await responder.resumeResolved();
     // the rollout's workflow is gone here; a running one still paused by the policy would be RESUMED
     expect(await resumed(b)).toEqual([[rollout.rolloutId, 'NOT_PAUSED', 'no longer running']]);
+  });
+
+  it('resumes the other resolved decisions when one rollout cannot be reached, and tries that one again', async () => {
+    const pausedBy = async (rolloutId: string) => {
+      const row = (
+        await pool.query<HaltRequestRow>('SELECT * FROM halt_requests WHERE service = $1', [
+          (await alertOn('halt-blamed')).service,
+        ])
+      ).rows[0];
+      const stored = await decisions.store(
+        row,
+        decideOnIncident({
+          policy: 'halt-blamed',
+          alert: { service: 'shop', region: 'eu-west' },
+          affectedRegions: ['eu-west'],
+          blame: { verdict: 'LIKELY_EXTERNAL', summary: 'every region degraded', suspects: [] },
+          running: [{ rolloutId, service: `s-${randomUUID().slice(0, 8)}`, status: 'ROLLING', regions: ['eu-west'] }],
+        }),
+      );
+      await decisions.acted(stored.id, [
+        { ...stored.decision.actions[0], outcome: 'PAUSED', reachedRolloutId: rolloutId, detail: null },
+      ]);
+      await decisions.resolve([{ fingerprint: row.fingerprint, service: row.service, startsAt: row.starts_at }]);
+      return row;
+    };
+    const [stuck, fine] = [`r-stuck-${randomUUID()}`, `r-fine-${randomUUID()}`];
+    const stuckRow = await pausedBy(stuck);
+    const fineRow = await pausedBy(fine);
+    // the stuck rollout's workflow does not answer (its worker is gone): the call fails
+    const liveOf = jest.spyOn(responder as unknown as { liveOf: (s: string, r: string) => Promise<unknown> }, 'liveOf');
+    liveOf.mockImplementation(async (_service, rolloutId) => {
+      if (rolloutId === stuck) throw new Error('deadline exceeded');
+      return undefined;
+    });
+    try {
+      await expect(responder.resumeResolved()).rejects.toThrow('deadline exceeded');
+      expect((await decisions.forRequest(fineRow))!.resumed?.map((r) => [r.rolloutId, r.outcome])).toEqual([
+        [fine, 'NOT_PAUSED'],
+      ]);
+      expect((await decisions.forRequest(stuckRow))!.resumed ?? null).toBeNull();
+    } finally {
+      liveOf.mockRestore();
+    }
+    await responder.resumeResolved();
+    expect((await decisions.forRequest(stuckRow))!.resumed?.map((r) => [r.rolloutId, r.outcome])).toEqual([
+      [stuck, 'NOT_PAUSED'],
+    ]);
   });
 });

@@ -149,62 +149,69 @@ export class IncidentResponder {
    */
   async resumeResolved(): Promise<number> {
     const due = await this.decisions.toResume();
+    const failed: unknown[] = [];
     for (const d of due) {
-      const held = await this.decisions.stillHeld(d.id);
-      const results: ActionResult[] = [];
-      for (const [i, paused] of heldRollouts(d.decision).entries()) {
-        const done = (outcome: string, detail: string | null) =>
-          results.push({
-            action: 'PAUSE',
-            service: paused.service,
-            rolloutId: paused.rolloutId,
-            region: null,
-            why: `${d.alertname} resolved`,
-            outcome,
-            reachedRolloutId: paused.rolloutId,
-            detail,
-          });
-        if (held.has(paused.rolloutId)) {
-          done('LEFT_ALONE', 'another alert that holds it paused still fires');
-          continue;
-        }
-        const live = await this.liveOf(paused.service, paused.rolloutId);
-        if (!live) {
-          done('NOT_PAUSED', 'no longer running');
-          continue;
-        }
-        const lastPause = live.actions.filter((a) => a.action === 'PAUSED').at(-1);
-        const [ours] = rolloutsToResume([
-          {
-            rolloutId: paused.rolloutId,
-            service: paused.service,
-            status: live.status,
-            lastPausedBy: lastPause?.by ?? null,
-          },
-        ]);
-        if (!ours) {
-          done('LEFT_ALONE', live.status === 'PAUSED' ? `paused by ${lastPause?.by ?? 'someone else'}` : live.status);
-          continue;
-        }
-        const handle = this.temporal.workflow.getHandle(rolloutWorkflowId(paused.service));
-        try {
-          await this.temporal.withDeadline(Date.now() + this.deadlineMs, () =>
-            handle.executeUpdate(resumeUpdate, {
-              args: [{ by: INCIDENT_POLICY_ACTOR }],
-              updateId: `incident-${d.id}-resume-${i}`,
-            }),
-          );
-          done('RESUMED', null);
-        } catch (err) {
-          const answer = interpretTemporalError(err, resumeUpdate.name);
-          if (answer?.kind === 'refused') done('LEFT_ALONE', answer.message);
-          else if (answer?.kind === 'closed') done('NOT_PAUSED', 'no longer running');
-          else throw err;
-        }
-      }
-      await this.decisions.resumed(d.id, results);
+      // a rollout that cannot be reached holds up only its own decision, tried again next pass
+      await this.resumeOne(d).catch((err: unknown) => failed.push(err));
     }
+    if (failed.length > 0) throw failed[0];
     return due.length;
+  }
+
+  private async resumeOne(d: StoredDecision): Promise<void> {
+    const held = await this.decisions.stillHeld(d.id);
+    const results: ActionResult[] = [];
+    for (const [i, paused] of heldRollouts(d.decision).entries()) {
+      const done = (outcome: string, detail: string | null) =>
+        results.push({
+          action: 'PAUSE',
+          service: paused.service,
+          rolloutId: paused.rolloutId,
+          region: null,
+          why: `${d.alertname} resolved`,
+          outcome,
+          reachedRolloutId: paused.rolloutId,
+          detail,
+        });
+      if (held.has(paused.rolloutId)) {
+        done('LEFT_ALONE', 'another alert that holds it paused still fires');
+        continue;
+      }
+      const live = await this.liveOf(paused.service, paused.rolloutId);
+      if (!live) {
+        done('NOT_PAUSED', 'no longer running');
+        continue;
+      }
+      const lastPause = live.actions.filter((a) => a.action === 'PAUSED').at(-1);
+      const [ours] = rolloutsToResume([
+        {
+          rolloutId: paused.rolloutId,
+          service: paused.service,
+          status: live.status,
+          lastPausedBy: lastPause?.by ?? null,
+        },
+      ]);
+      if (!ours) {
+        done('LEFT_ALONE', live.status === 'PAUSED' ? `paused by ${lastPause?.by ?? 'someone else'}` : live.status);
+        continue;
+      }
+      const handle = this.temporal.workflow.getHandle(rolloutWorkflowId(paused.service));
+      try {
+        await this.temporal.withDeadline(Date.now() + this.deadlineMs, () =>
+          handle.executeUpdate(resumeUpdate, {
+            args: [{ by: INCIDENT_POLICY_ACTOR }],
+            updateId: `incident-${d.id}-resume-${i}`,
+          }),
+        );
+        done('RESUMED', null);
+      } catch (err) {
+        const answer = interpretTemporalError(err, resumeUpdate.name);
+        if (answer?.kind === 'refused') done('LEFT_ALONE', answer.message);
+        else if (answer?.kind === 'closed') done('NOT_PAUSED', 'no longer running');
+        else throw err;
+      }
+    }
+    await this.decisions.resumed(d.id, results);
   }
 
   /** Incident insight's answer, or why there is none: never an exception, never longer than the timeout. */
