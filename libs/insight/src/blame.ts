@@ -4,7 +4,7 @@ import {
   BLAME_THRESHOLD,
   blameVerdict,
   isDegraded,
-  PEER_EVIDENCE,
+  peerDegraded,
   scoreSuspect,
   shiftTest,
   type RegionShift,
@@ -198,20 +198,14 @@ export class BlameEngine<C extends ChangeRow> {
 
   /**
    * A change to another service than the alert's can cause the alert only through the
-   * alert's own series: when that series (the alert's service in its region) did not rise
-   * after the push in the way the change's own region did (errors, or latency), something
-   * else raised it, typically an outage already under way when the push landed. Says so, or
-   * null: same service, no region, or too little data on that metric to tell.
+   * alert's own series: when that series (the alert's service in its region) rose after the
+   * push on neither errors nor latency, something else raised it, typically an outage already
+   * under way when the push landed. Says so, or null: same service, no region, or too little
+   * data to tell. Either metric counts, whichever the change degraded: a callee's latency
+   * shows as its callers' errors (timeouts).
    */
-  private async alertDidNotRise(
-    change: C,
-    query: BlameQuery,
-    focus: RegionShift | undefined,
-    cache: ReadCache,
-  ): Promise<string | null> {
+  private async alertDidNotRise(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
     if (!query.service || !query.region || query.service === change.service) return null;
-    const metrics = (['errors', 'latency'] as const).filter((m) => focus?.[m].degraded);
-    if (metrics.length === 0) return null;
     const afterFrom = Math.max(
       change.changedAt.getTime(),
       query.at.getTime() - this.analyzer.options.spanSeconds * 1000,
@@ -223,11 +217,9 @@ export class BlameEngine<C extends ChangeRow> {
       { from: new Date(afterFrom), to: query.at },
       cache,
     );
-    if (!alertSeries) return null;
-    // too little data on a metric the change degraded: no doubt; a rise at a peer's bar: none either
-    const rose = metrics.some((m) => !alertSeries[m].enoughData || alertSeries[m].eValue >= PEER_EVIDENCE);
-    if (rose) return null;
-    return `${query.service} in ${query.region}, the alert's own series, had not risen (${metrics.join(', ')}) since the push`;
+    if (!alertSeries || !alertSeries.errors.enoughData || !alertSeries.latency.enoughData) return null;
+    if (peerDegraded(alertSeries)) return null;
+    return `${query.service} in ${query.region}, the alert's own series, had not risen since the push`;
   }
 
   private async assessAgainst(
@@ -285,12 +277,7 @@ export class BlameEngine<C extends ChangeRow> {
     const verdict = blameVerdict(assessment.regions, peers);
     const doubt =
       verdict.verdict === 'LIKELY_CHANGE'
-        ? ((await this.alertDidNotRise(
-            change,
-            query,
-            assessment.regions.find((r) => r.region === change.region),
-            cache,
-          )) ?? (await this.lateOnset(change, query, cache)))
+        ? ((await this.alertDidNotRise(change, query, cache)) ?? (await this.lateOnset(change, query, cache)))
         : null;
     if (doubt) return { ...assessment, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${doubt}` };
     return { ...assessment, ...verdict };
