@@ -75,8 +75,8 @@ export const MAX_PEERS = 8;
 export const ONSET_LIMIT_MINUTES = 10;
 /**
  * How long before an alert the rise that fired it is taken to begin: an alerting rule reads a
- * range of a few minutes. A longer rule range only lets some of the rise into the span checked
- * for an early onset, which makes lateOnset answer null (no doubt) rather than doubt wrongly.
+ * range of a few minutes. With a longer rule range some of the rise falls inside the stretch
+ * lateOnset reads, which makes it answer null (no doubt) rather than doubt wrongly.
  */
 export const RISE_MINUTES = 2;
 const MAX_ROWS = 10_000;
@@ -178,21 +178,22 @@ export class BlameEngine<C extends ChangeRow> {
    * A fault shows within minutes of its push. The rise that fired the alert is taken to begin
    * RISE_MINUTES before it; when that is ONSET_LIMIT_MINUTES or more after the push, and the
    * region was clean from the push up to the rise (against the span before the push), the
-   * rise began long after the push: something else is the likelier cause. Says so, or null. The whole stretch from the push is read: any rise in it (an
-   * earlier, ended incident too) answers null, the side on which no blame is withheld.
+   * rise began long after the push: something else is the likelier cause. Says so, or null.
+   * The whole stretch from the push is read: any rise in it (an earlier, ended incident too)
+   * answers null, the side on which no blame is withheld.
    */
   private async lateOnset(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
     const rise = query.at.getTime() - RISE_MINUTES * 60_000;
     const gapMinutes = (rise - change.changedAt.getTime()) / 60_000;
     if (gapMinutes < ONSET_LIMIT_MINUTES) return null;
-    const before = await this.analyzer.shiftBetween(
+    const stretch = await this.analyzer.shiftBetween(
       change.service,
       change.region,
       change.changedAt,
       { from: change.changedAt, to: new Date(rise) },
       cache,
     );
-    if (!before || !(before.errors.enoughData || before.latency.enoughData) || isDegraded(before)) return null;
+    if (!stretch || !(stretch.errors.enoughData || stretch.latency.enoughData) || isDegraded(stretch)) return null;
     return `${change.region} was clean ${Math.round(gapMinutes)} minutes after the push, until just before the alert: the rise began later`;
   }
 
