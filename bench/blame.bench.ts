@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const { precision, recall, externalPrecision, externalRecall, innocentHaltRate } = sluice;
   const { timeToBlameMedianSec, timeToBlameP90Sec, unclearRate } = sluice;
   const report = {
-    name: 'blame',
+    name: quick ? 'blame-quick' : 'blame',
     startedAt,
     // the figures, at the top level: Sluice's
     precision,
