@@ -53,6 +53,25 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   return body.data;
 }
 
+/**
+ * A GET of one of the gateway's REST paths (an export) with the session's token; an answer
+ * other than 2xx becomes an ApiError with the code and message of its `{error}` body.
+ */
+export async function getWithToken(path: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: { authorization: `Bearer ${session.token() ?? ''}` } });
+  } catch {
+    throw new ApiError('the gateway cannot be reached', 'UNREACHABLE');
+  }
+  if (res.ok) return res;
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  throw new ApiError(
+    body?.error?.message ?? `the gateway answered ${res.status}`,
+    body?.error?.code ?? `HTTP_${res.status}`,
+  );
+}
+
 let socket: Client | null = null;
 
 function resetSocket(): void {

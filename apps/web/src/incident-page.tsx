@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, gql, session } from './api';
+import { ApiError, getWithToken, gql } from './api';
 import { navigate, onLink } from './router';
 
 interface Suspect {
@@ -75,23 +75,6 @@ export async function alertOfRollout(id: string): Promise<{ labels: Record<strin
 
 const percent = (rate: number | null) => (rate === null ? '?' : `${(100 * rate).toFixed(1)}%`);
 
-/** The gateway's own export (`/rollouts/{id}/affected-customers.csv`): one CSV, whoever asks. */
-async function downloadCustomersCsv(rolloutId: string): Promise<Blob> {
-  let res: Response;
-  try {
-    res = await fetch(`/rollouts/${encodeURIComponent(rolloutId)}/affected-customers.csv`, {
-      headers: { authorization: `Bearer ${session.token() ?? ''}` },
-    });
-  } catch {
-    throw new ApiError('the gateway cannot be reached', 'UNREACHABLE');
-  }
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-    throw new ApiError(body.message ?? `the gateway answered ${res.status}`, body.code ?? `HTTP_${res.status}`);
-  }
-  return res.blob();
-}
-
 /** "Was it a change?": pick a halted rollout, or paste an alert's labels and time. */
 export function IncidentPage({ query }: { query: URLSearchParams }) {
   const [labels, setLabels] = useState(query.get('labels') ?? '');
@@ -138,7 +121,9 @@ export function IncidentPage({ query }: { query: URLSearchParams }) {
   const download = async () => {
     if (!customersOf) return;
     try {
-      const url = URL.createObjectURL(await downloadCustomersCsv(customersOf));
+      // the gateway's own export: one CSV, whoever asks
+      const csv = await getWithToken(`/rollouts/${encodeURIComponent(customersOf)}/affected-customers.csv`);
+      const url = URL.createObjectURL(await csv.blob());
       const a = document.createElement('a');
       a.href = url;
       a.download = `affected-customers-${customersOf}.csv`;
