@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { IncidentAction, IncidentDecision } from '../../../../libs/domain/src';
+import { heldRollouts, type IncidentAction, type IncidentDecision } from '../../../../libs/domain/src';
 import type { HaltRequestRow } from './halt-request.repository';
 
 /** What one action came to: a halt's outcome, PAUSED, RESUMED, or why it was left alone. */
@@ -145,17 +145,12 @@ export class IncidentDecisionRepository {
    * them paused.
    */
   async stillHeld(exceptDecision: string): Promise<Set<string>> {
-    const { rows } = await this.pool.query<{ rollout_id: string }>(
-      `SELECT DISTINCT h->>'rolloutId' AS rollout_id
-       FROM incident_decisions d,
-            jsonb_array_elements(
-              CASE WHEN jsonb_typeof(d.decision->'holds') = 'array' THEN d.decision->'holds'
-                   WHEN jsonb_typeof(d.decision->'actions') = 'array' THEN d.decision->'actions'
-                   ELSE '[]'::jsonb END) h
-       WHERE d.rule = 'PAUSE_EXTERNAL' AND d.resolved_at IS NULL AND d.id <> $1 AND h->>'rolloutId' IS NOT NULL`,
+    const { rows } = await this.pool.query<{ decision: IncidentDecision }>(
+      `SELECT decision FROM incident_decisions
+       WHERE rule = 'PAUSE_EXTERNAL' AND resolved_at IS NULL AND id <> $1`,
       [exceptDecision],
     );
-    return new Set(rows.map((r) => r.rollout_id));
+    return new Set(rows.flatMap((r) => heldRollouts(r.decision).map((h) => h.rolloutId)));
   }
 
   async resumed(id: string, results: ActionResult[]): Promise<void> {
