@@ -100,6 +100,12 @@ describe("Sluice's blame on generated worlds", () => {
       judged.push({ alert, answer: await blamers.answer('sluice', alert), harmless, tags: [] });
     return { w, judged };
   };
+  /** One alert of a full-size world, found by service, region and time, with Sluice's answer. */
+  const askAbout = async (w: World, service: string, region: string, at: string) => {
+    const alert = w.alerts.find((a) => a.service === service && a.region === region && a.at === Date.parse(at));
+    if (!alert) throw new Error(`no alert of ${service} in ${region} at ${at}`);
+    return { alert, answer: await new Blamers(w).answer('sluice', alert) };
+  };
 
   it('blames only a rollout that changed the alert region before the answer, and names LIKELY_CHANGE only with a blame', async () => {
     await fc.assert(
@@ -123,14 +129,29 @@ describe("Sluice's blame on generated worlds", () => {
     // seed 1012285193: an outage of a shared dependency in r23 since 10:05; svc17's faulty
     // change reaches r23 at 10:21:55 and raises its own errors there; svc23's alert at 10:26:30
     // is the outage's, and svc23's errors did not rise at svc17's push
-    const w = fullWorld();
-    const alert = w.alerts.find(
-      (a) => a.service === 'svc23' && a.region === 'r23' && a.at === Date.parse('2026-01-01T10:26:30Z'),
-    )!;
+    const { alert, answer } = await askAbout(fullWorld(), 'svc23', 'r23', '2026-01-01T10:26:30Z');
     expect(alert.truth.kind).toBe('external');
-    const answer = await new Blamers(w).answer('sluice', alert);
     expect(answer.blamed).toBeNull();
     expect(answer.halted).toEqual([]);
+  });
+
+  it('does not blame a harmless rollout for a rise in one region when regions it reached as early ruled such a rise out', async () => {
+    // seed 2000002: svc18-v6 (harmless) reaches r02 at 15:52:20, its 19th region; a blip
+    // fires svc18's alert there at 15:55:30, while the regions pushed before it stay clean
+    const w = generateWorld({ seed: 2000002, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc18', 'r02', '2026-01-01T15:55:30Z');
+    expect(alert.truth.kind).toBe('noise');
+    expect(answer.blamed).toBeNull();
+    expect(answer.halted).toEqual([]);
+  });
+
+  it("blames a faulty canary whose rise in the alert's own region is short of the 1/α bar but clear", async () => {
+    // seed 2000006: svc19-v5's canary r25 errors from 8 s after its push; the alert at 08:40
+    // comes two minutes in, on too few requests for an e-value of 100 (it is about 29)
+    const w = generateWorld({ seed: 2000006, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc19', 'r25', '2026-01-02T08:40:00Z');
+    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc19-v5' });
+    expect(answer.blamed).toBe('svc19-v5');
   });
 
   it('answers the same for the same world: no hidden state between questions', async () => {

@@ -1,15 +1,7 @@
 import type { ChangeAssessment } from '../../domain/src';
+import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset } from './blame-doubts';
 import type { IncidentAnalyzer, ReadCache } from './incident-analyzer';
-import {
-  BLAME_THRESHOLD,
-  blameVerdict,
-  isDegraded,
-  peerDegraded,
-  scoreSuspect,
-  shiftTest,
-  type RegionShift,
-  type SuspectScore,
-} from './scoring';
+import { BLAME_THRESHOLD, blameVerdict, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
 
 /** A change as blame needs it: a row of the region_changes read model. */
 export interface ChangeRow {
@@ -71,14 +63,6 @@ interface Assessed {
 export const MAX_SUSPECTS = 25;
 /** Other services read in the alert's region: enough to see a shared dependency, few queries. */
 export const MAX_PEERS = 8;
-/** A rise that begins this long after a push is not blamed on it (see lateOnset). */
-export const ONSET_LIMIT_MINUTES = 10;
-/**
- * How long before an alert the rise that fired it is taken to begin: an alerting rule reads a
- * range of a few minutes. With a longer rule range some of the rise falls inside the stretch
- * lateOnset reads, which makes it answer null (no doubt) rather than doubt wrongly.
- */
-export const RISE_MINUTES = 2;
 const MAX_ROWS = 10_000;
 
 const EMPTY = shiftTest({ requests: 0, events: 0 }, { requests: 0, events: 0 });
@@ -174,55 +158,6 @@ export class BlameEngine<C extends ChangeRow> {
     return { assessment: await this.assessAgainst(change, query, peers, cache), peers };
   }
 
-  /**
-   * A fault shows within minutes of its push. The rise that fired the alert is taken to begin
-   * RISE_MINUTES before it; when that is ONSET_LIMIT_MINUTES or more after the push, and the
-   * region was clean from the push up to the rise (against the span before the push), the
-   * rise began long after the push: something else is the likelier cause. Says so, or null.
-   * The whole stretch from the push is read: any rise in it (an earlier, ended incident too)
-   * answers null, the side on which no blame is withheld.
-   */
-  private async lateOnset(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
-    const rise = query.at.getTime() - RISE_MINUTES * 60_000;
-    const gapMinutes = (rise - change.changedAt.getTime()) / 60_000;
-    if (gapMinutes < ONSET_LIMIT_MINUTES) return null;
-    const stretch = await this.analyzer.shiftBetween(
-      change.service,
-      change.region,
-      change.changedAt,
-      { from: change.changedAt, to: new Date(rise) },
-      cache,
-    );
-    if (!stretch || !(stretch.errors.enoughData || stretch.latency.enoughData) || isDegraded(stretch)) return null;
-    return `${change.region} was clean ${Math.round(gapMinutes)} minutes after the push, until just before the alert: the rise began later`;
-  }
-
-  /**
-   * A change to another service than the alert's can cause the alert only through the
-   * alert's own series: when that series (the alert's service in its region) rose after the
-   * push on neither errors nor latency, something else raised it, typically an outage already
-   * under way when the push landed. Says so, or null: same service, no region, or too little
-   * data to tell. Either metric counts, whichever the change degraded: a callee's latency
-   * shows as its callers' errors (timeouts).
-   */
-  private async alertDidNotRise(change: C, query: BlameQuery, cache: ReadCache): Promise<string | null> {
-    if (!query.service || !query.region || query.service === change.service) return null;
-    const afterFrom = Math.max(
-      change.changedAt.getTime(),
-      query.at.getTime() - this.analyzer.options.spanSeconds * 1000,
-    );
-    const alertSeries = await this.analyzer.shiftBetween(
-      query.service,
-      query.region,
-      change.changedAt,
-      { from: new Date(afterFrom), to: query.at },
-      cache,
-    );
-    if (!alertSeries || !alertSeries.errors.enoughData || !alertSeries.latency.enoughData) return null;
-    if (peerDegraded(alertSeries)) return null;
-    return `${query.service} in ${query.region}, the alert's own series, had not risen since the push`;
-  }
-
   private async assessAgainst(
     change: C,
     query: BlameQuery,
@@ -261,6 +196,9 @@ export class BlameEngine<C extends ChangeRow> {
       };
     }
     for (const region of superseded) pushes.delete(region);
+    const rolledBack = new Set(
+      change.kind === 'PUSH' ? reached.filter((r) => r.kind === 'ROLLBACK').map((r) => r.region) : [],
+    );
     const serviceRegions = ((await this.regionsOf(change.service)) ?? [...pushes.keys()]).filter(
       (r) => !superseded.has(r),
     );
@@ -275,12 +213,15 @@ export class BlameEngine<C extends ChangeRow> {
       cache,
     );
     if (assessment.error) return assessment;
-    const verdict = blameVerdict(assessment.regions, peers);
+    const regions = assessment.regions.map((r) => (r.region === change.region ? alertRegionShift(r) : r));
+    const verdict = blameVerdict(regions, peers);
     const doubt =
       verdict.verdict === 'LIKELY_CHANGE'
-        ? ((await this.alertDidNotRise(change, query, cache)) ?? (await this.lateOnset(change, query, cache)))
+        ? ((await isolatedRise(this.analyzer, change, query, pushes, regions, rolledBack, cache)) ??
+          (await alertDidNotRise(this.analyzer, change, query, cache)) ??
+          (await lateOnset(this.analyzer, change, query, cache)))
         : null;
-    if (doubt) return { ...assessment, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${doubt}` };
-    return { ...assessment, ...verdict };
+    if (doubt) return { ...assessment, regions, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${doubt}` };
+    return { ...assessment, regions, ...verdict };
   }
 }

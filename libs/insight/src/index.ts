@@ -3,5 +3,6 @@ export * from './insight-options';
 export * from './incident-analyzer';
 export * from './exposure';
 export * from './blame';
+export * from './blame-doubts';
 export * from './customer-impact';
 export * from './exposure-metrics';

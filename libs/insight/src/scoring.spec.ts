@@ -4,6 +4,7 @@ import {
   DEFAULT_SCORE,
   blameVerdict,
   changeVerdict,
+  riseRuledOut,
   scoreSuspect,
   shiftTest,
   strength,
@@ -23,6 +24,23 @@ function region(name: string, changed: boolean, after: WindowCounts = HEALTHY, l
     latency: shiftTest(HEALTHY, latencyAfter),
   };
 }
+
+describe('riseRuledOut: evidence that a window did not rise like a fault', () => {
+  it('is strong for a clean window with the traffic to show a threefold rise', () => {
+    // given 20,000 requests a side at 1% errors, when nothing changed, then ×3 is ruled out
+    expect(riseRuledOut(shiftTest(w(20_000, 200), w(20_000, 205)))).toBeGreaterThan(1e6);
+  });
+
+  it('is weak for a window that did rise that much', () => {
+    expect(riseRuledOut(shiftTest(w(20_000, 200), w(20_000, 800)))).toBeLessThan(1);
+  });
+
+  it('says nothing without enough data, however clean the window looks', () => {
+    expect(riseRuledOut(shiftTest(w(50, 1), w(50, 0)))).toBe(1);
+    // and little from a window too quiet to have shown a rise: 3 errors expected before, 1 after
+    expect(riseRuledOut(shiftTest(w(300, 3), w(300, 1)))).toBeLessThan(10);
+  });
+});
 
 describe('shiftTest: the count test of [S6], after the change against before it', () => {
   it('finds a jump from 0.5% to 30% errors overwhelming and reports the numbers', () => {

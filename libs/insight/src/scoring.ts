@@ -69,6 +69,26 @@ export function shiftTest(before: WindowCounts, after: WindowCounts, options: Sh
 
 export const isDegraded = (r: RegionShift): boolean => r.errors.degraded || r.latency.degraded;
 
+/** The smallest rise a fault makes that riseRuledOut tests against: about the alerting rules' own factor. */
+export const FAULT_RATIO = 3;
+
+/**
+ * Evidence that a window did NOT rise like a fault: an e-value against "after is at least
+ * `factor` times as bad as before", the count test of shiftTest turned round. High only where
+ * the traffic could have shown such a rise; 1 without enough data.
+ */
+export function riseRuledOut(test: ShiftTest, factor = FAULT_RATIO): number {
+  if (!test.enoughData) return 1;
+  const process = new MixtureEProcess({ boundary: factor, grid: ratioGrid(factor, factor / 100) });
+  process.update({
+    canaryRequests: test.after.requests,
+    canaryEvents: test.after.events,
+    baselineRequests: test.before.requests,
+    baselineEvents: test.before.events,
+  });
+  return Math.exp(Math.min(700, process.logE));
+}
+
 /** From half the unchanged regions degraded, the cause is taken to be outside the change. */
 export const EXTERNAL_SHARE = 0.5;
 

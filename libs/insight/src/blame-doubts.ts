@@ -1,0 +1,134 @@
+/**
+ * The doubts that take a LIKELY_CHANGE back to UNCLEAR, and the bar of the alert's own
+ * region: each reads a little more of the alert's neighbourhood and says why, or null.
+ * BlameEngine (blame.ts) applies them; docs/INCIDENT-INSIGHT.md explains each.
+ */
+import type { BlameQuery, ChangeRow } from './blame';
+import { PIVOT_GROUP_MS, type IncidentAnalyzer, type ReadCache } from './incident-analyzer';
+import { PEER_EVIDENCE, isDegraded, peerDegraded, riseRuledOut, type RegionShift } from './scoring';
+
+/** A rise that begins this long after a push is not blamed on it (see lateOnset). */
+export const ONSET_LIMIT_MINUTES = 10;
+/**
+ * How long before an alert the rise that fired it is taken to begin: an alerting rule reads a
+ * range of a few minutes. With a longer rule range some of the rise falls inside the stretch
+ * lateOnset reads, which makes it answer null (no doubt) rather than doubt wrongly.
+ */
+export const RISE_MINUTES = 2;
+/**
+ * Regions that got the change as early as the alert's and ruled a fault-sized rise out
+ * (riseRuledOut at PEER_EVIDENCE) it takes to call the alert's rise its region's own.
+ */
+export const ISOLATED_MIN_REGIONS = 2;
+/**
+ * The evidence a rise in the alert's own region needs: the alert has already said that
+ * series rose, so the test only has to place the rise after the push. A peer's bar, doubled.
+ */
+export const FOCUS_EVIDENCE = 20;
+
+/**
+ * A fault shows within minutes of its push. The rise that fired the alert is taken to begin
+ * RISE_MINUTES before it; when that is ONSET_LIMIT_MINUTES or more after the push, and the
+ * region was clean from the push up to the rise (against the span before the push), the
+ * rise began long after the push: something else is the likelier cause. Says so, or null.
+ * The whole stretch from the push is read: any rise in it (an earlier, ended incident too)
+ * answers null, the side on which no blame is withheld.
+ */
+export async function lateOnset(
+  analyzer: IncidentAnalyzer,
+  change: ChangeRow,
+  query: BlameQuery,
+  cache: ReadCache,
+): Promise<string | null> {
+  const rise = query.at.getTime() - RISE_MINUTES * 60_000;
+  const gapMinutes = (rise - change.changedAt.getTime()) / 60_000;
+  if (gapMinutes < ONSET_LIMIT_MINUTES) return null;
+  const stretch = await analyzer.shiftBetween(
+    change.service,
+    change.region,
+    change.changedAt,
+    { from: change.changedAt, to: new Date(rise) },
+    cache,
+  );
+  if (!stretch || !(stretch.errors.enoughData || stretch.latency.enoughData) || isDegraded(stretch)) return null;
+  return `${change.region} was clean ${Math.round(gapMinutes)} minutes after the push, until just before the alert: the rise began later`;
+}
+
+/**
+ * A change to another service than the alert's can cause the alert only through the
+ * alert's own series: when that series (the alert's service in its region) rose after the
+ * push on neither errors nor latency, something else raised it, typically an outage already
+ * under way when the push landed. Says so, or null: same service, no region, or too little
+ * data to tell. Either metric counts, whichever the change degraded: a callee's latency
+ * shows as its callers' errors (timeouts).
+ */
+export async function alertDidNotRise(
+  analyzer: IncidentAnalyzer,
+  change: ChangeRow,
+  query: BlameQuery,
+  cache: ReadCache,
+): Promise<string | null> {
+  if (!query.service || !query.region || query.service === change.service) return null;
+  const afterFrom = Math.max(change.changedAt.getTime(), query.at.getTime() - analyzer.options.spanSeconds * 1000);
+  const alertSeries = await analyzer.shiftBetween(
+    query.service,
+    query.region,
+    change.changedAt,
+    { from: new Date(afterFrom), to: query.at },
+    cache,
+  );
+  if (!alertSeries || !alertSeries.errors.enoughData || !alertSeries.latency.enoughData) return null;
+  if (peerDegraded(alertSeries)) return null;
+  return `${query.service} in ${query.region}, the alert's own series, had not risen since the push`;
+}
+
+/**
+ * A fault shows in every region it reaches; the rise that fired the alert is taken to
+ * begin RISE_MINUTES before it. Regions that got the change as early as the alert's, read
+ * over that stretch (a fault there would be as old by then), and able to show such a rise,
+ * but that ruled it out: when there are enough of them and none rose, the rise is the
+ * alert's region's own. Says so, or null.
+ */
+export async function isolatedRise(
+  analyzer: IncidentAnalyzer,
+  change: ChangeRow,
+  query: BlameQuery,
+  pushes: ReadonlyMap<string, Date>,
+  regions: readonly RegionShift[],
+  rolledBack: ReadonlySet<string>,
+  cache: ReadCache,
+): Promise<string | null> {
+  const focus = regions.find((r) => r.region === change.region);
+  const metrics = (['errors', 'latency'] as const).filter((m) => focus?.[m].degraded);
+  if (metrics.length === 0) return null;
+  // a region pushed in the same wave (within a minute) has had the change about as long
+  const latest = change.changedAt.getTime() + PIVOT_GROUP_MS;
+  const others = regions.filter((r) => {
+    const at = pushes.get(r.region);
+    return (
+      r.changed && r.region !== change.region && !rolledBack.has(r.region) && at !== undefined && at.getTime() <= latest
+    );
+  });
+  if (others.length < ISOLATED_MIN_REGIONS || others.some(isDegraded)) return null;
+  const riseFrom = Math.max(query.at.getTime() - RISE_MINUTES * 60_000, change.changedAt.getTime());
+  let clean = 0;
+  for (const other of others) {
+    const pushedAt = pushes.get(other.region)!;
+    const rise = { from: new Date(Math.max(riseFrom, pushedAt.getTime())), to: query.at };
+    if (rise.to.getTime() - rise.from.getTime() < 30_000) continue;
+    const shift = await analyzer.shiftBetween(change.service, other.region, pushedAt, rise, cache);
+    if (shift && metrics.every((m) => riseRuledOut(shift[m]) >= PEER_EVIDENCE)) clean += 1;
+  }
+  if (clean < ISOLATED_MIN_REGIONS) return null;
+  return `the rise is in ${change.region} alone: ${clean} regions that got the change as early show no such rise`;
+}
+
+/**
+ * The alert's own region, judged at FOCUS_EVIDENCE: a test that reached it there counts as a
+ * rise (a short after window or little traffic keeps it under the 1/alpha bar).
+ */
+export function alertRegionShift(shift: RegionShift): RegionShift {
+  const lift = (test: RegionShift['errors']) =>
+    test.enoughData && test.eValue >= FOCUS_EVIDENCE ? { ...test, degraded: true } : test;
+  return { ...shift, errors: lift(shift.errors), latency: lift(shift.latency) };
+}
