@@ -213,7 +213,11 @@ export class BlameEngine<C extends ChangeRow> {
       cache,
     );
     if (assessment.error) return assessment;
-    const regions = assessment.regions.map((r) => (r.region === change.region ? alertRegionShift(r) : r));
+    // the alert already says its own series rose: the alert's region, when the change is to the alert's service
+    const alerting = query.region === change.region && (!query.service || query.service === change.service);
+    const regions = alerting
+      ? assessment.regions.map((r) => (r.region === change.region ? alertRegionShift(r) : r))
+      : assessment.regions;
     const verdict = blameVerdict(regions, peers);
     const doubt =
       verdict.verdict === 'LIKELY_CHANGE'
