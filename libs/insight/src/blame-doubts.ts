@@ -5,7 +5,8 @@
  */
 import type { BlameQuery, ChangeRow } from './blame';
 import { PIVOT_GROUP_MS, type IncidentAnalyzer, type ReadCache } from './incident-analyzer';
-import { PEER_EVIDENCE, isDegraded, peerDegraded, riseRuledOut, type RegionShift } from './scoring';
+import { isDegraded, riseRuledOut, type RegionShift } from './scoring';
+import { PEER_EVIDENCE, peerDegraded } from './verdicts';
 
 /** A rise that begins this long after a push is not blamed on it (see lateOnset). */
 export const ONSET_LIMIT_MINUTES = 10;

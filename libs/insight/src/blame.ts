@@ -1,7 +1,8 @@
 import type { ChangeAssessment } from '../../domain/src';
 import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset } from './blame-doubts';
 import type { IncidentAnalyzer, ReadCache } from './incident-analyzer';
-import { BLAME_THRESHOLD, blameVerdict, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
+import { BLAME_THRESHOLD, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
+import { blameVerdict } from './verdicts';
 
 /** A change as blame needs it: a row of the region_changes read model. */
 export interface ChangeRow {

@@ -5,7 +5,8 @@ import type { MetricsSource } from '../../targets/src';
 import type { Exposure } from './exposure';
 import { readExposureMetrics, type ExposureReadings } from './exposure-metrics';
 import { renderInsightQuery, type InsightOptions } from './insight-options';
-import { changeVerdict, shiftTest, type RegionShift, type WindowCounts } from './scoring';
+import { shiftTest, type RegionShift, type WindowCounts } from './scoring';
+import { changeVerdict } from './verdicts';
 
 export interface AssessChangeInput {
   service: string;

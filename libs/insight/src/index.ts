@@ -1,4 +1,5 @@
 export * from './scoring';
+export * from './verdicts';
 export * from './insight-options';
 export * from './incident-analyzer';
 export * from './exposure';

@@ -2,8 +2,6 @@ import { poisson, seededRandom } from '../../judge/src/simulation';
 import {
   BLAME_THRESHOLD,
   DEFAULT_SCORE,
-  blameVerdict,
-  changeVerdict,
   riseRuledOut,
   scoreSuspect,
   shiftTest,
@@ -11,6 +9,7 @@ import {
   type RegionShift,
   type WindowCounts,
 } from './scoring';
+import { blameVerdict, changeVerdict } from './verdicts';
 
 const w = (requests: number, events: number): WindowCounts => ({ requests, events });
 const HEALTHY = w(2_000, 10);
