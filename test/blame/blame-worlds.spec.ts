@@ -154,6 +154,38 @@ describe("Sluice's blame on generated worlds", () => {
     expect(answer.blamed).toBe('svc19-v5');
   });
 
+  it('blames a faulty rollout that raised its other regions for an alert in a region whose rise began minutes after the push', async () => {
+    // seed 3000043: svc01-v2 raises errors 7 minutes after each push; r19 and r28 rose, and
+    // r16's alert at 22:30:00 comes 10 minutes after its push, 3 minutes into the rise: over
+    // the span read there the rise is diluted (an e-value of about 1)
+    const w = generateWorld({ seed: 3000043, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc01', 'r16', '2026-01-01T22:30:00Z');
+    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc01-v2' });
+    expect(answer.blamed).toBe('svc01-v2');
+  });
+
+  describe('when one other service in the region rose with the alert', () => {
+    /** Seed 3000004: two faulty rollouts of different services meet in r17 and r08. */
+    let busy: World | undefined;
+    const busyWorld = () => (busy ??= generateWorld({ seed: 3000004, ...DEFAULT_WORLD }));
+
+    it("blames the change when that service's rise is its own faulty change's", async () => {
+      // svc09-v2 (faulty) reached r17 at 22:18:58 and raised svc09 there; svc21-v2 (faulty)
+      // reached r17 at 22:25:10, and svc21's alert fires at 22:30:30
+      const { alert, answer } = await askAbout(busyWorld(), 'svc21', 'r17', '2026-01-01T22:30:30Z');
+      expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc21-v2' });
+      expect(answer.blamed).toBe('svc21-v2');
+    });
+
+    it('blames the change when four regions it reached rose after their own push', async () => {
+      // svc22-v4 (slow from 103 s after each push) raised r08, r18, r24 and r32; svc22's latency
+      // alert in r08 at 01:14:30 comes while one other service there rose too
+      const { alert, answer } = await askAbout(busyWorld(), 'svc22', 'r08', '2026-01-02T01:14:30Z');
+      expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc22-v4' });
+      expect(answer.blamed).toBe('svc22-v4');
+    });
+  });
+
   it('answers the same for the same world: no hidden state between questions', async () => {
     const once = (await judge(11)).judged.map((j) => j.answer);
     worlds.delete(11);

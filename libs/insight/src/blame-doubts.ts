@@ -5,7 +5,7 @@
  */
 import type { BlameQuery, ChangeRow } from './blame';
 import { PIVOT_GROUP_MS, type IncidentAnalyzer, type ReadCache } from './incident-analyzer';
-import { isDegraded, riseRuledOut, type RegionShift } from './scoring';
+import { isDegraded, riseRuledOut, strength, type RegionShift } from './scoring';
 import { PEER_EVIDENCE, peerDegraded } from './verdicts';
 
 /** A rise that begins this long after a push is not blamed on it (see lateOnset). */
@@ -26,6 +26,11 @@ export const ISOLATED_MIN_REGIONS = 2;
  * series rose, so the test only has to place the rise after the push. A peer's bar, doubled.
  */
 export const FOCUS_EVIDENCE = 20;
+/**
+ * Other regions the change reached that must have risen before the alert's region is scored
+ * on their rise (scoredFocus): one region can rise by chance, two rarely together.
+ */
+export const BORROW_MIN_REGIONS = 2;
 
 /**
  * A fault shows within minutes of its push. The rise that fired the alert is taken to begin
@@ -132,4 +137,19 @@ export function alertRegionShift(shift: RegionShift): RegionShift {
   const lift = (test: RegionShift['errors']) =>
     test.enoughData && test.eValue >= FOCUS_EVIDENCE ? { ...test, degraded: true } : test;
   return { ...shift, errors: lift(shift.errors), latency: lift(shift.latency) };
+}
+
+/**
+ * The shift the alert's own region is scored on (scoreSuspect's focus), for a change to the
+ * alert's service whose verdict is LIKELY_CHANGE. The alert already says that region rose;
+ * the score asks how strongly the change raises a region. A fault that began minutes after
+ * its push is diluted in the span read there and scores weakly although the alert fired on
+ * it. When at least BORROW_MIN_REGIONS other regions the change reached rose, the strongest
+ * of them and the focus stands for that strength; otherwise the focus alone.
+ */
+export function scoredFocus(focus: RegionShift, regions: readonly RegionShift[], alpha: number): RegionShift {
+  const risen = regions.filter((r) => r.changed && r.region !== focus.region && isDegraded(r));
+  if (risen.length < BORROW_MIN_REGIONS) return focus;
+  const of = (r: RegionShift) => Math.max(strength(r.errors, alpha), strength(r.latency, alpha));
+  return risen.reduce((best, r) => (of(r) > of(best) ? r : best), focus);
 }

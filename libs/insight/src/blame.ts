@@ -1,8 +1,8 @@
 import type { ChangeAssessment } from '../../domain/src';
-import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset } from './blame-doubts';
+import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset, scoredFocus } from './blame-doubts';
 import type { IncidentAnalyzer, ReadCache } from './incident-analyzer';
 import { BLAME_THRESHOLD, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
-import { blameVerdict } from './verdicts';
+import { blameVerdict, peerDegraded } from './verdicts';
 
 /** A change as blame needs it: a row of the region_changes read model. */
 export interface ChangeRow {
@@ -66,6 +66,10 @@ export const MAX_SUSPECTS = 25;
 export const MAX_PEERS = 8;
 const MAX_ROWS = 10_000;
 
+/** The alert already says its own series rose: the change's region is the alert's, and so is its service. */
+const alerting = (query: BlameQuery, change: ChangeRow): boolean =>
+  query.region === change.region && (!query.service || query.service === change.service);
+
 const EMPTY = shiftTest({ requests: 0, events: 0 }, { requests: 0, events: 0 });
 
 /**
@@ -105,9 +109,13 @@ export class BlameEngine<C extends ChangeRow> {
       const focus = assessment.regions.find((r) => r.region === change.region);
       const control = assessment.regions.filter((r) => !r.changed);
       const minutesBeforeAlert = Math.round(((query.at.getTime() - change.changedAt.getTime()) / 60_000) * 100) / 100;
+      const shift = focus ?? { region: change.region, changed: true, errors: EMPTY, latency: EMPTY };
       const score = scoreSuspect(
         {
-          focus: focus ?? { region: change.region, changed: true, errors: EMPTY, latency: EMPTY },
+          focus:
+            alerting(query, change) && assessment.verdict === 'LIKELY_CHANGE'
+              ? scoredFocus(shift, assessment.regions, this.analyzer.options.score.alpha)
+              : shift,
           control: [...control, ...(peers ?? [])],
           minutesBeforeAlert,
           sameService: !query.service || query.service === change.service,
@@ -152,11 +160,52 @@ export class BlameEngine<C extends ChangeRow> {
   /**
    * What the candidate's rollout did to its service's regions, each region around its own
    * push, up to the alert, with the alert's region in other services as peers. A change to
-   * another service than the alert's is judged on its own service's regions alone.
+   * another service than the alert's is judged on its own service's regions alone. A peer
+   * whose rise its own faulty change explains is no sign of a shared cause: when peers rose
+   * and the verdict is UNCLEAR, those peers are set aside and the change judged again.
    */
   private async assess(change: C, query: BlameQuery, regionChanges: readonly C[], cache: ReadCache): Promise<Assessed> {
     const peers = await this.peers(change, query, regionChanges, cache);
-    return { assessment: await this.assessAgainst(change, query, peers, cache), peers };
+    const assessment = await this.assessAgainst(change, query, peers, cache);
+    if (assessment.verdict !== 'UNCLEAR' || !peers?.some(peerDegraded)) return { assessment, peers };
+    const explained: Array<{ peer: RegionShift; by: string }> = [];
+    for (const peer of peers.filter(peerDegraded)) {
+      const by = await this.ownFaultyChange(peer, query, regionChanges, cache);
+      if (by) explained.push({ peer, by });
+    }
+    if (explained.length === 0) return { assessment, peers };
+    const rest = peers.filter((p) => !explained.some((e) => e.peer === p));
+    const again = await this.assessAgainst(change, query, rest, cache);
+    const note = explained.map((e) => `${e.peer.region} by ${e.by}`).join(', ');
+    return {
+      assessment: { ...again, summary: `${again.summary} (set aside, risen by their own change: ${note})` },
+      peers: rest,
+    };
+  }
+
+  /**
+   * The change that explains a peer's rise: its service's latest push into the alert's region
+   * within the question's window, when that push itself is judged LIKELY_CHANGE (on its own
+   * service's regions, without peers). Its rollout id, or null. Judged once per question.
+   */
+  private async ownFaultyChange(
+    peer: RegionShift,
+    query: BlameQuery,
+    regionChanges: readonly C[],
+    cache: ReadCache,
+  ): Promise<string | null> {
+    const service = peer.region.slice(0, -`/${query.region}`.length);
+    const own = regionChanges.filter((c) => c.service === service && c.kind === 'PUSH' && c.changed).at(-1);
+    if (!own) return null;
+    const key = `own-change ${own.rolloutId} ${own.changedAt.getTime()} ${query.at.getTime()}`;
+    if (!cache.has(key)) {
+      const alone = { at: query.at, windowMinutes: query.windowMinutes, service };
+      cache.set(
+        key,
+        this.assessAgainst(own, alone, null, cache).then((a) => a.verdict === 'LIKELY_CHANGE'),
+      );
+    }
+    return (await cache.get(key)) ? own.rolloutId : null;
   }
 
   private async assessAgainst(
@@ -214,9 +263,7 @@ export class BlameEngine<C extends ChangeRow> {
       cache,
     );
     if (assessment.error) return assessment;
-    // the alert already says its own series rose: the alert's region, when the change is to the alert's service
-    const alerting = query.region === change.region && (!query.service || query.service === change.service);
-    const regions = alerting
+    const regions = alerting(query, change)
       ? assessment.regions.map((r) => (r.region === change.region ? alertRegionShift(r) : r))
       : assessment.regions;
     const verdict = blameVerdict(regions, peers);

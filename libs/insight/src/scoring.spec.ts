@@ -10,6 +10,7 @@ import {
   type WindowCounts,
 } from './scoring';
 import { blameVerdict, changeVerdict } from './verdicts';
+import { scoredFocus } from './blame-doubts';
 
 const w = (requests: number, events: number): WindowCounts => ({ requests, events });
 const HEALTHY = w(2_000, 10);
@@ -38,6 +39,31 @@ describe('riseRuledOut: evidence that a window did not rise like a fault', () =>
     expect(riseRuledOut(shiftTest(w(50, 1), w(50, 0)))).toBe(1);
     // and little from a window too quiet to have shown a rise: 3 errors expected before, 1 after
     expect(riseRuledOut(shiftTest(w(300, 3), w(300, 1)))).toBeLessThan(10);
+  });
+});
+
+describe("scoredFocus: what the alert's own region is scored on", () => {
+  const WEAK = w(2_000, 20); // 1% after 0.5%: an e-value far under the bar
+  const alpha = DEFAULT_SCORE.alpha;
+
+  it('is the strongest risen region when at least two other regions the change reached rose', () => {
+    // given a focus whose rise is diluted, when two other changed regions rose, then the stronger stands for it
+    const focus = region('a', true, WEAK);
+    const scored = scoredFocus(focus, [focus, region('b', true, BROKEN), region('c', true, w(2_000, 60))], alpha);
+    expect(scored.region).toBe('b');
+    expect(strength(scored.errors, alpha)).toBe(1);
+  });
+
+  it('is the focus itself when only one other region rose, or only unchanged ones did', () => {
+    const focus = region('a', true, WEAK);
+    expect(scoredFocus(focus, [focus, region('b', true, BROKEN), region('c', true)], alpha)).toBe(focus);
+    expect(scoredFocus(focus, [focus, region('b', false, BROKEN), region('c', false, BROKEN)], alpha)).toBe(focus);
+  });
+
+  it('keeps a focus stronger than the regions that rose', () => {
+    const focus = region('a', true, BROKEN);
+    const slight = w(2_000, 60);
+    expect(scoredFocus(focus, [focus, region('b', true, slight), region('c', true, slight)], alpha)).toBe(focus);
   });
 });
 
@@ -107,6 +133,20 @@ describe("blameVerdict: each region around its own push, the controls, and the r
     );
     expect(v.verdict).toBe('UNCLEAR');
     expect(v.summary).toMatch(/but so did another service in the region \(x\/a\)/);
+  });
+
+  it('lets one other service rising pass when four changed regions rose after their own push, not three', () => {
+    // given one peer of three risen, when the rollout raised four regions, then that outweighs it
+    const peers = [peer('x/a', BROKEN), peer('y/a'), peer('z/a')];
+    const raised = ['a', 'b', 'c', 'd'].map((name) => region(name, true, BROKEN));
+    const four = blameVerdict([...raised, region('e', false)], peers);
+    expect(four.verdict).toBe('LIKELY_CHANGE');
+    expect(four.summary).toMatch(/1 of 3 other services in the region degraded/);
+    // when it raised three, the lone peer still makes it UNCLEAR
+    expect(blameVerdict([...raised.slice(0, 3), region('e', false)], peers).verdict).toBe('UNCLEAR');
+    // and two peers risen stay a shared cause however many regions rose
+    const two = blameVerdict([...raised, region('e', false)], [peer('x/a', BROKEN), peer('y/a', BROKEN), peer('z/a')]);
+    expect(two.verdict).toBe('LIKELY_EXTERNAL');
   });
 
   it("is LIKELY_CHANGE when every region has the change, so long as the region's other services stayed healthy", () => {

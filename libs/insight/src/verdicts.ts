@@ -59,6 +59,12 @@ export const MIN_PEERS = 2;
  * peer only has to share a rise, and missing a shared dependency blames an innocent change.
  */
 export const PEER_EVIDENCE = 10;
+/**
+ * Changed regions that rose after their own push that outweigh one peer rising: a shared
+ * cause would show in more services than one (two peers make it LIKELY_EXTERNAL), and a
+ * peer rises by chance now and then (its bar, PEER_EVIDENCE, is low on purpose).
+ */
+export const LONE_PEER_OUTWEIGHED_BY = 4;
 
 /** A service in the alert's region that rose with evidence PEER_EVIDENCE or more. */
 export const peerDegraded = (r: RegionShift): boolean =>
@@ -116,7 +122,9 @@ export function blameVerdict(regions: readonly RegionShift[], peers: readonly Re
       summary: `every region (${names(changed)}) received the change and no other service in the region could be compared`,
     };
   }
-  if (peersDegraded.length > 0) {
+  // one peer rising beside a change that raised this many regions is a coincidence, not a shared cause
+  const loneOutweighed = peersDegraded.length === 1 && changedDegraded.length >= LONE_PEER_OUTWEIGHED_BY;
+  if (peersDegraded.length > 0 && !loneOutweighed) {
     return {
       verdict: 'UNCLEAR',
       summary: `regions degraded after their own push (${names(changedDegraded)}), but so did another service in the region (${names(peersDegraded)})`,
