@@ -164,6 +164,16 @@ describe("Sluice's blame on generated worlds", () => {
     expect(answer.blamed).toBe('svc01-v2');
   });
 
+  it("blames a faulty rollout whose service's other regions rose with an outage of their own", async () => {
+    // seed 1060207080: svc08-v1 raises errors 8 minutes after each push (r23, r06, r34 at
+    // 23:12); an outage fails r30, r03, r11, r19 and r18 from 23:16, five of svc08's fifteen
+    // regions without the change; the alert in r23 fires at 23:22:00
+    const w = generateWorld({ seed: 1060207080, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc08', 'r23', '2026-01-01T23:22:00Z');
+    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc08-v1' });
+    expect(answer.blamed).toBe('svc08-v1');
+  });
+
   describe('when one other service in the region rose with the alert', () => {
     /** Seed 3000004: two faulty rollouts of different services meet in r17 and r08. */
     let busy: World | undefined;

@@ -3,6 +3,7 @@ import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset, scoredFocus
 import type { IncidentAnalyzer, ReadCache } from './incident-analyzer';
 import { BLAME_THRESHOLD, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
 import { blameVerdict, peerDegraded } from './verdicts';
+import { localOutages } from './explained-rises';
 
 /** A change as blame needs it: a row of the region_changes read model. */
 export interface ChangeRow {
@@ -266,7 +267,19 @@ export class BlameEngine<C extends ChangeRow> {
     const regions = alerting(query, change)
       ? assessment.regions.map((r) => (r.region === change.region ? alertRegionShift(r) : r))
       : assessment.regions;
-    const verdict = blameVerdict(regions, peers);
+    let verdict = blameVerdict(regions, peers);
+    if (verdict.verdict !== 'LIKELY_CHANGE') {
+      const outages = await localOutages(this.analyzer, this.servicesIn, change, query, regions, cache);
+      const again =
+        outages.length > 0
+          ? blameVerdict(
+              regions.filter((r) => !outages.includes(r.region)),
+              peers,
+            )
+          : verdict;
+      if (again.verdict !== verdict.verdict)
+        verdict = { ...again, summary: `${again.summary} (set aside, an outage of their own: ${outages.join(', ')})` };
+    }
     const doubt =
       verdict.verdict === 'LIKELY_CHANGE'
         ? ((await isolatedRise(this.analyzer, change, query, pushes, regions, rolledBack, cache)) ??

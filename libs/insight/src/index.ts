@@ -5,5 +5,6 @@ export * from './incident-analyzer';
 export * from './exposure';
 export * from './blame';
 export * from './blame-doubts';
+export * from './explained-rises';
 export * from './customer-impact';
 export * from './exposure-metrics';
