@@ -1,7 +1,7 @@
 import type { ChangeAssessment } from '../../domain/src';
 import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset, scoredFocus } from './blame-doubts';
 import type { IncidentAnalyzer, ReadCache } from './incident-analyzer';
-import { BLAME_THRESHOLD, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
+import { BLAME_THRESHOLD, isDegraded, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
 import { blameVerdict, peerDegraded } from './verdicts';
 import { localOutages } from './explained-rises';
 
@@ -115,7 +115,7 @@ export class BlameEngine<C extends ChangeRow> {
         {
           focus:
             alerting(query, change) && assessment.verdict === 'LIKELY_CHANGE'
-              ? scoredFocus(shift, assessment.regions, this.analyzer.options.score.alpha)
+              ? await this.scoredFocus(change, query, shift, assessment.regions, cache)
               : shift,
           control: [...control, ...(peers ?? [])],
           minutesBeforeAlert,
@@ -128,6 +128,25 @@ export class BlameEngine<C extends ChangeRow> {
     }
     return scored.sort(
       (a, b) => b.score.score - a.score.score || b.change.changedAt.getTime() - a.change.changedAt.getTime(),
+    );
+  }
+
+  /** scoredFocus, borrowing from no region whose rise an outage of its own explains. */
+  private async scoredFocus(
+    change: C,
+    query: BlameQuery,
+    focus: RegionShift,
+    regions: readonly RegionShift[],
+    cache: ReadCache,
+  ): Promise<RegionShift> {
+    const alpha = this.analyzer.options.score.alpha;
+    if (scoredFocus(focus, regions, alpha) === focus) return focus;
+    const risen = regions.filter((r) => r.changed && r.region !== focus.region && isDegraded(r));
+    const outages = await localOutages(this.analyzer, this.servicesIn, change, query, risen, cache);
+    return scoredFocus(
+      focus,
+      regions.filter((r) => !outages.includes(r.region)),
+      alpha,
     );
   }
 
@@ -267,14 +286,17 @@ export class BlameEngine<C extends ChangeRow> {
     const regions = alerting(query, change)
       ? assessment.regions.map((r) => (r.region === change.region ? alertRegionShift(r) : r))
       : assessment.regions;
-    let verdict = blameVerdict(regions, peers);
+    const sameService = !query.service || query.service === change.service;
+    let verdict = blameVerdict(regions, peers, sameService);
     if (verdict.verdict !== 'LIKELY_CHANGE') {
-      const outages = await localOutages(this.analyzer, this.servicesIn, change, query, regions, cache);
+      const risen = regions.filter((r) => !r.changed && isDegraded(r));
+      const outages = await localOutages(this.analyzer, this.servicesIn, change, query, risen, cache);
       const again =
         outages.length > 0
           ? blameVerdict(
               regions.filter((r) => !outages.includes(r.region)),
               peers,
+              sameService,
             )
           : verdict;
       if (again.verdict !== verdict.verdict)

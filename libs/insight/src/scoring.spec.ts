@@ -142,6 +142,8 @@ describe("blameVerdict: each region around its own push, the controls, and the r
     const four = blameVerdict([...raised, region('e', false)], peers);
     expect(four.verdict).toBe('LIKELY_CHANGE');
     expect(four.summary).toMatch(/1 of 3 other services in the region degraded/);
+    // another service's change does not outweigh it: the alert's series is not its own
+    expect(blameVerdict([...raised, region('e', false)], peers, false).verdict).toBe('UNCLEAR');
     // when it raised three, the lone peer still makes it UNCLEAR
     expect(blameVerdict([...raised.slice(0, 3), region('e', false)], peers).verdict).toBe('UNCLEAR');
     // and two peers risen stay a shared cause however many regions rose

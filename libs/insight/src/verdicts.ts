@@ -81,7 +81,12 @@ export const CONTROL_NOISE_SHARE = 0.25;
  * - each changed region around its own push: a rise that follows the push region by region
  *   points at the change even when every region has it.
  */
-export function blameVerdict(regions: readonly RegionShift[], peers: readonly RegionShift[] | null): VerdictWithReason {
+export function blameVerdict(
+  regions: readonly RegionShift[],
+  peers: readonly RegionShift[] | null,
+  /** The change is to the alert's service (or the alert names none); only such a change outweighs a lone peer. */
+  sameService = true,
+): VerdictWithReason {
   const peersDegraded = (peers ?? []).filter(peerDegraded);
   // services rarely fail together by chance: two of them rising with the alert is a shared cause
   if (
@@ -123,7 +128,7 @@ export function blameVerdict(regions: readonly RegionShift[], peers: readonly Re
     };
   }
   // one peer rising beside a change that raised this many regions is a coincidence, not a shared cause
-  const loneOutweighed = peersDegraded.length === 1 && changedDegraded.length >= LONE_PEER_OUTWEIGHED_BY;
+  const loneOutweighed = sameService && peersDegraded.length === 1 && changedDegraded.length >= LONE_PEER_OUTWEIGHED_BY;
   if (peersDegraded.length > 0 && !loneOutweighed) {
     return {
       verdict: 'UNCLEAR',
