@@ -1,9 +1,9 @@
 import type { ChangeAssessment } from '../../domain/src';
-import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset, scoredFocus } from './blame-doubts';
+import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset } from './blame-doubts';
 import type { IncidentAnalyzer, ReadCache } from './incident-analyzer';
 import { BLAME_THRESHOLD, isDegraded, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
 import { blameVerdict, peerDegraded } from './verdicts';
-import { localOutages } from './explained-rises';
+import { focusBesideOutages, localOutages, ownFaultyChange } from './explained-rises';
 
 /** A change as blame needs it: a row of the region_changes read model. */
 export interface ChangeRow {
@@ -115,7 +115,15 @@ export class BlameEngine<C extends ChangeRow> {
         {
           focus:
             alerting(query, change) && assessment.verdict === 'LIKELY_CHANGE'
-              ? await this.scoredFocus(change, query, shift, assessment.regions, cache)
+              ? await focusBesideOutages(
+                  this.analyzer,
+                  this.servicesIn,
+                  change,
+                  query,
+                  shift,
+                  assessment.regions,
+                  cache,
+                )
               : shift,
           control: [...control, ...(peers ?? [])],
           minutesBeforeAlert,
@@ -128,25 +136,6 @@ export class BlameEngine<C extends ChangeRow> {
     }
     return scored.sort(
       (a, b) => b.score.score - a.score.score || b.change.changedAt.getTime() - a.change.changedAt.getTime(),
-    );
-  }
-
-  /** scoredFocus, borrowing from no region whose rise an outage of its own explains. */
-  private async scoredFocus(
-    change: C,
-    query: BlameQuery,
-    focus: RegionShift,
-    regions: readonly RegionShift[],
-    cache: ReadCache,
-  ): Promise<RegionShift> {
-    const alpha = this.analyzer.options.score.alpha;
-    if (scoredFocus(focus, regions, alpha) === focus) return focus;
-    const risen = regions.filter((r) => r.changed && r.region !== focus.region && isDegraded(r));
-    const outages = await localOutages(this.analyzer, this.servicesIn, change, query, risen, cache);
-    return scoredFocus(
-      focus,
-      regions.filter((r) => !outages.includes(r.region)),
-      alpha,
     );
   }
 
@@ -190,7 +179,8 @@ export class BlameEngine<C extends ChangeRow> {
     if (assessment.verdict !== 'UNCLEAR' || !peers?.some(peerDegraded)) return { assessment, peers };
     const explained: Array<{ peer: RegionShift; by: string }> = [];
     for (const peer of peers.filter(peerDegraded)) {
-      const by = await this.ownFaultyChange(peer, query, regionChanges, cache);
+      const alone = (own: C, q: BlameQuery) => this.assessAgainst(own, q, null, cache);
+      const by = await ownFaultyChange(peer, query, regionChanges, alone, cache);
       if (by) explained.push({ peer, by });
     }
     if (explained.length === 0) return { assessment, peers };
@@ -201,31 +191,6 @@ export class BlameEngine<C extends ChangeRow> {
       assessment: { ...again, summary: `${again.summary} (set aside, risen by their own change: ${note})` },
       peers: rest,
     };
-  }
-
-  /**
-   * The change that explains a peer's rise: its service's latest push into the alert's region
-   * within the question's window, when that push itself is judged LIKELY_CHANGE (on its own
-   * service's regions, without peers). Its rollout id, or null. Judged once per question.
-   */
-  private async ownFaultyChange(
-    peer: RegionShift,
-    query: BlameQuery,
-    regionChanges: readonly C[],
-    cache: ReadCache,
-  ): Promise<string | null> {
-    const service = peer.region.slice(0, -`/${query.region}`.length);
-    const own = regionChanges.filter((c) => c.service === service && c.kind === 'PUSH' && c.changed).at(-1);
-    if (!own) return null;
-    const key = `own-change ${own.rolloutId} ${own.changedAt.getTime()} ${query.at.getTime()}`;
-    if (!cache.has(key)) {
-      const alone = { at: query.at, windowMinutes: query.windowMinutes, service };
-      cache.set(
-        key,
-        this.assessAgainst(own, alone, null, cache).then((a) => a.verdict === 'LIKELY_CHANGE'),
-      );
-    }
-    return (await cache.get(key)) ? own.rolloutId : null;
   }
 
   private async assessAgainst(
