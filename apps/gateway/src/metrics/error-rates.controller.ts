@@ -49,9 +49,9 @@ export class ErrorRatesController {
     if (!requested) return sendError(res, 404, ErrorCode.NotFound, `rollout "${id}" does not exist`);
     const service = String(requested.data.service);
     const all = (requested.data.regions as string[] | undefined) ?? [];
-    const changed = [
-      ...new Set(stream.filter((e) => e.type === 'RegionConfigPushed').map((e) => String(e.data.region))),
-    ];
+    // the rollout's own region order: the regions of one wave are pushed at once, in any order
+    const pushed = new Set(stream.filter((e) => e.type === 'RegionConfigPushed').map((e) => String(e.data.region)));
+    const changed = [...all.filter((r) => pushed.has(r)), ...[...pushed].filter((r) => !all.includes(r))];
     const firstPush = stream.find((e) => e.type === 'RegionConfigPushed')?.recordedAt ?? requested.recordedAt;
     const last = stream.at(-1)!;
     const finished = /^(RolloutSucceeded|RolloutRolledBack|RolloutFailed|RolloutAbandoned)$/.test(last.type);
