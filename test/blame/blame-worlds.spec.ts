@@ -174,6 +174,25 @@ describe("Sluice's blame on generated worlds", () => {
     expect(answer.blamed).toBe('svc08-v1');
   });
 
+  it('blames a faulty canary when one other service in the region rose, but less surely than a change must', async () => {
+    // seed 3000051: svc03-v3's canary r27 errors from 13 s after its push at 05:35:01; svc07
+    // in r27 rose too, to an e-value of about 27 (a peer's bar is 10, a change's 100)
+    const w = generateWorld({ seed: 3000051, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc03', 'r27', '2026-01-02T05:37:00Z');
+    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc03-v3' });
+    expect(answer.blamed).toBe('svc03-v3');
+  });
+
+  it("puts a likely cause in the alert's own service first, above a change to another service that scores higher", async () => {
+    // seed 3000020: svc23-v5 (faulty, pushed into r15 10 minutes before) and svc05-v5 (3
+    // minutes before, raising svc05 there) are both LIKELY_CHANGE; svc05's nearer push scored
+    // 0.878 against 0.871
+    const w = generateWorld({ seed: 3000020, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc23', 'r15', '2026-01-01T10:14:00Z');
+    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc23-v5' });
+    expect(answer.blamed).toBe('svc23-v5');
+  });
+
   describe('when one other service in the region rose with the alert', () => {
     /** Seed 3000004: two faulty rollouts of different services meet in r17 and r08. */
     let busy: World | undefined;

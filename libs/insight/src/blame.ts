@@ -67,9 +67,13 @@ export const MAX_SUSPECTS = 25;
 export const MAX_PEERS = 8;
 const MAX_ROWS = 10_000;
 
+/** The change is to the alert's service, or the alert names none. */
+const ownService = (query: BlameQuery, change: ChangeRow): boolean =>
+  !query.service || query.service === change.service;
+
 /** The alert already says its own series rose: the change's region is the alert's, and so is its service. */
 const alerting = (query: BlameQuery, change: ChangeRow): boolean =>
-  query.region === change.region && (!query.service || query.service === change.service);
+  query.region === change.region && ownService(query, change);
 
 const EMPTY = shiftTest({ requests: 0, events: 0 }, { requests: 0, events: 0 });
 
@@ -127,15 +131,21 @@ export class BlameEngine<C extends ChangeRow> {
               : shift,
           control: [...control, ...(peers ?? [])],
           minutesBeforeAlert,
-          sameService: !query.service || query.service === change.service,
+          sameService: ownService(query, change),
         },
         this.analyzer.options.score,
       );
       const likelyCause = assessment.verdict === 'LIKELY_CHANGE' && score.score >= BLAME_THRESHOLD;
       scored.push({ change, assessment, focus, control, peers: peers ?? [], minutesBeforeAlert, score, likelyCause });
     }
+    // a likely cause in the alert's own service is the direct explanation: it leads, whatever
+    // the score of a change to another service or of one not judged a likely cause
+    const direct = (s: RankedSuspect<C>) => Number(s.likelyCause && ownService(query, s.change));
     return scored.sort(
-      (a, b) => b.score.score - a.score.score || b.change.changedAt.getTime() - a.change.changedAt.getTime(),
+      (a, b) =>
+        direct(b) - direct(a) ||
+        b.score.score - a.score.score ||
+        b.change.changedAt.getTime() - a.change.changedAt.getTime(),
     );
   }
 
@@ -251,7 +261,7 @@ export class BlameEngine<C extends ChangeRow> {
     const regions = alerting(query, change)
       ? assessment.regions.map((r) => (r.region === change.region ? alertRegionShift(r) : r))
       : assessment.regions;
-    const sameService = !query.service || query.service === change.service;
+    const sameService = ownService(query, change);
     let verdict = blameVerdict(regions, peers, sameService);
     if (verdict.verdict !== 'LIKELY_CHANGE') {
       const risen = regions.filter((r) => !r.changed && isDegraded(r));

@@ -1,6 +1,7 @@
 import { poisson, seededRandom } from '../../judge/src/simulation';
 import {
   BLAME_THRESHOLD,
+  isDegraded,
   DEFAULT_SCORE,
   riseRuledOut,
   scoreSuspect,
@@ -9,7 +10,7 @@ import {
   type RegionShift,
   type WindowCounts,
 } from './scoring';
-import { blameVerdict, changeVerdict } from './verdicts';
+import { blameVerdict, changeVerdict, peerDegraded } from './verdicts';
 import { scoredFocus } from './blame-doubts';
 
 const w = (requests: number, events: number): WindowCounts => ({ requests, events });
@@ -149,6 +150,19 @@ describe("blameVerdict: each region around its own push, the controls, and the r
     // and two peers risen stay a shared cause however many regions rose
     const two = blameVerdict([...raised, region('e', false)], [peer('x/a', BROKEN), peer('y/a', BROKEN), peer('z/a')]);
     expect(two.verdict).toBe('LIKELY_EXTERNAL');
+  });
+
+  it("lets one other service rising less surely than a change must (under 1/α) pass, for a change to the alert's service", () => {
+    // given one peer of three risen above the peers' bar but under a change's, when the rollout
+    // raised one region, then the peer is a coincidence for the alert's own service
+    const regions = [region('a', true, BROKEN), region('b', false)];
+    const peers = [peer('x/a', SLIGHT), peer('y/a'), peer('z/a')];
+    expect(peerDegraded(peers[0]) && !isDegraded(peers[0])).toBe(true);
+    const v = blameVerdict(regions, peers);
+    expect(v.verdict).toBe('LIKELY_CHANGE');
+    expect(v.summary).toMatch(/1 of 3 other services in the region degraded/);
+    // another service's change does not outweigh it
+    expect(blameVerdict(regions, peers, false).verdict).toBe('UNCLEAR');
   });
 
   it("is LIKELY_CHANGE when every region has the change, so long as the region's other services stayed healthy", () => {

@@ -62,7 +62,9 @@ export const PEER_EVIDENCE = 10;
 /**
  * Changed regions that rose after their own push that outweigh one peer rising: a shared
  * cause would show in more services than one (two peers make it LIKELY_EXTERNAL), and a
- * peer rises by chance now and then (its bar, PEER_EVIDENCE, is low on purpose).
+ * peer rises by chance now and then (its bar, PEER_EVIDENCE, is low on purpose). A lone peer
+ * under a change's own bar (1/alpha, isDegraded) never outweighs a change to the alert's
+ * service: alone, it is no surer a rise than the change's region.
  */
 export const LONE_PEER_OUTWEIGHED_BY = 4;
 
@@ -127,8 +129,12 @@ export function blameVerdict(
       summary: `every region (${names(changed)}) received the change and no other service in the region could be compared`,
     };
   }
-  // one peer rising beside a change that raised this many regions is a coincidence, not a shared cause
-  const loneOutweighed = sameService && peersDegraded.length === 1 && changedDegraded.length >= LONE_PEER_OUTWEIGHED_BY;
+  // one peer rising beside a change that raised this many regions, or rising less surely than a
+  // change's own region must (under the 1/alpha bar), is a coincidence, not a shared cause
+  const loneOutweighed =
+    sameService &&
+    peersDegraded.length === 1 &&
+    (changedDegraded.length >= LONE_PEER_OUTWEIGHED_BY || !isDegraded(peersDegraded[0]));
   if (peersDegraded.length > 0 && !loneOutweighed) {
     return {
       verdict: 'UNCLEAR',
