@@ -179,7 +179,10 @@ export class SuspectExplanation {
   scope!: number;
 }
 
-@ObjectType({ description: 'A change that may have caused an alert, ranked by score.' })
+@ObjectType({
+  description:
+    'A change that may have caused an alert. A likely cause in the alert’s own service ranks first; the rest by score, then newest.',
+})
 export class Suspect {
   @Field(() => Int)
   rank!: number;
