@@ -19,3 +19,5 @@ export * from './insight/change-assessment';
 export * from './notifications/notification';
 export * from './notifications/channel-spec';
 export * from './insight/incident-policy';
+export * from './service/redundancy-policy';
+export * from './rollout/region-configs';
