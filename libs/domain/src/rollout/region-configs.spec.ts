@@ -1,4 +1,5 @@
-import { effectiveConfig, mergePatch, RegionConfigError, unknownConfigVariables } from './region-configs';
+import { ErrorCode, SluiceError } from '../errors';
+import { effectiveConfig, mergePatch, unknownConfigVariables } from './region-configs';
 
 describe('region configs', () => {
   const base = { database: { primary: 'db-{{region}}', pool: 10 }, name: '{{service}}', tags: ['a'] };
@@ -31,7 +32,10 @@ describe('region configs', () => {
 
   it('names an unknown variable, and refuses to fill it', () => {
     expect(unknownConfigVariables({ a: '{{zone}}', b: ['{{region}}'] })).toEqual(['zone']);
-    expect(() => effectiveConfig({ a: '{{zone}}' }, 'eu-1', 'pay')).toThrow(RegionConfigError);
+    expect(() => effectiveConfig({ a: '{{zone}}' }, 'eu-1', 'pay')).toThrow(SluiceError);
+    expect(() => effectiveConfig({ a: '{{zone}}' }, 'eu-1', 'pay')).toThrow(
+      expect.objectContaining({ code: ErrorCode.BadUserInput }),
+    );
     expect(() => effectiveConfig({ a: '{{zone}}' }, 'eu-1', 'pay')).toThrow('unknown config variable {{zone}}');
   });
 });

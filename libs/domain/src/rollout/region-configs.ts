@@ -1,3 +1,5 @@
+import { SluiceError } from '../errors';
+
 /**
  * Each region's own config from one rollout: the region's override merged over a base config
  * as a JSON Merge Patch (RFC 7386: an object merges key by key, `null` deletes a key, anything
@@ -7,10 +9,6 @@
 
 const VARIABLE = /\{\{\s*([A-Za-z0-9_.-]*)\s*\}\}/g;
 const VARIABLES = ['region', 'service'] as const;
-
-export class RegionConfigError extends Error {
-  readonly code = 'CONFIG_TEMPLATE_INVALID';
-}
 
 /** The `{{name}}`s a config's strings use that are not `{{region}}` or `{{service}}`. */
 export function unknownConfigVariables(config: unknown): string[] {
@@ -26,7 +24,9 @@ export function renderConfig(config: unknown, values: { region: string; service:
   const fill = (s: string) =>
     s.replace(VARIABLE, (_, name: string) => {
       if (name === 'region' || name === 'service') return values[name];
-      throw new RegionConfigError(`unknown config variable {{${name}}}: use {{region}} or {{service}}`);
+      throw SluiceError.badInput(`unknown config variable {{${name}}}: use {{region}} or {{service}}`, [
+        { field: 'config', message: `unknown variable {{${name}}}` },
+      ]);
     });
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return fill(value);
