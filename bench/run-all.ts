@@ -11,6 +11,7 @@ const BENCHES = [
   'history',
   'judge',
   'blame',
+  'spof',
   'halt-latency',
   'overhead',
   'scale',

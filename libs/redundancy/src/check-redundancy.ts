@@ -60,15 +60,22 @@ export function checkRedundancy(request: RedundancyRequest): RedundancyCheck {
 
 /** Per kind, value and role, the regions on it before and after; sorted for display. */
 export function dependencyMap(regions: readonly RegionDependencies[]): DependencyMapEntry[] {
-  const entries = new Map<string, DependencyMapEntry>();
+  const entries: DependencyMapEntry[] = [];
+  const index = new Map<string, Map<string, DependencyMapEntry>>();
   const add = (r: RegionDependencies, deps: Dependencies, side: 'before' | 'after') => {
     for (const [kind, byRole] of deps) {
       for (const role of ['primary', 'failover'] as const) {
+        const group = `${kind}/${role}`;
+        let values = index.get(group);
+        if (!values) index.set(group, (values = new Map()));
         for (const value of byRole[role]) {
-          const key = `${kind}\u0000${role}\u0000${value}`;
-          const entry = entries.get(key) ?? { kind, value, role, before: [], after: [] };
+          let entry = values.get(value);
+          if (!entry) {
+            entry = { kind, value, role, before: [], after: [] };
+            values.set(value, entry);
+            entries.push(entry);
+          }
           entry[side].push(r.name);
-          entries.set(key, entry);
         }
       }
     }
@@ -77,7 +84,7 @@ export function dependencyMap(regions: readonly RegionDependencies[]): Dependenc
     add(r, r.before, 'before');
     add(r, r.after, 'after');
   }
-  return [...entries.values()].sort(
+  return entries.sort(
     (a, b) => a.kind.localeCompare(b.kind) || a.role.localeCompare(b.role) || a.value.localeCompare(b.value),
   );
 }

@@ -24,13 +24,14 @@ const asValue = (v: unknown): string => (typeof v === 'string' ? v.trim() : cano
  * read once is remembered, since regions without an override share their config.
  */
 export class DependencyReader {
-  private readonly paths: ReadonlyArray<{ field: DependencyField; path: string | string[] }>;
+  private readonly paths: ReadonlyArray<{ field: DependencyField; path: string }>;
   private readonly seen = new WeakMap<object, Dependencies>();
 
   constructor(fields: readonly DependencyField[]) {
     this.paths = fields.map((field) => ({
       field,
-      path: field.path.startsWith('/') ? pointerPath(field.path) : field.path,
+      // a string path is parsed once and cached by the library; an array is converted on every call
+      path: field.path.startsWith('/') ? JSONPath.toPathString(pointerPath(field.path)) : field.path,
     }));
   }
 

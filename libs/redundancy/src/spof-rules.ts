@@ -68,39 +68,43 @@ function pairFindings(regions: readonly RegionDependencies[], side: 'before' | '
   return out;
 }
 
-function usersOf(regions: readonly RegionDependencies[], side: 'before' | 'after'): Map<string, RegionDependencies[]> {
-  const users = new Map<string, RegionDependencies[]>();
+/** Per kind and value, the regions on it as a primary and their weight. */
+type Users = Map<string, Map<string, { regions: RegionDependencies[]; weight: number }>>;
+
+function usersOf(regions: readonly RegionDependencies[], side: 'before' | 'after'): Users {
+  const users: Users = new Map();
   for (const r of regions) {
     for (const [kind, deps] of r[side]) {
+      let values = users.get(kind);
+      if (!values) users.set(kind, (values = new Map()));
       for (const value of deps.primary) {
-        const key = `${kind}\u0000${value}`;
-        const list = users.get(key) ?? [];
-        list.push(r);
-        users.set(key, list);
+        const on = values.get(value);
+        if (on) {
+          on.regions.push(r);
+          on.weight += r.weight;
+        } else values.set(value, { regions: [r], weight: r.weight });
       }
     }
   }
   return users;
 }
 
-function concentrationFindings(
-  users: ReadonlyMap<string, RegionDependencies[]>,
-  total: number,
-  maxShare: number,
-): Finding[] {
+const weightOn = (users: Users, kind: string, value: string): number => users.get(kind)?.get(value)?.weight ?? 0;
+
+function concentrationFindings(users: Users, total: number, maxShare: number): Finding[] {
   const out: Finding[] = [];
-  for (const [key, list] of users) {
-    const weight = list.reduce((sum, r) => sum + r.weight, 0) / total;
-    if (weight <= maxShare) continue;
-    const [kind, value] = key.split('\u0000');
-    out.push({
-      rule: 'SPOF_CONCENTRATION',
-      kind,
-      value,
-      regions: list.map((r) => r.name).sort(),
-      weight,
-      services: [],
-    });
+  for (const [kind, values] of users) {
+    for (const [value, on] of values) {
+      if (on.weight / total <= maxShare) continue;
+      out.push({
+        rule: 'SPOF_CONCENTRATION',
+        kind,
+        value,
+        regions: on.regions.map((r) => r.name).sort(),
+        weight: on.weight / total,
+        services: [],
+      });
+    }
   }
   return out;
 }
@@ -125,7 +129,11 @@ function selfFindings(regions: readonly RegionDependencies[], side: 'before' | '
   return out;
 }
 
-const keyOf = (f: Finding) => `${f.rule}|${f.kind}|${f.value}|${f.regions.join(',')}`;
+/** A finding's identity across before and after; a concentration is one per value, whoever is on it. */
+const keyOf = (f: Finding) =>
+  f.rule === 'SPOF_CONCENTRATION'
+    ? `${f.rule}|${f.kind}|${f.value}`
+    : `${f.rule}|${f.kind}|${f.value}|${f.regions.join(',')}`;
 
 function messageOf(f: Finding): string {
   const on = `${f.kind} "${f.value}"`;
@@ -158,47 +166,46 @@ export function checkSpofRules(
   if (total <= 0) return [];
   const usersBefore = usersOf(regions, 'before');
   const usersAfter = usersOf(regions, 'after');
-  const weightOf = (users: ReadonlyMap<string, RegionDependencies[]>, key: string) =>
-    (users.get(key) ?? []).reduce((sum, r) => sum + r.weight, 0) / total;
+  const grew = (kind: string, value: string) =>
+    weightOn(usersAfter, kind, value) > weightOn(usersBefore, kind, value) + 1e-9;
   // one region alone has no redundancy for a concentration to take away
-  const concentration = (users: ReadonlyMap<string, RegionDependencies[]>) =>
+  const concentration = (users: Users) =>
     regions.length < 2 ? [] : concentrationFindings(users, total, policy.concentrationMaxShare);
   const before = new Set(
     [
       ...pairFindings(regions, 'before', total),
       ...concentration(usersBefore),
       ...selfFindings(regions, 'before', total),
-    ].map((f) => (f.rule === 'SPOF_CONCENTRATION' ? `${f.rule}|${f.kind}|${f.value}` : keyOf(f))),
+    ].map(keyOf),
   );
   const findings: Array<Finding & { introduced: boolean }> = [];
   for (const f of [...pairFindings(regions, 'after', total), ...selfFindings(regions, 'after', total)]) {
     findings.push({ ...f, introduced: !before.has(keyOf(f)) });
   }
+  // a concentration the change made worse is the change's, whichever regions it now spans
   for (const f of concentration(usersAfter)) {
-    const key = `${f.kind}\u0000${f.value}`;
-    const worse = weightOf(usersAfter, key) > weightOf(usersBefore, key) + 1e-12;
-    findings.push({ ...f, introduced: !before.has(`${f.rule}|${f.kind}|${f.value}`) || worse });
+    findings.push({ ...f, introduced: !before.has(keyOf(f)) || grew(f.kind, f.value) });
   }
-  const onValue = new Map<string, Set<string>>();
+  const onValue = new Map<string, Map<string, Set<string>>>();
   for (const o of others) {
-    const key = `${o.kind}\u0000${o.value}`;
-    onValue.set(key, (onValue.get(key) ?? new Set()).add(o.service));
+    let values = onValue.get(o.kind);
+    if (!values) onValue.set(o.kind, (values = new Map()));
+    values.set(o.value, (values.get(o.value) ?? new Set()).add(o.service));
   }
-  for (const [key, services] of onValue) {
-    if (services.size < policy.crossServiceMinServices) continue;
-    const weight = weightOf(usersAfter, key);
-    if (weight <= weightOf(usersBefore, key) + 1e-12) continue;
-    const [kind, value] = key.split('\u0000');
-    const regionsOn = (usersAfter.get(key) ?? []).map((r) => r.name).sort();
-    findings.push({
-      rule: 'SPOF_CROSS_SERVICE',
-      kind,
-      value,
-      regions: regionsOn,
-      weight,
-      services: [...services].sort(),
-      introduced: true,
-    });
+  for (const [kind, values] of onValue) {
+    for (const [value, services] of values) {
+      if (services.size < policy.crossServiceMinServices || !grew(kind, value)) continue;
+      const on = usersAfter.get(kind)!.get(value)!;
+      findings.push({
+        rule: 'SPOF_CROSS_SERVICE',
+        kind,
+        value,
+        regions: on.regions.map((r) => r.name).sort(),
+        weight: on.weight / total,
+        services: [...services].sort(),
+        introduced: true,
+      });
+    }
   }
   const violations: SpofViolation[] = [];
   for (const f of findings) {

@@ -22,12 +22,14 @@ export function unknownConfigVariables(config: unknown): string[] {
 /** The config with `{{region}}` and `{{service}}` filled in every string (keys too). */
 export function renderConfig(config: unknown, values: { region: string; service: string }): unknown {
   const fill = (s: string) =>
-    s.replace(VARIABLE, (_, name: string) => {
-      if (name === 'region' || name === 'service') return values[name];
-      throw SluiceError.badInput(`unknown config variable {{${name}}}: use {{region}} or {{service}}`, [
-        { field: 'config', message: `unknown variable {{${name}}}` },
-      ]);
-    });
+    !s.includes('{{')
+      ? s
+      : s.replace(VARIABLE, (_, name: string) => {
+          if (name === 'region' || name === 'service') return values[name];
+          throw SluiceError.badInput(`unknown config variable {{${name}}}: use {{region}} or {{service}}`, [
+            { field: 'config', message: `unknown variable {{${name}}}` },
+          ]);
+        });
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return fill(value);
     if (Array.isArray(value)) return value.map(walk);

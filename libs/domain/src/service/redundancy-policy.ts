@@ -34,8 +34,11 @@ const POINTER = /^(\/([^~/]|~[01])*)+$/;
  * `*` as a segment matches every key or item) or a JSONPath expression (`$.upstream[*].host`).
  */
 export function dependencyPathProblem(path: string): string | null {
-  if (path.startsWith('/'))
-    return POINTER.test(path) ? null : `"${path}" is not a JSON Pointer (escape ~ as ~0, / as ~1)`;
+  if (path.startsWith('/')) {
+    if (!POINTER.test(path)) return `"${path}" is not a JSON Pointer (escape ~ as ~0, / as ~1)`;
+    // the JSONPath engine that matches pointers cannot name a key holding ]
+    return path.includes(']') ? `"${path}": a dependency field cannot name a key holding ]` : null;
+  }
   if (!path.startsWith('$')) return `"${path}" is neither a JSON Pointer (/a/b) nor a JSONPath expression ($.a.b)`;
   let depth = 0;
   let quote: string | null = null;
