@@ -1,7 +1,7 @@
 import type { GateSpec } from '../libs/domain/src/gates/gate-spec';
 import type { ExplicitWave } from '../libs/domain/src/plan/plan-rollout';
 import type { Strategy } from '../libs/domain/src/plan/rollout-plan';
-import type { RolloutRequested } from '../libs/domain/src/rollout/rollout.events';
+import type { RedundancyOverride, RolloutRequested } from '../libs/domain/src/rollout/rollout.events';
 import type { RolloutStatus } from '../libs/domain/src/rollout/rollout-state';
 import type { FreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { RecurringFreeze } from '../libs/domain/src/service/recurring-freeze';
@@ -34,6 +34,8 @@ export interface RolloutWorkflowInput {
   waves?: ExplicitWave[];
   gates: GateSpec[];
   gateIntervalSeconds: number;
+  /** An admin started it although it broke redundancy rules set to error; recorded on RolloutRequested. */
+  redundancyOverride?: RedundancyOverride;
   /** Continue as new once the run's history passes this many events (default in continue-as-new.ts). */
   continueAsNewAfterEvents?: number;
   /** Set on a run continued as new: where the previous run stopped, and all it knew. */
@@ -95,6 +97,7 @@ export function rolloutRequested(input: RolloutWorkflowInput): RolloutRequested 
           return kind ? [[r.name, kind]] : [];
         }),
       ),
+      ...(input.redundancyOverride ? { redundancyOverride: input.redundancyOverride } : {}),
     },
   };
 }

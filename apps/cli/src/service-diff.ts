@@ -12,6 +12,8 @@ export const SERVICE_FIELDS = `
   gateTemplates { definition }
   rolloutTemplates { name description definition }
   onIncident
+  dependencyFields { path kind role }
+  redundancy { pairSharedDependency concentration selfDependency crossService concentrationMaxShare crossServiceMinServices }
 `;
 
 export interface ServerService {
@@ -30,6 +32,8 @@ export interface ServerService {
   gateTemplates: Array<{ definition: Record<string, unknown> }>;
   rolloutTemplates: Array<{ name: string; description: string | null; definition: Record<string, unknown> }>;
   onIncident: string;
+  dependencyFields: Array<{ path: string; kind: string; role: string }>;
+  redundancy: Record<string, unknown>;
 }
 
 /** A `kind: Service` document as `registerService` takes it: `$ref` read, tiers as the enum spells them. */
@@ -83,6 +87,8 @@ export function serverTopology(service: ServerService): ServiceTopology {
       ...t.definition,
     })),
     onIncident: service.onIncident,
+    dependencyFields: service.dependencyFields,
+    redundancy: service.redundancy,
   });
 }
 

@@ -1,7 +1,5 @@
 import { Field, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { GqlExecutionContext } from '@nestjs/graphql';
-import type { GraphqlContext } from './auth.guard';
+import { CurrentPrincipal } from '../actor.decorator';
 import { hasRole, ROLES, type Principal } from './principal';
 import { RequireRole } from './roles.decorator';
 
@@ -18,11 +16,6 @@ export class Me {
   })
   effectiveRoles!: string[];
 }
-
-const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Principal =>
-    GqlExecutionContext.create(context).getContext<GraphqlContext>().principal!,
-);
 
 @Resolver()
 export class MeResolver {

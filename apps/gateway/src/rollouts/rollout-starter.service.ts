@@ -12,6 +12,8 @@ import {
   parseStartRollout,
   planRequestSchema,
   planRollout,
+  type RedundancyOverride,
+  type ServiceTopology,
 } from '../../../../libs/domain/src';
 import type { PgConfigStore } from '../../../../libs/config-store/src';
 import { eventIdFor, type PgEventStore } from '../../../../libs/event-store/src';
@@ -42,7 +44,14 @@ import { withoutNulls } from '../graphql-input';
 import { toDomainEvent, toPlanPreview } from './models/rollout-mapper';
 import type { PlanPreview } from './models/plan-preview.model';
 import type { Rollout } from './models/rollout.model';
+import { RedundancyChecker } from './redundancy-check';
 import { RolloutReader } from './rollout-reader';
+import { hasRole, type Principal } from '../auth/principal';
+import { z } from 'zod';
+
+const redundancyOverrideSchema = z.object({
+  reason: z.string().trim().min(1, 'must not be empty').max(1_000, 'must be at most 1,000 characters'),
+});
 
 /** Plans and starts rollouts: one workflow per service at a time, its config stored by hash first. */
 @Injectable()
@@ -57,6 +66,7 @@ export class RolloutStarter {
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
     @Inject(METRICS_REGISTRY) metrics: Registry,
     private readonly reader: RolloutReader,
+    private readonly redundancy: RedundancyChecker,
   ) {
     // Counted here, where every rollout starts: RolloutRequested is recorded by whichever of the
     // gateway and the workflow comes first, so no worker sees every one.
@@ -73,11 +83,14 @@ export class RolloutStarter {
     const raw = withoutNulls(request) as Record<string, unknown>;
     const { topology } = await this.catalog.get(String(raw.service ?? ''));
     const { gates: _gates, gateIntervalSeconds: _interval, ...planRequest } = applyTemplates(raw, topology);
-    const req = parseInput(planRequestSchema, planRequest, 'plan request');
-    return toPlanPreview(planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves }));
+    const { config, ...rest } = planRequest as Record<string, unknown>;
+    const req = parseInput(planRequestSchema, rest, 'plan request');
+    const outcome = planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves });
+    return toPlanPreview(outcome, config === undefined ? null : await this.redundancy.check(topology, config));
   }
 
-  async start(request: unknown, actor: string): Promise<Rollout> {
+  async start(request: unknown, principal: Principal): Promise<Rollout> {
+    const actor = principal.name;
     const raw = withoutNulls(request) as Record<string, unknown>;
     const { topology } = await this.catalog.get(String(raw.service ?? ''));
     const req = parseStartRollout(applyTemplates(raw, topology));
@@ -90,6 +103,7 @@ export class RolloutStarter {
         { violations: outcome.violations },
       );
     }
+    const redundancyOverride = await this.redundancyGate(topology, req.config, raw.redundancyOverride, principal);
     const input: RolloutWorkflowInput = {
       rolloutId: randomUUID(),
       service: req.service,
@@ -107,6 +121,7 @@ export class RolloutStarter {
       waves: req.waves,
       gates: req.gates,
       gateIntervalSeconds: req.gateIntervalSeconds,
+      ...(redundancyOverride ? { redundancyOverride } : {}),
     };
     const workflowId = rolloutWorkflowId(req.service);
     const startWorkflow = () =>
@@ -165,6 +180,37 @@ export class RolloutStarter {
       0,
     );
     return this.reader.get(input.rolloutId);
+  }
+
+  /**
+   * The redundancy rules on the config (docs/REDUNDANCY.md): an error refuses the start
+   * (PLAN_INVALID) unless an admin overrides it with a reason, which is then recorded.
+   */
+  private async redundancyGate(
+    topology: ServiceTopology,
+    config: unknown,
+    override: unknown,
+    principal: Principal,
+  ): Promise<RedundancyOverride | undefined> {
+    const reason = parseInput(redundancyOverrideSchema.optional(), override, 'redundancyOverride')?.reason;
+    if (reason !== undefined && !hasRole(principal, 'admin')) {
+      throw new SluiceError(ErrorCode.Forbidden, 'only an admin may override the redundancy rules', {
+        required: 'admin',
+      });
+    }
+    const errors = ((await this.redundancy.check(topology, config))?.violations ?? []).filter(
+      (v) => v.severity === 'error',
+    );
+    if (errors.length === 0) return undefined;
+    const listed = errors.map((v) => v.message);
+    if (reason === undefined) {
+      throw new SluiceError(
+        ErrorCode.PlanInvalid,
+        `the config breaks ${errors.length} redundancy rule(s): ${listed.join('; ')}; an admin may start it with redundancyOverride: { reason }`,
+        { violations: errors },
+      );
+    }
+    return { reason, by: principal.name, violations: listed };
   }
 
   /** True once the running rollout of this workflow id has finished and its workflow closed (within 5 s). */

@@ -5,6 +5,7 @@ import { RolloutController } from './rollout-controller.service';
 import { RolloutHandles } from './rollout-handles';
 import { RolloutReader } from './rollout-reader';
 import { RolloutStarter } from './rollout-starter.service';
+import { RedundancyChecker } from './redundancy-check';
 import { RolloutsResolver } from './rollouts.resolver';
 
 @Module({
@@ -13,6 +14,7 @@ import { RolloutsResolver } from './rollouts.resolver';
     RolloutReader,
     RolloutHandles,
     RolloutStarter,
+    RedundancyChecker,
     RolloutController,
     RolloutsResolver,
     RollbackExitsResolver,

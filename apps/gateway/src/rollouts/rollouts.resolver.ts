@@ -3,7 +3,8 @@ import { withSpan } from '../../../../libs/platform/src/tracing';
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { PgEventStore } from '../../../../libs/event-store/src';
 import { EVENT_STORE } from '../gateway.tokens';
-import { Actor } from '../actor.decorator';
+import { Actor, CurrentPrincipal } from '../actor.decorator';
+import type { Principal } from '../auth/principal';
 import { StartRolloutInput } from './dto/start-rollout.input';
 import { ControlResult, HaltAnswer, RolloutLive } from './models/rollout-live.model';
 import { PlanPreview, PlanRolloutInput } from './models/plan-preview.model';
@@ -56,11 +57,11 @@ export class RolloutsResolver {
       'Starts rolling a version out to a service, wave by wave. ROLLOUT_IN_PROGRESS if one is running (or waits in ROLLBACK_FAILED), FROZEN while an emergency freeze covers the service.',
   })
   @RequireRole('deployer')
-  startRollout(@Args('input') input: StartRolloutInput, @Actor() actor: string): Promise<Rollout> {
+  startRollout(@Args('input') input: StartRolloutInput, @CurrentPrincipal() principal: Principal): Promise<Rollout> {
     // the rollout's span, below the request's: the workflow, then its activities, hang below it
     return withSpan('graphql.startRollout', async () => {
       await this.freezes.refuseIfFrozen(input.service);
-      const rollout = await this.starter.start(input, actor);
+      const rollout = await this.starter.start(input, principal);
       // A freeze declared between the check and the start: the new rollout holds before wave 1.
       await this.freezes.holdIfFrozen(input.service);
       return rollout;

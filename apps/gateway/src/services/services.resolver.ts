@@ -41,6 +41,8 @@ function toModel({ topology, createdAt, updatedAt }: RegisteredService): Service
       definition,
     })),
     onIncident: topology.onIncident,
+    dependencyFields: topology.dependencyFields,
+    redundancy: topology.redundancy,
     createdAt,
     updatedAt,
   };

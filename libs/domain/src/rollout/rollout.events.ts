@@ -24,8 +24,16 @@ export type RolloutRequested = Event<
     regions: string[];
     /** Each region's kind of deployment target (absent on events recorded before kinds were). */
     targets?: Record<string, TargetKind>;
+    /** An admin started the change although it broke redundancy rules set to error (docs/REDUNDANCY.md). */
+    redundancyOverride?: RedundancyOverride;
   }
 >;
+export interface RedundancyOverride {
+  reason: string;
+  by: string;
+  /** The rules it broke, as `RULE: message`. */
+  violations: string[];
+}
 export type RolloutPlanned = Event<'RolloutPlanned', { plan: RolloutPlan; source: 'strategy' | 'explicit' }>;
 export type PrecheckPassed = Event<'PrecheckPassed', { checks: string[] }>;
 export type PrecheckFailed = Event<

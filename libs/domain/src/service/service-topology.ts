@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseInput } from '../validation';
 import { freezeWindowSchema } from './freeze-window';
 import { recurringFreezeSchema } from './recurring-freeze';
+import { DEFAULT_REDUNDANCY_POLICY, dependencyFieldSchema, redundancyPolicySchema } from './redundancy-policy';
 import { regionTargetSchema } from './region-target';
 import { checkTemplates, gateTemplateSchema, rolloutTemplateSchema } from './templates';
 
@@ -254,6 +255,10 @@ export const serviceTopologyShape = {
   gateTemplates: z.array(gateTemplateSchema).max(50).default([]),
   /** Named strategies with gates: `startRollout(template:)`. */
   rolloutTemplates: z.array(rolloutTemplateSchema).max(50).default([]),
+  /** The parts of its config that name dependencies, read by the redundancy rules (docs/REDUNDANCY.md). */
+  dependencyFields: z.array(dependencyFieldSchema).max(50, 'at most 50 dependency fields').default([]),
+  /** Per redundancy rule, error, warning or off, and the rules' limits. */
+  redundancy: redundancyPolicySchema.default(DEFAULT_REDUNDANCY_POLICY),
   /** What an alert on this service does while rollouts run (insight/incident-policy.ts). */
   onIncident: z
     .enum(INCIDENT_POLICIES, { error: `must be one of ${INCIDENT_POLICIES.join(', ')}` })

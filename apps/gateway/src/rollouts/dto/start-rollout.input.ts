@@ -1,4 +1,5 @@
 import { Field, Float, InputType, Int } from '@nestjs/graphql';
+import { RedundancyOverrideInput } from '../models/redundancy-report.model';
 import GraphQLJSON from 'graphql-type-json';
 
 @InputType({ description: 'How to build the plan. Every field has a default.' })
@@ -140,6 +141,13 @@ export class StartRolloutInput {
 
   @Field(() => GraphQLJSON, { description: 'The config document: a JSON object, at most 256 KiB.' })
   config!: unknown;
+
+  @Field(() => RedundancyOverrideInput, {
+    nullable: true,
+    description:
+      'Admins only: start although the config breaks a redundancy rule set to error (docs/REDUNDANCY.md); the reason and the violations are recorded on RolloutRequested.',
+  })
+  redundancyOverride?: RedundancyOverrideInput;
 
   @Field(() => String, { nullable: true })
   description?: string;

@@ -1,5 +1,7 @@
 import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { StrategyInput, WaveInput } from '../dto/start-rollout.input';
+import GraphQLJSON from 'graphql-type-json';
+import { RedundancyReport } from './redundancy-report.model';
 import { PlannedWave } from './rollout-live.model';
 
 @InputType({ description: 'What to plan: a service, and a strategy or explicit waves. Nothing is started.' })
@@ -15,6 +17,13 @@ export class PlanRolloutInput {
 
   @Field(() => String, { nullable: true, description: 'A rollout template of the service, for its strategy.' })
   template?: string;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description:
+      'The config to check against the redundancy rules (docs/REDUNDANCY.md); without it, the plan rules only.',
+  })
+  config?: unknown;
 }
 
 @ObjectType()
@@ -38,7 +47,10 @@ export class PlanViolationModel {
   wave?: number | null;
 }
 
-@ObjectType({ description: 'A dry run: the waves a rollout would run, and every rule they break.' })
+@ObjectType({
+  description:
+    'A dry run: the waves a rollout would run, and every rule they break. `valid` is false on a plan rule or a redundancy error.',
+})
 export class PlanPreview {
   @Field()
   valid!: boolean;
@@ -51,4 +63,10 @@ export class PlanPreview {
 
   @Field(() => [PlanViolationModel])
   violations!: PlanViolationModel[];
+
+  @Field(() => RedundancyReport, {
+    nullable: true,
+    description: 'The redundancy rules on the config; null without a config or without dependency fields.',
+  })
+  redundancy?: RedundancyReport | null;
 }

@@ -1,4 +1,5 @@
 import type { RolloutEvent as DomainEvent } from '../../../../../libs/domain/src';
+import type { RedundancyCheck } from '../../../../../libs/redundancy/src';
 import type { PlanOutcome } from '../../../../../libs/domain/src';
 import type { RecordedEvent } from '../../../../../libs/event-store/src';
 import type { LiveState } from '../../../../../workflows/rollout.messages';
@@ -25,12 +26,13 @@ export function toDomainEvent(event: RecordedEvent): DomainEvent {
   return { type: event.type, data: event.data } as DomainEvent;
 }
 
-export function toPlanPreview(outcome: PlanOutcome): PlanPreview {
+export function toPlanPreview(outcome: PlanOutcome, redundancy: RedundancyCheck | null = null): PlanPreview {
   return {
-    valid: outcome.violations.length === 0,
+    valid: outcome.violations.length === 0 && !(redundancy?.violations ?? []).some((v) => v.severity === 'error'),
     source: outcome.source,
     waves: (outcome.plan?.waves ?? []).map((w, i) => ({ ...w, cumulativeExposure: outcome.exposure[i] ?? 0 })),
     violations: outcome.violations.map((v) => ({ ...v, wave: v.wave ?? null })),
+    redundancy,
   };
 }
 

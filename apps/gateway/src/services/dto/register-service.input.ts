@@ -1,6 +1,7 @@
 import { Field, Float, InputType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { GateInput, RolloutTemplateInput } from '../../rollouts/dto/start-rollout.input';
+import { DependencyFieldInput, RedundancyPolicyInput } from '../models/redundancy.model';
 import { RegionTierValue } from '../models/region.model';
 import { ON_INCIDENT_DESCRIPTION } from '../models/service.model';
 
@@ -209,6 +210,15 @@ export class RegisterServiceInput {
 
   @Field(() => String, { nullable: true, description: ON_INCIDENT_DESCRIPTION })
   onIncident?: string;
+
+  @Field(() => [DependencyFieldInput], {
+    nullable: true,
+    description: 'The parts of the config that name dependencies, for the redundancy rules.',
+  })
+  dependencyFields?: DependencyFieldInput[];
+
+  @Field(() => RedundancyPolicyInput, { nullable: true })
+  redundancy?: RedundancyPolicyInput;
 }
 
 @InputType({ description: 'A freeze on a schedule: each cron occurrence starts a window of `duration`.' })

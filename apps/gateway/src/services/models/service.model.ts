@@ -1,6 +1,7 @@
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { DEFAULT_INCIDENT_POLICY, INCIDENT_POLICIES } from '../../../../../libs/domain/src';
+import { DependencyField, RedundancyPolicy } from './redundancy.model';
 import { Region } from './region.model';
 
 /** Read from the domain's list and default, so the schema never repeats them. */
@@ -89,6 +90,12 @@ export class Service {
 
   @Field(() => String, { description: ON_INCIDENT_DESCRIPTION })
   onIncident!: string;
+
+  @Field(() => [DependencyField])
+  dependencyFields!: DependencyField[];
+
+  @Field(() => RedundancyPolicy)
+  redundancy!: RedundancyPolicy;
 
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
