@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { registerService, startRollout, waitForRollout } from '../support/fixtures';
+import { graphql } from '../support/graphql-client';
 import { tokenOf } from '../support/test-tokens';
 import { chromiumPath } from './chromium';
 
@@ -35,6 +36,30 @@ describe('the rollout board in a browser', () => {
       service,
       REGIONS.map((name, i) => (i === 0 ? { name, tier: 'CANARY' as const, customers: ['Acme Corp'] } : name)),
     );
+    // a service whose config names its database: the service page checks a config against the pair
+    const deps = await graphql(
+      stack.gateway.url,
+      `
+        mutation ($input: RegisterServiceInput!) {
+          registerService(input: $input) {
+            name
+          }
+        }
+      `,
+      {
+        input: {
+          name: `${service}-deps`,
+          regions: REGIONS.map((name, i) => ({
+            name,
+            tier: i === 0 ? 'CANARY' : 'STANDARD',
+            endpoint: `${stack.regionSim.url}/regions/${name}`,
+            ...(name === 'ui-west-1' ? { pair: 'ui-west-2' } : name === 'ui-west-2' ? { pair: 'ui-west-1' } : {}),
+          })),
+          dependencyFields: [{ path: '/database/primary', kind: 'database' }],
+        },
+      },
+    );
+    if (deps.errors) throw new Error(JSON.stringify(deps.errors));
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
   }, 120_000);
   afterAll(async () => {
@@ -244,6 +269,34 @@ describe('the rollout board in a browser', () => {
     expect(await page.locator('[data-testid="plan-waves"] li').count()).toBeGreaterThan(1);
     expect(await page.getByTestId('plan-valid').textContent()).toBe('The plan keeps every rule.');
     expect(await page.locator('[data-testid="exposure-chart"] canvas').count()).toBe(1);
+  });
+
+  it('checks a config against the redundancy rules on the service page, and draws its dependency map', async () => {
+    const page = await signedIn('viewer', `/ui/services/${service}-deps`);
+    await page.getByTestId('topology').waitFor();
+    await page.getByLabel('Canary max share').fill('0.3');
+    await page.getByLabel('Growth factor').fill('4');
+    await page.getByLabel('Config to check (JSON)').fill('{"database": {"primary": "db-main"}}');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByTestId('redundancy-violations').waitFor();
+    const listed = await page.getByTestId('redundancy-violations').textContent();
+    expect(listed).toContain('error: SPOF_PAIR_SHARED_DEPENDENCY: ui-west-1 and ui-west-2 are a redundancy pair');
+    expect(listed).toContain('SPOF_CONCENTRATION');
+    expect(await page.getByTestId('plan-valid').textContent()).toBe('The config breaks a redundancy rule.');
+    const row = page.locator('[data-testid="dependency-map"] tr[data-value="db-main"] td');
+    expect(await row.allTextContents()).toEqual(['database', 'db-main', 'primary', '—', REGIONS.join(', ')]);
+
+    // a config with no dependency in it keeps every rule
+    await page.getByLabel('Config to check (JSON)').fill('{"timeoutMs": 300}');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByTestId('redundancy-ok').waitFor();
+    expect(await page.getByTestId('plan-valid').textContent()).toBe('The plan keeps every rule.');
+
+    // what is not JSON is named before anything is asked
+    await page.getByLabel('Config to check (JSON)').fill('{database');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('The config to check is not JSON');
   });
 
   it('passes an accessibility check with no serious violations', async () => {

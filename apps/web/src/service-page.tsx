@@ -29,6 +29,41 @@ interface Preview {
     requiresApproval: boolean;
   }>;
   violations: Array<{ rule: string; message: string; wave: number | null; regions: string[] }>;
+  redundancy: {
+    violations: Array<{ rule: string; severity: string; message: string }>;
+    dependencyMap: Array<{ kind: string; value: string; role: string; before: string[]; after: string[] }>;
+  } | null;
+}
+
+/** Which regions depend on each value, before and after the change (docs/REDUNDANCY.md). */
+function DependencyMap({ entries }: { entries: NonNullable<Preview['redundancy']>['dependencyMap'] }) {
+  if (entries.length === 0) return <p class="muted">The config names no dependency.</p>;
+  const regions = (names: string[]) => names.join(', ') || '—';
+  return (
+    <table data-testid="dependency-map">
+      <caption>Dependencies, before and after the change</caption>
+      <thead>
+        <tr>
+          <th scope="col">Kind</th>
+          <th scope="col">Value</th>
+          <th scope="col">Role</th>
+          <th scope="col">Before</th>
+          <th scope="col">After</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((e) => (
+          <tr key={`${e.kind}/${e.role}/${e.value}`} data-value={e.value}>
+            <td>{e.kind}</td>
+            <td>{e.value}</td>
+            <td>{e.role}</td>
+            <td>{regions(e.before)}</td>
+            <td>{regions(e.after)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 /** Cumulative exposure after each wave, as a step chart. */
@@ -62,6 +97,7 @@ export function ServicePage({ name }: { name: string }) {
   const [served, setServed] = useState<Map<string, Served>>(new Map());
   const [preview, setPreview] = useState<Preview | null>(null);
   const [strategy, setStrategy] = useState({ canaryMaxShare: '', growthFactor: '' });
+  const [config, setConfig] = useState('');
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -86,12 +122,19 @@ export function ServicePage({ name }: { name: string }) {
     const given = Object.entries(strategy).filter(([, v]) => v.trim() !== '');
     if (given.length > 0) input.strategy = Object.fromEntries(given.map(([k, v]) => [k, Number(v)]));
     try {
+      if (config.trim() !== '') input.config = JSON.parse(config) as unknown;
+    } catch (err) {
+      setError(`The config to check is not JSON: ${(err as Error).message}`);
+      return;
+    }
+    try {
       setPreview(
         (
           await gql<{ planRollout: Preview }>(
             `query ($input: PlanRolloutInput!) { planRollout(input: $input) { valid source
                waves { index regions cumulativeExposure bakeSeconds requiresApproval }
-               violations { rule message wave regions } } }`,
+               violations { rule message wave regions }
+               redundancy { violations { rule severity message } dependencyMap { kind value role before after } } } }`,
             { input },
           )
         ).planRollout,
@@ -190,12 +233,25 @@ export function ServicePage({ name }: { name: string }) {
             onInput={(e) => setStrategy({ ...strategy, growthFactor: (e.target as HTMLInputElement).value })}
           />
         </label>
+        <label>
+          Config to check (JSON)
+          <textarea
+            rows={3}
+            value={config}
+            placeholder="optional: the redundancy rules read it"
+            onInput={(e) => setConfig((e.target as HTMLTextAreaElement).value)}
+          />
+        </label>
         <button type="submit">Preview</button>
       </form>
       {preview && (
         <>
           <p data-testid="plan-valid">
-            {preview.valid ? 'The plan keeps every rule.' : `The plan breaks ${preview.violations.length} rule(s).`}
+            {preview.valid
+              ? 'The plan keeps every rule.'
+              : preview.violations.length > 0
+                ? `The plan breaks ${preview.violations.length} rule(s).`
+                : 'The config breaks a redundancy rule.'}
           </p>
           {preview.violations.length > 0 && (
             <ul class="error" data-testid="violations">
@@ -216,6 +272,23 @@ export function ServicePage({ name }: { name: string }) {
             ))}
           </ol>
           <ExposureChart waves={preview.waves} />
+          {preview.redundancy && (
+            <>
+              <h3>Redundancy</h3>
+              {preview.redundancy.violations.length === 0 ? (
+                <p data-testid="redundancy-ok">The config keeps every redundancy rule.</p>
+              ) : (
+                <ul data-testid="redundancy-violations">
+                  {preview.redundancy.violations.map((v, i) => (
+                    <li key={i} class={v.severity === 'error' ? 'error' : 'muted'}>
+                      {v.severity}: {v.message}
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <DependencyMap entries={preview.redundancy.dependencyMap} />
+            </>
+          )}
         </>
       )}
       <p>
