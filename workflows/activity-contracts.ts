@@ -1,6 +1,7 @@
 import type { ChangeAssessment } from '../libs/domain/src/insight/change-assessment';
 import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/gates/gate-spec';
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
+import type { DependencyField, RedundancyPolicy } from '../libs/domain/src/service/redundancy-policy';
 import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
 
 /**
@@ -38,6 +39,8 @@ export interface RolloutActivities {
   /** The canary gate's pre-change window: read once per wave and gate, before the judge's first interval. */
   readCanaryBaseline(input: CanaryBaselineInput): Promise<CanaryBaselineResult>;
   validateConfig(input: ValidateConfigInput): Promise<ConfigValidation>;
+  /** Precheck: the redundancy rules on the fleet as it is now (each region read) and the config. */
+  checkRedundancy(input: CheckRedundancyInput): Promise<RedundancyFinding[]>;
   /** Our change or something outside? Unreadable metrics give UNCLEAR, never an error. */
   assessHalt(input: AssessHaltInput): Promise<ChangeAssessment>;
 }
@@ -252,6 +255,20 @@ export type ValidateConfigInput = { schema?: Record<string, unknown> } & (
 export interface ConfigValidation {
   valid: boolean;
   errors: string[];
+}
+
+export type CheckRedundancyInput = {
+  regions: Array<RegionRef & { weight: number; pair?: string }>;
+  fields: DependencyField[];
+  policy: RedundancyPolicy;
+} & ({ configHash: string; config?: undefined } | { config: unknown; configHash?: undefined });
+
+/** A redundancy rule the config breaks (docs/REDUNDANCY.md), as the precheck needs it. */
+export interface RedundancyFinding {
+  rule: string;
+  severity: 'error' | 'warning';
+  message: string;
+  regions: string[];
 }
 
 export interface AssessHaltInput {

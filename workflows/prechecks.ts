@@ -65,6 +65,33 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
     return fail({ check: 'config-schema', code: 'CONFIG_INVALID', reason: validation.errors.join('; ') });
   }
 
+  // Rollouts started before the redundancy rules never call it; patched, so they replay as they ran.
+  if (input.dependencyFields?.length && input.redundancy && patched('redundancy-precheck')) {
+    step.check = 'redundancy';
+    const findings = await configValidation.checkRedundancy.executeWithOptions(
+      { summary: `check redundancy across ${input.regions.length} regions` },
+      [
+        {
+          ...config,
+          regions: input.regions.map((r) => ({ region: r.name, endpoint: r.endpoint, weight: r.weight, pair: r.pair })),
+          fields: input.dependencyFields,
+          policy: input.redundancy,
+        },
+      ],
+    );
+    // an admin's override covers the violations it named when the rollout was started, no new ones
+    const accepted = new Set(input.redundancyOverride?.violations ?? []);
+    const refused = findings.filter((f) => f.severity === 'error' && !accepted.has(f.message));
+    if (refused.length > 0) {
+      return fail({
+        check: 'redundancy',
+        code: 'PLAN_INVALID',
+        reason: refused.map((f) => f.message).join('; '),
+        regions: [...new Set(refused.flatMap((f) => f.regions))],
+      });
+    }
+  }
+
   // Added after the first histories were recorded: patched, so rollouts started before replay as they ran.
   step.check = 'gates';
   // Canary queries are checked too from `canary-gate-precheck` on (before, only prometheus gates').

@@ -24,7 +24,7 @@ export const rollbackBatch = proxyActivities<Only<'restoreRegionConfigs'>>(ROLLB
 export const gateEvaluation =
   proxyActivities<Only<'checkGates' | 'evaluateGates' | 'readCanaryCounts' | 'readCanaryBaseline'>>(GATE_EVALUATION);
 export const bakeTick = proxyActivities<Only<'evaluateTick'>>(BAKE_TICK);
-export const configValidation = proxyActivities<Only<'validateConfig'>>(CONFIG_VALIDATION);
+export const configValidation = proxyActivities<Only<'validateConfig' | 'checkRedundancy'>>(CONFIG_VALIDATION);
 export const haltAssessment = proxyActivities<Only<'assessHalt'>>(HALT_ASSESSMENT);
 
 /** The message of a failed activity a person can act on: ActivityFailure → ApplicationFailure's, innermost. */

@@ -5,6 +5,7 @@ import type { RedundancyOverride, RolloutRequested } from '../libs/domain/src/ro
 import type { RolloutStatus } from '../libs/domain/src/rollout/rollout-state';
 import type { FreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { RecurringFreeze } from '../libs/domain/src/service/recurring-freeze';
+import type { DependencyField, RedundancyPolicy } from '../libs/domain/src/service/redundancy-policy';
 import type { Region } from '../libs/domain/src/service/service-topology';
 import { targetKindOf } from '../libs/domain/src/service/target-kind';
 import type { RunState } from './run-state';
@@ -34,6 +35,9 @@ export interface RolloutWorkflowInput {
   waves?: ExplicitWave[];
   gates: GateSpec[];
   gateIntervalSeconds: number;
+  /** The service's dependency fields and redundancy policy when requested: the precheck's redundancy rules. */
+  dependencyFields?: DependencyField[];
+  redundancy?: RedundancyPolicy;
   /** An admin started it although it broke redundancy rules set to error; recorded on RolloutRequested. */
   redundancyOverride?: RedundancyOverride;
   /** Continue as new once the run's history passes this many events (default in continue-as-new.ts). */

@@ -1,3 +1,4 @@
+import { DEFAULT_REDUNDANCY_POLICY } from '../../libs/domain/src';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const FLEET = Array.from({ length: 100 }, (_, i) => ({
@@ -28,6 +29,48 @@ describe('prechecks (time-skipping Temporal, real activities)', () => {
     expect(types).toContain('PrecheckFailed');
     expect(types).not.toContain('RollbackStarted');
     expect(types).not.toContain('RolloutRolledBack');
+  });
+
+  it('refuses a config that points a redundancy pair at one primary, unless an admin overrode exactly that', async () => {
+    // r001 and r002 are a pair; every region would read its database from one primary
+    const regions = h
+      .input()
+      .regions.slice(0, 3)
+      .map((r) => (r.name === 'r001' ? { ...r, pair: 'r002' } : r.name === 'r002' ? { ...r, pair: 'r001' } : r));
+    const shared = () =>
+      h.input({
+        regions,
+        waves: regions.map((r) => ({ regions: [r.name], bakeSeconds: 0 })),
+        config: { database: { primary: 'db-main' } },
+        dependencyFields: [{ path: '/database/primary', kind: 'database', role: 'primary' }],
+        redundancy: DEFAULT_REDUNDANCY_POLICY,
+      });
+    const refusedReason = async (input: ReturnType<typeof shared>) => {
+      const result = await (await h.start(input)).result();
+      expect(result.status).toBe('FAILED');
+      const failed = (await h.events(input.rolloutId)).find((e) => e.type === 'PrecheckFailed');
+      expect(failed?.data).toMatchObject({ check: 'redundancy', code: 'PLAN_INVALID' });
+      expect((await h.events(input.rolloutId)).map((e) => e.type)).not.toContain('RegionConfigPushed');
+      return (failed!.data as { reason: string }).reason.split('; ');
+    };
+
+    const broken = await refusedReason(shared());
+    expect(broken).toEqual([
+      expect.stringContaining('SPOF_CONCENTRATION: 100.0% of the service'),
+      expect.stringContaining('SPOF_PAIR_SHARED_DEPENDENCY: r001 and r002 are a redundancy pair'),
+    ]);
+
+    // an override of the pair alone does not cover the concentration
+    const partly = shared();
+    partly.redundancyOverride = { reason: 'migration', by: 'admin', violations: [broken[1]] };
+    expect(await refusedReason(partly)).toEqual([broken[0]]);
+
+    const overridden = shared();
+    overridden.redundancyOverride = { reason: 'migration', by: 'admin', violations: broken };
+    const result = await (await h.start(overridden)).result();
+    expect(result.status).toBe('SUCCEEDED');
+    const types = (await h.events(overridden.rolloutId)).map((e) => e.type);
+    expect(types).toContain('PrecheckPassed');
   });
 
   it('a fleet of 100 regions whose health checks take 400 ms each passes the region check', async () => {

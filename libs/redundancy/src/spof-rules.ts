@@ -89,6 +89,25 @@ function usersOf(regions: readonly RegionDependencies[], side: 'before' | 'after
   return users;
 }
 
+/** A finding about every region on one value. */
+function findingOn(
+  rule: SpofRule,
+  kind: string,
+  value: string,
+  on: { regions: readonly RegionDependencies[]; weight: number },
+  total: number,
+  services: string[] = [],
+): Finding {
+  return {
+    rule,
+    kind,
+    value,
+    regions: on.regions.map((r) => r.name).sort(),
+    weight: on.weight / total,
+    services: services.sort(),
+  };
+}
+
 const weightOn = (users: Users, kind: string, value: string): number => users.get(kind)?.get(value)?.weight ?? 0;
 
 function concentrationFindings(users: Users, total: number, maxShare: number): Finding[] {
@@ -96,14 +115,7 @@ function concentrationFindings(users: Users, total: number, maxShare: number): F
   for (const [kind, values] of users) {
     for (const [value, on] of values) {
       if (on.weight / total <= maxShare) continue;
-      out.push({
-        rule: 'SPOF_CONCENTRATION',
-        kind,
-        value,
-        regions: on.regions.map((r) => r.name).sort(),
-        weight: on.weight / total,
-        services: [],
-      });
+      out.push(findingOn('SPOF_CONCENTRATION', kind, value, on, total));
     }
   }
   return out;
@@ -196,15 +208,7 @@ export function checkSpofRules(
     for (const [value, services] of values) {
       if (services.size < policy.crossServiceMinServices || !grew(kind, value)) continue;
       const on = usersAfter.get(kind)!.get(value)!;
-      findings.push({
-        rule: 'SPOF_CROSS_SERVICE',
-        kind,
-        value,
-        regions: on.regions.map((r) => r.name).sort(),
-        weight: on.weight / total,
-        services: [...services].sort(),
-        introduced: true,
-      });
+      findings.push({ ...findingOn('SPOF_CROSS_SERVICE', kind, value, on, total, [...services]), introduced: true });
     }
   }
   const violations: SpofViolation[] = [];

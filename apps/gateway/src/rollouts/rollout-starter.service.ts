@@ -121,6 +121,9 @@ export class RolloutStarter {
       waves: req.waves,
       gates: req.gates,
       gateIntervalSeconds: req.gateIntervalSeconds,
+      ...(topology.dependencyFields.length > 0
+        ? { dependencyFields: topology.dependencyFields, redundancy: topology.redundancy }
+        : {}),
       ...(redundancyOverride ? { redundancyOverride } : {}),
     };
     const workflowId = rolloutWorkflowId(req.service);

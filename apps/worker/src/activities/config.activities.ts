@@ -1,7 +1,12 @@
 import Ajv2020 from 'ajv/dist/2020';
 import type { CachedConfigStore } from '../../../../libs/config-store/src';
+import { checkRedundancy } from '../../../../libs/redundancy/src';
+import { forEachLimited } from '../../../../libs/platform/src/concurrency';
+import type { RegionClient } from '../../../../libs/targets/src';
 import type {
+  CheckRedundancyInput,
   ConfigValidation,
+  RedundancyFinding,
   StoreConfigInput,
   StoreConfigResult,
   ValidateConfigInput,
@@ -28,8 +33,43 @@ export function validateConfigAgainstSchema(
   };
 }
 
-export function createConfigActivities(configs: Pick<CachedConfigStore, 'get' | 'put'>) {
+/** Region reads at once in the redundancy precheck: a fleet of hundreds is read in a few rounds. */
+const REDUNDANCY_READS = 16;
+
+export function createConfigActivities(configs: Pick<CachedConfigStore, 'get' | 'put'>, regions: RegionClient) {
   return {
+    /**
+     * The redundancy rules (docs/REDUNDANCY.md) against the fleet as its regions serve it now:
+     * each region is read, so a change made since the rollout started is seen. Other services
+     * are not read here (SPOF_CROSS_SERVICE is checked when the rollout is planned and started).
+     */
+    async checkRedundancy(input: CheckRedundancyInput): Promise<RedundancyFinding[]> {
+      return asActivity(async () => {
+        const config = input.configHash === undefined ? input.config : await configs.get(input.configHash);
+        const current = new Map<string, unknown>();
+        await forEachLimited(input.regions, REDUNDANCY_READS, async (r) => {
+          current.set(r.region, (await regions.read(r.endpoint)).config);
+        });
+        const { violations } = checkRedundancy({
+          regions: input.regions.map((r) => ({
+            name: r.region,
+            weight: r.weight,
+            pair: r.pair,
+            current: current.get(r.region) ?? null,
+            next: config,
+          })),
+          fields: input.fields,
+          policy: input.policy,
+        });
+        return violations.map(({ rule, severity, message, regions: names }) => ({
+          rule,
+          severity,
+          message,
+          regions: names,
+        }));
+      });
+    },
+
     async validateConfig(input: ValidateConfigInput): Promise<ConfigValidation> {
       return asActivity(async () => {
         const config = input.configHash === undefined ? input.config : await configs.get(input.configHash);

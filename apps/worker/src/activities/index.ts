@@ -33,7 +33,7 @@ export function createActivities(deps: ActivityDependencies) {
     recordEvents: createRecordEvents(deps.eventStore, deps.onEventsAppended),
     ...createRegionActivities(deps.regions, deps.configs, deps.onRegionPushed),
     ...createGateActivities(deps.regions, deps.metrics, deps.alerts),
-    ...createConfigActivities(deps.configs),
+    ...createConfigActivities(deps.configs, deps.regions),
     ...createInsightActivities(deps.eventStore, new IncidentAnalyzer(deps.metrics, deps.insight ?? DEFAULT_INSIGHT)),
   } satisfies RolloutActivities;
 }
