@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canaryGateSchema } from '../../libs/domain/src/gates/gate-spec';
+import { DEFAULT_REDUNDANCY_POLICY } from '../../libs/domain/src/service/redundancy-policy';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { resolveTemporalCli } from '../../libs/platform/src/temporal-cli';
 import { SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
@@ -18,6 +19,7 @@ import {
   freezeUpdate,
   haltIfAffectedUpdate,
   haltSignal,
+  liveStateQuery,
   liftFreezeUpdate,
   pauseUpdate,
   resumeUpdate,
@@ -145,6 +147,33 @@ describe('record replay histories', () => {
     const handle = await h.start({ waves: WAVES });
     expect((await handle.result()).status).toBe('FAILED');
     await save('precheck-failed', handle);
+  });
+
+  it('a redundancy precheck failed, then the same config passed with an admin override', async () => {
+    // a1 and h1 are a pair, and the config puts both on one database primary
+    const regions = h
+      .input()
+      .regions.map((r) => (r.name === 'a1' ? { ...r, pair: 'h1' } : r.name === 'h1' ? { ...r, pair: 'a1' } : r));
+    const input = {
+      regions,
+      waves: WAVES.map((w) => ({ ...w, requiresApproval: false })),
+      config: { database: { primary: 'db-main' } },
+      dependencyFields: [{ path: '/database/primary', kind: 'database', role: 'primary' as const }],
+      redundancy: { ...DEFAULT_REDUNDANCY_POLICY, concentration: 'off' as const },
+    };
+    const refused = await h.start(input);
+    expect((await refused.result()).status).toBe('FAILED');
+    await save('redundancy-precheck-failed', refused);
+    const failed = (await h.events((await refused.query(liveStateQuery)).rolloutId)).find(
+      (e) => e.type === 'PrecheckFailed',
+    )!;
+    const violations = [(failed.data as { reason: string }).reason];
+    const overridden = await h.start({
+      ...input,
+      redundancyOverride: { reason: 'migration', by: 'admin', violations },
+    });
+    expect((await overridden.result()).status).toBe('SUCCEEDED');
+    await save('redundancy-override-succeeded', overridden);
   });
 
   it('continued as new twice or more, then halted and rolled back', async () => {

@@ -13,6 +13,21 @@ export interface FleetRegion {
   next?: unknown;
 }
 
+/** The fleet of a change that reaches every region: each region's current config, and `next` for all. */
+export function wholeFleet(
+  regions: ReadonlyArray<{ name: string; weight: number; pair?: string }>,
+  current: ReadonlyMap<string, unknown>,
+  next: unknown,
+): FleetRegion[] {
+  return regions.map((r) => ({
+    name: r.name,
+    weight: r.weight,
+    pair: r.pair,
+    current: current.get(r.name) ?? null,
+    next,
+  }));
+}
+
 /** Which regions depend on a value, before and after the change. */
 export interface DependencyMapEntry {
   kind: string;

@@ -7,6 +7,7 @@ import {
   DependencyReader,
   type OtherDependency,
   type RedundancyCheck,
+  wholeFleet,
 } from '../../../../libs/redundancy/src';
 import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import { CONFIG_STORE, READ_MODELS, SERVICE_CATALOG } from '../gateway.tokens';
@@ -27,15 +28,8 @@ export class RedundancyChecker {
   /** Null when the service declares no dependency fields: there is nothing to read. */
   async check(topology: ServiceTopology, config: unknown): Promise<RedundancyCheck | null> {
     if (topology.dependencyFields.length === 0) return null;
-    const current = await this.currentConfigs(topology.name);
     return checkRedundancy({
-      regions: topology.regions.map((r) => ({
-        name: r.name,
-        weight: r.weight,
-        pair: r.pair,
-        current: current.get(r.name) ?? null,
-        next: config,
-      })),
+      regions: wholeFleet(topology.regions, await this.currentConfigs(topology.name), config),
       fields: topology.dependencyFields,
       policy: topology.redundancy,
       others: await this.otherServices(topology.name),

@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import type { CachedConfigStore } from '../../../../libs/config-store/src';
-import { checkRedundancy } from '../../../../libs/redundancy/src';
+import { checkRedundancy, wholeFleet } from '../../../../libs/redundancy/src';
 import { forEachLimited } from '../../../../libs/platform/src/concurrency';
 import type { RegionClient } from '../../../../libs/targets/src';
 import type {
@@ -50,14 +50,9 @@ export function createConfigActivities(configs: Pick<CachedConfigStore, 'get' | 
         await forEachLimited(input.regions, REDUNDANCY_READS, async (r) => {
           current.set(r.region, (await regions.read(r.endpoint)).config);
         });
+        const named = input.regions.map((r) => ({ name: r.region, weight: r.weight, pair: r.pair }));
         const { violations } = checkRedundancy({
-          regions: input.regions.map((r) => ({
-            name: r.region,
-            weight: r.weight,
-            pair: r.pair,
-            current: current.get(r.region) ?? null,
-            next: config,
-          })),
+          regions: wholeFleet(named, current, config),
           fields: input.fields,
           policy: input.policy,
         });
