@@ -161,7 +161,7 @@ export interface RestoreRegionConfigsResult {
   outcomes: RestoreOutcome[];
 }
 
-export type CheckRegionsInput = { regions: RegionRef[]; version: string } & ConfigRef;
+export type CheckRegionsInput = { regions: RegionRef[]; version: string } & RegionConfigHashes & ConfigRef;
 
 export interface RegionCheck {
   region: string;
@@ -248,9 +248,16 @@ export interface CanaryBaselineInput extends CanaryCountsInput {
 /** The baseline's counts (canary and controls, the same window), or why there are none. */
 export type CanaryBaselineResult = { counts: IntervalCounts; windowSeconds: number } | { noData: string };
 
-export type ValidateConfigInput = { schema?: Record<string, unknown> } & (
-  { configHash: string; config?: undefined } | { config: unknown; configHash?: undefined }
-);
+/**
+ * When regions receive different documents (per-region overrides, a template): every region to
+ * its document's hash. Absent: every region receives the one document of the input.
+ */
+export interface RegionConfigHashes {
+  regionConfigHashes?: Record<string, string>;
+}
+
+export type ValidateConfigInput = { schema?: Record<string, unknown> } & RegionConfigHashes &
+  ({ configHash: string; config?: undefined } | { config: unknown; configHash?: undefined });
 
 export interface ConfigValidation {
   valid: boolean;
@@ -261,7 +268,8 @@ export type CheckRedundancyInput = {
   regions: Array<RegionRef & { weight: number; pair?: string }>;
   fields: DependencyField[];
   policy: RedundancyPolicy;
-} & ({ configHash: string; config?: undefined } | { config: unknown; configHash?: undefined });
+} & RegionConfigHashes &
+  ({ configHash: string; config?: undefined } | { config: unknown; configHash?: undefined });
 
 /** A redundancy rule the config breaks (docs/REDUNDANCY.md), as the precheck needs it. */
 export interface RedundancyFinding {

@@ -59,7 +59,7 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
   const config = await ctx.configRef();
   const validation = await configValidation.validateConfig.executeWithOptions(
     { summary: 'validate config against the service schema' },
-    [{ ...config, schema: input.configSchema }],
+    [{ ...config, schema: input.configSchema, ...ctx.regionConfigs() }],
   );
   if (!validation.valid) {
     return fail({ check: 'config-schema', code: 'CONFIG_INVALID', reason: validation.errors.join('; ') });
@@ -73,6 +73,7 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
       [
         {
           ...config,
+          ...ctx.regionConfigs(),
           regions: input.regions.map((r) => ({ region: r.name, endpoint: r.endpoint, weight: r.weight, pair: r.pair })),
           fields: input.dependencyFields,
           policy: input.redundancy,
@@ -123,6 +124,7 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
         regions: input.regions.map((r) => ({ region: r.name, endpoint: r.endpoint })),
         version: input.version,
         ...config,
+        ...ctx.regionConfigs(),
       },
     ],
   );
@@ -139,7 +141,7 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
     return fail({
       check: 'no-op',
       code: 'ALREADY_AT_VERSION',
-      reason: `every region already serves ${input.version} with this config`,
+      reason: `every region already serves ${input.version} with ${input.regionConfigHashes ? 'its' : 'this'} config`,
     });
   }
   await ctx.advance([

@@ -132,7 +132,7 @@ function served(read: RegionConfigRead): RegionServed {
  * Runs whose documents travel inline know no hashes: they compare versions only.
  */
 function changedSince(ctx: RolloutContext, c: Compensation, live: RegionConfigRead): boolean {
-  const pushedHash = ctx.state.configHash;
+  const pushedHash = ctx.pushedHash(c.region);
   const servesPushed = live.version === ctx.input.version && (pushedHash === null || live.configHash === pushedHash);
   const servesRestored =
     live.version === c.version && (c.configHash === undefined || live.configHash === (c.configHash ?? null));

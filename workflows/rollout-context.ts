@@ -96,6 +96,30 @@ export class RolloutContext {
     return { configHash: this.state.configHash };
   }
 
+  /** The document one region receives: its own when the rollout gives it one, else the rollout's (`base`, from `configRef`). */
+  regionConfigRef(region: string, base: ConfigRef): ConfigRef {
+    const own = this.input.regionConfigHashes?.[region];
+    return own === undefined ? base : { configHash: own };
+  }
+
+  /** The hash of the document pushed to a region; null while the rollout's is not stored (or runs inline). */
+  pushedHash(region: string): string | null {
+    return this.input.regionConfigHashes?.[region] ?? this.state.configHash;
+  }
+
+  /**
+   * Every region's document by hash, for an activity that reads several regions, when they differ;
+   * nothing when all receive the rollout's. Call after `configRef` (the rollout's is stored then).
+   */
+  regionConfigs(): { regionConfigHashes?: Record<string, string> } {
+    if (!this.input.regionConfigHashes) return {};
+    const each = this.input.regions.flatMap((r) => {
+      const hash = this.pushedHash(r.name);
+      return hash === null ? [] : [[r.name, hash] as const];
+    });
+    return { regionConfigHashes: Object.fromEntries(each) };
+  }
+
   /** Resolves once every event emitted so far, deferred ones included, is stored. */
   recorded(): Promise<void> {
     return this.recorder.idle();

@@ -20,6 +20,11 @@ export interface RolloutWorkflowInput {
    */
   configHash?: string;
   config?: Record<string, unknown>;
+  /**
+   * Regions whose effective config is not the document above (per-region overrides, a
+   * template), each to its own document's hash in the config store. Absent: one config for all.
+   */
+  regionConfigHashes?: Record<string, string>;
   description?: string;
   requestedBy: string;
   /** ISO time the request was accepted; passed in so the workflow never reads the clock for facts. */
@@ -102,6 +107,7 @@ export function rolloutRequested(input: RolloutWorkflowInput): RolloutRequested 
         }),
       ),
       ...(input.redundancyOverride ? { redundancyOverride: input.redundancyOverride } : {}),
+      ...(input.regionConfigHashes ? { regionConfigHashes: input.regionConfigHashes } : {}),
     },
   };
 }

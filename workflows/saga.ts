@@ -202,7 +202,7 @@ function listShort(names: string[], shown = 5): string {
 /** A restore's input: the compensation, and the rollout's own version, so the restore can say whether the region took the change. */
 const restoreTarget = (ctx: RolloutContext, c: Compensation): RestoreRegionConfigInput => ({
   ...c,
-  rollout: { version: ctx.input.version, configHash: ctx.state.configHash },
+  rollout: { version: ctx.input.version, configHash: ctx.pushedHash(c.region) },
   change: { rolloutId: ctx.input.rolloutId, actor: ctx.state.retryRequestedBy ?? 'sluice (rollback)' },
 });
 
@@ -252,7 +252,7 @@ function foundPush(
         wave: c.wave ?? state.rollout.wave,
         version: input.version,
         previousVersion: c.version,
-        configHash: state.configHash ?? '',
+        configHash: ctx.pushedHash(c.region) ?? '',
         changed: true,
         foundByRestore: true,
       },

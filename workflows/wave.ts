@@ -82,7 +82,15 @@ export async function runWave(ctx: RolloutContext, wave: Wave): Promise<void> {
       targets.map(async (t, i) => {
         const pushed = await regionPush.pushRegionConfig.executeWithOptions(
           { summary: `push ${input.version} → ${t.region}` },
-          [{ ...t, version: input.version, ...conditionOf(compensations[i]), ...config, change: changeOf(input) }],
+          [
+            {
+              ...t,
+              version: input.version,
+              ...conditionOf(compensations[i]),
+              ...ctx.regionConfigRef(t.region, config),
+              change: changeOf(input),
+            },
+          ],
         );
         if (perRegion) {
           const recording = ctx.emit(pushEvents(wave.index, [pushed]));

@@ -231,4 +231,75 @@ describe('redundancy rules: a change that turns a pair into a single point of fa
     ]);
     expect(after.redundancy!.dependencyMap[0].before).toEqual(REGIONS.map((r) => r.name));
   });
+
+  it('a template gives each region its own primary: each is pushed its own config, with its hash in history', async () => {
+    const own = { database: { primary: 'db-{{region}}' }, timeoutMs: 200 };
+    const untemplated = await graphql(stack.gateway.url, START, {
+      input: { service, version: 'v2', config: own, strategy },
+    });
+    expect(untemplated.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(untemplated.errors?.[0].message).toBe(
+      'the config uses {{region}}: set configTemplate: true to fill it in for each region',
+    );
+
+    const preview = await graphql<{ planRollout: Preview }>(stack.gateway.url, PLAN, {
+      input: { service, strategy, config: own, configTemplate: true },
+    });
+    expect(preview.data!.planRollout.valid).toBe(true);
+    expect(preview.data!.planRollout.redundancy!.dependencyMap.filter((e) => e.after.length > 0)).toEqual(
+      REGIONS.map((r) => ({ kind: 'database', value: `db-${r.name}`, role: 'primary', before: [], after: [r.name] })),
+    );
+
+    const id = await startRollout(stack, { service, version: 'v2', config: own, configTemplate: true, strategy });
+    await waitForRollout(stack, id, ['SUCCEEDED']);
+    const events = (await readRollout(stack, id)).events;
+    const requested = events.find((e) => e.type === 'RolloutRequested')!.data.regionConfigHashes as Record<
+      string,
+      string
+    >;
+    expect(Object.keys(requested).sort()).toEqual(REGIONS.map((r) => r.name).sort());
+    for (const r of REGIONS) {
+      const served = await (await fetch(`${stack.regionSim.url}/regions/${r.name}/config`)).json();
+      expect(served).toMatchObject({
+        version: 'v2',
+        config: { database: { primary: `db-${r.name}` }, timeoutMs: 200 },
+      });
+      expect(served.configHash).toBe(requested[r.name]);
+      const pushed = events.find((e) => e.type === 'RegionConfigPushed' && e.data.region === r.name)!;
+      expect(pushed.data.configHash).toBe(requested[r.name]);
+    }
+  });
+
+  it('an override that puts one region of a pair on its partner’s primary is refused; a bad override changes nothing', async () => {
+    const base = { database: { primary: 'db-{{region}}' }, timeoutMs: 250 };
+    const onPartner = [{ region: 'rd-west-1', config: { database: { primary: 'db-rd-east-1' } } }];
+    const refused = await graphql(stack.gateway.url, START, {
+      input: { service, version: 'v3', config: base, configTemplate: true, regionOverrides: onPartner, strategy },
+    });
+    expect(refused.errors?.[0].extensions?.code).toBe('PLAN_INVALID');
+    const violations = refused.errors?.[0].extensions?.violations as Violation[];
+    expect(violations.map((v) => [v.rule, v.value, v.regions])).toEqual([
+      ['SPOF_PAIR_SHARED_DEPENDENCY', 'db-rd-east-1', ['rd-east-1', 'rd-west-1']],
+    ]);
+
+    const unknown = await graphql(stack.gateway.url, START, {
+      input: {
+        service,
+        version: 'v3',
+        config: base,
+        configTemplate: true,
+        regionOverrides: [{ region: 'rd-nowhere', config: {} }],
+        strategy,
+      },
+    });
+    expect(unknown.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(unknown.errors?.[0].message).toBe(
+      `regionOverrides names region "rd-nowhere", which ${service} does not have`,
+    );
+    const rollouts = await graphql<{ rollouts: { edges: Array<{ node: { version: string } }> } }>(
+      stack.gateway.url,
+      `{ rollouts(first: 10, filter: { service: "${service}" }) { edges { node { version } } } }`,
+    );
+    expect(rollouts.data!.rollouts.edges.map((e) => e.node.version)).not.toContain('v3');
+  });
 });

@@ -73,6 +73,8 @@ function startInput(service: string | undefined, options: StartOptions): Record<
     service,
     version: options.version,
     config,
+    ...(options.regionConfig?.length ? { regionOverrides: options.regionConfig.map(regionOverride) } : {}),
+    ...(options.configTemplate ? { configTemplate: true } : {}),
     ...(options.description ? { description: options.description } : {}),
     ...(options.template ? { template: options.template } : {}),
     ...(options.strategy ? { strategy: parseStrategy(options.strategy) } : {}),
@@ -81,10 +83,24 @@ function startInput(service: string | undefined, options: StartOptions): Record<
   };
 }
 
+/** `--region-config eu-2=eu-2.json`: that region's values, merged over the config. */
+function regionOverride(text: string): { region: string; config: unknown } {
+  const at = text.indexOf('=');
+  if (at <= 0 || at === text.length - 1) throw new CliError('USAGE', `--region-config ${text}: use REGION=FILE`);
+  const file = text.slice(at + 1);
+  try {
+    return { region: text.slice(0, at), config: readDataFile(file) };
+  } catch (err) {
+    throw new CliError('FILE_UNREADABLE', `--region-config ${text}: ${(err as Error).message}`);
+  }
+}
+
 interface StartOptions {
   file?: string;
   version?: string;
   config?: string;
+  regionConfig?: string[];
+  configTemplate?: boolean;
   description?: string;
   template?: string;
   strategy?: string;
@@ -131,6 +147,8 @@ export function rolloutCommands(session: Session): Command {
     .option('-f, --file <file>', 'a kind: Rollout YAML document')
     .option('--version <version>', 'version label, e.g. v42')
     .option('--config <file>', 'the config document (JSON or YAML; - reads JSON from stdin)')
+    .option('--region-config <region=file...>', "a region's own values, merged over the config (JSON Merge Patch)")
+    .option('--config-template', 'fill {{region}} and {{service}} in each region’s config')
     .option('--description <text>')
     .option('--template <name>', "one of the service's rollout templates")
     .option('--strategy <k=v,...>', 'e.g. bakeSeconds=60,approvalAfterCanary=false')

@@ -13,18 +13,18 @@ export interface FleetRegion {
   next?: unknown;
 }
 
-/** The fleet of a change that reaches every region: each region's current config, and `next` for all. */
+/** The fleet of a change that reaches every region: each region's current config, and its next one. */
 export function wholeFleet(
   regions: ReadonlyArray<{ name: string; weight: number; pair?: string }>,
   current: ReadonlyMap<string, unknown>,
-  next: unknown,
+  next: (region: string) => unknown,
 ): FleetRegion[] {
   return regions.map((r) => ({
     name: r.name,
     weight: r.weight,
     pair: r.pair,
     current: current.get(r.name) ?? null,
-    next,
+    next: next(r.name),
   }));
 }
 

@@ -25,11 +25,14 @@ export class RedundancyChecker {
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
   ) {}
 
-  /** Null when the service declares no dependency fields: there is nothing to read. */
-  async check(topology: ServiceTopology, config: unknown): Promise<RedundancyCheck | null> {
+  /**
+   * `next`: each region's config after the change. Null when the service declares no
+   * dependency fields: there is nothing to read.
+   */
+  async check(topology: ServiceTopology, next: (region: string) => unknown): Promise<RedundancyCheck | null> {
     if (topology.dependencyFields.length === 0) return null;
     return checkRedundancy({
-      regions: wholeFleet(topology.regions, await this.currentConfigs(topology.name), config),
+      regions: wholeFleet(topology.regions, await this.currentConfigs(topology.name), next),
       fields: topology.dependencyFields,
       policy: topology.redundancy,
       others: await this.otherServices(topology.name),

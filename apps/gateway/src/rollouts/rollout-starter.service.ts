@@ -12,10 +12,15 @@ import {
   parseStartRollout,
   planRequestSchema,
   planRollout,
+  regionConfigFields,
+  startRolloutConfigs,
+  startRolloutSchema,
   type RedundancyOverride,
+  type RegionConfigRequest,
   type ServiceTopology,
 } from '../../../../libs/domain/src';
 import type { PgConfigStore } from '../../../../libs/config-store/src';
+import { configHash } from '../../../../libs/targets/src/config-hash';
 import { eventIdFor, type PgEventStore } from '../../../../libs/event-store/src';
 import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import type { rolloutWorkflow } from '../../../../workflows/rollout.workflow';
@@ -48,6 +53,19 @@ import { RedundancyChecker } from './redundancy-check';
 import { RolloutReader } from './rollout-reader';
 import { hasRole, type Principal } from '../auth/principal';
 import { z } from 'zod';
+
+/** The config part of a plan request: optional, and with it, per-region overrides and the template flag. */
+const planConfigSchema = z.object({ config: startRolloutSchema.shape.config.optional(), ...regionConfigFields });
+
+/** Each region's config after the change: its own, or the rollout's one. */
+function nextConfigs(topology: ServiceTopology, change: RegionConfigRequest): (region: string) => unknown {
+  const perRegion = startRolloutConfigs(
+    change,
+    topology.name,
+    topology.regions.map((r) => r.name),
+  );
+  return (region) => perRegion?.get(region) ?? change.config;
+}
 
 const redundancyOverrideSchema = z.object({
   reason: z.string().trim().min(1, 'must not be empty').max(1_000, 'must be at most 1,000 characters'),
@@ -83,10 +101,13 @@ export class RolloutStarter {
     const raw = withoutNulls(request) as Record<string, unknown>;
     const { topology } = await this.catalog.get(String(raw.service ?? ''));
     const { gates: _gates, gateIntervalSeconds: _interval, ...planRequest } = applyTemplates(raw, topology);
-    const { config, ...rest } = planRequest as Record<string, unknown>;
+    const { config, regionOverrides, configTemplate, ...rest } = planRequest as Record<string, unknown>;
     const req = parseInput(planRequestSchema, rest, 'plan request');
+    const change = parseInput(planConfigSchema, { config, regionOverrides, configTemplate }, 'plan request');
     const outcome = planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves });
-    return toPlanPreview(outcome, config === undefined ? null : await this.redundancy.check(topology, config));
+    if (change.config === undefined) return toPlanPreview(outcome, null);
+    const next = nextConfigs(topology, { ...change, config: change.config });
+    return toPlanPreview(outcome, await this.redundancy.check(topology, next));
   }
 
   async start(request: unknown, principal: Principal): Promise<Rollout> {
@@ -103,13 +124,26 @@ export class RolloutStarter {
         { violations: outcome.violations },
       );
     }
-    const redundancyOverride = await this.redundancyGate(topology, req.config, raw.redundancyOverride, principal);
+    const perRegion = startRolloutConfigs(
+      req,
+      topology.name,
+      topology.regions.map((r) => r.name),
+    );
+    const redundancyOverride = await this.redundancyGate(
+      topology,
+      (region) => perRegion?.get(region) ?? req.config,
+      raw.redundancyOverride,
+      principal,
+    );
+    // Stored once by hash: the workflow and its activities carry hashes, never bodies.
+    const configHash = await this.configs.put(req.config);
+    const regionConfigHashes = perRegion && (await this.storeRegionConfigs(perRegion, configHash));
     const input: RolloutWorkflowInput = {
       rolloutId: randomUUID(),
       service: req.service,
       version: req.version,
-      // Stored once by hash: the workflow and its activities carry the hash, never the body.
-      configHash: await this.configs.put(req.config),
+      configHash,
+      ...(regionConfigHashes ? { regionConfigHashes } : {}),
       description: req.description,
       requestedBy: actor,
       requestedAt: new Date().toISOString(),
@@ -191,7 +225,7 @@ export class RolloutStarter {
    */
   private async redundancyGate(
     topology: ServiceTopology,
-    config: unknown,
+    next: (region: string) => unknown,
     override: unknown,
     principal: Principal,
   ): Promise<RedundancyOverride | undefined> {
@@ -201,7 +235,7 @@ export class RolloutStarter {
         required: 'admin',
       });
     }
-    const errors = ((await this.redundancy.check(topology, config))?.violations ?? []).filter(
+    const errors = ((await this.redundancy.check(topology, next))?.violations ?? []).filter(
       (v) => v.severity === 'error',
     );
     if (errors.length === 0) return undefined;
@@ -214,6 +248,27 @@ export class RolloutStarter {
       );
     }
     return { reason, by: principal.name, violations: listed };
+  }
+
+  /**
+   * Each region's own document, stored once per distinct content; the hashes of regions whose
+   * document is not the rollout's. Null when every region's is the rollout's after all.
+   */
+  private async storeRegionConfigs(
+    perRegion: ReadonlyMap<string, Record<string, unknown>>,
+    baseHash: string,
+  ): Promise<Record<string, string> | null> {
+    const hashes: Record<string, string> = {};
+    const stored = new Set([baseHash]);
+    for (const [region, config] of perRegion) {
+      const hash = configHash(config);
+      if (!stored.has(hash)) {
+        await this.configs.put(config);
+        stored.add(hash);
+      }
+      if (hash !== baseHash) hashes[region] = hash;
+    }
+    return Object.keys(hashes).length > 0 ? hashes : null;
   }
 
   /** True once the running rollout of this workflow id has finished and its workflow closed (within 5 s). */

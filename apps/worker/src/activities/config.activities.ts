@@ -46,13 +46,14 @@ export function createConfigActivities(configs: Pick<CachedConfigStore, 'get' | 
     async checkRedundancy(input: CheckRedundancyInput): Promise<RedundancyFinding[]> {
       return asActivity(async () => {
         const config = input.configHash === undefined ? input.config : await configs.get(input.configHash);
+        const own = await documentsOf(configs, input.regionConfigHashes);
         const current = new Map<string, unknown>();
         await forEachLimited(input.regions, REDUNDANCY_READS, async (r) => {
           current.set(r.region, (await regions.read(r.endpoint)).config);
         });
         const named = input.regions.map((r) => ({ name: r.region, weight: r.weight, pair: r.pair }));
         const { violations } = checkRedundancy({
-          regions: wholeFleet(named, current, config),
+          regions: wholeFleet(named, current, (region) => own.get(region) ?? config),
           fields: input.fields,
           policy: input.policy,
         });
@@ -67,6 +68,7 @@ export function createConfigActivities(configs: Pick<CachedConfigStore, 'get' | 
 
     async validateConfig(input: ValidateConfigInput): Promise<ConfigValidation> {
       return asActivity(async () => {
+        if (input.regionConfigHashes) return validateEach(configs, input.regionConfigHashes, input.schema);
         const config = input.configHash === undefined ? input.config : await configs.get(input.configHash);
         return validateConfigAgainstSchema(config, input.schema);
       });
@@ -78,3 +80,32 @@ export function createConfigActivities(configs: Pick<CachedConfigStore, 'get' | 
     },
   };
 }
+
+/** Each region's own document, by region; empty when all receive the input's one. */
+async function documentsOf(
+  configs: Pick<CachedConfigStore, 'get'>,
+  hashes: Record<string, string> | undefined,
+): Promise<Map<string, unknown>> {
+  const bodies = new Map<string, unknown>();
+  for (const hash of new Set(Object.values(hashes ?? {}))) bodies.set(hash, await configs.get(hash));
+  return new Map(Object.entries(hashes ?? {}).map(([region, hash]) => [region, bodies.get(hash)]));
+}
+
+/** Every distinct document the regions receive, validated once; each error names its regions. */
+async function validateEach(
+  configs: Pick<CachedConfigStore, 'get'>,
+  hashes: Record<string, string>,
+  schema: Record<string, unknown> | undefined,
+): Promise<ConfigValidation> {
+  const regionsOf = new Map<string, string[]>();
+  for (const [region, hash] of Object.entries(hashes)) regionsOf.set(hash, [...(regionsOf.get(hash) ?? []), region]);
+  const errors: string[] = [];
+  for (const [hash, regions] of regionsOf) {
+    const { valid, errors: found } = validateConfigAgainstSchema(await configs.get(hash), schema);
+    if (!valid) errors.push(...found.map((e) => `${listRegions(regions)}: ${e}`));
+  }
+  return { valid: errors.length === 0, errors };
+}
+
+const listRegions = (regions: string[]) =>
+  regions.length > 3 ? `${regions.slice(0, 3).join(', ')} and ${regions.length - 3} more` : regions.join(', ');

@@ -277,7 +277,8 @@ export function createRegionActivities(
                 region,
                 reachable: true,
                 healthy: health.healthy,
-                atTarget: live.version === input.version && live.configHash === hash,
+                atTarget:
+                  live.version === input.version && live.configHash === (input.regionConfigHashes?.[region] ?? hash),
                 detail: health.healthy ? 'healthy' : `health check answered ${health.status}: ${health.detail}`,
               };
             } catch (err) {

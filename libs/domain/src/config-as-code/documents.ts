@@ -25,7 +25,8 @@ export const serviceDocumentSchema = z
   .superRefine((doc, ctx) => checkService({ ...doc, configSchema: undefined }, ctx));
 export type ServiceDocument = z.input<typeof serviceDocumentSchema>;
 
-const { service, version, strategy, waves, description, gateIntervalSeconds } = startRolloutSchema.shape;
+const { service, version, strategy, waves, description, gateIntervalSeconds, regionOverrides, configTemplate } =
+  startRolloutSchema.shape;
 
 /** `kind: Rollout`: a rollout to start, its config from a file beside it or inline. */
 export const rolloutDocumentSchema = z
@@ -38,6 +39,10 @@ export const rolloutDocumentSchema = z
     /** A JSON (or YAML) file holding the config document, relative to this file. */
     configFrom: z.string().min(1).optional(),
     config: z.record(z.string(), z.unknown()).optional(),
+    /** Per-region values merged over the config (docs/REDUNDANCY.md). */
+    regionOverrides,
+    /** Fill {{region}} and {{service}} in each region's config. */
+    configTemplate,
     /** A rollout template of the service; the fields below override it. */
     template: z.string().min(1).optional(),
     strategy: strategy.optional(),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { SluiceError } from '../errors';
 
 /**
@@ -12,11 +13,7 @@ const VARIABLES = ['region', 'service'] as const;
 
 /** The `{{name}}`s a config's strings use that are not `{{region}}` or `{{service}}`. */
 export function unknownConfigVariables(config: unknown): string[] {
-  const unknown = new Set<string>();
-  visitStrings(config, (s) => {
-    for (const m of s.matchAll(VARIABLE)) if (!(VARIABLES as readonly string[]).includes(m[1])) unknown.add(m[1]);
-  });
-  return [...unknown];
+  return templateVariables(config).filter((name) => !(VARIABLES as readonly string[]).includes(name));
 }
 
 /** The config with `{{region}}` and `{{service}}` filled in every string (keys too). */
@@ -73,4 +70,93 @@ function visitStrings(value: unknown, visit: (s: string) => void): void {
       visitStrings(v, visit);
     }
   }
+}
+
+/** A rollout's per-region config, as `startRollout` and `planRollout` take it. */
+export const regionConfigFields = {
+  /** Merged over `config` for the regions named (RFC 7386), before the template is filled in. */
+  regionOverrides: z
+    .array(
+      z.object({
+        region: z.string().trim().min(1, 'must not be empty'),
+        config: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
+      }),
+    )
+    .max(10_000, 'must list at most 10,000 regions')
+    .optional(),
+  /** Fill `{{region}}` and `{{service}}` in every region's config. */
+  configTemplate: z.boolean().optional(),
+};
+
+export interface RegionConfigRequest {
+  config: Record<string, unknown>;
+  regionOverrides?: ReadonlyArray<{ region: string; config: Record<string, unknown> }>;
+  configTemplate?: boolean;
+}
+
+/**
+ * Each region's effective config, or null when every region gets `config` as written (no
+ * overrides, no template). Refused (BAD_USER_INPUT, nothing started): an override for a region
+ * the service does not have or named twice, a `{{region}}` or `{{service}}` in a config that
+ * is not a template (it would reach every region as written), an unknown variable in one that is.
+ */
+export function regionConfigs(
+  request: RegionConfigRequest,
+  service: string,
+  regions: readonly string[],
+): Map<string, Record<string, unknown>> | null {
+  const overrides = request.regionOverrides ?? [];
+  const known = new Set(regions);
+  const seen = new Set<string>();
+  overrides.forEach(({ region }, i) => {
+    const field = `regionOverrides.${i}.region`;
+    if (!known.has(region)) {
+      throw SluiceError.badInput(`regionOverrides names region "${region}", which ${service} does not have`, [
+        { field, message: `unknown region "${region}"` },
+      ]);
+    }
+    if (seen.has(region)) {
+      throw SluiceError.badInput(`regionOverrides names region "${region}" twice`, [
+        { field, message: `"${region}" is named twice` },
+      ]);
+    }
+    seen.add(region);
+  });
+  const documents = [request.config, ...overrides.map((o) => o.config)];
+  if (request.configTemplate) {
+    const unknown = [...new Set(documents.flatMap(unknownConfigVariables))];
+    if (unknown.length > 0) {
+      const listed = unknown.map((name) => `{{${name}}}`).join(', ');
+      throw SluiceError.badInput(`unknown config variable ${listed}: use {{region}} or {{service}}`, [
+        { field: 'config', message: `unknown variable ${listed}` },
+      ]);
+    }
+  } else {
+    const used = documents.flatMap(templateVariables);
+    const variable = used.find((name) => (VARIABLES as readonly string[]).includes(name));
+    if (variable !== undefined) {
+      throw SluiceError.badInput(
+        `the config uses {{${variable}}}: set configTemplate: true to fill it in for each region`,
+        [{ field: 'configTemplate', message: `must be true for a config that uses {{${variable}}}` }],
+      );
+    }
+    if (overrides.length === 0) return null;
+  }
+  const byRegion = Object.fromEntries(overrides.map((o) => [o.region, o.config]));
+  const render = request.configTemplate ? renderConfig : (config: unknown) => config;
+  return new Map(
+    regions.map((region) => {
+      const merged = Object.hasOwn(byRegion, region) ? mergePatch(request.config, byRegion[region]) : request.config;
+      return [region, render(merged, { region, service }) as Record<string, unknown>];
+    }),
+  );
+}
+
+/** Every `{{name}}` a config's strings (keys too) use. */
+function templateVariables(config: unknown): string[] {
+  const names = new Set<string>();
+  visitStrings(config, (s) => {
+    for (const m of s.matchAll(VARIABLE)) names.add(m[1]);
+  });
+  return [...names];
 }

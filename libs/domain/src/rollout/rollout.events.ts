@@ -26,6 +26,8 @@ export type RolloutRequested = Event<
     targets?: Record<string, TargetKind>;
     /** An admin started the change although it broke redundancy rules set to error (docs/REDUNDANCY.md). */
     redundancyOverride?: RedundancyOverride;
+    /** Regions given their own config (overrides, a template), each to its document's hash. */
+    regionConfigHashes?: Record<string, string>;
   }
 >;
 export interface RedundancyOverride {

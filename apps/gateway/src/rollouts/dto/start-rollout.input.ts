@@ -17,6 +17,23 @@ export class StrategyInput {
   approvalAfterCanary?: boolean;
 }
 
+@InputType({ description: "One region's own values, merged over the rollout's config (docs/REDUNDANCY.md)." })
+export class RegionOverrideInput {
+  @Field({ description: 'A region of the service, named once.' })
+  region!: string;
+
+  @Field(() => GraphQLJSON, {
+    description: 'A JSON Merge Patch (RFC 7386) over the config: objects merge key by key, null deletes a key.',
+  })
+  config!: unknown;
+}
+
+/** The per-region config fields that `startRollout` and `planRollout` share. */
+export const REGION_OVERRIDES_DESCRIPTION =
+  "Per-region values merged over config, region by region; each region's effective config is pushed to it and its hash recorded.";
+export const CONFIG_TEMPLATE_DESCRIPTION =
+  'Fill {{region}} and {{service}} in every string of each region’s config (any other {{name}} is refused). Default false: a config that uses them is refused.';
+
 @InputType({ description: 'One wave of an explicit plan.' })
 export class WaveInput {
   @Field(() => [String])
@@ -141,6 +158,12 @@ export class StartRolloutInput {
 
   @Field(() => GraphQLJSON, { description: 'The config document: a JSON object, at most 256 KiB.' })
   config!: unknown;
+
+  @Field(() => [RegionOverrideInput], { nullable: true, description: REGION_OVERRIDES_DESCRIPTION })
+  regionOverrides?: RegionOverrideInput[];
+
+  @Field(() => Boolean, { nullable: true, description: CONFIG_TEMPLATE_DESCRIPTION })
+  configTemplate?: boolean;
 
   @Field(() => RedundancyOverrideInput, {
     nullable: true,

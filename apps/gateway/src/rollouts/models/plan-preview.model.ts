@@ -1,5 +1,11 @@
 import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { StrategyInput, WaveInput } from '../dto/start-rollout.input';
+import {
+  CONFIG_TEMPLATE_DESCRIPTION,
+  REGION_OVERRIDES_DESCRIPTION,
+  RegionOverrideInput,
+  StrategyInput,
+  WaveInput,
+} from '../dto/start-rollout.input';
 import GraphQLJSON from 'graphql-type-json';
 import { RedundancyReport } from './redundancy-report.model';
 import { PlannedWave } from './rollout-live.model';
@@ -24,6 +30,12 @@ export class PlanRolloutInput {
       'The config to check against the redundancy rules (docs/REDUNDANCY.md); without it, the plan rules only.',
   })
   config?: unknown;
+
+  @Field(() => [RegionOverrideInput], { nullable: true, description: REGION_OVERRIDES_DESCRIPTION })
+  regionOverrides?: RegionOverrideInput[];
+
+  @Field(() => Boolean, { nullable: true, description: CONFIG_TEMPLATE_DESCRIPTION })
+  configTemplate?: boolean;
 }
 
 @ObjectType()
