@@ -265,6 +265,8 @@ export interface ConfigValidation {
 }
 
 export type CheckRedundancyInput = {
+  /** The rollout's service: other services' dependencies are read too (absent in older histories). */
+  service?: string;
   regions: Array<RegionRef & { weight: number; pair?: string }>;
   fields: DependencyField[];
   policy: RedundancyPolicy;

@@ -74,6 +74,7 @@ async function checks(ctx: RolloutContext, fail: Fail, step: { check: string }):
         {
           ...config,
           ...ctx.regionConfigs(),
+          service: input.service,
           regions: input.regions.map((r) => ({ region: r.name, endpoint: r.endpoint, weight: r.weight, pair: r.pair })),
           fields: input.dependencyFields,
           policy: input.redundancy,

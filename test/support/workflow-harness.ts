@@ -11,6 +11,9 @@ import { createActivities } from '../../apps/worker/src/activities';
 import { DEFAULT_STRATEGY, type Region, type RolloutEvent } from '../../libs/domain/src';
 import { PgEventStore } from '../../libs/event-store/src';
 import { CachedConfigStore, PgConfigStore } from '../../libs/config-store/src';
+import { ReadModels } from '../../libs/projections/src';
+import { FleetConfigs } from '../../libs/redundancy/src';
+import { PgServiceCatalog } from '../../libs/service-catalog/src';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { registerSearchAttributes } from '../../libs/platform/src/search-attributes';
 import { resolveTestServer } from '../../libs/platform/src/temporal-cli';
@@ -142,6 +145,11 @@ export async function startWorkflowHarness(
       configs: new CachedConfigStore(new PgConfigStore(configPool), options.configCacheBytes),
       eventStore: new PgEventStore(workerPool),
       regions: new HttpRegionClient(),
+      fleet: new FleetConfigs({
+        catalog: new PgServiceCatalog(workerPool),
+        readModels: new ReadModels(workerPool),
+        configs: new PgConfigStore(configPool),
+      }),
       metrics: new PrometheusClient('http://127.0.0.1:1'),
       alerts: new AlertmanagerClient('http://127.0.0.1:1'),
     }),

@@ -1,5 +1,8 @@
-import { DEFAULT_REDUNDANCY_POLICY } from '../../libs/domain/src';
-import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { DEFAULT_REDUNDANCY_POLICY, parseServiceTopology, upcastEventData } from '../../libs/domain/src';
+import { PgEventStore } from '../../libs/event-store/src';
+import { Projector } from '../../libs/projections/src';
+import { PgServiceCatalog } from '../../libs/service-catalog/src';
+import { ofType, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
 
 const FLEET = Array.from({ length: 100 }, (_, i) => ({
   name: `r${String(i).padStart(3, '0')}`,
@@ -71,6 +74,39 @@ describe('prechecks (time-skipping Temporal, real activities)', () => {
     expect(result.status).toBe('SUCCEEDED');
     const types = (await h.events(overridden.rolloutId)).map((e) => e.type);
     expect(types).toContain('PrecheckPassed');
+  });
+
+  it('refuses a config that puts weight on a primary another service depends on, when the policy makes that an error', async () => {
+    const field = { path: '/database/primary', kind: 'database', role: 'primary' as const };
+    const regions = h.input().regions.slice(0, 2);
+    const waves = regions.map((r) => ({ regions: [r.name], bakeSeconds: 0 }));
+    // another service already on db-ledger, as Sluice last pushed it
+    const ledger = h.input({ regions, waves, config: { database: { primary: 'db-ledger' } } });
+    expect((await (await h.start(ledger)).result()).status).toBe('SUCCEEDED');
+    await new Projector(h.pool, new PgEventStore(h.pool, upcastEventData)).catchUp();
+    const endpoint = (r: { endpoint: string }) => ({ endpoint: r.endpoint.replace(/[^/]+$/, 'elsewhere') });
+    await new PgServiceCatalog(h.pool).register(
+      parseServiceTopology({
+        name: ledger.service,
+        regions: regions.map((r) => ({ ...r, ...endpoint(r) })),
+        dependencyFields: [field],
+      }),
+    );
+
+    h.reset(2);
+    const input = h.input({
+      regions,
+      waves,
+      config: { database: { primary: 'db-ledger' } },
+      dependencyFields: [field],
+      redundancy: { ...DEFAULT_REDUNDANCY_POLICY, concentration: 'off', crossService: 'error' },
+    });
+    expect((await (await h.start(input)).result()).status).toBe('FAILED');
+    const failed = ofType(await h.events(input.rolloutId), 'PrecheckFailed')[0];
+    expect(failed.data).toMatchObject({ check: 'redundancy', code: 'PLAN_INVALID' });
+    expect(failed.data.reason).toBe(
+      `SPOF_CROSS_SERVICE: the change puts 100.0% of the weight on database "db-ledger", which ${ledger.service} already depend on`,
+    );
   });
 
   it('a fleet of 100 regions whose health checks take 400 ms each passes the region check', async () => {

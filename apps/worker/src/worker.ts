@@ -3,7 +3,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { upcastEventData } from '../../../libs/domain/src';
 import { PgEventStore } from '../../../libs/event-store/src';
 import { CachedConfigStore, PgConfigStore } from '../../../libs/config-store/src';
-import { ProjectionRunner, Projector } from '../../../libs/projections/src';
+import { ProjectionRunner, Projector, ReadModels } from '../../../libs/projections/src';
+import { FleetConfigs } from '../../../libs/redundancy/src';
+import { PgServiceCatalog } from '../../../libs/service-catalog/src';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
@@ -88,6 +90,11 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
       configs: new CachedConfigStore(new PgConfigStore(pool)),
       eventStore,
       regions,
+      fleet: new FleetConfigs({
+        catalog: new PgServiceCatalog(pool),
+        readModels: new ReadModels(pool),
+        configs: new PgConfigStore(pool),
+      }),
       metrics: new PrometheusClient(options.prometheus),
       alerts: new AlertmanagerClient(options.alertmanager),
       insight: options.insight,

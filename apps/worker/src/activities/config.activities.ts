@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import type { CachedConfigStore } from '../../../../libs/config-store/src';
-import { checkRedundancy, wholeFleet } from '../../../../libs/redundancy/src';
+import { checkRedundancy, type FleetConfigs, wholeFleet } from '../../../../libs/redundancy/src';
 import { forEachLimited } from '../../../../libs/platform/src/concurrency';
 import type { RegionClient } from '../../../../libs/targets/src';
 import type {
@@ -36,26 +36,34 @@ export function validateConfigAgainstSchema(
 /** Region reads at once in the redundancy precheck: a fleet of hundreds is read in a few rounds. */
 const REDUNDANCY_READS = 16;
 
-export function createConfigActivities(configs: Pick<CachedConfigStore, 'get' | 'put'>, regions: RegionClient) {
+export function createConfigActivities(
+  configs: Pick<CachedConfigStore, 'get' | 'put'>,
+  regions: RegionClient,
+  fleet: Pick<FleetConfigs, 'others'>,
+) {
   return {
     /**
      * The redundancy rules (docs/REDUNDANCY.md) against the fleet as its regions serve it now:
-     * each region is read, so a change made since the rollout started is seen. Other services
-     * are not read here (SPOF_CROSS_SERVICE is checked when the rollout is planned and started).
+     * each region is read, so a change made since the rollout started is seen. Other services'
+     * dependencies (SPOF_CROSS_SERVICE) are as Sluice last pushed them, when `service` is given.
      */
     async checkRedundancy(input: CheckRedundancyInput): Promise<RedundancyFinding[]> {
       return asActivity(async () => {
         const config = input.configHash === undefined ? input.config : await configs.get(input.configHash);
         const own = await documentsOf(configs, input.regionConfigHashes);
         const current = new Map<string, unknown>();
-        await forEachLimited(input.regions, REDUNDANCY_READS, async (r) => {
-          current.set(r.region, (await regions.read(r.endpoint)).config);
-        });
+        const [others] = await Promise.all([
+          input.service === undefined ? [] : fleet.others(input.service),
+          forEachLimited(input.regions, REDUNDANCY_READS, async (r) => {
+            current.set(r.region, (await regions.read(r.endpoint)).config);
+          }),
+        ]);
         const named = input.regions.map((r) => ({ name: r.region, weight: r.weight, pair: r.pair }));
         const { violations } = checkRedundancy({
           regions: wholeFleet(named, current, (region) => own.get(region) ?? config),
           fields: input.fields,
           policy: input.policy,
+          others,
         });
         return violations.map(({ rule, severity, message, regions: names }) => ({
           rule,

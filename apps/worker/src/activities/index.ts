@@ -1,3 +1,4 @@
+import type { FleetConfigs } from '../../../../libs/redundancy/src';
 import type { RolloutEvent } from '../../../../libs/domain/src';
 import type { CachedConfigStore } from '../../../../libs/config-store/src';
 import type { PgEventStore } from '../../../../libs/event-store/src';
@@ -15,6 +16,8 @@ export interface ActivityDependencies {
   /** Config documents by hash: what pushes load, and where a rollout's document is stored. */
   configs: CachedConfigStore;
   regions: RegionClient;
+  /** Other services' dependencies, for the redundancy precheck's SPOF_CROSS_SERVICE. */
+  fleet: FleetConfigs;
   /** Where Prometheus gates read metrics. */
   metrics: MetricsSource;
   /** Where `alerts` gates look for firing alerts. */
@@ -33,7 +36,7 @@ export function createActivities(deps: ActivityDependencies) {
     recordEvents: createRecordEvents(deps.eventStore, deps.onEventsAppended),
     ...createRegionActivities(deps.regions, deps.configs, deps.onRegionPushed),
     ...createGateActivities(deps.regions, deps.metrics, deps.alerts),
-    ...createConfigActivities(deps.configs, deps.regions),
+    ...createConfigActivities(deps.configs, deps.regions, deps.fleet),
     ...createInsightActivities(deps.eventStore, new IncidentAnalyzer(deps.metrics, deps.insight ?? DEFAULT_INSIGHT)),
   } satisfies RolloutActivities;
 }
