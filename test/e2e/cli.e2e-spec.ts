@@ -198,6 +198,93 @@ describe('the sluice CLI against the real stack', () => {
     expect(refused.stderr).toMatch(/\n {2}PLAN_CANARY_CAP: /);
   }, 60_000);
 
+  it('plan --config checks the redundancy rules on each region’s config; start refuses what plan shows', async () => {
+    const spof = join(dir, 'spof');
+    mkdirSync(spof, { recursive: true });
+    const region = (name: string, more: string) =>
+      `  - { name: ${name}, endpoint: ${stack.regionSim.url}/regions/${name}, ${more} }`;
+    writeFileSync(
+      join(spof, 'service.yaml'),
+      [
+        'apiVersion: sluice/v1',
+        'kind: Service',
+        'name: cli-spof',
+        'regions:',
+        region('cli-canary-1', 'tier: canary, weight: 1'),
+        region('cli-west-1', 'tier: standard, weight: 5, pair: cli-west-2'),
+        region('cli-west-2', 'tier: standard, weight: 5, pair: cli-west-1'),
+        'dependencyFields: [{ path: /database/primary, kind: database }]',
+        '',
+      ].join('\n'),
+    );
+    expect((await sluice(['apply', '-f', spof])).stdout).toContain('service cli-spof created');
+    const write = (name: string, value: unknown) => {
+      writeFileSync(join(spof, name), JSON.stringify(value));
+      return join(spof, name);
+    };
+    const loose = ['--strategy', 'canaryMaxShare=0.1'];
+    const base = write('base.json', { database: { primary: 'db-{{region}}' } });
+    const onPartner = `cli-west-2=${write('west-2.json', { database: { primary: 'db-cli-west-1' } })}`;
+
+    const own = await sluice(['plan', 'cli-spof', ...loose, '--config', base, '--config-template']);
+    expect(own.code).toBe(0);
+    expect(own.stdout).toContain('plan is valid');
+
+    const shared = await sluice([
+      'plan',
+      'cli-spof',
+      ...loose,
+      '--config',
+      base,
+      '--config-template',
+      '--region-config',
+      onPartner,
+    ]);
+    expect(shared.code).toBe(1);
+    expect(shared.stdout).toContain(
+      'error SPOF_PAIR_SHARED_DEPENDENCY: cli-west-1 and cli-west-2 are a redundancy pair but would both depend on database "db-cli-west-1"',
+    );
+    expect(shared.stdout).toContain(
+      'error SPOF_CONCENTRATION: 90.9% of the service\'s weight would depend on database "db-cli-west-1"',
+    );
+    expect(shared.stdout).toContain('PLAN_INVALID: 2 rule(s) broken');
+
+    const refused = await sluice(
+      [
+        'rollout',
+        'start',
+        'cli-spof',
+        ...loose,
+        '--version',
+        'v1',
+        '--config',
+        base,
+        '--config-template',
+        '--region-config',
+        onPartner,
+      ],
+      as('alice'),
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      [
+        'error PLAN_INVALID: the config breaks 2 redundancy rule(s)',
+        `  SPOF_CONCENTRATION: 90.9% of the service's weight would depend on database "db-cli-west-1" (2 regions: cli-west-1, cli-west-2)`,
+        '  SPOF_PAIR_SHARED_DEPENDENCY: cli-west-1 and cli-west-2 are a redundancy pair but would both depend on database "db-cli-west-1" (90.9% of weight)',
+        '',
+      ].join('\n'),
+    );
+
+    const untemplated = await sluice(['plan', 'cli-spof', ...loose, '--config', base]);
+    expect(untemplated.code).toBe(1);
+    expect(untemplated.stderr).toBe(
+      'error BAD_USER_INPUT: the config uses {{region}}\n  configTemplate: must be true for a config that uses {{region}}\n',
+    );
+    const malformed = await sluice(['plan', 'cli-spof', ...loose, '--config', base, '--region-config', 'cli-west-2']);
+    expect(malformed.code).toBe(3);
+    expect(malformed.stderr).toContain('error USAGE: --region-config cli-west-2: use REGION=FILE');
+  }, 60_000);
+
   it('start from a file with a template, watch it live, approve as the approver; it ends SUCCEEDED', async () => {
     const start = await sluice(
       ['rollout', 'start', '-f', join(dir, 'code', 'rollout.yaml'), '-o', 'json'],

@@ -14,8 +14,11 @@ interface GraphQLErrorBody {
 /** What the gateway's errors carry, as lines under the message: failing fields, broken plan rules. */
 function detailsOf(error: GraphQLErrorBody): string[] {
   const fields = (error.extensions?.fields ?? []).map((f) => `${f.field}: ${f.message}`);
-  const violations = (error.extensions?.violations ?? []).map(
-    (v) => `${v.rule}: ${v.message}${v.regions?.length ? ` (${v.regions.join(', ')})` : ''}`,
+  // a redundancy rule's message already names its rule and regions; a plan rule's does not
+  const violations = (error.extensions?.violations ?? []).map((v) =>
+    v.message.startsWith(`${v.rule}: `)
+      ? v.message
+      : `${v.rule}: ${v.message}${v.regions?.length ? ` (${v.regions.join(', ')})` : ''}`,
   );
   return [...fields, ...violations];
 }

@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { loadRolloutDocument } from './documents';
+import {
+  configInput,
+  configTemplateOption,
+  parseStrategy,
+  regionConfigOption,
+  rolloutDocumentInput,
+  type ConfigOptions,
+} from './rollout-commands';
 import { CliError, Exit } from './errors';
 import { parseTimeout } from './follow';
 import { age, print, table } from './output';
-import { parseStrategy } from './rollout-commands';
 import type { Session } from './session';
 
 interface PlanPreview {
@@ -19,17 +25,35 @@ interface PlanPreview {
     cumulativeExposure: number;
   }>;
   violations: Array<{ rule: string; message: string; regions: string[]; wave: number | null }>;
+  /** With a config: the redundancy rules it breaks (docs/REDUNDANCY.md). */
+  redundancy: { violations: Array<{ rule: string; severity: 'error' | 'warning'; message: string }> } | null;
 }
 
-/** The plan request of a kind: Rollout document, or of SERVICE and flags. */
-function planInput(service: string | undefined, options: { file?: string; template?: string; strategy?: string }) {
+const brokenCount = (plan: PlanPreview) =>
+  plan.violations.length + (plan.redundancy?.violations.filter((v) => v.severity === 'error').length ?? 0);
+
+interface PlanOptions extends ConfigOptions {
+  file?: string;
+  template?: string;
+  strategy?: string;
+}
+
+/** The plan request of a kind: Rollout document (its config too), or of SERVICE and flags. */
+function planInput(service: string | undefined, options: PlanOptions) {
   if (options.file) {
-    const doc = loadRolloutDocument(options.file);
-    const { service: s, strategy, waves, template } = doc.value;
-    return { service: s, strategy, waves, template };
+    const {
+      service: s,
+      strategy,
+      waves,
+      template,
+      config,
+      regionOverrides,
+      configTemplate,
+    } = rolloutDocumentInput(options.file);
+    return { service: s, strategy, waves, template, config, regionOverrides, configTemplate };
   }
   if (!service) throw new CliError('USAGE', 'give SERVICE, or -f rollout.yaml');
-  return { service, template: options.template, strategy: parseStrategy(options.strategy) };
+  return { service, template: options.template, strategy: parseStrategy(options.strategy), ...configInput(options) };
 }
 
 export function readCommands(program: Command, session: Session): void {
@@ -42,11 +66,15 @@ export function readCommands(program: Command, session: Session): void {
     .option('-f, --file <file>', 'a kind: Rollout YAML document')
     .option('--template <name>')
     .option('--strategy <k=v,...>')
-    .action(async (service: string | undefined, options: { file?: string; template?: string; strategy?: string }) => {
+    .option('--config <file>', 'also check this config against the redundancy rules (JSON or YAML)')
+    .addOption(regionConfigOption())
+    .addOption(configTemplateOption())
+    .action(async (service: string | undefined, options: PlanOptions) => {
       const data = await session.client().request<{ planRollout: PlanPreview }>(
         `query Plan($input: PlanRolloutInput!) { planRollout(input: $input) {
            valid source waves { index regions bakeSeconds requiresApproval cumulativeExposure }
-           violations { rule message regions wave } } }`,
+           violations { rule message regions wave }
+           redundancy { violations { rule severity message } } } }`,
         { input: planInput(service, options) },
       );
       const plan = data.planRollout;
@@ -65,9 +93,12 @@ export function readCommands(program: Command, session: Session): void {
           ...plan.violations.map((v) =>
             session.paint('red', `${v.rule}: ${v.message}${v.regions.length ? ` (${v.regions.join(', ')})` : ''}`),
           ),
+          ...(plan.redundancy?.violations ?? []).map((v) =>
+            session.paint(v.severity === 'error' ? 'red' : 'yellow', `${v.severity} ${v.message}`),
+          ),
           plan.valid
             ? session.paint('green', 'plan is valid')
-            : session.paint('red', `PLAN_INVALID: ${plan.violations.length} rule(s) broken`),
+            : session.paint('red', `PLAN_INVALID: ${brokenCount(plan)} rule(s) broken`),
         ].join('\n'),
       );
       if (!plan.valid) process.exitCode = Exit.Failed;

@@ -51,17 +51,27 @@ async function rolloutIdOf(session: Session, idOrService: string): Promise<strin
   return newest;
 }
 
-/** The start request from `-f rollout.yaml` or from flags. */
-function startInput(service: string | undefined, options: StartOptions): Record<string, unknown> {
-  if (options.file) {
-    const doc = loadRolloutDocument(options.file);
-    const { apiVersion: _v, kind: _k, configFrom, ...rest } = doc.value;
-    const config =
-      configFrom === undefined ? rest.config : readDataFile(resolve(dirname(doc.file), String(configFrom)));
-    return { ...rest, config };
-  }
-  if (!service || !options.version || !options.config) {
-    throw new CliError('USAGE', 'give SERVICE --version V --config FILE, or -f rollout.yaml');
+/** A `kind: Rollout` document as the API takes it: its `configFrom` file read, relative to it. */
+export function rolloutDocumentInput(file: string): Record<string, unknown> {
+  const doc = loadRolloutDocument(file);
+  const { apiVersion: _v, kind: _k, configFrom, ...rest } = doc.value;
+  const config = configFrom === undefined ? rest.config : readDataFile(resolve(dirname(doc.file), String(configFrom)));
+  return { ...rest, config };
+}
+
+export interface ConfigOptions {
+  config?: string;
+  regionConfig?: string[];
+  configTemplate?: boolean;
+}
+
+/** `--config FILE`, `--region-config REGION=FILE…` and `--config-template`, as the API takes them. */
+export function configInput(options: ConfigOptions): Record<string, unknown> {
+  if (options.config === undefined) {
+    if (options.regionConfig?.length || options.configTemplate) {
+      throw new CliError('USAGE', '--region-config and --config-template need --config FILE');
+    }
+    return {};
   }
   let config: unknown;
   try {
@@ -70,11 +80,22 @@ function startInput(service: string | undefined, options: StartOptions): Record<
     throw new CliError('FILE_UNREADABLE', `--config ${options.config}: ${(err as Error).message}`);
   }
   return {
-    service,
-    version: options.version,
     config,
     ...(options.regionConfig?.length ? { regionOverrides: options.regionConfig.map(regionOverride) } : {}),
     ...(options.configTemplate ? { configTemplate: true } : {}),
+  };
+}
+
+/** The start request from `-f rollout.yaml` or from flags. */
+function startInput(service: string | undefined, options: StartOptions): Record<string, unknown> {
+  if (options.file) return rolloutDocumentInput(options.file);
+  if (!service || !options.version || !options.config) {
+    throw new CliError('USAGE', 'give SERVICE --version V --config FILE, or -f rollout.yaml');
+  }
+  return {
+    service,
+    version: options.version,
+    ...configInput(options),
     ...(options.description ? { description: options.description } : {}),
     ...(options.template ? { template: options.template } : {}),
     ...(options.strategy ? { strategy: parseStrategy(options.strategy) } : {}),
@@ -95,12 +116,9 @@ function regionOverride(text: string): { region: string; config: unknown } {
   }
 }
 
-interface StartOptions {
+interface StartOptions extends ConfigOptions {
   file?: string;
   version?: string;
-  config?: string;
-  regionConfig?: string[];
-  configTemplate?: boolean;
   description?: string;
   template?: string;
   strategy?: string;
@@ -109,6 +127,12 @@ interface StartOptions {
   wait?: boolean;
   timeout?: string;
 }
+
+/** The per-region config flags `rollout start` and `plan` share (a fresh Option for each command). */
+export const regionConfigOption = () =>
+  new Option('--region-config <region=file...>', "a region's own values, merged over the config (JSON Merge Patch)");
+export const configTemplateOption = () =>
+  new Option('--config-template', 'fill {{region}} and {{service}} in each region’s config');
 
 /** Waits for the rollout to settle, printing each event as a line on stderr; exits as `status` does. */
 async function waitAndExit(session: Session, id: string, timeout: string | undefined): Promise<never> {
@@ -147,8 +171,8 @@ export function rolloutCommands(session: Session): Command {
     .option('-f, --file <file>', 'a kind: Rollout YAML document')
     .option('--version <version>', 'version label, e.g. v42')
     .option('--config <file>', 'the config document (JSON or YAML; - reads JSON from stdin)')
-    .option('--region-config <region=file...>', "a region's own values, merged over the config (JSON Merge Patch)")
-    .option('--config-template', 'fill {{region}} and {{service}} in each region’s config')
+    .addOption(regionConfigOption())
+    .addOption(configTemplateOption())
     .option('--description <text>')
     .option('--template <name>', "one of the service's rollout templates")
     .option('--strategy <k=v,...>', 'e.g. bakeSeconds=60,approvalAfterCanary=false')
