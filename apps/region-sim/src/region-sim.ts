@@ -2,6 +2,7 @@ import express, { type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { journeyRouter } from './journeys';
 import { RegionFleet, type ApplyOutcome, type ExpectedRevision, type RegionRecord } from './region-fleet';
 import { DEFAULT_TRAFFIC, regionTrafficSchema, TrafficGenerator, type TrafficOptions } from './traffic';
 
@@ -121,6 +122,7 @@ function notFound(res: Response, region: string): void {
 export function createRegionSimApp(fleet: RegionFleet, traffic: TrafficGenerator): express.Express {
   const app = express();
   app.use(express.json({ limit: '1mb' }));
+  app.use('/regions/:region/shop', journeyRouter(fleet));
 
   app.get('/metrics', async (_req, res) => {
     res.type(traffic.registry.contentType).send(await traffic.registry.metrics());
