@@ -14,6 +14,8 @@ export const SERVICE_FIELDS = `
   onIncident
   dependencyFields { path kind role }
   redundancy { pairSharedDependency concentration selfDependency crossService concentrationMaxShare crossServiceMinServices }
+  scenarios { name source timeoutSeconds }
+  customerProfiles { customer attributes credentials }
 `;
 
 export interface ServerService {
@@ -34,6 +36,12 @@ export interface ServerService {
   onIncident: string;
   dependencyFields: Array<{ path: string; kind: string; role: string }>;
   redundancy: Record<string, unknown>;
+  scenarios: Array<{ name: string; source: string; timeoutSeconds: number }>;
+  customerProfiles: Array<{
+    customer: string;
+    attributes: Record<string, string>;
+    credentials: Record<string, string>;
+  }>;
 }
 
 /** A `kind: Service` document as `registerService` takes it: `$ref` read, tiers as the enum spells them. */
@@ -89,6 +97,8 @@ export function serverTopology(service: ServerService): ServiceTopology {
     onIncident: service.onIncident,
     dependencyFields: service.dependencyFields,
     redundancy: service.redundancy,
+    scenarios: service.scenarios,
+    customerProfiles: service.customerProfiles,
   });
 }
 

@@ -36,6 +36,8 @@ export const ErrorCode = {
   GateMisconfigured: 'GATE_MISCONFIGURED',
   /** A config document could not be loaded by its hash (the config store is down, or never had it). */
   ConfigUnavailable: 'CONFIG_UNAVAILABLE',
+  /** Playwright could not run customer scenarios at all (not a scenario that failed). */
+  ScenarioRunFailed: 'SCENARIO_RUN_FAILED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

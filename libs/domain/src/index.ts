@@ -21,3 +21,4 @@ export * from './notifications/channel-spec';
 export * from './insight/incident-policy';
 export * from './service/redundancy-policy';
 export * from './rollout/region-configs';
+export * from './service/scenarios';

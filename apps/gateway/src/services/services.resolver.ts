@@ -7,7 +7,10 @@ import {
   parseServiceTopology,
   targetKindOf,
   upcomingOccurrences,
+  type ServiceTopology,
 } from '../../../../libs/domain/src';
+import { forEachLimited } from '../../../../libs/platform/src/concurrency';
+import { scenarioProblem, scenarioVersion } from '../../../../libs/scenarios/src';
 import type { PgServiceCatalog, RegisteredService } from '../../../../libs/service-catalog/src';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_SETTINGS, SERVICE_CATALOG } from '../gateway.tokens';
@@ -43,6 +46,8 @@ function toModel({ topology, createdAt, updatedAt }: RegisteredService): Service
     onIncident: topology.onIncident,
     dependencyFields: topology.dependencyFields,
     redundancy: topology.redundancy,
+    scenarios: topology.scenarios.map((s) => ({ ...s, version: scenarioVersion(s.source) })),
+    customerProfiles: topology.customerProfiles,
     createdAt,
     updatedAt,
   };
@@ -59,7 +64,33 @@ function assertSchemaCompiles(schema: Record<string, unknown> | undefined): void
   }
 }
 
-function validTopology(input: RegisterServiceInput, policy: EndpointPolicy | undefined) {
+/**
+ * A scenario Playwright cannot run would fail every judgement it is part of: refuse it on the
+ * way in, with Playwright's own words (a syntax error, no tests).
+ */
+async function assertScenariosRun(scenarios: ServiceTopology['scenarios']): Promise<void> {
+  const problems: Array<{ field: string; message: string }> = [];
+  // two Playwright processes at a time: a service of fifty files does not fork fifty at once
+  await forEachLimited(scenarios, 2, async (s, i) => {
+    const problem = await scenarioProblem(s);
+    if (problem !== null) problems.push({ field: `scenarios.${i}.source`, message: `${s.name}: ${problem}` });
+  });
+  if (problems.length > 0) {
+    problems.sort((a, b) => a.field.localeCompare(b.field, 'en', { numeric: true }));
+    throw SluiceError.badInput(
+      `Invalid service: ${problems.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
+      problems,
+    );
+  }
+}
+
+async function validTopology(input: RegisterServiceInput, policy: EndpointPolicy | undefined) {
+  const topology = checkedTopology(input, policy);
+  await assertScenariosRun(topology.scenarios);
+  return topology;
+}
+
+function checkedTopology(input: RegisterServiceInput, policy: EndpointPolicy | undefined) {
   const topology = parseServiceTopology(withoutNulls(input));
   assertSchemaCompiles(topology.configSchema);
   const refused = topology.regions.flatMap((r, i) => {
@@ -99,7 +130,7 @@ export class ServicesResolver {
   })
   @RequireRole('admin')
   async registerService(@Args('input') input: RegisterServiceInput): Promise<Service> {
-    return toModel(await this.catalog.register(validTopology(input, this.settings.endpointPolicy)));
+    return toModel(await this.catalog.register(await validTopology(input, this.settings.endpointPolicy)));
   }
 
   @Mutation(() => Service, {
@@ -107,6 +138,6 @@ export class ServicesResolver {
   })
   @RequireRole('admin')
   async updateService(@Args('input') input: RegisterServiceInput): Promise<Service> {
-    return toModel(await this.catalog.update(validTopology(input, this.settings.endpointPolicy)));
+    return toModel(await this.catalog.update(await validTopology(input, this.settings.endpointPolicy)));
   }
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_INCIDENT_POLICY, INCIDENT_POLICIES } from '../insight/incident-policy';
+import { checkScenarios, scenariosShape } from './scenarios';
 import { z } from 'zod';
 import { parseInput } from '../validation';
 import { freezeWindowSchema } from './freeze-window';
@@ -259,6 +260,8 @@ export const serviceTopologyShape = {
   dependencyFields: z.array(dependencyFieldSchema).max(50, 'at most 50 dependency fields').default([]),
   /** Per redundancy rule, error, warning or off, and the rules' limits. */
   redundancy: redundancyPolicySchema.default(DEFAULT_REDUNDANCY_POLICY),
+  /** Customer scenarios (Playwright files) and the customer profiles they run as (docs/SCENARIOS.md). */
+  ...scenariosShape,
   /** What an alert on this service does while rollouts run (insight/incident-policy.ts). */
   onIncident: z
     .enum(INCIDENT_POLICIES, { error: `must be one of ${INCIDENT_POLICIES.join(', ')}` })
@@ -270,6 +273,7 @@ export const serviceTopologySchema = z.object(serviceTopologyShape).superRefine(
 /** The rules across fields: unique names, known pairs, templates that exist. */
 export function checkService(service: z.infer<z.ZodObject<typeof serviceTopologyShape>>, ctx: z.RefinementCtx): void {
   checkTemplates(service, ctx);
+  checkScenarios(service, ctx);
   const seen = new Set<string>();
   service.regions.forEach((region, i) => {
     if (seen.has(region.name)) {

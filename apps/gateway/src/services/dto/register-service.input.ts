@@ -1,3 +1,4 @@
+import { CustomerProfileInput, ScenarioInput } from '../models/scenario.model';
 import { Field, Float, InputType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { GateInput, RolloutTemplateInput } from '../../rollouts/dto/start-rollout.input';
@@ -219,6 +220,15 @@ export class RegisterServiceInput {
 
   @Field(() => RedundancyPolicyInput, { nullable: true })
   redundancy?: RedundancyPolicyInput;
+
+  @Field(() => [ScenarioInput], {
+    nullable: true,
+    description: 'Customer scenarios (Playwright files); a file Playwright cannot list tests from is refused.',
+  })
+  scenarios?: ScenarioInput[];
+
+  @Field(() => [CustomerProfileInput], { nullable: true, description: 'The customers the scenarios run as.' })
+  customerProfiles?: CustomerProfileInput[];
 }
 
 @InputType({ description: 'A freeze on a schedule: each cron occurrence starts a window of `duration`.' })

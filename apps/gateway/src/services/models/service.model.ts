@@ -1,3 +1,4 @@
+import { CustomerProfile, Scenario } from './scenario.model';
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
 import GraphQLJSON from 'graphql-type-json';
 import { DEFAULT_INCIDENT_POLICY, INCIDENT_POLICIES } from '../../../../../libs/domain/src';
@@ -96,6 +97,12 @@ export class Service {
 
   @Field(() => RedundancyPolicy)
   redundancy!: RedundancyPolicy;
+
+  @Field(() => [Scenario])
+  scenarios!: Scenario[];
+
+  @Field(() => [CustomerProfile])
+  customerProfiles!: CustomerProfile[];
 
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
