@@ -7,3 +7,16 @@ export {
   type ScenarioRun,
   type ScenarioTarget,
 } from './playwright-runner';
+export {
+  DEFAULT_SCENARIO_JUDGE,
+  MIN_BASELINE_FAILURES,
+  concludeScenarioJudge,
+  judgeScenarioInterval,
+  startScenarioJudge,
+  type JudgedRun,
+  type ScenarioJudgeOptions,
+  type ScenarioJudgeState,
+  type ScenarioJudgement,
+  type ScenarioRuns,
+  type ScenarioVerdict,
+} from './scenario-judge';

@@ -1,0 +1,115 @@
+import {
+  DEFAULT_SCENARIO_JUDGE,
+  concludeScenarioJudge,
+  judgeScenarioInterval,
+  startScenarioJudge,
+  type JudgedRun,
+  type ScenarioJudgement,
+  type ScenarioRuns,
+} from './scenario-judge';
+
+/** A seeded generator (mulberry32): every world here is the same on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CHANGED = ['acme', 'globex', 'initech', 'umbrella'];
+const ENTERPRISE = new Set(['acme', 'initech']);
+const CONTROL = ['hooli', 'stark', 'wayne', 'wonka', 'tyrell', 'cyberdyne'];
+
+/** One interval: each customer walks `checkout` once per run; `failRate` says how often it fails. */
+function interval(rnd: () => number, failRate: (customer: string, changed: boolean) => number, runs = 2): ScenarioRuns {
+  const walk = (customers: string[], changed: boolean): JudgedRun[] =>
+    customers.flatMap((customer) =>
+      Array.from({ length: runs }, () => ({
+        scenario: 'checkout',
+        customer,
+        passed: rnd() >= failRate(customer, changed),
+      })),
+    );
+  return { changed: walk(CHANGED, true), control: walk(CONTROL, false) };
+}
+
+/** Intervals until the gate decides (at most `max`), then the deadline. */
+function bake(
+  seed: number,
+  failRate: (customer: string, changed: boolean) => number,
+  options: { before?: number; max?: number } = {},
+): { judgement: ScenarioJudgement; intervals: number } {
+  const rnd = random(seed);
+  const pairs = CHANGED.map((customer) => ({ scenario: 'checkout', customer }));
+  const before = options.before
+    ? Array.from({ length: options.before }, () => interval(rnd, (c) => failRate(c, false)))
+    : null;
+  const merged =
+    before &&
+    before.reduce((a, b) => ({ changed: [...a.changed, ...b.changed], control: [...a.control, ...b.control] }));
+  let state = startScenarioJudge(pairs, merged);
+  for (let i = 1; i <= (options.max ?? 60); i++) {
+    const judgement = judgeScenarioInterval(state, interval(rnd, failRate));
+    state = judgement.state;
+    if (judgement.verdict === 'FAIL' || judgement.verdict === 'PASS') return { judgement, intervals: i };
+  }
+  return { judgement: concludeScenarioJudge(state), intervals: options.max ?? 60 };
+}
+
+const flaky = 0.05;
+/** Checkout broken for enterprise customers in the changed regions; every journey flaky at 5% everywhere. */
+const brokenForEnterprise = (customer: string, changed: boolean) => (changed && ENTERPRISE.has(customer) ? 1 : flaky);
+const harmless = () => flaky;
+
+describe('the scenario judge', () => {
+  it('given checkout broken for enterprise customers in the changed regions, FAILs naming exactly them', () => {
+    const { judgement, intervals } = bake(1, brokenForEnterprise);
+    expect(judgement.verdict).toBe('FAIL');
+    expect(judgement.failedCustomers.map((f) => f.customer).sort()).toEqual(['acme', 'initech']);
+    expect(intervals).toBeLessThanOrEqual(5);
+  });
+
+  it('given half an hour of pre-change runs too, FAILs naming only enterprise customers', () => {
+    for (let seed = 2; seed < 22; seed++) {
+      const { judgement } = bake(seed, brokenForEnterprise, { before: 30 });
+      expect(judgement.verdict).toBe('FAIL');
+      const named = judgement.failedCustomers.map((f) => f.customer);
+      expect(named.length).toBeGreaterThan(0);
+      for (const customer of named) expect(ENTERPRISE.has(customer)).toBe(true);
+    }
+  });
+
+  it('given a harmless change and a scenario that fails 5% of the time everywhere, never blames the change (200 seeds)', () => {
+    const outcomes = Array.from({ length: 200 }, (_, seed) => bake(1_000 + seed, harmless).judgement.verdict);
+    const falseFails = outcomes.filter((v) => v === 'FAIL').length;
+    expect(falseFails / outcomes.length).toBeLessThanOrEqual(DEFAULT_SCENARIO_JUDGE.alpha);
+    expect(outcomes.filter((v) => v === 'PASS').length).toBeGreaterThan(150);
+  });
+
+  it('given a customer whose journey always failed a little more before the change, does not blame the change for it', () => {
+    // acme's checkout failed 20% of the time before the change and still does; the controls 5%
+    const rate = (customer: string) => (customer === 'acme' ? 0.2 : flaky);
+    const outcomes = Array.from({ length: 50 }, (_, seed) => bake(5_000 + seed, rate, { before: 30 }).judgement);
+    const blamedAcme = outcomes.filter((j) => j.failedCustomers.some((f) => f.customer === 'acme')).length;
+    expect(blamedAcme / outcomes.length).toBeLessThanOrEqual(0.1);
+  });
+
+  it('keeps its state as plain data: a judge rebuilt from JSON decides the same', () => {
+    const rnd = random(7);
+    const pairs = CHANGED.map((customer) => ({ scenario: 'checkout', customer }));
+    let live = startScenarioJudge(pairs, null);
+    let copied = JSON.parse(JSON.stringify(live));
+    for (let i = 0; i < 5; i++) {
+      const runs = interval(rnd, brokenForEnterprise);
+      const a = judgeScenarioInterval(live, runs);
+      const b = judgeScenarioInterval(copied, runs);
+      expect(b.verdicts).toEqual(a.verdicts);
+      live = a.state;
+      copied = JSON.parse(JSON.stringify(b.state));
+    }
+  });
+});
