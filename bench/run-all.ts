@@ -12,6 +12,7 @@ const BENCHES = [
   'judge',
   'blame',
   'spof',
+  'scenarios',
   'halt-latency',
   'overhead',
   'scale',

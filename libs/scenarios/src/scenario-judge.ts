@@ -41,7 +41,7 @@ export interface ScenarioJudgeOptions {
   tolerance: number;
   /** Ratio at or above which it did. Default 5: a journey that fails five times as often is broken. */
   maxTolerated: number;
-  /** Runs of the customer in the changed regions before any verdict. Default 10. */
+  /** Runs of the customer in the changed regions before any verdict. Default 5. */
   minRuns: number;
   intervalSeconds: number;
   maxDurationSeconds: number;
@@ -52,7 +52,7 @@ export const DEFAULT_SCENARIO_JUDGE: ScenarioJudgeOptions = {
   beta: 0.01,
   tolerance: 1,
   maxTolerated: 5,
-  minRuns: 10,
+  minRuns: 5,
   intervalSeconds: 60,
   maxDurationSeconds: 3_600,
 };
