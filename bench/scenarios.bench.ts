@@ -25,6 +25,7 @@ import {
   type ScenarioTarget,
 } from '../libs/scenarios/src';
 import { machineInfo, writeReport } from './bench-report';
+import { seededRandom } from '../libs/judge/src/simulation';
 
 const quick = process.argv.includes('--quick');
 const seedArg = process.argv.indexOf('--seed');
@@ -51,17 +52,6 @@ const CONTROLS = ['west-1', 'west-2', 'east-1', 'east-2'];
 const CUSTOMERS_PER_REGION = 10;
 /** Control customers walked per interval: a sample, as the gate would. */
 const CONTROL_SAMPLE = 10;
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Each region's customers; one in ten is on the enterprise plan (the customers the change breaks). */
 function customersOf(region: string) {
@@ -159,7 +149,7 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
-  const rnd = random(SEED);
+  const rnd = seededRandom(SEED);
   const sim = await startRegionSim({ regions: [...CHANGED, ...CONTROLS], port: 0, traffic: false });
   try {
     const apiTargets = [...CHANGED, ...CONTROLS].flatMap((r) => targetsOf(sim, r));

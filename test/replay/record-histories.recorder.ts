@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canaryGateSchema } from '../../libs/domain/src/gates/gate-spec';
+import { PgConfigStore } from '../../libs/config-store/src';
 import { DEFAULT_REDUNDANCY_POLICY } from '../../libs/domain/src/service/redundancy-policy';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { resolveTemporalCli } from '../../libs/platform/src/temporal-cli';
@@ -174,6 +175,25 @@ describe('record replay histories', () => {
     });
     expect((await overridden.result()).status).toBe('SUCCEEDED');
     await save('redundancy-override-succeeded', overridden);
+  });
+
+  it('each region pushed its own config, halted during a bake and rolled back', async () => {
+    const configs = new PgConfigStore(h.pool);
+    const base = { database: { primary: 'db-main' }, feature: true };
+    const regionConfigHashes: Record<string, string> = {};
+    for (const region of ['a1', 'b1', 'h1']) {
+      regionConfigHashes[region] = await configs.put({ ...base, database: { primary: `db-${region}` } });
+    }
+    const handle = await h.start({
+      config: undefined,
+      configHash: await configs.put(base),
+      regionConfigHashes,
+      waves: WAVES.map((w) => ({ ...w, requiresApproval: false })),
+    });
+    await h.skipToPhase(handle, 'BAKING', 2);
+    await handle.signal(haltSignal, { source: 'manual', by: 'oncall', reason: 'errors in a1' });
+    expect((await handle.result()).status).toBe('ROLLED_BACK');
+    await save('region-configs-halted', handle);
   });
 
   it('continued as new twice or more, then halted and rolled back', async () => {

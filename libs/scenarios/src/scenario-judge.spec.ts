@@ -7,18 +7,7 @@ import {
   type ScenarioJudgement,
   type ScenarioRuns,
 } from './scenario-judge';
-
-/** A seeded generator (mulberry32): every world here is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../judge/src/simulation';
 
 const CHANGED = ['acme', 'globex', 'initech', 'umbrella'];
 const ENTERPRISE = new Set(['acme', 'initech']);
@@ -43,7 +32,7 @@ function bake(
   failRate: (customer: string, changed: boolean) => number,
   options: { before?: number; max?: number } = {},
 ): { judgement: ScenarioJudgement; intervals: number } {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const pairs = CHANGED.map((customer) => ({ scenario: 'checkout', customer }));
   const before = options.before
     ? Array.from({ length: options.before }, () => interval(rnd, (c) => failRate(c, false)))
@@ -99,7 +88,7 @@ describe('the scenario judge', () => {
   });
 
   it('keeps its state as plain data: a judge rebuilt from JSON decides the same', () => {
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     const pairs = CHANGED.map((customer) => ({ scenario: 'checkout', customer }));
     let live = startScenarioJudge(pairs, null);
     let copied = JSON.parse(JSON.stringify(live));
