@@ -57,14 +57,11 @@ import { z } from 'zod';
 /** The config part of a plan request: optional, and with it, per-region overrides and the template flag. */
 const planConfigSchema = z.object({ config: startRolloutSchema.shape.config.optional(), ...regionConfigFields });
 
-/** Each region's config after the change: its own, or the rollout's one. */
-function nextConfigs(topology: ServiceTopology, change: RegionConfigRequest): (region: string) => unknown {
-  const perRegion = startRolloutConfigs(
-    change,
-    topology.name,
-    topology.regions.map((r) => r.name),
-  );
-  return (region) => perRegion?.get(region) ?? change.config;
+/** Each region's config after the change (`perRegion`, null when all get `config`), and a lookup of it. */
+function changeOf(topology: ServiceTopology, change: RegionConfigRequest) {
+  const names = topology.regions.map((r) => r.name);
+  const perRegion = startRolloutConfigs(change, topology.name, names);
+  return { perRegion, next: (region: string): unknown => perRegion?.get(region) ?? change.config };
 }
 
 const redundancyOverrideSchema = z.object({
@@ -106,7 +103,7 @@ export class RolloutStarter {
     const change = parseInput(planConfigSchema, { config, regionOverrides, configTemplate }, 'plan request');
     const outcome = planRollout({ regions: topology.regions, strategy: req.strategy, waves: req.waves });
     if (change.config === undefined) return toPlanPreview(outcome, null);
-    const next = nextConfigs(topology, { ...change, config: change.config });
+    const { next } = changeOf(topology, { ...change, config: change.config });
     return toPlanPreview(outcome, await this.redundancy.check(topology, next));
   }
 
@@ -124,17 +121,8 @@ export class RolloutStarter {
         { violations: outcome.violations },
       );
     }
-    const perRegion = startRolloutConfigs(
-      req,
-      topology.name,
-      topology.regions.map((r) => r.name),
-    );
-    const redundancyOverride = await this.redundancyGate(
-      topology,
-      (region) => perRegion?.get(region) ?? req.config,
-      raw.redundancyOverride,
-      principal,
-    );
+    const { perRegion, next } = changeOf(topology, req);
+    const redundancyOverride = await this.redundancyGate(topology, next, raw.redundancyOverride, principal);
     // Stored once by hash: the workflow and its activities carry hashes, never bodies.
     const configHash = await this.configs.put(req.config);
     const regionConfigHashes = perRegion && (await this.storeRegionConfigs(perRegion, configHash));
