@@ -1,5 +1,4 @@
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
-import { freePort } from '../../libs/platform/src/free-port';
 import { postAlerts } from '../support/alertmanager-webhook';
 import { startAppStack, type AppStack } from '../support/app-stack';
 import { readRollout, startRollout, waitForApproval, waitForRollout } from '../support/fixtures';
@@ -149,15 +148,16 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
     );
 
   beforeAll(async () => {
-    const ports = await Promise.all(SIMULATED.map(() => freePort()));
-    prometheus = await startPrometheus({ targets: ports.map((p) => `127.0.0.1:${p}`) });
+    // each region-sim listens first (on a port of its own), then Prometheus scrapes it: a port
+    // picked free and bound later could be taken in between by anything the stack starts
+    for (const s of SIMULATED) s.sim = await startRegionSim({ regions: REGIONS, port: 0, service: s.name });
+    prometheus = await startPrometheus({ targets: SIMULATED.map((s) => new URL(s.sim!.url).host) });
     stack = await startAppStack({
       regions: ['pol-unused'],
       prometheusUrl: prometheus.url,
       insight: { spanSeconds: SPAN_SECONDS },
     });
-    for (const [i, s] of SIMULATED.entries()) {
-      s.sim = await startRegionSim({ regions: REGIONS, port: ports[i], service: s.name });
+    for (const s of SIMULATED) {
       const res = await register(s, 'halt-blamed');
       expect(res.errors).toBeUndefined();
       expect(res.data!.registerService.onIncident).toBe('halt-blamed');

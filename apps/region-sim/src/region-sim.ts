@@ -274,7 +274,8 @@ export async function startRegionSim(options: RegionSimOptions): Promise<RegionS
   const app = createRegionSimApp(fleet, traffic);
   const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, host, () => resolve(s));
+    // express 5 hands a failed listen (a port in use) to the callback, not to 'error' alone
+    const s = app.listen(options.port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
