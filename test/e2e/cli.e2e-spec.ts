@@ -276,9 +276,10 @@ describe('the sluice CLI against the real stack', () => {
     );
 
     const untemplated = await sluice(['plan', 'cli-spof', ...loose, '--config', base]);
+    // without --config-template the text reaches every region as written: the rules see one value for all
     expect(untemplated.code).toBe(1);
-    expect(untemplated.stderr).toBe(
-      'error BAD_USER_INPUT: the config uses {{region}}\n  configTemplate: must be true for a config that uses {{region}}\n',
+    expect(untemplated.stdout).toContain(
+      'error SPOF_PAIR_SHARED_DEPENDENCY: cli-west-1 and cli-west-2 are a redundancy pair but would both depend on database "db-{{region}}"',
     );
     const malformed = await sluice(['plan', 'cli-spof', ...loose, '--config', base, '--region-config', 'cli-west-2']);
     expect(malformed.code).toBe(3);

@@ -234,13 +234,15 @@ describe('redundancy rules: a change that turns a pair into a single point of fa
 
   it('a template gives each region its own primary: each is pushed its own config, with its hash in history', async () => {
     const own = { database: { primary: 'db-{{region}}' }, timeoutMs: 200 };
-    const untemplated = await graphql(stack.gateway.url, START, {
-      input: { service, version: 'v2', config: own, strategy },
+    // not marked as a template, the text reaches every region as written: one value for all
+    const untemplated = await graphql<{ planRollout: Preview }>(stack.gateway.url, PLAN, {
+      input: { service, strategy, config: own },
     });
-    expect(untemplated.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(untemplated.errors?.[0].message).toBe(
-      'the config uses {{region}}: set configTemplate: true to fill it in for each region',
-    );
+    expect(untemplated.data!.planRollout.valid).toBe(false);
+    expect(untemplated.data!.planRollout.redundancy!.violations[0]).toMatchObject({
+      rule: 'SPOF_PAIR_SHARED_DEPENDENCY',
+      value: 'db-{{region}}',
+    });
 
     const preview = await graphql<{ planRollout: Preview }>(stack.gateway.url, PLAN, {
       input: { service, strategy, config: own, configTemplate: true },

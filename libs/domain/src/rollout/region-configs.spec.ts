@@ -81,17 +81,14 @@ describe('region configs', () => {
       ]);
     });
 
-    it('refuses {{region}} in a config that is not a template: it would reach every region as written', () => {
-      expect(() => regionConfigs({ config: { db: 'db-{{region}}' } }, 'pay', regions)).toThrow(
-        badInput('the config uses {{region}}: set configTemplate: true to fill it in for each region'),
+    it('given a config that is not a template, pushes {{region}} and {{service}} text as written', () => {
+      expect(regionConfigs({ config: { db: 'db-{{region}}' } }, 'pay', regions)).toBeNull();
+      const configs = regionConfigs(
+        { config: {}, regionOverrides: [{ region: 'eu-1', config: { n: '{{ service }}' } }] },
+        'pay',
+        regions,
       );
-      expect(() =>
-        regionConfigs(
-          { config: {}, regionOverrides: [{ region: 'eu-1', config: { n: '{{ service }}' } }] },
-          'pay',
-          regions,
-        ),
-      ).toThrow(badInput('the config uses {{service}}: set configTemplate: true to fill it in for each region'));
+      expect(configs!.get('eu-1')).toEqual({ n: '{{ service }}' });
     });
 
     it('refuses every unknown variable of a template at once', () => {

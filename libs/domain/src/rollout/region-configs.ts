@@ -96,9 +96,10 @@ export interface RegionConfigRequest {
 
 /**
  * Each region's effective config, or null when every region gets `config` as written (no
- * overrides, no template). Refused (BAD_USER_INPUT, nothing started): an override for a region
- * the service does not have or named twice, a `{{region}}` or `{{service}}` in a config that
- * is not a template (it would reach every region as written), an unknown variable in one that is.
+ * overrides, no template). A config that is not a template is pushed as written, `{{region}}`
+ * text and all: it is the application's to read. Refused (BAD_USER_INPUT, nothing started): an
+ * override for a region the service does not have or named twice, an unknown variable in a
+ * template.
  */
 export function regionConfigs(
   request: RegionConfigRequest,
@@ -131,16 +132,9 @@ export function regionConfigs(
         { field: 'config', message: `unknown variable ${listed}` },
       ]);
     }
-  } else {
-    const used = documents.flatMap(templateVariables);
-    const variable = used.find((name) => (VARIABLES as readonly string[]).includes(name));
-    if (variable !== undefined) {
-      throw SluiceError.badInput(
-        `the config uses {{${variable}}}: set configTemplate: true to fill it in for each region`,
-        [{ field: 'configTemplate', message: `must be true for a config that uses {{${variable}}}` }],
-      );
-    }
-    if (overrides.length === 0) return null;
+  } else if (overrides.length === 0) {
+    // not a template: pushed as written, `{{...}}` text included (an application may template it)
+    return null;
   }
   const byRegion = Object.fromEntries(overrides.map((o) => [o.region, o.config]));
   const render = request.configTemplate ? renderConfig : (config: unknown) => config;

@@ -32,7 +32,7 @@ export class RegionOverrideInput {
 export const REGION_OVERRIDES_DESCRIPTION =
   "Per-region values merged over config, region by region; each region's effective config is pushed to it and its hash recorded.";
 export const CONFIG_TEMPLATE_DESCRIPTION =
-  'Fill {{region}} and {{service}} in every string of each region’s config (any other {{name}} is refused). Default false: a config that uses them is refused.';
+  'Fill {{region}} and {{service}} in every string of each region’s config (any other {{name}} is refused). Default false: the config is pushed as written.';
 
 @InputType({ description: 'One wave of an explicit plan.' })
 export class WaveInput {
