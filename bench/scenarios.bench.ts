@@ -117,7 +117,6 @@ async function detectionTrial(sim: RegionSim, rnd: () => number) {
         throw new Error(`blamed a customer the change did not break: ${named}`);
     }
   }
-  if (scenarioAt === null) concludeScenarioJudge(state);
   return { scenarioAt, probeAt, runs };
 }
 

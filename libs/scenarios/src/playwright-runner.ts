@@ -6,6 +6,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ErrorCode, SluiceError } from '../../domain/src/errors';
 import type { CustomerProfile, Scenario } from '../../domain/src/service/scenarios';
+import {
+  countTests,
+  firstReportError,
+  outcomesByFileAndProject,
+  stripColour,
+  type PlaywrightReport,
+} from './playwright-report';
 
 /**
  * Runs customer scenarios with Playwright (`@playwright/test`, docs/SCENARIOS.md): each
@@ -59,8 +66,6 @@ const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli');
 /** Where `@playwright/test` resolves from: the scenario files live in a temporary folder. */
 const MODULES = dirname(dirname(dirname(require.resolve('@playwright/test/package.json'))));
 const DEFAULT_CHROMIUM = '/usr/bin/chromium';
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Every scenario on every target, once. Throws SCENARIO_RUN_FAILED when Playwright itself could not run them. */
 export async function runScenarios(
@@ -202,22 +207,6 @@ function scenarioEnv(from: NodeJS.ProcessEnv, projects: Project[]): NodeJS.Proce
   return env;
 }
 
-interface PlaywrightReport {
-  suites?: ReportSuite[];
-  errors?: Array<{ message?: string }>;
-}
-interface ReportSuite {
-  file?: string;
-  suites?: ReportSuite[];
-  specs?: Array<{
-    file: string;
-    tests: Array<{
-      projectName: string;
-      results: Array<{ status: string; duration: number; error?: { message?: string } }>;
-    }>;
-  }>;
-}
-
 async function playwright(
   dir: string,
   projects: Project[],
@@ -249,53 +238,8 @@ async function playwright(
   if (!existsSync(file)) {
     throw new SluiceError(
       ErrorCode.ScenarioRunFailed,
-      `Playwright exited ${code} without a report: ${output.replace(ANSI, '').trim().slice(-1_000)}`,
+      `Playwright exited ${code} without a report: ${stripColour(output).trim().slice(-1_000)}`,
     );
   }
   return JSON.parse(await readFile(file, 'utf8')) as PlaywrightReport;
-}
-
-interface Outcome {
-  passed: boolean;
-  durationMs: number;
-  error?: string;
-}
-
-/** Per scenario file and project: passed when every test of the file passed (or was skipped on purpose). */
-function outcomesByFileAndProject(report: PlaywrightReport): Map<string, Outcome> {
-  const outcomes = new Map<string, Outcome>();
-  const visit = (suite: ReportSuite) => {
-    for (const spec of suite.specs ?? []) {
-      for (const test of spec.tests) {
-        const key = `${spec.file.split('/').pop()}|${test.projectName}`;
-        const last = test.results.at(-1);
-        const passed = last !== undefined && (last.status === 'passed' || last.status === 'skipped');
-        const before = outcomes.get(key) ?? { passed: true, durationMs: 0 };
-        outcomes.set(key, {
-          passed: before.passed && passed,
-          durationMs: before.durationMs + (last?.duration ?? 0),
-          error:
-            before.error ??
-            (passed
-              ? undefined
-              : (clean(last?.error?.message) ?? `the test ended ${last?.status ?? 'without running'}`)),
-        });
-      }
-    }
-    suite.suites?.forEach(visit);
-  };
-  report.suites?.forEach(visit);
-  return outcomes;
-}
-
-function countTests(suites: ReportSuite[]): number {
-  return suites.reduce((n, s) => n + (s.specs?.length ?? 0) + countTests(s.suites ?? []), 0);
-}
-
-function firstReportError(report: PlaywrightReport): string | undefined {
-  return clean(report.errors?.find((e) => e.message)?.message);
-}
-
-function clean(message: string | undefined): string | undefined {
-  return message?.replace(ANSI, '').trim().split('\n').slice(0, 8).join('\n');
 }
