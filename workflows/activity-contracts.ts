@@ -3,6 +3,9 @@ import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/ga
 import type { RolloutEvent } from '../libs/domain/src/rollout/rollout.events';
 import type { DependencyField, RedundancyPolicy } from '../libs/domain/src/service/redundancy-policy';
 import type { IntervalCounts } from '../libs/judge/src/sequential-count-test';
+import type { CustomerProfile } from '../libs/domain/src/service/scenarios';
+import type { ScenarioTallies } from '../libs/judge/src/scenario-judge';
+import type { ScenarioRef } from './rollout.types';
 
 /**
  * What the rollout workflow asks of its activities. The workflow owns this contract and
@@ -38,6 +41,13 @@ export interface RolloutActivities {
   readCanaryCounts(input: CanaryCountsInput): Promise<CanaryCountsResult>;
   /** The canary gate's pre-change window: read once per wave and gate, before the judge's first interval. */
   readCanaryBaseline(input: CanaryBaselineInput): Promise<CanaryBaselineResult>;
+  /**
+   * One interval of a scenario gate: every scenario for each customer of the wave's regions
+   * and a sample of the controls', run by Playwright and stored in `scenario_runs`.
+   */
+  runScenarioTick(input: ScenarioTickInput): Promise<ScenarioTickResult>;
+  /** The scenario runs before a wave's push: each customer's own failure rate and the controls'; null if none. */
+  readScenarioBaseline(input: ScenarioBaselineInput): Promise<ScenarioTallies | null>;
   validateConfig(input: ValidateConfigInput): Promise<ConfigValidation>;
   /** Precheck: the redundancy rules on the fleet as it is now (each region read) and the config. */
   checkRedundancy(input: CheckRedundancyInput): Promise<RedundancyFinding[]>;
@@ -288,4 +298,51 @@ export interface AssessHaltInput {
   serviceRegions: string[];
   /** When the halt arrived: the after window ends here, before the rollback heals anything. */
   haltedAt: string;
+}
+
+/** A customer to run scenarios as, in one region. */
+export interface ScenarioTargetRef extends RegionRef {
+  customer: CustomerProfile;
+}
+
+export interface ScenarioTickInput {
+  rolloutId: string;
+  service: string;
+  wave: number;
+  gate: string;
+  /** The gate's tick in this wave: with the gate and wave, what keeps a retried tick's runs stored once. */
+  tick: number;
+  scenarios: ScenarioRef[];
+  /** Playwright workers for the batch. */
+  workers: number;
+  changed: ScenarioTargetRef[];
+  control: ScenarioTargetRef[];
+  /** Workflow time (ms) the tick is due; its first attempt waits for it (see evaluateTick). */
+  notBefore?: number;
+}
+
+/** One run as the workflow needs it: its error cut short. */
+export interface ScenarioTickRun {
+  scenario: string;
+  region: string;
+  customer: string;
+  role: 'changed' | 'control';
+  passed: boolean;
+  error?: string;
+}
+
+export interface ScenarioTickResult {
+  runs: ScenarioTickRun[];
+  /** The Playwright process's wall time. */
+  wallMs: number;
+}
+
+export interface ScenarioBaselineInput {
+  service: string;
+  scenarios: string[];
+  changedRegions: string[];
+  controlRegions: string[];
+  /** Workflow time (ms): the window is `[at - windowSeconds, at)`. */
+  at: number;
+  windowSeconds: number;
 }

@@ -78,3 +78,14 @@ export const HALT_ASSESSMENT: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 2 },
 };
+
+/**
+ * One interval of a scenario gate (`runScenarioTick`): a Playwright process runs every
+ * scenario for the wave's customers and the sampled controls', heartbeating while it runs.
+ * As {@link BAKE_TICK}, its first attempt may only wait for its instant.
+ */
+export const SCENARIO_TICK: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
+};

@@ -1,12 +1,13 @@
 import { condition, isCancellation, patched } from '@temporalio/workflow';
 import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import { gateOutcome, recordEvaluationsNow, type NoDataPause } from '../libs/domain/src/gates/gate-policy';
-import type { CanaryGate, GateEvaluation, GateSpec } from '../libs/domain/src/gates/gate-spec';
+import type { CanaryGate, GateEvaluation, GateSpec, ScenarioGate } from '../libs/domain/src/gates/gate-spec';
 import type { RegionRef } from './activity-contracts';
 import { baselineRegions, canaryRead, concludeJudges, judgeCanary, judgeCounts, startJudges } from './canary-judging';
 import { historyIsLong, safePoint } from './continue-as-new';
 import { bakeTick, failureMessage, gateEvaluation } from './rollout-activities';
 import { StopRollout, type RolloutContext } from './rollout-context';
+import { concludeScenarioGates, judgeScenarioGates } from './scenario-gates';
 import type { ResumePoint } from './rollout.types';
 
 /**
@@ -37,8 +38,9 @@ export async function bake(
 ): Promise<void> {
   const { input } = ctx;
   const { gateIntervalSeconds } = input;
-  const perRegion = input.gates.filter((g) => g.kind !== 'canary');
+  const perRegion = input.gates.filter((g) => g.kind !== 'canary' && g.kind !== 'scenario');
   const canaries = input.gates.filter((g): g is CanaryGate => g.kind === 'canary');
+  const scenarioGates = input.gates.filter((g): g is ScenarioGate => g.kind === 'scenario');
   const deadline = watch ? Infinity : (until ?? Date.now() + wave.bakeSeconds * 1000);
   const verdicts = new VerdictMemory();
   const waitsInActivity = ctx.lean && !watch && patched('ticks-wait-in-activity');
@@ -46,17 +48,25 @@ export async function bake(
   /** When the next tick is due, once its activity waits for it (`waitsInActivity`). */
   let due: number | undefined;
   for (;;) {
-    // The canary judge needs unchanged regions to compare against; without any it does not apply.
-    const judged = baselineRegions(ctx, targets).length > 0 ? canaries : [];
-    const results = ctx.lean
-      ? await leanTick(ctx, wave, targets, perRegion, judged, due)
-      : await tick(ctx, wave, targets, perRegion, judged);
+    // The canary and scenario judges need unchanged regions to compare against; without any they do not apply.
+    const controlled = baselineRegions(ctx, targets).length > 0;
+    const judged = controlled ? canaries : [];
+    const scenarios = controlled ? scenarioGates : [];
+    const results =
+      scenarios.length === 0
+        ? await gateTick(ctx, wave, targets, perRegion, judged, due)
+        : (
+            await Promise.all([
+              gateTick(ctx, wave, targets, perRegion, judged, due),
+              judgeScenarioGates(ctx, scenarios, wave, targets, due),
+            ])
+          ).flat();
     due = undefined;
     if (results.length > 0) {
       const outcome = gateOutcome({
         wave: wave.index,
         results,
-        canaryOnly: judged.length > 0 && perRegion.length === 0,
+        canaryOnly: judged.length > 0 && perRegion.length === 0 && scenarios.length === 0,
         pausedForNoData: ctx.state.pausedForNoData,
       });
       const evaluated = results.map((r) => ({
@@ -81,11 +91,11 @@ export async function bake(
     }
     if (watch?.done()) return;
     const remaining = deadline - Date.now();
-    if (remaining <= 0) return concludeBake(ctx, wave, targets, judged);
+    if (remaining <= 0) return concludeBake(ctx, wave, targets, judged, scenarios);
     // Between two ticks nothing is in flight: the one place a long bake hands over to a new run.
     safePoint(ctx, watch ? watch.at : { wave: wave.index, step: 'BAKE', bakeDeadline: deadline });
     const waitMs = Math.min(remaining, gateIntervalSeconds * 1000);
-    if (waitsInActivity && evaluates(perRegion, judged)) {
+    if (waitsInActivity && (evaluates(perRegion, judged) || scenarios.length > 0)) {
       due = Date.now() + waitMs;
       continue;
     }
@@ -112,8 +122,17 @@ export async function bake(
  * The bake's deadline: a canary judge that has not decided is INCONCLUSIVE, recorded, and its
  * gate's noData policy applies (fail stops the rollout, pause holds it before the next wave).
  */
-async function concludeBake(ctx: RolloutContext, wave: Wave, targets: RegionRef[], judged: CanaryGate[]) {
-  const concluded = concludeJudges(ctx, judged, wave, targets);
+async function concludeBake(
+  ctx: RolloutContext,
+  wave: Wave,
+  targets: RegionRef[],
+  judged: CanaryGate[],
+  scenarios: ScenarioGate[],
+) {
+  const concluded = [
+    ...concludeJudges(ctx, judged, wave, targets),
+    ...concludeScenarioGates(ctx, scenarios, wave, targets),
+  ];
   if (concluded.length === 0) return;
   await ctx.advance(concluded.map((r) => ({ type: 'HealthGateEvaluated' as const, data: { wave: wave.index, ...r } })));
   const outcome = gateOutcome({
@@ -163,6 +182,16 @@ async function tick(
   for (const gate of judged) results.push(await judgeCanary(ctx, gate, wave, targets));
   return results;
 }
+
+/** One tick of the per-region and canary gates, as the run's history was made (lean or not). */
+const gateTick = (
+  ctx: RolloutContext,
+  wave: Wave,
+  targets: RegionRef[],
+  perRegion: GateSpec[],
+  judged: CanaryGate[],
+  due?: number,
+) => (ctx.lean ? leanTick(ctx, wave, targets, perRegion, judged, due) : tick(ctx, wave, targets, perRegion, judged));
 
 /** Whether a tick of these gates runs an activity (which can then wait for the tick's instant). */
 const evaluates = (perRegion: GateSpec[], judged: CanaryGate[]) => perRegion.length > 0 || judged.length > 0;

@@ -10,6 +10,7 @@ import {
   REGION_READ,
   ROLLBACK_BATCH,
   ROLLBACK_PUSH,
+  SCENARIO_TICK,
 } from './activity-presets';
 
 type Only<K extends keyof RolloutActivities> = Pick<RolloutActivities, K>;
@@ -22,8 +23,11 @@ export const regionPush = proxyActivities<Only<'pushRegionConfig'>>(REGION_PUSH)
 export const rollbackPush = proxyActivities<Only<'restoreRegionConfig'>>(ROLLBACK_PUSH);
 export const rollbackBatch = proxyActivities<Only<'restoreRegionConfigs'>>(ROLLBACK_BATCH);
 export const gateEvaluation =
-  proxyActivities<Only<'checkGates' | 'evaluateGates' | 'readCanaryCounts' | 'readCanaryBaseline'>>(GATE_EVALUATION);
+  proxyActivities<
+    Only<'checkGates' | 'evaluateGates' | 'readCanaryCounts' | 'readCanaryBaseline' | 'readScenarioBaseline'>
+  >(GATE_EVALUATION);
 export const bakeTick = proxyActivities<Only<'evaluateTick'>>(BAKE_TICK);
+export const scenarioTick = proxyActivities<Only<'runScenarioTick'>>(SCENARIO_TICK);
 export const configValidation = proxyActivities<Only<'validateConfig' | 'checkRedundancy'>>(CONFIG_VALIDATION);
 export const haltAssessment = proxyActivities<Only<'assessHalt'>>(HALT_ASSESSMENT);
 

@@ -7,6 +7,7 @@ import type { FreezeWindow } from '../libs/domain/src/service/freeze-window';
 import type { RecurringFreeze } from '../libs/domain/src/service/recurring-freeze';
 import type { DependencyField, RedundancyPolicy } from '../libs/domain/src/service/redundancy-policy';
 import type { Region } from '../libs/domain/src/service/service-topology';
+import type { CustomerProfile } from '../libs/domain/src/service/scenarios';
 import { targetKindOf } from '../libs/domain/src/service/target-kind';
 import type { RunState } from './run-state';
 
@@ -45,6 +46,13 @@ export interface RolloutWorkflowInput {
   redundancy?: RedundancyPolicy;
   /** An admin started it although it broke redundancy rules set to error; recorded on RolloutRequested. */
   redundancyOverride?: RedundancyOverride;
+  /**
+   * The customer scenarios the scenario gates run, each by the hash of its stored document
+   * (`{ kind: 'scenario', name, source, timeoutSeconds }`) in the config store, and the
+   * customer profiles they run as (credentials by environment variable name only).
+   */
+  scenarios?: ScenarioRef[];
+  customerProfiles?: CustomerProfile[];
   /** Continue as new once the run's history passes this many events (default in continue-as-new.ts). */
   continueAsNewAfterEvents?: number;
   /** Set on a run continued as new: where the previous run stopped, and all it knew. */
@@ -60,6 +68,15 @@ export interface ResumePoint {
   step: 'START' | 'BAKE' | 'APPROVAL' | 'ROLLBACK_RETRY';
   /** Workflow time (ms) at which the wave's bake ends. */
   bakeDeadline?: number;
+}
+
+/** A customer scenario as a rollout carries it: its text is in the config store by `sourceHash`. */
+export interface ScenarioRef {
+  name: string;
+  /** The hash of its text (scenarioVersion), recorded on RolloutRequested. */
+  version: string;
+  sourceHash: string;
+  timeoutSeconds: number;
 }
 
 export interface RolloutResume {
@@ -108,6 +125,9 @@ export function rolloutRequested(input: RolloutWorkflowInput): RolloutRequested 
       ),
       ...(input.redundancyOverride ? { redundancyOverride: input.redundancyOverride } : {}),
       ...(input.regionConfigHashes ? { regionConfigHashes: input.regionConfigHashes } : {}),
+      ...(input.scenarios?.length
+        ? { scenarioVersions: Object.fromEntries(input.scenarios.map((s) => [s.name, s.version])) }
+        : {}),
     },
   };
 }

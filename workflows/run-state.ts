@@ -2,6 +2,7 @@ import { initialRolloutState, type RolloutState } from '../libs/domain/src/rollo
 import type { EmergencyFreeze } from '../libs/domain/src/service/freeze-window';
 import type { CanaryJudgeState } from '../libs/judge/src/canary-interval';
 import type { RegionRef } from './activity-contracts';
+import type { ScenarioGateState } from './scenario-gates';
 
 /**
  * What undoes one push: the region's config as it was just before it. Runs from the
@@ -42,6 +43,8 @@ export interface RunState {
   pausedForNoData: string[];
   /** Each canary gate's judge per wave, keyed `wave/gate`: its e-processes and counter anchor. */
   canaryJudges: Record<string, CanaryJudgeState>;
+  /** Each scenario gate's judge per wave, keyed `wave/gate` (absent in runs from before scenario gates). */
+  scenarioJudges?: Record<string, ScenarioGateState>;
   /** When each wave's pushes began (workflow time, ms): where a canary's pre-change window ends. */
   pushesStartedAt?: Record<number, number>;
   /** When monitoring halted the rollout (workflow time); null if it was not halted. */
@@ -65,6 +68,7 @@ export function initialRunState(): RunState {
     freezes: [],
     pausedForNoData: [],
     canaryJudges: {},
+    scenarioJudges: {},
     haltedAt: null,
     configHash: null,
     documents: {},

@@ -367,7 +367,8 @@ describeWithMonitoring(['prometheus'], SUITE, () => {
     // the original six columns first, the ranking appended
     expect(lines[0]).toBe(
       'customer,region,exposed_from,exposed_until,rolled_back,ended_by,' +
-        'rank,exposed_seconds,requests,error_rate,baseline_error_rate,bad_requests_estimate,severity,measured_by',
+        'rank,exposed_seconds,requests,error_rate,baseline_error_rate,bad_requests_estimate,severity,measured_by,' +
+        'observed_failing,failed_scenarios,first_failure,last_failure,journey_failures,journey_runs',
     );
     const cells = lines.slice(1).map((l) => l.split(','));
     expect(cells.map((c) => c.slice(0, 8))).toEqual(

@@ -5,9 +5,11 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canaryGateSchema } from '../../libs/domain/src/gates/gate-spec';
+import { canaryGateSchema, scenarioGateSchema } from '../../libs/domain/src/gates/gate-spec';
+import { scenarioVersion } from '../../libs/scenarios/src/playwright-runner';
+import { scenarioDocument } from '../../libs/scenarios/src/scenario-document';
 import { PgConfigStore } from '../../libs/config-store/src';
 import { DEFAULT_REDUNDANCY_POLICY } from '../../libs/domain/src/service/redundancy-policy';
 import { projectRoot } from '../../libs/platform/src/project-root';
@@ -194,6 +196,42 @@ describe('record replay histories', () => {
     await handle.signal(haltSignal, { source: 'manual', by: 'oncall', reason: 'errors in a1' });
     expect((await handle.result()).status).toBe('ROLLED_BACK');
     await save('region-configs-halted', handle);
+  });
+
+  it('a scenario gate FAILed in the canary, naming the customers a config broke, and rolled back', async () => {
+    const configs = new PgConfigStore(h.pool);
+    const source = readFileSync(join(projectRoot(__dirname), 'test/scenarios/checkout.scenario.ts'), 'utf8');
+    const scenario = { name: 'checkout', source, timeoutSeconds: 20 };
+    const base = h.input();
+    const customers: Record<string, string[]> = { c1: ['acme', 'hooli'], a1: ['globex'], b1: ['wayne'], h1: [] };
+    const handle = await h.start({
+      config: { faults: { breakCheckoutFor: { plan: 'enterprise' } } },
+      regions: base.regions.map((r) => ({ ...r, customers: customers[r.name] ?? [] })),
+      scenarios: [
+        {
+          name: 'checkout',
+          version: scenarioVersion(source),
+          sourceHash: await configs.put(scenarioDocument(scenario)),
+          timeoutSeconds: 20,
+        },
+      ],
+      customerProfiles: [
+        { customer: 'acme', attributes: { plan: 'enterprise' }, credentials: {} },
+        { customer: 'globex', attributes: { plan: 'enterprise' }, credentials: {} },
+      ],
+      gates: [scenarioGateSchema.parse({ kind: 'scenario', name: 'journeys', minRuns: 3 })],
+      waves: [
+        { regions: ['c1'], bakeSeconds: 600 },
+        { regions: ['a1', 'b1'], bakeSeconds: 0 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    const result = await handle.result();
+    expect(result).toMatchObject({
+      status: 'ROLLED_BACK',
+      reason: expect.stringMatching(/^gate journeys failed in c1: checkout broke for acme \(/),
+    });
+    await save('scenario-gate-failed', handle);
   });
 
   it('continued as new twice or more, then halted and rolled back', async () => {

@@ -1,3 +1,4 @@
+import { PgScenarioRuns } from '../../libs/scenarios/src/scenario-runs-store';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -152,6 +153,7 @@ export async function startWorkflowHarness(
       }),
       metrics: new PrometheusClient('http://127.0.0.1:1'),
       alerts: new AlertmanagerClient('http://127.0.0.1:1'),
+      scenarioRuns: new PgScenarioRuns(workerPool),
     }),
   });
   const running = worker.run();

@@ -17,3 +17,4 @@ export const CONFIG_STORE = Symbol('CONFIG_STORE');
 export const LIVE_EVENTS = Symbol('LIVE_EVENTS');
 export const NOTIFICATION_STORE = Symbol('NOTIFICATION_STORE');
 export const CHANNEL_STORE = Symbol('CHANNEL_STORE');
+export const SCENARIO_RUNS = Symbol('SCENARIO_RUNS');

@@ -11,6 +11,18 @@ describe('worker configuration from the environment', () => {
     expect(() => loadWorkerConfig({})).toThrow(/DATABASE_URL: must be set to a postgres:\/\/ URL/);
   });
 
+  it('runs customer scenarios between rollouts every 5 minutes unless told otherwise', () => {
+    const worker = { DATABASE_URL: 'postgres://sluice@db/sluice' };
+    expect(loadWorkerConfig(worker).continuousScenarios).toEqual({
+      intervalSeconds: 300,
+      targetsPerRound: 24,
+      workers: 2,
+      retentionDays: 14,
+    });
+    expect(loadWorkerConfig({ ...worker, SLUICE_SCENARIO_INTERVAL_SECONDS: '0' }).continuousScenarios).toBeUndefined();
+    expect(() => loadWorkerConfig({ ...worker, SLUICE_SCENARIO_WORKERS: '0' })).toThrow(/SLUICE_SCENARIO_WORKERS/);
+  });
+
   it('gives the worker its defaults', () => {
     expect(loadWorkerConfig({ DATABASE_URL: 'postgres://sluice@db/sluice', PG_POOL_MAX: '4' })).toMatchObject({
       poolSize: 4,

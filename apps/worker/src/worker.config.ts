@@ -9,6 +9,7 @@ import {
 } from '../../../libs/platform/src/config';
 import { loadEndpointPolicy } from '../../../libs/targets/src/endpoint-policy';
 import { loadMonitoringConnection } from '../../../libs/targets/src/monitoring-connection';
+import { DEFAULT_CONTINUOUS_SCENARIOS } from '../../../libs/scenarios/src/continuous-scenarios';
 import type { SluiceWorkerOptions } from './worker';
 
 export interface WorkerConfig extends SluiceWorkerOptions {
@@ -31,6 +32,25 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
       WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
       SLUICE_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+      SLUICE_SCENARIO_INTERVAL_SECONDS: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(86_400)
+        .default(DEFAULT_CONTINUOUS_SCENARIOS.intervalSeconds),
+      SLUICE_SCENARIO_TARGETS_PER_ROUND: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(1_000)
+        .default(DEFAULT_CONTINUOUS_SCENARIOS.targetsPerRound),
+      SLUICE_SCENARIO_WORKERS: z.coerce.number().int().min(1).max(16).default(DEFAULT_CONTINUOUS_SCENARIOS.workers),
+      SLUICE_SCENARIO_RETENTION_DAYS: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(3_650)
+        .default(DEFAULT_CONTINUOUS_SCENARIOS.retentionDays),
     },
     env,
   );
@@ -52,5 +72,15 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     workflowBundlePath: c.SLUICE_WORKFLOW_BUNDLE,
     insight: loadInsightOptions(env),
     endpointPolicy: loadEndpointPolicy(env),
+    ...(c.SLUICE_SCENARIO_INTERVAL_SECONDS > 0
+      ? {
+          continuousScenarios: {
+            intervalSeconds: c.SLUICE_SCENARIO_INTERVAL_SECONDS,
+            targetsPerRound: c.SLUICE_SCENARIO_TARGETS_PER_ROUND,
+            workers: c.SLUICE_SCENARIO_WORKERS,
+            retentionDays: c.SLUICE_SCENARIO_RETENTION_DAYS,
+          },
+        }
+      : {}),
   };
 }

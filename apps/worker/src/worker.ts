@@ -6,6 +6,8 @@ import { CachedConfigStore, PgConfigStore } from '../../../libs/config-store/src
 import { ProjectionRunner, Projector, ReadModels } from '../../../libs/projections/src';
 import { FleetConfigs } from '../../../libs/redundancy/src';
 import { PgServiceCatalog } from '../../../libs/service-catalog/src';
+import { PgScenarioRuns } from '../../../libs/scenarios/src/scenario-runs-store';
+import { ContinuousScenarios, type ContinuousScenarioOptions } from '../../../libs/scenarios/src/continuous-scenarios';
 import type { TemporalSettings } from '../../../libs/platform/src/config';
 import { createLogger } from '../../../libs/platform/src/logger';
 import { createPgPool } from '../../../libs/platform/src/pg-pool';
@@ -45,6 +47,8 @@ export interface SluiceWorkerOptions {
   metricsHost?: string;
   /** Region endpoints allowed and denied (SLUICE_TARGET_ALLOW / SLUICE_TARGET_DENY; none by default). */
   endpointPolicy?: EndpointPolicy;
+  /** Customer scenarios between rollouts (SLUICE_SCENARIO_*); off when absent. */
+  continuousScenarios?: ContinuousScenarioOptions;
 }
 
 export interface SluiceWorker {
@@ -67,6 +71,10 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
   const connection = await NativeConnection.connect(temporalConnectionOptions(options.temporal));
   // every deployment target kind behind one client; closed when the worker stops (etcd
   // connections, git working clones)
+  const scenarioRuns = new PgScenarioRuns(pool);
+  const continuous = options.continuousScenarios
+    ? new ContinuousScenarios(new PgServiceCatalog(pool), scenarioRuns, log, options.continuousScenarios)
+    : undefined;
   const regions = new TargetRegistryClient();
   regions.policy = options.endpointPolicy ?? regions.policy;
   const worker = await Worker.create({
@@ -97,6 +105,7 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
       }),
       metrics: new PrometheusClient(options.prometheus),
       alerts: new AlertmanagerClient(options.alertmanager),
+      scenarioRuns,
       insight: options.insight,
       onEventsAppended: (service, events) => {
         metrics.observe(service, events);
@@ -112,9 +121,11 @@ export async function createSluiceWorker(options: SluiceWorkerOptions): Promise<
     metricsUrl: metricsServer.url,
     async run() {
       projections.start();
+      continuous?.start();
       try {
         await worker.run();
       } finally {
+        await continuous?.stop();
         await metricsServer.close();
         regions.close();
         await projections.stop();

@@ -6,6 +6,7 @@ import {
   compareForOutreach,
   customerImpact,
   rankAffectedCustomers,
+  withObservedJourneys,
   type CustomerImpact,
   type ImpactCounts,
 } from './customer-impact';
@@ -262,10 +263,11 @@ describe('the exports', () => {
 
   it('CSV: the original six columns first, the ranking after them, in rank order, quoted where needed', () => {
     expect(affectedCustomersCsv(ranked).split('\r\n')).toEqual([
-      'customer,region,exposed_from,exposed_until,rolled_back,ended_by,rank,exposed_seconds,requests,error_rate,baseline_error_rate,bad_requests_estimate,severity,measured_by',
-      '"Acme, ""Intl""",eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK,1,180,500,0.2,0,100,HIGH,REGION',
-      'Zed GmbH,eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK,2,180,500,0.2,0,100,HIGH,REGION',
-      '"Acme, ""Intl""",us,2026-11-26T12:01:00.000Z,,false,,3,300,,,,,UNKNOWN,',
+      'customer,region,exposed_from,exposed_until,rolled_back,ended_by,rank,exposed_seconds,requests,error_rate,baseline_error_rate,bad_requests_estimate,severity,measured_by,' +
+        'observed_failing,failed_scenarios,first_failure,last_failure,journey_failures,journey_runs',
+      '"Acme, ""Intl""",eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK,1,180,500,0.2,0,100,HIGH,REGION,false,,,,,',
+      'Zed GmbH,eu,2026-11-26T12:00:00.000Z,2026-11-26T12:03:00.000Z,true,ROLLED_BACK,2,180,500,0.2,0,100,HIGH,REGION,false,,,,,',
+      '"Acme, ""Intl""",us,2026-11-26T12:01:00.000Z,,false,,3,300,,,,,UNKNOWN,,false,,,,,',
       '',
     ]);
   });
@@ -273,7 +275,7 @@ describe('the exports', () => {
   it('CSV: keeps a customer name that looks like a spreadsheet formula as text', () => {
     const formula = rankAffectedCustomers([customerImpact(row('=HYPERLINK("x")', 'us', 1, null), 'down', t(6))]);
     expect(affectedCustomersCsv(formula).split('\r\n')[1]).toBe(
-      `"'=HYPERLINK(""x"")",us,2026-11-26T12:01:00.000Z,,false,,1,300,,,,,UNKNOWN,`,
+      `"'=HYPERLINK(""x"")",us,2026-11-26T12:01:00.000Z,,false,,1,300,,,,,UNKNOWN,,false,,,,,`,
     );
   });
 
@@ -318,8 +320,64 @@ describe('the exports', () => {
           severity: 'UNKNOWN',
           measuredBy: null,
           note: 'the metrics could not be read (refused)',
+          observed: null,
         },
       ],
     });
+  });
+});
+
+describe('observed, not only exposed: customers the scenario gates saw failing', () => {
+  const exposedOnly = (customer: string, errors: number) =>
+    customerImpact(row(customer), { source: 'REGION', during: counts(1000, errors), baseline: counts(1000, 0) }, NOW);
+  const impacts = [exposedOnly('Acme', 300), exposedOnly('Initech', 0), exposedOnly('Hooli', 0)];
+  const seen = (customer: string, region: string, failures: number) => ({
+    customer,
+    region,
+    scenarios: ['checkout'],
+    failures,
+    runs: failures,
+    firstFailureAt: t(1),
+    lastFailureAt: t(3),
+  });
+  const observed = [seen('Initech', 'eu', 4), seen('Hooli', 'us', 9)];
+
+  it('attaches each customer’s failed journeys in that region only, and ranks those seen failing first', () => {
+    const ranked = rankAffectedCustomers(withObservedJourneys(impacts, observed));
+    expect(ranked.map((c) => [c.customer, c.rank, c.observed?.failures ?? null])).toEqual([
+      ['Initech', 1, 4],
+      // measured errors come next; Hooli failed in another region than this row's
+      ['Acme', 2, null],
+      ['Hooli', 3, null],
+    ]);
+  });
+
+  it('CSV and JSON show what was observed beside what was exposed', () => {
+    const ranked = rankAffectedCustomers(withObservedJourneys(impacts, observed));
+    const line = affectedCustomersCsv(ranked).split('\r\n')[1].split(',');
+    expect(line.slice(0, 2)).toEqual(['Initech', 'eu']);
+    expect(line.slice(-6)).toEqual([
+      'true',
+      'checkout',
+      '2026-11-26T12:01:00.000Z',
+      '2026-11-26T12:03:00.000Z',
+      '4',
+      '4',
+    ]);
+    const json = affectedCustomersJson({
+      rolloutId: 'r',
+      service: 's',
+      generatedAt: NOW,
+      metricsError: null,
+      customers: ranked,
+    });
+    expect(json.customers[0].observed).toEqual({
+      scenarios: ['checkout'],
+      failures: 4,
+      runs: 4,
+      firstFailureAt: '2026-11-26T12:01:00.000Z',
+      lastFailureAt: '2026-11-26T12:03:00.000Z',
+    });
+    expect(json.customers[1].observed).toBeNull();
   });
 });

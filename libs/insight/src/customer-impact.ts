@@ -37,6 +37,47 @@ export interface CustomerImpact extends AffectedCustomer {
   measuredBy: ImpactSource | null;
   /** Why the severity is UNKNOWN, or why the customer's own series were not used. */
   note: string | null;
+  /**
+   * What the customer scenarios saw: the customer's journeys that failed in this region while
+   * the rollout's scenario gate ran (docs/SCENARIOS.md); null when none failed there.
+   */
+  observed?: ObservedJourneys | null;
+}
+
+/** A customer's failed journeys in one changed region, from the scenario gates' runs. */
+export interface ObservedJourneys {
+  scenarios: string[];
+  failures: number;
+  runs: number;
+  firstFailureAt: Date;
+  lastFailureAt: Date;
+}
+
+/**
+ * Each exposed customer with the journeys of theirs that failed in that region, observed by
+ * the rollout's scenario gates. A customer seen failing is affected for certain; the others
+ * were merely exposed.
+ */
+export function withObservedJourneys(
+  impacts: readonly CustomerImpact[],
+  observed: ReadonlyArray<ObservedJourneys & { customer: string; region: string }>,
+): CustomerImpact[] {
+  const byKey = new Map(observed.map((o) => [`${o.customer}\u0000${o.region}`, o]));
+  return impacts.map((c) => {
+    const o = byKey.get(`${c.customer}\u0000${c.region}`);
+    return {
+      ...c,
+      observed: o
+        ? {
+            scenarios: o.scenarios,
+            failures: o.failures,
+            runs: o.runs,
+            firstFailureAt: o.firstFailureAt,
+            lastFailureAt: o.lastFailureAt,
+          }
+        : null,
+    };
+  });
 }
 
 export interface RankedCustomer extends CustomerImpact {
@@ -102,12 +143,15 @@ const tier = (c: CustomerImpact) =>
   c.severity === 'UNKNOWN' ? 1 : (c.errorRate ?? 0) > (c.baselineErrorRate ?? 0) ? 0 : 2;
 
 /**
- * The order for outreach: customers with estimated bad requests first, most first; then
+ * The order for outreach: customers whose journeys were seen failing first (most failures
+ * first); then customers with estimated bad requests, most first; then
  * those whose impact is unknown; then those the change did not measurably hurt. Within a
  * tier, longer exposure first, then customer name, region and push time.
  */
 export function compareForOutreach(a: CustomerImpact, b: CustomerImpact): number {
   return (
+    Number(Boolean(b.observed)) - Number(Boolean(a.observed)) ||
+    (b.observed?.failures ?? 0) - (a.observed?.failures ?? 0) ||
     tier(a) - tier(b) ||
     (b.badRequestsEstimate ?? 0) - (a.badRequestsEstimate ?? 0) ||
     b.exposedSeconds - a.exposedSeconds ||
@@ -176,6 +220,12 @@ export function affectedCustomersCsv(rows: readonly RankedCustomer[]): string {
       'bad_requests_estimate',
       'severity',
       'measured_by',
+      'observed_failing',
+      'failed_scenarios',
+      'first_failure',
+      'last_failure',
+      'journey_failures',
+      'journey_runs',
     ],
   ];
   for (const r of rows) {
@@ -194,6 +244,12 @@ export function affectedCustomersCsv(rows: readonly RankedCustomer[]): string {
       text(r.badRequestsEstimate),
       r.severity,
       text(r.measuredBy),
+      String(Boolean(r.observed)),
+      r.observed?.scenarios.join(' ') ?? '',
+      r.observed?.firstFailureAt.toISOString() ?? '',
+      r.observed?.lastFailureAt.toISOString() ?? '',
+      text(r.observed?.failures ?? null),
+      text(r.observed?.runs ?? null),
     ]);
   }
   return lines.map((l) => l.map(cell).join(',')).join('\r\n') + '\r\n';
@@ -231,6 +287,13 @@ export function affectedCustomersJson(report: AffectedCustomersReport) {
       severity: r.severity,
       measuredBy: r.measuredBy,
       note: r.note,
+      observed: r.observed
+        ? {
+            ...r.observed,
+            firstFailureAt: r.observed.firstFailureAt.toISOString(),
+            lastFailureAt: r.observed.lastFailureAt.toISOString(),
+          }
+        : null,
     })),
   };
 }

@@ -12,11 +12,13 @@ export {
   MIN_BASELINE_FAILURES,
   concludeScenarioJudge,
   judgeScenarioInterval,
+  scenarioCustomerKey,
   startScenarioJudge,
   type JudgedRun,
   type ScenarioJudgeOptions,
   type ScenarioJudgeState,
   type ScenarioJudgement,
   type ScenarioRuns,
+  type ScenarioTallies,
   type ScenarioVerdict,
-} from './scenario-judge';
+} from '../../judge/src/scenario-judge';

@@ -1,3 +1,4 @@
+import { PgScenarioRuns } from '../../../../libs/scenarios/src/scenario-runs-store';
 import { Global, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
@@ -24,6 +25,7 @@ import {
   EVENT_STORE,
   GATEWAY_SETTINGS,
   PG_POOL,
+  SCENARIO_RUNS,
   PROJECTIONS,
   READ_MODELS,
   SERVICE_CATALOG,
@@ -91,7 +93,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
             decisions: IncidentDecisionRepository,
           ) => {
             // the policy reads the same blame as the `incident` query
-            const insight = new InsightService(readModels, catalog, analyzer, config);
+            const insight = new InsightService(readModels, catalog, analyzer, config, new PgScenarioRuns(pool));
             const responder = new IncidentResponder(
               pool,
               catalog,
@@ -151,6 +153,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
             new ProjectionRunner(new Projector(pool, eventStore), createLogger('gateway')),
         },
         { provide: SERVICE_CATALOG, inject: [PG_POOL], useFactory: (pool: Pool) => new PgServiceCatalog(pool) },
+        { provide: SCENARIO_RUNS, inject: [PG_POOL], useFactory: (pool: Pool) => new PgScenarioRuns(pool) },
         {
           provide: INCIDENT_ANALYZER,
           useFactory: () => new IncidentAnalyzer(new PrometheusClient(config.prometheus), config.insight),
@@ -174,6 +177,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         READ_MODELS,
         PROJECTIONS,
         INCIDENT_ANALYZER,
+        SCENARIO_RUNS,
       ],
     };
   }

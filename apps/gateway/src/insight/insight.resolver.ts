@@ -21,6 +21,12 @@ const toModel = (rows: RankedCustomer[]): AffectedCustomer[] =>
     severity: r.severity as AffectedCustomer['severity'],
     measuredBy: r.measuredBy as AffectedCustomer['measuredBy'],
     note: r.note,
+    observedFailing: Boolean(r.observed),
+    failedScenarios: r.observed?.scenarios ?? [],
+    firstFailureAt: r.observed?.firstFailureAt ?? null,
+    lastFailureAt: r.observed?.lastFailureAt ?? null,
+    journeyFailures: r.observed?.failures ?? null,
+    journeyRuns: r.observed?.runs ?? null,
   }));
 
 @Resolver(() => Suspect)

@@ -6,6 +6,7 @@ import {
   BlameEngine,
   affectedCustomers,
   customerImpact,
+  withObservedJourneys,
   exposures,
   rankAffectedCustomers,
   type AffectedCustomersReport,
@@ -19,7 +20,8 @@ import {
 import type { ReadModels, RegionChangeRow } from '../../../../libs/projections/src';
 import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
 import type { GatewayConfig } from '../gateway.config';
-import { GATEWAY_SETTINGS, INCIDENT_ANALYZER, READ_MODELS, SERVICE_CATALOG } from '../gateway.tokens';
+import { GATEWAY_SETTINGS, INCIDENT_ANALYZER, READ_MODELS, SCENARIO_RUNS, SERVICE_CATALOG } from '../gateway.tokens';
+import type { PgScenarioRuns } from '../../../../libs/scenarios/src/scenario-runs-store';
 import type { RegionChange, RegionChangeKind } from '../history/models/history.models';
 import type { Incident, Suspect, VerdictValue } from './models/insight.models';
 
@@ -79,6 +81,7 @@ export class InsightService {
     @Inject(SERVICE_CATALOG) private readonly catalog: PgServiceCatalog,
     @Inject(INCIDENT_ANALYZER) private readonly analyzer: IncidentAnalyzer,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewayConfig,
+    @Inject(SCENARIO_RUNS) private readonly scenarioRuns: PgScenarioRuns,
   ) {
     this.blame = new BlameEngine(
       readModels,
@@ -157,11 +160,13 @@ export class InsightService {
     const at = alert.startsAt;
     const to = new Date(at.getTime() + 1);
     const from = new Date(at.getTime() - windowMinutes * 60_000);
-    const [regionChanges, serviceChanges, recentChanges, suspects] = await Promise.all([
+    const [regionChanges, serviceChanges, recentChanges, suspects, journeys] = await Promise.all([
       region ? this.readModels.changes({ region, from, to, limit: MAX_ROWS }) : [],
       service ? this.readModels.changes({ service, from, to, limit: MAX_ROWS }) : [],
       this.readModels.changes({ from: new Date(at.getTime() - recentMinutes * 60_000), to, limit: MAX_ROWS }),
       this.suspects({ region, service, at, windowMinutes }),
+      // the customer scenarios up to now: an alert is often read while it still fires
+      service ? this.scenarioRuns.failuresByRegion(service, from, new Date()) : [],
     ]);
     const top = suspects[0];
     const scope = [service, region].filter(Boolean).join(' in ');
@@ -174,6 +179,7 @@ export class InsightService {
       serviceChanges: serviceChanges.map(toChange),
       recentChanges: recentChanges.map(toChange),
       suspects,
+      journeys: [...journeys].sort((a, b) => Number(b.failures > 0) - Number(a.failures > 0)),
       verdict: top
         ? { verdict: top.verdict, summary: top.assessment.summary, rolloutId: top.rolloutId, evidence: top.assessment }
         : {
@@ -192,8 +198,9 @@ export class InsightService {
 
   /**
    * Every customer of every region the rollout changed, with its exposure, its error rate
-   * while exposed against the span before, and its rank for outreach. When Prometheus cannot
-   * be read the customers are still listed, exposure-ranked, with severity UNKNOWN.
+   * while exposed against the span before, the journeys of theirs the scenario gates saw
+   * failing there (observed, beside merely exposed), and its rank for outreach. When
+   * Prometheus cannot be read the customers are still listed, with severity UNKNOWN.
    */
   async affectedCustomersReport(rolloutId: string, now = new Date()): Promise<AffectedCustomersReport> {
     checkRolloutId(rolloutId);
@@ -224,10 +231,14 @@ export class InsightService {
     const readings = await this.analyzer
       .measureExposures(rollout.service, exposed, now)
       .catch((err: unknown) => unreadable(`the metrics could not be read (${(err as Error).message})`));
-    const impacts = rows.map((row) => {
-      const { measured, note } = readings.of(row);
-      return customerImpact(row, measured, now, note);
-    });
+    const observed = await this.scenarioRuns.observedFailures(rolloutId);
+    const impacts = withObservedJourneys(
+      rows.map((row) => {
+        const { measured, note } = readings.of(row);
+        return customerImpact(row, measured, now, note);
+      }),
+      observed,
+    );
     return { ...report, metricsError: readings.error, customers: rankAffectedCustomers(impacts) };
   }
 

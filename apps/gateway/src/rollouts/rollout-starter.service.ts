@@ -13,6 +13,8 @@ import {
   planRequestSchema,
   planRollout,
   regionConfigFields,
+  scenarioGateProblems,
+  scenariosGated,
   startRolloutConfigs,
   startRolloutSchema,
   type RedundancyOverride,
@@ -20,6 +22,8 @@ import {
   type ServiceTopology,
 } from '../../../../libs/domain/src';
 import type { PgConfigStore } from '../../../../libs/config-store/src';
+import { scenarioVersion } from '../../../../libs/scenarios/src/playwright-runner';
+import { scenarioDocument } from '../../../../libs/scenarios/src/scenario-document';
 import { configHash } from '../../../../libs/targets/src/config-hash';
 import { eventIdFor, type PgEventStore } from '../../../../libs/event-store/src';
 import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
@@ -35,6 +39,7 @@ import {
   rolloutRequested,
   rolloutWorkflowId,
   type RolloutWorkflowInput,
+  type ScenarioRef,
 } from '../../../../workflows/rollout.types';
 import type { GatewayConfig } from '../gateway.config';
 import {
@@ -121,11 +126,19 @@ export class RolloutStarter {
         { violations: outcome.violations },
       );
     }
+    const scenarioProblems = scenarioGateProblems(req.gates, topology);
+    if (scenarioProblems.length > 0) {
+      throw SluiceError.badInput(
+        `the scenario gates cannot run: ${scenarioProblems.map((p) => p.message).join('; ')}`,
+        scenarioProblems,
+      );
+    }
     const { perRegion, next } = changeOf(topology, req);
     const redundancyOverride = await this.redundancyGate(topology, next, raw.redundancyOverride, principal);
     // Stored once by hash: the workflow and its activities carry hashes, never bodies.
     const configHash = await this.configs.put(req.config);
     const regionConfigHashes = perRegion && (await this.storeRegionConfigs(perRegion, configHash));
+    const scenarios = await this.storeScenarios(scenariosGated(req.gates, topology.scenarios));
     const input: RolloutWorkflowInput = {
       rolloutId: randomUUID(),
       service: req.service,
@@ -147,6 +160,7 @@ export class RolloutStarter {
         ? { dependencyFields: topology.dependencyFields, redundancy: topology.redundancy }
         : {}),
       ...(redundancyOverride ? { redundancyOverride } : {}),
+      ...(scenarios.length > 0 ? { scenarios, customerProfiles: topology.customerProfiles } : {}),
     };
     const workflowId = rolloutWorkflowId(req.service);
     const startWorkflow = () =>
@@ -257,6 +271,18 @@ export class RolloutStarter {
       if (hash !== baseHash) hashes[region] = hash;
     }
     return Object.keys(hashes).length > 0 ? hashes : null;
+  }
+
+  /** The scenarios the rollout's gates run, each stored by hash: the workflow carries references, never the text. */
+  private async storeScenarios(scenarios: ServiceTopology['scenarios']): Promise<ScenarioRef[]> {
+    return Promise.all(
+      scenarios.map(async (scenario) => ({
+        name: scenario.name,
+        version: scenarioVersion(scenario.source),
+        sourceHash: await this.configs.put(scenarioDocument(scenario)),
+        timeoutSeconds: scenario.timeoutSeconds,
+      })),
+    );
   }
 
   /** True once the running rollout of this workflow id has finished and its workflow closed (within 5 s). */

@@ -58,7 +58,9 @@ export function tickIsDue(notBefore: number | undefined, info: { attempt: number
  */
 export const EVALUATION_CONCURRENCY = 8;
 
-type RegionGate = Exclude<GateSpec, { kind: 'canary' }>;
+type RegionGate = Exclude<GateSpec, { kind: 'canary' | 'scenario' }>;
+/** Gates that read Prometheus and whose queries the precheck checks. */
+type QueryGate = Extract<GateSpec, { kind: 'prometheus' | 'canary' }>;
 
 /** How long one gate's evaluation in one region may take at most, before the activity's budget. */
 function evaluationMs(gate: RegionGate): number {
@@ -67,7 +69,7 @@ function evaluationMs(gate: RegionGate): number {
 
 /** The queries of a gate the precheck asks Prometheus about, each rendered when checked (a bad template is a problem too). */
 interface QueryCheck {
-  gate: GateSpec;
+  gate: QueryGate;
   /** Which of the gate's queries, when it has several. */
   field: string;
   render: () => string;

@@ -8,6 +8,8 @@ import { createGateActivities } from './gate.activities';
 import { createRecordEvents } from './record-events.activity';
 import { createRegionActivities, type OnRegionPushed } from './region.activities';
 import { createInsightActivities } from './insight.activities';
+import { createScenarioActivities, type ScenarioActivityOptions } from './scenario.activities';
+import type { PgScenarioRuns } from '../../../../libs/scenarios/src/scenario-runs-store';
 import { DEFAULT_INSIGHT, IncidentAnalyzer, type InsightOptions } from '../../../../libs/insight/src';
 import type { RolloutActivities } from '../../../../workflows/activity-contracts';
 
@@ -22,6 +24,10 @@ export interface ActivityDependencies {
   metrics: MetricsSource;
   /** Where `alerts` gates look for firing alerts. */
   alerts: AlertSource;
+  /** Where scenario gates store their runs and read their baselines. */
+  scenarioRuns: PgScenarioRuns;
+  /** How scenario runs are made (Chromium's path, the credentials' environment). */
+  scenarios?: ScenarioActivityOptions;
   /** How halts are assessed from the metrics (default: DEFAULT_INSIGHT). */
   insight?: InsightOptions;
   /** Called after events were appended (not on a retried no-op): projections and metrics follow. */
@@ -37,6 +43,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRegionActivities(deps.regions, deps.configs, deps.onRegionPushed),
     ...createGateActivities(deps.regions, deps.metrics, deps.alerts),
     ...createConfigActivities(deps.configs, deps.regions, deps.fleet),
+    ...createScenarioActivities(deps.configs, deps.scenarioRuns, deps.scenarios),
     ...createInsightActivities(deps.eventStore, new IncidentAnalyzer(deps.metrics, deps.insight ?? DEFAULT_INSIGHT)),
   } satisfies RolloutActivities;
 }

@@ -162,11 +162,62 @@ export const canaryGateSchema = z
   });
 export type CanaryGate = z.infer<typeof canaryGateSchema>;
 
+/**
+ * Customer scenarios judged while a wave bakes (docs/SCENARIOS.md): every interval each of
+ * the service's scenarios runs for every customer of the wave's regions, and for a sample of
+ * the unchanged regions' customers; per scenario and customer, the changed regions' failure
+ * rate is judged against the controls' (and the customer's own before the change, from the
+ * continuous runs) with the canary gate's anytime-valid judge. A FAIL names the customers.
+ */
+export const scenarioGateSchema = z
+  .object({
+    kind: z.literal('scenario'),
+    name: z.string().min(1).max(100),
+    /** The service's scenarios to run, by name; all of them when absent. */
+    scenarios: z
+      .array(z.string().min(1).max(63))
+      .min(1, 'name at least one scenario, or leave the field out for all of them')
+      .max(50)
+      .optional(),
+    /** (region, customer) runs of each scenario in the unchanged regions per interval. */
+    controlSamples: z.number().int().min(1).max(50).default(6),
+    alpha: z.number().gt(0).lt(1).default(0.05),
+    beta: z.number().gt(0).lt(1).default(0.01),
+    /** Failure-rate ratio (changed / control) still fine. */
+    tolerance: z.number().gt(0).default(1),
+    /** Ratio at or above which a customer's journey is broken. */
+    maxTolerated: z.number().gt(0).default(5),
+    /** Runs of a customer in the changed regions before a PASS. */
+    minRuns: z.number().int().min(1).max(1_000).default(5),
+    maxDurationSeconds: z.number().int().min(1).default(3_600),
+    /** The continuous runs before the wave's push that give each customer's own failure rate. */
+    baselineWindowSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(3_600),
+    /** Playwright workers: the bounded pool one interval's runs share. */
+    workers: z.number().int().min(1).max(16).default(2),
+    noData: z.enum(NO_DATA_POLICIES).default('pause'),
+  })
+  .superRefine((gate, ctx) => {
+    if (!(gate.tolerance < gate.maxTolerated)) {
+      ctx.addIssue({ code: 'custom', path: ['maxTolerated'], message: `must be above tolerance (${gate.tolerance})` });
+    }
+    const names = gate.scenarios ?? [];
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'names a scenario twice' });
+    }
+  });
+export type ScenarioGate = z.infer<typeof scenarioGateSchema>;
+
 export const gateSpecSchema = z.discriminatedUnion('kind', [
   probeGateSchema,
   prometheusGateSchema,
   alertsGateSchema,
   canaryGateSchema,
+  scenarioGateSchema,
 ]);
 
 /** A rollout's gates: at most 20, each named once (results and pauses are keyed by name). */
@@ -267,6 +318,40 @@ export interface CanaryEvidence {
   elapsedSeconds: number;
 }
 
+/** A customer whose journey a scenario gate judged: its runs in the changed regions and the controls'. */
+export interface ScenarioCustomerVerdict {
+  scenario: string;
+  customer: string;
+  verdict: 'PASS' | 'FAIL' | 'CONTINUE' | 'INCONCLUSIVE';
+  changedRuns: number;
+  changedFailures: number;
+  controlRuns: number;
+  controlFailures: number;
+  /** The evidence that the change broke this customer's journey. */
+  eFail: number | null;
+  /** Workflow time (ISO) of the first and last failed run in the changed regions; null without one. */
+  firstFailureAt: string | null;
+  lastFailureAt: string | null;
+  /** The changed regions where it failed. */
+  regions: string[];
+  /** The last failed run's error, cut to 300 characters. */
+  error: string | null;
+}
+
+/** The numbers behind a scenario gate's verdict: each customer's, and what the interval's runs cost. */
+export interface ScenarioEvidence {
+  /** Each scenario's version (the hash of its text) that judged this wave. */
+  versions: Record<string, string>;
+  /** Customers that FAILed, then the rest of those with a failure in the changed regions. */
+  customers: ScenarioCustomerVerdict[];
+  /** Pairs judged, and how many passed. */
+  judged: number;
+  passed: number;
+  /** This interval's runs and the Playwright process's wall time. */
+  runs: number;
+  wallMs: number;
+}
+
 /** One gate's verdict for one region at one moment. */
 export interface GateEvaluation {
   gate: string;
@@ -284,4 +369,6 @@ export interface GateEvaluation {
   threshold?: number;
   /** Canary gates judged against a pre-change baseline: the numbers behind the verdict. */
   evidence?: CanaryEvidence;
+  /** Scenario gates: each customer's verdict. */
+  scenario?: ScenarioEvidence;
 }

@@ -1,4 +1,4 @@
-import type { CanaryEvidence } from '../gates/gate-spec';
+import type { CanaryEvidence, ScenarioEvidence } from '../gates/gate-spec';
 import type { RolloutPlan } from '../plan/rollout-plan';
 import type { FreezeHold } from '../service/freeze-window';
 import type { GateVerdict, RolloutEvent } from './rollout.events';
@@ -54,6 +54,8 @@ export interface GateResult {
   detail: string;
   /** Canary gates: the numbers behind the verdict. */
   evidence?: CanaryEvidence;
+  /** Scenario gates: each customer's verdict. */
+  scenario?: ScenarioEvidence;
 }
 
 export interface ControlAction {
@@ -145,9 +147,18 @@ export function evolve(state: RolloutState, event: RolloutEvent): RolloutState {
       return { ...state, regions, phase: allVerified ? 'BAKING' : state.phase };
     }
     case 'HealthGateEvaluated': {
-      const { wave, gate, region, verdict, value, detail, evidence } = event.data;
+      const { wave, gate, region, verdict, value, detail, evidence, scenario } = event.data;
       const others = state.gates.filter((g) => !(g.gate === gate && g.region === region));
-      const latest = { wave, gate, region, verdict, value, detail, ...(evidence ? { evidence } : {}) };
+      const latest = {
+        wave,
+        gate,
+        region,
+        verdict,
+        value,
+        detail,
+        ...(evidence ? { evidence } : {}),
+        ...(scenario ? { scenario } : {}),
+      };
       return { ...state, gates: [...others, latest] };
     }
     case 'ApprovalRequested':

@@ -1,4 +1,4 @@
-import type { CanaryEvidence } from '../gates/gate-spec';
+import type { CanaryEvidence, ScenarioEvidence } from '../gates/gate-spec';
 import type { ChangeAssessment } from '../insight/change-assessment';
 import type { RolloutPlan } from '../plan/rollout-plan';
 import type { FreezeHold } from '../service/freeze-window';
@@ -28,6 +28,8 @@ export type RolloutRequested = Event<
     redundancyOverride?: RedundancyOverride;
     /** Regions given their own config (overrides, a template), each to its document's hash. */
     regionConfigHashes?: Record<string, string>;
+    /** The versions (hashes of their text) of the customer scenarios its scenario gates run. */
+    scenarioVersions?: Record<string, string>;
   }
 >;
 export interface RedundancyOverride {
@@ -84,6 +86,8 @@ export type HealthGateEvaluated = Event<
     threshold?: number;
     /** Canary gates: the numbers behind the verdict. */
     evidence?: CanaryEvidence;
+    /** Scenario gates: each customer's verdict, the scenario versions and the runs' cost. */
+    scenario?: ScenarioEvidence;
   }
 >;
 export type WaveCompleted = Event<'WaveCompleted', { wave: number }>;

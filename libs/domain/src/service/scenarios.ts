@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FieldError } from '../errors';
 
 /**
  * Customer scenarios (docs/SCENARIOS.md): Playwright spec files a team writes, run by Sluice
@@ -63,4 +64,57 @@ export function checkScenarios(
   };
   once(service.scenarios, (s) => s.name, 'scenarios', 'scenario');
   once(service.customerProfiles, (p) => p.customer, 'customerProfiles', 'customer profile');
+}
+
+/**
+ * Why a rollout's scenario gates cannot run on this service (field errors, none when they
+ * can): every scenario a gate names must be the service's, the service needs scenarios, and
+ * some region must list customers to run them as.
+ */
+export function scenarioGateProblems(
+  gates: ReadonlyArray<{ kind: string; scenarios?: readonly string[] }>,
+  service: {
+    name: string;
+    scenarios: ReadonlyArray<{ name: string }>;
+    regions: ReadonlyArray<{ customers: readonly string[] }>;
+  },
+): FieldError[] {
+  const problems: FieldError[] = [];
+  const known = new Set(service.scenarios.map((s) => s.name));
+  gates.forEach((gate, i) => {
+    if (gate.kind !== 'scenario') return;
+    if (known.size === 0) {
+      problems.push({
+        field: `gates.${i}`,
+        message: `service "${service.name}" has no scenarios: register them with the service first (docs/SCENARIOS.md)`,
+      });
+      return;
+    }
+    const unknown = (gate.scenarios ?? []).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      problems.push({
+        field: `gates.${i}.scenarios`,
+        message: `not scenarios of service "${service.name}": ${unknown.join(', ')} (it has ${[...known].join(', ')})`,
+      });
+    }
+    if (service.regions.every((r) => r.customers.length === 0)) {
+      problems.push({
+        field: `gates.${i}`,
+        message: `no region of service "${service.name}" lists customers to run its scenarios as`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** The scenarios a rollout's scenario gates run: the union of the names they give, all of them if one names none. */
+export function scenariosGated<T extends { name: string }>(
+  gates: ReadonlyArray<{ kind: string; scenarios?: readonly string[] }>,
+  scenarios: readonly T[],
+): T[] {
+  const gated = gates.filter((g) => g.kind === 'scenario');
+  if (gated.length === 0) return [];
+  if (gated.some((g) => g.scenarios === undefined)) return [...scenarios];
+  const names = new Set(gated.flatMap((g) => g.scenarios ?? []));
+  return scenarios.filter((s) => names.has(s.name));
 }

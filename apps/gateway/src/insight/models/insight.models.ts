@@ -261,6 +261,27 @@ export class AffectedCustomer {
 
   @Field(() => String, { nullable: true, description: 'Why the severity is unknown, or the region rate was used.' })
   note!: string | null;
+
+  @Field({
+    description:
+      'Observed, not only exposed: a customer scenario of theirs failed in this region while the rollout’s scenario gate ran.',
+  })
+  observedFailing!: boolean;
+
+  @Field(() => [String], { description: 'The scenarios that failed for them there.' })
+  failedScenarios!: string[];
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'First failed journey run in this region.' })
+  firstFailureAt!: Date | null;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Last failed journey run in this region.' })
+  lastFailureAt!: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'Failed journey runs in this region.' })
+  journeyFailures!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'All journey runs in this region during the rollout.' })
+  journeyRuns!: number | null;
 }
 
 @ObjectType()
@@ -276,6 +297,30 @@ export class IncidentVerdict {
 
   @Field(() => ChangeAssessment, { nullable: true })
   evidence!: ChangeAssessment | null;
+}
+
+@ObjectType({
+  description:
+    'Customer scenarios of the alert’s service in one region over the window before the alert: evidence of who is hurt.',
+})
+export class JourneyEvidence {
+  @Field()
+  region!: string;
+
+  @Field()
+  scenario!: string;
+
+  @Field(() => Int)
+  runs!: number;
+
+  @Field(() => Int)
+  failures!: number;
+
+  @Field(() => [String], { description: 'Customers whose runs failed.' })
+  customers!: string[];
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  lastFailureAt!: Date | null;
 }
 
 @ObjectType({ description: 'What Sluice knows about an alert: what changed, what is suspect, who is affected.' })
@@ -303,6 +348,12 @@ export class Incident {
 
   @Field(() => [Suspect])
   suspects!: Suspect[];
+
+  @Field(() => [JourneyEvidence], {
+    description:
+      'The service’s customer scenarios per region and scenario over the window (gate and continuous runs), failing ones first.',
+  })
+  journeys!: JourneyEvidence[];
 
   @Field(() => IncidentVerdict)
   verdict!: IncidentVerdict;

@@ -61,7 +61,7 @@ export class GateInput {
 
   @Field(() => String, {
     nullable: true,
-    description: '`probe`, `prometheus`, `alerts` or `canary` (required unless `ref`).',
+    description: '`probe`, `prometheus`, `alerts`, `canary` or `scenario` (required unless `ref`).',
   })
   kind?: string;
 
@@ -95,7 +95,10 @@ export class GateInput {
   })
   labels?: Record<string, string>;
 
-  @Field({ nullable: true, description: 'prometheus, alerts: fail, pause (default: a person decides) or pass.' })
+  @Field({
+    nullable: true,
+    description: 'prometheus, alerts, canary, scenario: fail, pause (default: a person decides) or pass.',
+  })
   noData?: string;
 
   @Field({ nullable: true, description: 'canary: PromQL of a cumulative request counter; {{regions}}, {{service}}.' })
@@ -107,18 +110,21 @@ export class GateInput {
   })
   eventsQuery?: string;
 
-  @Field(() => Float, { nullable: true, description: 'canary: false-alarm bound (default 0.05).' })
+  @Field(() => Float, { nullable: true, description: 'canary, scenario: false-alarm bound (default 0.05).' })
   alpha?: number;
 
-  @Field(() => Float, { nullable: true, description: 'canary: bound on wrongly passing (default 0.01).' })
+  @Field(() => Float, { nullable: true, description: 'canary, scenario: bound on wrongly passing (default 0.01).' })
   beta?: number;
 
-  @Field(() => Float, { nullable: true, description: 'canary: event-rate ratio still fine (default 1).' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'canary, scenario: event-rate (failure-rate) ratio still fine (default 1).',
+  })
   tolerance?: number;
 
   @Field(() => Float, {
     nullable: true,
-    description: 'canary: ratio at or above which the canary is bad (default 1.5).',
+    description: 'canary: ratio at or above which the canary is bad (default 1.5); scenario: default 5.',
   })
   maxTolerated?: number;
 
@@ -134,15 +140,37 @@ export class GateInput {
   })
   minRequests?: number;
 
-  @Field(() => Int, { nullable: true, description: 'canary: INCONCLUSIVE after this (default 3600).' })
+  @Field(() => Int, { nullable: true, description: 'canary, scenario: INCONCLUSIVE after this (default 3600).' })
   maxDurationSeconds?: number;
 
   @Field(() => Int, {
     nullable: true,
     description:
-      "canary: seconds before the wave's push that give the canary's own pre-change baseline (60 to 604800; default 86400, a day).",
+      "canary: seconds before the wave's push that give the canary's own pre-change baseline (60 to 604800; default 86400, a day); scenario: the continuous runs before the push (default 3600).",
   })
   baselineWindowSeconds?: number;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: "scenario: the service's scenarios to run, by name (default: all of them).",
+  })
+  scenarios?: string[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'scenario: (region, customer) runs of each scenario in the unchanged regions per interval (default 6).',
+  })
+  controlSamples?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "scenario: a customer's runs in the changed regions before a PASS (default 5).",
+  })
+  minRuns?: number;
+
+  @Field(() => Int, { nullable: true, description: 'scenario: Playwright workers per interval (default 2).' })
+  workers?: number;
 
   @Field(() => Int, { nullable: true, description: 'Default 5000.' })
   timeoutMs?: number;

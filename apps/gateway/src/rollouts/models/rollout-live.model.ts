@@ -1,4 +1,5 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import GraphQLJSON from 'graphql-type-json';
 import {
   REGION_STATES,
   WAVE_PHASES,
@@ -119,6 +120,71 @@ export class CanaryEvidenceModel {
   elapsedSeconds!: number;
 }
 
+@ObjectType('ScenarioCustomerVerdict', {
+  description:
+    'One customer’s journey as a scenario gate judged it: its runs in the changed regions against the controls’.',
+})
+export class ScenarioCustomerVerdictModel {
+  @Field()
+  scenario!: string;
+
+  @Field()
+  customer!: string;
+
+  @Field({ description: 'PASS, FAIL, CONTINUE or INCONCLUSIVE.' })
+  verdict!: string;
+
+  @Field(() => Int)
+  changedRuns!: number;
+
+  @Field(() => Int)
+  changedFailures!: number;
+
+  @Field(() => Int)
+  controlRuns!: number;
+
+  @Field(() => Int)
+  controlFailures!: number;
+
+  @Field(() => Float, { nullable: true, description: 'The evidence that the change broke this journey.' })
+  eFail!: number | null;
+
+  @Field(() => Date, { nullable: true, description: 'First failed run in the changed regions.' })
+  firstFailureAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  lastFailureAt!: Date | null;
+
+  @Field(() => [String], { description: 'The changed regions where it failed.' })
+  regions!: string[];
+
+  @Field(() => String, { nullable: true, description: 'The last failed run’s error, cut short.' })
+  error!: string | null;
+}
+
+@ObjectType('ScenarioEvidence', { description: 'The numbers behind a scenario gate’s verdict.' })
+export class ScenarioEvidenceModel {
+  @Field(() => GraphQLJSON, { description: 'Each scenario’s version (hash of its text) that judged the wave.' })
+  versions!: Record<string, string>;
+
+  @Field(() => [ScenarioCustomerVerdictModel], {
+    description: 'Customers whose journey FAILed, then the others with a failure in the changed regions (at most 50).',
+  })
+  customers!: ScenarioCustomerVerdictModel[];
+
+  @Field(() => Int, { description: '(scenario, customer) pairs judged.' })
+  judged!: number;
+
+  @Field(() => Int)
+  passed!: number;
+
+  @Field(() => Int, { description: 'Runs made this interval.' })
+  runs!: number;
+
+  @Field(() => Int, { description: 'Wall time of this interval’s Playwright process.' })
+  wallMs!: number;
+}
+
 @ObjectType('GateResult', { description: 'The latest verdict of one gate in one region.' })
 export class GateResultModel {
   @Field(() => Int)
@@ -141,6 +207,9 @@ export class GateResultModel {
 
   @Field(() => CanaryEvidenceModel, { nullable: true, description: 'Canary gates: the numbers behind the verdict.' })
   evidence?: CanaryEvidenceModel | null;
+
+  @Field(() => ScenarioEvidenceModel, { nullable: true, description: 'Scenario gates: each customer’s verdict.' })
+  scenario?: ScenarioEvidenceModel | null;
 }
 
 @ObjectType('ControlAction', { description: 'Who did what to the rollout, and when (by wave).' })

@@ -48,6 +48,16 @@ export function toLiveModel(state: LiveState): RolloutLive {
       ...g,
       value: typeof g.value === 'number' ? g.value : null,
       evidence: g.evidence ?? null,
+      scenario: g.scenario
+        ? {
+            ...g.scenario,
+            customers: g.scenario.customers.map((c) => ({
+              ...c,
+              firstFailureAt: c.firstFailureAt === null ? null : new Date(c.firstFailureAt),
+              lastFailureAt: c.lastFailureAt === null ? null : new Date(c.lastFailureAt),
+            })),
+          }
+        : null,
     })),
     actions: state.actions,
     requestedBy: state.requestedBy,

@@ -7,7 +7,7 @@ import {
   type ScenarioJudgement,
   type ScenarioRuns,
 } from './scenario-judge';
-import { seededRandom } from '../../judge/src/simulation';
+import { seededRandom } from './simulation';
 
 const CHANGED = ['acme', 'globex', 'initech', 'umbrella'];
 const ENTERPRISE = new Set(['acme', 'initech']);

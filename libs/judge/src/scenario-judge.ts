@@ -1,12 +1,7 @@
-import {
-  concludeCanaryJudge,
-  judgeCanaryInterval,
-  startCanaryJudge,
-  type CanaryJudgeState,
-} from '../../judge/src/canary-interval';
-import { baselineProblem } from '../../judge/src/natural-ratio';
-import type { IntervalCounts } from '../../judge/src/sequential-count-test';
-import { DEFAULT_JUDGE, type JudgeOptions, type Verdict } from '../../judge/src/sequential-judge';
+import { concludeCanaryJudge, judgeCanaryInterval, startCanaryJudge, type CanaryJudgeState } from './canary-interval';
+import { baselineProblem } from './natural-ratio';
+import type { IntervalCounts } from './sequential-count-test';
+import { DEFAULT_JUDGE, type JudgeOptions, type Verdict } from './sequential-judge';
 
 /**
  * The scenario judge (docs/SCENARIOS.md): per scenario and customer, the failure rate of its
@@ -30,6 +25,15 @@ export interface ScenarioRuns {
   changed: readonly JudgedRun[];
   /** Runs in regions the rollout has not changed. */
   control: readonly JudgedRun[];
+}
+
+/**
+ * Runs counted rather than listed, as a store answers for a window: per `scenario|customer`
+ * in the changed regions, and per scenario in the controls.
+ */
+export interface ScenarioTallies {
+  changed: Record<string, { runs: number; failures: number }>;
+  control: Record<string, { runs: number; failures: number }>;
 }
 
 export interface ScenarioJudgeOptions {
@@ -105,7 +109,7 @@ const keyOf = (scenario: string, customer: string) => `${scenario}|${customer}`;
  */
 export function startScenarioJudge(
   pairs: ReadonlyArray<{ scenario: string; customer: string }>,
-  before: ScenarioRuns | null,
+  before: ScenarioRuns | ScenarioTallies | null,
   options: ScenarioJudgeOptions = DEFAULT_SCENARIO_JUDGE,
 ): ScenarioJudgeState {
   const judgeOptions: JudgeOptions = {
@@ -207,8 +211,25 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, at), key.slice(at + 1)];
 }
 
+export const scenarioCustomerKey = keyOf;
+
 /** The customer's runs in the changed regions, and the scenario's in the controls (every customer sampled there). */
-function tallyOf(runs: ScenarioRuns, scenario: string, customer: string): Tally {
+function tallyOf(runs: ScenarioRuns | ScenarioTallies, scenario: string, customer: string): Tally {
+  if (!Array.isArray(runs.changed)) {
+    const counted = runs as ScenarioTallies;
+    const changed = counted.changed[keyOf(scenario, customer)];
+    const control = counted.control[scenario];
+    return {
+      changedRuns: changed?.runs ?? 0,
+      changedFailures: changed?.failures ?? 0,
+      controlRuns: control?.runs ?? 0,
+      controlFailures: control?.failures ?? 0,
+    };
+  }
+  return tallyOfRuns(runs as ScenarioRuns, scenario, customer);
+}
+
+function tallyOfRuns(runs: ScenarioRuns, scenario: string, customer: string): Tally {
   const changed = runs.changed.filter((r) => r.scenario === scenario && r.customer === customer);
   const control = runs.control.filter((r) => r.scenario === scenario);
   return {
