@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { startAppStack, type AppStack } from '../support/app-stack';
-import { readRollout, startRollout, waitForRollout } from '../support/fixtures';
+import { readRollout, registerService, startRollout, waitForRollout, type RegionFixture } from '../support/fixtures';
 import { graphql } from '../support/graphql-client';
 import { tokenOf } from '../support/test-tokens';
 import { rolloutWorkflowId } from '../../workflows/rollout.types';
@@ -16,13 +16,13 @@ test('a flaky step fails one run in twenty, everywhere', async () => {
 });
 `;
 
-const REGIONS = [
+const REGIONS: RegionFixture[] = [
   { name: 'sg-canary-1', tier: 'CANARY', customers: ['acme', 'hooli', 'initech'] },
   { name: 'sg-east-1', tier: 'STANDARD', customers: ['globex', 'umbrella', 'wayne'] },
   { name: 'sg-west-1', tier: 'STANDARD', customers: ['stark', 'tyrell', 'wonka'] },
 ];
 const ENTERPRISE = new Set(['acme', 'initech', 'globex', 'stark', 'tyrell']);
-const PROFILES = REGIONS.flatMap((r) => r.customers).map((customer) => ({
+const PROFILES = REGIONS.flatMap((r) => r.customers ?? []).map((customer) => ({
   customer,
   attributes: { plan: ENTERPRISE.has(customer) ? 'enterprise' : 'free' },
 }));
@@ -41,6 +41,13 @@ interface CustomerVerdict {
   firstFailureAt: string | null;
   lastFailureAt: string | null;
   regions: string[];
+}
+interface Journey {
+  region: string;
+  scenario: string;
+  runs: number;
+  failures: number;
+  customers: string[];
 }
 interface Affected {
   customer: string;
@@ -68,28 +75,8 @@ describe('scenario gates (real stack, real Playwright)', () => {
     await stack?.stop();
   });
 
-  const register = async (service: string, scenarios: Array<{ name: string; source: string }>) => {
-    const res = await graphql(
-      stack.gateway.url,
-      /* GraphQL */ `
-        mutation ($input: RegisterServiceInput!) {
-          registerService(input: $input) {
-            name
-          }
-        }
-      `,
-      {
-        input: {
-          name: service,
-          regions: REGIONS.map((r) => ({ ...r, endpoint: `${stack.regionSim.url}/regions/${r.name}` })),
-          scenarios,
-          customerProfiles: PROFILES,
-        },
-      },
-      'admin',
-    );
-    expect(res.errors).toBeUndefined();
-  };
+  const register = (service: string, scenarios: Array<{ name: string; source: string }>) =>
+    registerService(stack, service, REGIONS, undefined, { scenarios, customerProfiles: PROFILES });
 
   const gateEvents = async (id: string) =>
     (await readRollout(stack, id)).events.filter((e) => e.type === 'HealthGateEvaluated' && e.data.kind === 'scenario');
@@ -172,6 +159,36 @@ describe('scenario gates (real stack, real Playwright)', () => {
     expect(lines.slice(1).map((l) => [l.split(',')[0], l.split(',')[observed]])).toEqual(
       affected.map((a) => [a.customer, String(a.observedFailing)]),
     );
+
+    // an alert on the canary now: the journeys are its evidence, failing only there
+    const incident = await graphql<{ incident: { journeys: Journey[] } }>(
+      stack.gateway.url,
+      /* GraphQL */ `
+        query ($alert: AlertInput!) {
+          incident(alert: $alert) {
+            journeys {
+              region
+              scenario
+              runs
+              failures
+              customers
+            }
+          }
+        }
+      `,
+      {
+        alert: {
+          labels: { alertname: 'CheckoutErrors', service, region: 'sg-canary-1' },
+          startsAt: new Date().toISOString(),
+        },
+      },
+      'viewer',
+    );
+    expect(incident.errors).toBeUndefined();
+    const journeys = incident.data!.incident.journeys;
+    expect(journeys[0]).toMatchObject({ region: 'sg-canary-1', scenario: 'checkout', customers: ['acme', 'initech'] });
+    expect(journeys[0].failures).toBeGreaterThanOrEqual(6);
+    expect(journeys.slice(1).every((j) => j.failures === 0 && j.runs > 0)).toBe(true);
   }, 300_000);
 
   it('a harmless change with a flaky journey (one run in twenty fails everywhere) is never blamed, and goes on', async () => {

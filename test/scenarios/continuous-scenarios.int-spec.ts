@@ -113,37 +113,19 @@ describe('continuous customer scenarios', () => {
   });
 
   it('keeps continuous runs for their retention only, and gate runs with their rollout', async () => {
-    await store.record(
-      service,
-      [
-        {
-          scenario: 'checkout',
-          version: 'v',
-          region: 'cs-eu-1',
-          customer: 'acme',
-          passed: false,
-          durationMs: 5,
-          role: 'changed',
-        },
-      ],
-      { rolloutId: 'r-1', wave: 1, gate: 'journeys', tick: 0 },
-    );
+    const gateRun = {
+      scenario: 'checkout',
+      version: 'v',
+      region: 'cs-eu-1',
+      customer: 'acme',
+      passed: false,
+      durationMs: 5,
+      role: 'changed' as const,
+    };
+    const tick = { rolloutId: 'r-1', wave: 1, gate: 'journeys', tick: 0 };
+    await store.record(service, [gateRun], tick);
     // a retried tick stores nothing twice
-    await store.record(
-      service,
-      [
-        {
-          scenario: 'checkout',
-          version: 'v',
-          region: 'cs-eu-1',
-          customer: 'acme',
-          passed: false,
-          durationMs: 5,
-          role: 'changed',
-        },
-      ],
-      { rolloutId: 'r-1', wave: 1, gate: 'journeys', tick: 0 },
-    );
+    await store.record(service, [gateRun], tick);
     expect(await store.observedFailures('r-1')).toEqual([
       expect.objectContaining({ region: 'cs-eu-1', customer: 'acme', scenarios: ['checkout'], failures: 1, runs: 1 }),
     ]);

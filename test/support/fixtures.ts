@@ -23,6 +23,8 @@ export async function registerService(
   regions: Array<string | RegionFixture>,
   /** Another region-sim than the stack's (one per service, for metrics labelled by service). */
   regionSimUrl = stack.regionSim.url,
+  /** More of the service's fields (scenarios, customer profiles, policies). */
+  fields: Record<string, unknown> = {},
 ): Promise<void> {
   const res = await graphql(
     stack.gateway.url,
@@ -40,6 +42,7 @@ export async function registerService(
           const region: RegionFixture = typeof r === 'string' ? { name: r, tier: i === 0 ? 'CANARY' : 'STANDARD' } : r;
           return { ...region, endpoint: `${regionSimUrl}/regions/${region.name}` };
         }),
+        ...fields,
       },
     },
     'admin',

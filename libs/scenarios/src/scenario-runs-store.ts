@@ -1,17 +1,12 @@
 import type { Pool } from 'pg';
 import type { ScenarioTallies } from '../../judge/src/scenario-judge';
+import type { ScenarioRun } from './playwright-runner';
 
 /** Where a run was made: a gate's changed or control regions, or the continuous runs between rollouts. */
 export type ScenarioRunRole = 'changed' | 'control' | 'continuous';
 
-export interface StoredScenarioRun {
-  scenario: string;
-  version: string;
-  region: string;
-  customer: string;
-  passed: boolean;
-  durationMs: number;
-  error?: string;
+/** A run as stored: the runner's result and where it was made. */
+export interface StoredScenarioRun extends ScenarioRun {
   role: ScenarioRunRole;
 }
 

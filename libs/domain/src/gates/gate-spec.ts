@@ -84,6 +84,15 @@ function canaryQuery(fallback: string) {
     .default(fallback);
 }
 
+/** A pre-change window in seconds: 1 minute to 7 days. */
+const baselineWindow = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(fallback);
+
 /**
  * A PromQL expression evaluated per region through Prometheus's HTTP API. `{{region}}` and
  * `{{service}}` are filled in; the wave passes while `value <comparison> threshold` holds.
@@ -140,12 +149,7 @@ export const canaryGateSchema = z
     minRequests: z.number().int().min(0).default(500),
     maxDurationSeconds: z.number().int().min(1).default(3_600),
     /** The pre-change window the canary is compared with (`readCanaryBaseline`): 1 min to 7 days, a day by default. */
-    baselineWindowSeconds: z
-      .number()
-      .int()
-      .min(60)
-      .max(7 * 86_400)
-      .default(86_400),
+    baselineWindowSeconds: baselineWindow(86_400),
     noData: z.enum(NO_DATA_POLICIES).default('pause'),
     timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
   })
@@ -191,12 +195,7 @@ export const scenarioGateSchema = z
     minRuns: z.number().int().min(1).max(1_000).default(5),
     maxDurationSeconds: z.number().int().min(1).default(3_600),
     /** The continuous runs before the wave's push that give each customer's own failure rate. */
-    baselineWindowSeconds: z
-      .number()
-      .int()
-      .min(60)
-      .max(7 * 86_400)
-      .default(3_600),
+    baselineWindowSeconds: baselineWindow(3_600),
     /** Playwright workers: the bounded pool one interval's runs share. */
     workers: z.number().int().min(1).max(16).default(2),
     noData: z.enum(NO_DATA_POLICIES).default('pause'),

@@ -34,6 +34,23 @@ describe('scenario gates on a service', () => {
     ]);
   });
 
+  it('refuses gates that would judge more (scenario, customer) pairs than a run state holds', () => {
+    const customers = (n: number) => [{ customers: Array.from({ length: n }, (_, i) => `c${i}`) }];
+    expect(scenarioGateProblems([{ kind: 'scenario' }], { ...service, regions: customers(250) })).toEqual([]);
+    expect(
+      scenarioGateProblems([{ kind: 'scenario', scenarios: ['checkout'] }, { kind: 'scenario' }], {
+        ...service,
+        regions: customers(200),
+      }),
+    ).toEqual([
+      {
+        field: 'gates',
+        message:
+          'the scenario gates would judge 600 (scenario, customer) pairs, more than 500: name fewer scenarios in them',
+      },
+    ]);
+  });
+
   it('the scenarios a rollout carries: the union the gates name, all when one names none, none without a gate', () => {
     const all = [{ name: 'checkout' }, { name: 'sign-in' }, { name: 'page' }];
     expect(

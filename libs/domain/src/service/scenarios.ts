@@ -67,6 +67,12 @@ export function checkScenarios(
 }
 
 /**
+ * (scenario, customer) pairs a rollout's scenario gates may judge in all: each judge's state
+ * (under 1 KB) lives in the rollout's run state, which a continue-as-new carries whole.
+ */
+export const MAX_JUDGED_PAIRS = 500;
+
+/**
  * Why a rollout's scenario gates cannot run on this service (field errors, none when they
  * can): every scenario a gate names must be the service's, the service needs scenarios, and
  * some region must list customers to run them as.
@@ -81,6 +87,8 @@ export function scenarioGateProblems(
 ): FieldError[] {
   const problems: FieldError[] = [];
   const known = new Set(service.scenarios.map((s) => s.name));
+  const customers = new Set(service.regions.flatMap((r) => r.customers)).size;
+  let pairs = 0;
   gates.forEach((gate, i) => {
     if (gate.kind !== 'scenario') return;
     if (known.size === 0) {
@@ -97,6 +105,7 @@ export function scenarioGateProblems(
         message: `not scenarios of service "${service.name}": ${unknown.join(', ')} (it has ${[...known].join(', ')})`,
       });
     }
+    pairs += customers * (gate.scenarios?.length ?? known.size);
     if (service.regions.every((r) => r.customers.length === 0)) {
       problems.push({
         field: `gates.${i}`,
@@ -104,6 +113,12 @@ export function scenarioGateProblems(
       });
     }
   });
+  if (pairs > MAX_JUDGED_PAIRS) {
+    problems.push({
+      field: 'gates',
+      message: `the scenario gates would judge ${pairs} (scenario, customer) pairs, more than ${MAX_JUDGED_PAIRS}: name fewer scenarios in them`,
+    });
+  }
   return problems;
 }
 
