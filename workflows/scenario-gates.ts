@@ -37,6 +37,9 @@ export interface ScenarioGateState {
   judge: ScenarioJudgeState;
   /** Ticks made so far: the control sample rotates with it, and a retried tick's runs are stored once. */
   ticks: number;
+  /** Runs made and Playwright's wall time in this wave so far: the gate's cost (absent before they were kept). */
+  runs?: number;
+  wallMs?: number;
   /** Per `scenario|customer`, failures seen in the changed regions. */
   failures: Record<string, ObservedScenarioFailure>;
 }
@@ -198,6 +201,8 @@ async function judgeScenarioGate(
       detail: `the scenarios could not run: ${failureMessage(err)}`,
     };
   }
+  gateState.runs = (gateState.runs ?? 0) + result.runs.length;
+  gateState.wallMs = (gateState.wallMs ?? 0) + result.wallMs;
   const now = Date.now();
   for (const run of result.runs) {
     if (run.role !== 'changed' || run.passed) continue;
@@ -273,6 +278,8 @@ function scenarioEvaluation(
     passed: judgement.verdicts.filter((v) => v.verdict === 'PASS').length,
     runs: cost.runs,
     wallMs: cost.wallMs,
+    totalRuns: gateState.runs ?? 0,
+    totalWallMs: gateState.wallMs ?? 0,
   };
   const failed = judgement.failedCustomers;
   const value = failed.length;

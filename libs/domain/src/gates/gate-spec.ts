@@ -349,6 +349,9 @@ export interface ScenarioEvidence {
   /** This interval's runs and the Playwright process's wall time. */
   runs: number;
   wallMs: number;
+  /** The same over the wave so far: the gate's cost. */
+  totalRuns: number;
+  totalWallMs: number;
 }
 
 /** One gate's verdict for one region at one moment. */

@@ -183,6 +183,12 @@ export class ScenarioEvidenceModel {
 
   @Field(() => Int, { description: 'Wall time of this interval’s Playwright process.' })
   wallMs!: number;
+
+  @Field(() => Int, { description: 'Runs made in this wave so far.' })
+  totalRuns!: number;
+
+  @Field(() => Float, { description: 'Playwright wall time in this wave so far.' })
+  totalWallMs!: number;
 }
 
 @ObjectType('GateResult', { description: 'The latest verdict of one gate in one region.' })

@@ -51,6 +51,8 @@ export function toLiveModel(state: LiveState): RolloutLive {
       scenario: g.scenario
         ? {
             ...g.scenario,
+            totalRuns: g.scenario.totalRuns ?? g.scenario.runs,
+            totalWallMs: g.scenario.totalWallMs ?? g.scenario.wallMs,
             customers: g.scenario.customers.map((c) => ({
               ...c,
               firstFailureAt: c.firstFailureAt === null ? null : new Date(c.firstFailureAt),
