@@ -1,4 +1,4 @@
-import { isCancellation } from '@temporalio/workflow';
+import { condition, isCancellation } from '@temporalio/workflow';
 import type { Wave } from '../libs/domain/src/plan/rollout-plan';
 import type {
   GateEvaluation,
@@ -173,25 +173,34 @@ async function judgeScenarioGate(
   const scenarios = scenariosOf(ctx, gate);
   const tick = gateState.ticks;
   gateState.ticks += 1;
+  const running = scenarioTick.runScenarioTick.executeWithOptions(
+    { summary: `scenarios wave ${wave.index}: ${gate.name} (${changed.length} + ${control.length} customers)` },
+    [
+      {
+        rolloutId: ctx.input.rolloutId,
+        service: ctx.input.service,
+        wave: wave.index,
+        gate: gate.name,
+        tick,
+        scenarios,
+        workers: gate.workers,
+        changed,
+        control,
+        notBefore: due,
+      },
+    ],
+  );
+  // a halt or an abort moves on at once: the runs finish unobserved (they only read and store)
+  let settled = false;
+  running.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await condition(() => settled || ctx.stopped);
+  ctx.throwIfStopped();
   let result: ScenarioTickResult;
   try {
-    result = await scenarioTick.runScenarioTick.executeWithOptions(
-      { summary: `scenarios wave ${wave.index}: ${gate.name} (${changed.length} + ${control.length} customers)` },
-      [
-        {
-          rolloutId: ctx.input.rolloutId,
-          service: ctx.input.service,
-          wave: wave.index,
-          gate: gate.name,
-          tick,
-          scenarios,
-          workers: gate.workers,
-          changed,
-          control,
-          notBefore: due,
-        },
-      ],
-    );
+    result = await running;
   } catch (err) {
     if (isCancellation(err)) throw err;
     return {

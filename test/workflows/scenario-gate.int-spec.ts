@@ -6,7 +6,9 @@ import { projectRoot } from '../../libs/platform/src/project-root';
 import { scenarioVersion } from '../../libs/scenarios/src/playwright-runner';
 import { scenarioDocument } from '../../libs/scenarios/src/scenario-document';
 import type { RolloutWorkflowInput } from '../../workflows/rollout.types';
+import { eventually } from '../support/eventually';
 import { ofType, SMALL_FLEET, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { haltSignal } from '../../workflows/rollout.messages';
 
 const source = readFileSync(join(projectRoot(__dirname), 'test/scenarios/checkout.scenario.ts'), 'utf8');
 const CUSTOMERS: Record<string, string[]> = { c1: ['acme', 'hooli'], a1: ['globex'], b1: ['wayne'], h1: [] };
@@ -96,5 +98,39 @@ describe('scenario gates in the workflow (time-skipping Temporal, real Playwrigh
     );
     expect(h.regionSim.fleet.get('a1')!.version).toBe(`v1-${seed}`);
     await handle.terminate('spec done');
+  }, 300_000);
+
+  it('a halt while the journeys run moves on at once: the rollback is done before the interval’s runs are', async () => {
+    const slow = `import { test } from '@playwright/test';
+test('a journey that takes its time', async () => {
+  await new Promise((resolve) => setTimeout(resolve, 25_000));
+});
+`;
+    const sourceHash = await new PgConfigStore(h.pool).put(
+      scenarioDocument({ name: 'checkout', source: slow, timeoutSeconds: 60 }),
+    );
+    const handle = await h.start({
+      ...(await scenarioInput(sourceHash)),
+      gates: [scenarioGateSchema.parse({ kind: 'scenario', name: 'journeys' })],
+      waves: [
+        { regions: ['c1'], bakeSeconds: 600 },
+        { regions: ['a1', 'b1'], bakeSeconds: 0 },
+        { regions: ['h1'], bakeSeconds: 0 },
+      ],
+    });
+    await eventually(
+      async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        return pending.find((a) => a.activityType?.name === 'runScenarioTick' && a.lastWorkerIdentity);
+      },
+      { what: 'the journeys to be running', timeoutMs: 60_000, intervalMs: 100 },
+    );
+    await handle.signal(haltSignal, { source: 'manual', by: 'oncall', reason: 'checkout errors' });
+    const result = await handle.result();
+    expect(result.status).toBe('ROLLED_BACK');
+    expect(h.regionSim.fleet.get('c1')!.version).toBe(`v1-${seed}`);
+    // the interval's runs are still going: none was stored when the rollback had finished
+    const { rows } = await h.pool.query(`SELECT 1 FROM scenario_runs WHERE rollout_id = $1`, [result.rolloutId]);
+    expect(rows).toEqual([]);
   }, 300_000);
 });
