@@ -6,6 +6,7 @@ import {
   type JudgedRun,
   type ScenarioJudgement,
   type ScenarioRuns,
+  type ScenarioTallies,
 } from './scenario-judge';
 import { seededRandom } from './simulation';
 
@@ -26,11 +27,24 @@ function interval(rnd: () => number, failRate: (customer: string, changed: boole
   return { changed: walk(CHANGED, true), control: walk(CONTROL, false) };
 }
 
+/** Runs counted per customer (changed) and per scenario (controls), as `scenario_runs` answers a window. */
+function countedAsStored(runs: ScenarioRuns): ScenarioTallies {
+  const tallies: ScenarioTallies = { changed: {}, control: {} };
+  const add = (into: Record<string, { runs: number; failures: number }>, key: string, passed: boolean) => {
+    const counts = (into[key] ??= { runs: 0, failures: 0 });
+    counts.runs += 1;
+    if (!passed) counts.failures += 1;
+  };
+  for (const r of runs.changed) add(tallies.changed, `${r.scenario}|${r.customer}`, r.passed);
+  for (const r of runs.control) add(tallies.control, r.scenario, r.passed);
+  return tallies;
+}
+
 /** Intervals until the gate decides (at most `max`), then the deadline. */
 function bake(
   seed: number,
   failRate: (customer: string, changed: boolean) => number,
-  options: { before?: number; max?: number } = {},
+  options: { before?: number; max?: number; counted?: boolean } = {},
 ): { judgement: ScenarioJudgement; intervals: number } {
   const rnd = seededRandom(seed);
   const pairs = CHANGED.map((customer) => ({ scenario: 'checkout', customer }));
@@ -40,7 +54,7 @@ function bake(
   const merged =
     before &&
     before.reduce((a, b) => ({ changed: [...a.changed, ...b.changed], control: [...a.control, ...b.control] }));
-  let state = startScenarioJudge(pairs, merged);
+  let state = startScenarioJudge(pairs, merged && options.counted ? countedAsStored(merged) : merged);
   for (let i = 1; i <= (options.max ?? 60); i++) {
     const judgement = judgeScenarioInterval(state, interval(rnd, failRate));
     state = judgement.state;
@@ -85,6 +99,15 @@ describe('the scenario judge', () => {
     const outcomes = Array.from({ length: 50 }, (_, seed) => bake(5_000 + seed, rate, { before: 30 }).judgement);
     const blamedAcme = outcomes.filter((j) => j.failedCustomers.some((f) => f.customer === 'acme')).length;
     expect(blamedAcme / outcomes.length).toBeLessThanOrEqual(0.1);
+  });
+
+  it('a baseline read as counts, as the stored runs answer it, decides exactly as the same runs listed', () => {
+    const rate = (customer: string) => (customer === 'acme' ? 0.2 : flaky);
+    for (let seed = 5_000; seed < 5_020; seed++) {
+      const listed = bake(seed, rate, { before: 30 }).judgement;
+      const counted = bake(seed, rate, { before: 30, counted: true }).judgement;
+      expect(counted.verdicts).toEqual(listed.verdicts);
+    }
   });
 
   it('keeps its state as plain data: a judge rebuilt from JSON decides the same', () => {
