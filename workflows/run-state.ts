@@ -2,7 +2,7 @@ import { initialRolloutState, type RolloutState } from '../libs/domain/src/rollo
 import type { EmergencyFreeze } from '../libs/domain/src/service/freeze-window';
 import type { CanaryJudgeState } from '../libs/judge/src/canary-interval';
 import type { RegionRef } from './activity-contracts';
-import type { ScenarioGateState } from './scenario-gates';
+import type { ScenarioGateState } from './scenario-evidence';
 
 /**
  * What undoes one push: the region's config as it was just before it. Runs from the

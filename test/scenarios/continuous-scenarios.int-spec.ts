@@ -77,28 +77,19 @@ describe('continuous customer scenarios', () => {
 
   it('answers a judge’s baseline per customer (changed regions) and per scenario (controls), and incident evidence', async () => {
     const window = { from: new Date(Date.now() - 600_000), to: new Date(Date.now() + 1_000) };
-    expect(
-      await store.tallies({
+    const tallies = (span: { from: Date; to: Date }) =>
+      store.tallies({
         service,
         scenarios: ['checkout'],
         changedRegions: ['cs-eu-1'],
         controlRegions: ['cs-us-1'],
-        ...window,
-      }),
-    ).toEqual({
+        ...span,
+      });
+    expect(await tallies(window)).toEqual({
       changed: { 'checkout|acme': { runs: 2, failures: 2 }, 'checkout|bob': { runs: 1, failures: 0 } },
       control: { checkout: { runs: 1, failures: 0 } },
     });
-    expect(
-      await store.tallies({
-        service,
-        scenarios: ['checkout'],
-        changedRegions: ['cs-eu-1'],
-        controlRegions: ['cs-us-1'],
-        from: new Date(0),
-        to: new Date(1),
-      }),
-    ).toBeNull();
+    expect(await tallies({ from: new Date(0), to: new Date(1) })).toBeNull();
     expect(await store.failuresByRegion(service, window.from, window.to)).toEqual([
       {
         region: 'cs-eu-1',
