@@ -102,8 +102,8 @@ async function startScenarioJudges(
   );
   const judgedWaves = Math.max(1, (ctx.state.rollout.plan?.waves.length ?? 1) - 1);
   const scenarioGates = ctx.input.gates.filter((g) => g.kind === 'scenario').length;
+  const customers = [...new Set(customerTargets(ctx, changedRegions).map((t) => t.customer.customer))].sort();
   missing.forEach((gate, i) => {
-    const customers = [...new Set(customerTargets(ctx, changedRegions).map((t) => t.customer.customer))].sort();
     const pairs = scenariosOf(ctx, gate).flatMap((s) => customers.map((customer) => ({ scenario: s.name, customer })));
     state[gateKey(wave, gate)] = {
       judge: startScenarioJudge(pairs, baselines[i], {

@@ -13,8 +13,6 @@ import {
   planRequestSchema,
   planRollout,
   regionConfigFields,
-  scenarioGateProblems,
-  scenariosGated,
   startRolloutConfigs,
   startRolloutSchema,
   type RedundancyOverride,
@@ -22,8 +20,6 @@ import {
   type ServiceTopology,
 } from '../../../../libs/domain/src';
 import type { PgConfigStore } from '../../../../libs/config-store/src';
-import { scenarioVersion } from '../../../../libs/scenarios/src/playwright-runner';
-import { scenarioDocument } from '../../../../libs/scenarios/src/scenario-document';
 import { configHash } from '../../../../libs/targets/src/config-hash';
 import { eventIdFor, type PgEventStore } from '../../../../libs/event-store/src';
 import type { PgServiceCatalog } from '../../../../libs/service-catalog/src';
@@ -39,7 +35,6 @@ import {
   rolloutRequested,
   rolloutWorkflowId,
   type RolloutWorkflowInput,
-  type ScenarioRef,
 } from '../../../../workflows/rollout.types';
 import type { GatewayConfig } from '../gateway.config';
 import {
@@ -55,6 +50,7 @@ import { toDomainEvent, toPlanPreview } from './models/rollout-mapper';
 import type { PlanPreview } from './models/plan-preview.model';
 import type { Rollout } from './models/rollout.model';
 import { RedundancyChecker } from './redundancy-check';
+import { checkScenarioGates, storeScenarios } from './scenario-refs';
 import { RolloutReader } from './rollout-reader';
 import { hasRole, type Principal } from '../auth/principal';
 import { z } from 'zod';
@@ -126,19 +122,13 @@ export class RolloutStarter {
         { violations: outcome.violations },
       );
     }
-    const scenarioProblems = scenarioGateProblems(req.gates, topology);
-    if (scenarioProblems.length > 0) {
-      throw SluiceError.badInput(
-        `the scenario gates cannot run: ${scenarioProblems.map((p) => p.message).join('; ')}`,
-        scenarioProblems,
-      );
-    }
+    checkScenarioGates(req.gates, topology);
     const { perRegion, next } = changeOf(topology, req);
     const redundancyOverride = await this.redundancyGate(topology, next, raw.redundancyOverride, principal);
     // Stored once by hash: the workflow and its activities carry hashes, never bodies.
     const configHash = await this.configs.put(req.config);
     const regionConfigHashes = perRegion && (await this.storeRegionConfigs(perRegion, configHash));
-    const scenarios = await this.storeScenarios(scenariosGated(req.gates, topology.scenarios));
+    const scenarios = await storeScenarios(this.configs, req.gates, topology);
     const input: RolloutWorkflowInput = {
       rolloutId: randomUUID(),
       service: req.service,
@@ -271,18 +261,6 @@ export class RolloutStarter {
       if (hash !== baseHash) hashes[region] = hash;
     }
     return Object.keys(hashes).length > 0 ? hashes : null;
-  }
-
-  /** The scenarios the rollout's gates run, each stored by hash: the workflow carries references, never the text. */
-  private async storeScenarios(scenarios: ServiceTopology['scenarios']): Promise<ScenarioRef[]> {
-    return Promise.all(
-      scenarios.map(async (scenario) => ({
-        name: scenario.name,
-        version: scenarioVersion(scenario.source),
-        sourceHash: await this.configs.put(scenarioDocument(scenario)),
-        timeoutSeconds: scenario.timeoutSeconds,
-      })),
-    );
   }
 
   /** True once the running rollout of this workflow id has finished and its workflow closed (within 5 s). */

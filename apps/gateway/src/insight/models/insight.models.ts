@@ -2,6 +2,7 @@ import { Field, Float, GraphQLISODateTime, InputType, Int, ObjectType, registerE
 import GraphQLJSON from 'graphql-type-json';
 import { SEVERITY_THRESHOLDS } from '../../../../../libs/insight/src/customer-impact';
 import { RegionChange } from '../../history/models/history.models';
+import { JourneyEvidence } from './journey-evidence.model';
 
 export enum VerdictValue {
   LIKELY_CHANGE = 'LIKELY_CHANGE',
@@ -297,30 +298,6 @@ export class IncidentVerdict {
 
   @Field(() => ChangeAssessment, { nullable: true })
   evidence!: ChangeAssessment | null;
-}
-
-@ObjectType({
-  description:
-    'Customer scenarios of the alert’s service in one region over the window before the alert: evidence of who is hurt.',
-})
-export class JourneyEvidence {
-  @Field()
-  region!: string;
-
-  @Field()
-  scenario!: string;
-
-  @Field(() => Int)
-  runs!: number;
-
-  @Field(() => Int)
-  failures!: number;
-
-  @Field(() => [String], { description: 'Customers whose runs failed.' })
-  customers!: string[];
-
-  @Field(() => GraphQLISODateTime, { nullable: true })
-  lastFailureAt!: Date | null;
 }
 
 @ObjectType({ description: 'What Sluice knows about an alert: what changed, what is suspect, who is affected.' })
