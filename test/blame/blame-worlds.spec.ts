@@ -145,6 +145,46 @@ describe("Sluice's blame on generated worlds", () => {
     expect(answer.halted).toEqual([]);
   });
 
+  it('does not blame a rollout for a rise in a region it was rolled back from long before', async () => {
+    // seed 1061385776: svc00-v3 (faulty) reached r34 at 08:11:07, was halted and rolled back
+    // there at 08:14:43; a blip fires svc00's alert in r34 at 08:50:30, 36 minutes later
+    const w = generateWorld({ seed: 1061385776, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc00', 'r34', '2026-01-01T08:50:30Z');
+    expect(alert.truth.kind).toBe('noise');
+    expect(answer.blamed).toBeNull();
+    expect(answer.halted).toEqual([]);
+  });
+
+  it("does not blame another service's change for an alert whose own series had risen before the push", async () => {
+    // seed 1061385779: an outage fails svc06, svc16 and others in r27 from 15:27:18; svc16-v4 (harmless) reaches r27
+    // at 15:28:51, 8 seconds before svc06's alert there at 15:29:00
+    const w = generateWorld({ seed: 1061385779, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc06', 'r27', '2026-01-01T15:29:00Z');
+    expect(alert.truth.kind).toBe('external');
+    expect(answer.blamed).toBeNull();
+    expect(answer.halted).toEqual([]);
+  });
+
+  it("does not blame a push to the alert's own service that landed after the alert's rise began", async () => {
+    // seed 5000025: an outage fails svc17 in r00 from 10:41:24; svc17-v4 (harmless) reaches
+    // r00 at 10:42:56, four seconds before the alert there at 10:43:00
+    const w = generateWorld({ seed: 5000025, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc17', 'r00', '2026-01-01T10:43:00Z');
+    expect(alert.truth.kind).toBe('external');
+    expect(answer.blamed).toBeNull();
+    expect(answer.halted).toEqual([]);
+  });
+
+  it('blames a faulty canary on a quiet series whose rise only a longer baseline places after the push', async () => {
+    // seed 1061385771: svc16-v2's canary r15 (about 3 requests a second, 5 errors in the
+    // 5 minutes before the push) errors from 69 s after its push at 17:23:04; the alert at
+    // 17:26:00 reads an e-value of about 2 against those 5 minutes
+    const w = generateWorld({ seed: 1061385771, ...DEFAULT_WORLD });
+    const { alert, answer } = await askAbout(w, 'svc16', 'r15', '2026-01-01T17:26:00Z');
+    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc16-v2' });
+    expect(answer.blamed).toBe('svc16-v2');
+  });
+
   it("blames a faulty canary whose rise in the alert's own region is short of the 1/α bar but clear", async () => {
     // seed 2000006: svc19-v5's canary r25 errors from 8 s after its push; the alert at 08:40
     // comes two minutes in, on too few requests for an e-value of 100 (it is about 29)

@@ -61,6 +61,28 @@ export async function lateOnset(
 }
 
 /**
+ * A push its own rollout rolled back in the alert's region before the span read before the
+ * alert (the after window, `spanSeconds`) no longer ran there at any time that span shows:
+ * whatever it did before the rollback, the rise the alert fired on is not its doing. Says
+ * so, or null. A rollback inside the span is no such proof: the fault it ended may have
+ * raised the alert.
+ */
+export function rolledBackBefore(
+  change: ChangeRow,
+  query: BlameQuery,
+  rollbacks: readonly ChangeRow[],
+  spanSeconds: number,
+): string | null {
+  const spanFrom = query.at.getTime() - spanSeconds * 1000;
+  const back = rollbacks.find(
+    (r) => r.region === change.region && r.changedAt > change.changedAt && r.changedAt.getTime() <= spanFrom,
+  );
+  if (!back) return null;
+  const minutes = Math.round((query.at.getTime() - back.changedAt.getTime()) / 60_000);
+  return `${change.region} was rolled back ${minutes} minutes before the alert: the change no longer ran there`;
+}
+
+/**
  * A change to another service than the alert's can cause the alert only through the
  * alert's own series: when that series (the alert's service in its region) rose after the
  * push on neither errors nor latency, something else raised it, typically an outage already
@@ -86,6 +108,37 @@ export async function alertDidNotRise(
   if (!alertSeries || !alertSeries.errors.enoughData || !alertSeries.latency.enoughData) return null;
   if (peerDegraded(alertSeries)) return null;
   return `${query.service} in ${query.region}, the alert's own series, had not risen since the push`;
+}
+
+/**
+ * A change can only raise the alert's series after it lands. When that series (the alert's
+ * service in its region) had already risen in the RISE_MINUTES before the push, against the
+ * span before them, its rise began before the change: an outage under way, not the change.
+ * This is asked of a change to another service in the alert's region whenever it landed, and
+ * of a push to the alert's own series only when it landed after the rise is taken to have
+ * begun (RISE_MINUTES before the alert): earlier, the span before the push is its own
+ * baseline, and a chance rise there would doubt faults that fired minutes later. Says so,
+ * or null: another region, no service, or too little data to tell.
+ */
+export async function alertRoseBeforePush(
+  analyzer: IncidentAnalyzer,
+  change: ChangeRow,
+  query: BlameQuery,
+  cache: ReadCache,
+): Promise<string | null> {
+  if (!query.service || !query.region || query.region !== change.region) return null;
+  const late = query.at.getTime() - change.changedAt.getTime() < RISE_MINUTES * 60_000;
+  if (query.service === change.service && !late) return null;
+  const riseFrom = new Date(change.changedAt.getTime() - RISE_MINUTES * 60_000);
+  const before = await analyzer.shiftBetween(
+    query.service,
+    query.region,
+    riseFrom,
+    { from: riseFrom, to: change.changedAt },
+    cache,
+  );
+  if (!before || !peerDegraded(before)) return null;
+  return `${query.service} in ${query.region}, the alert's own series, had risen before the push`;
 }
 
 /**
@@ -129,14 +182,34 @@ export async function isolatedRise(
   return `the rise is in ${change.region} alone: ${clean} regions that got the change as early show no such rise`;
 }
 
+/** The baseline the alert's own region is also read against: three spans, for a quiet series. */
+export const LONG_BASELINE_SECONDS = 900;
+
+/** The alert's own region over its after window, against LONG_BASELINE_SECONDS before the push. */
+export function longBaseline(
+  analyzer: IncidentAnalyzer,
+  change: ChangeRow,
+  query: BlameQuery,
+  cache: ReadCache,
+): Promise<RegionShift | null> {
+  const from = Math.max(change.changedAt.getTime(), query.at.getTime() - analyzer.options.spanSeconds * 1000);
+  const window = { from: new Date(from), to: query.at };
+  return analyzer.shiftBetween(change.service, change.region, change.changedAt, window, cache, LONG_BASELINE_SECONDS);
+}
+
 /**
  * The alert's own region, judged at FOCUS_EVIDENCE: a test that reached it there counts as a
- * rise (a short after window or little traffic keeps it under the 1/alpha bar).
+ * rise (a short after window or little traffic keeps it under the 1/alpha bar). `long`, the
+ * same after window against LONG_BASELINE_SECONDS before the push, stands in for a test it
+ * outdoes: on a quiet series the span before the push holds a handful of events, too few to
+ * place a rise after it.
  */
-export function alertRegionShift(shift: RegionShift): RegionShift {
-  const lift = (test: RegionShift['errors']) =>
-    test.enoughData && test.eValue >= FOCUS_EVIDENCE ? { ...test, degraded: true } : test;
-  return { ...shift, errors: lift(shift.errors), latency: lift(shift.latency) };
+export function alertRegionShift(shift: RegionShift, long: RegionShift | null = null): RegionShift {
+  const lift = (test: RegionShift['errors'], other: RegionShift['errors'] | undefined) => {
+    const best = other && other.enoughData && other.eValue > test.eValue ? other : test;
+    return best.enoughData && best.eValue >= FOCUS_EVIDENCE ? { ...best, degraded: true } : test;
+  };
+  return { ...shift, errors: lift(shift.errors, long?.errors), latency: lift(shift.latency, long?.latency) };
 }
 
 /**

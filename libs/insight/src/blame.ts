@@ -1,5 +1,13 @@
 import type { ChangeAssessment } from '../../domain/src';
-import { alertDidNotRise, alertRegionShift, isolatedRise, lateOnset } from './blame-doubts';
+import {
+  alertDidNotRise,
+  alertRegionShift,
+  alertRoseBeforePush,
+  isolatedRise,
+  lateOnset,
+  longBaseline,
+  rolledBackBefore,
+} from './blame-doubts';
 import type { IncidentAnalyzer, ReadCache } from './incident-analyzer';
 import { BLAME_THRESHOLD, isDegraded, scoreSuspect, shiftTest, type RegionShift, type SuspectScore } from './scoring';
 import { blameVerdict, peerDegraded } from './verdicts';
@@ -74,6 +82,17 @@ const ownService = (query: BlameQuery, change: ChangeRow): boolean =>
 /** The alert already says its own series rose: the change's region is the alert's, and so is its service. */
 const alerting = (query: BlameQuery, change: ChangeRow): boolean =>
   query.region === change.region && ownService(query, change);
+
+/** UNCLEAR without reading a metric: the change no longer ran in the alert's region. */
+const unjudged = (change: ChangeRow, query: BlameQuery, summary: string): ChangeAssessment => ({
+  service: change.service,
+  pivot: change.changedAt.toISOString(),
+  beforeFrom: change.changedAt.toISOString(),
+  afterTo: query.at.toISOString(),
+  regions: [],
+  verdict: 'UNCLEAR',
+  summary,
+});
 
 const EMPTY = shiftTest({ requests: 0, events: 0 }, { requests: 0, events: 0 });
 
@@ -229,21 +248,12 @@ export class BlameEngine<C extends ChangeRow> {
     );
     const superseded = new Set(newer.map((r) => r.region));
     const by = newer.find((r) => r.region === change.region);
-    if (by) {
-      return {
-        service: change.service,
-        pivot: change.changedAt.toISOString(),
-        beforeFrom: change.changedAt.toISOString(),
-        afterTo: query.at.toISOString(),
-        regions: [],
-        verdict: 'UNCLEAR',
-        summary: `${change.region} was changed again since, by ${by.rolloutId}`,
-      };
-    }
+    if (by) return unjudged(change, query, `${change.region} was changed again since, by ${by.rolloutId}`);
     for (const region of superseded) pushes.delete(region);
-    const rolledBack = new Set(
-      change.kind === 'PUSH' ? reached.filter((r) => r.kind === 'ROLLBACK').map((r) => r.region) : [],
-    );
+    const rollbacks = change.kind === 'PUSH' ? reached.filter((r) => r.kind === 'ROLLBACK') : [];
+    const gone = rolledBackBefore(change, query, rollbacks, this.analyzer.options.spanSeconds);
+    if (gone) return unjudged(change, query, gone);
+    const rolledBack = new Set(rollbacks.map((r) => r.region));
     const serviceRegions = ((await this.regionsOf(change.service)) ?? [...pushes.keys()]).filter(
       (r) => !superseded.has(r),
     );
@@ -258,9 +268,11 @@ export class BlameEngine<C extends ChangeRow> {
       cache,
     );
     if (assessment.error) return assessment;
-    const regions = alerting(query, change)
-      ? assessment.regions.map((r) => (r.region === change.region ? alertRegionShift(r) : r))
-      : assessment.regions;
+    let regions = assessment.regions;
+    if (alerting(query, change)) {
+      const long = await longBaseline(this.analyzer, change, query, cache);
+      regions = regions.map((r) => (r.region === change.region ? alertRegionShift(r, long) : r));
+    }
     const sameService = ownService(query, change);
     let verdict = blameVerdict(regions, peers, sameService);
     if (verdict.verdict !== 'LIKELY_CHANGE') {
@@ -281,6 +293,7 @@ export class BlameEngine<C extends ChangeRow> {
       verdict.verdict === 'LIKELY_CHANGE'
         ? ((await isolatedRise(this.analyzer, change, query, pushes, regions, rolledBack, cache)) ??
           (await alertDidNotRise(this.analyzer, change, query, cache)) ??
+          (await alertRoseBeforePush(this.analyzer, change, query, cache)) ??
           (await lateOnset(this.analyzer, change, query, cache)))
         : null;
     if (doubt) return { ...assessment, regions, verdict: 'UNCLEAR', summary: `${verdict.summary}; but ${doubt}` };

@@ -157,11 +157,12 @@ export class IncidentAnalyzer {
     pivot: Date,
     window: { from: Date; to: Date },
     cache: ReadCache = new Map(),
+    beforeSeconds = this.options.spanSeconds,
   ): Promise<RegionShift | null> {
     const around = this.memo(service, cache);
     try {
       const [before, after] = await Promise.all([
-        around(pivot.getTime(), this.options.spanSeconds),
+        around(pivot.getTime(), beforeSeconds),
         around(window.to.getTime(), (window.to.getTime() - window.from.getTime()) / 1000),
       ]);
       return this.regionShift(region, true, before, after);
