@@ -106,6 +106,20 @@ describe("Sluice's blame on generated worlds", () => {
     if (!alert) throw new Error(`no alert of ${service} in ${region} at ${at}`);
     return { alert, answer: await new Blamers(w).answer('sluice', alert) };
   };
+  /** The same, for an alert no change caused: nothing is blamed, nothing would be halted. */
+  const expectNoBlame = async (w: World, service: string, region: string, at: string, truth: 'external' | 'noise') => {
+    const { alert, answer } = await askAbout(w, service, region, at);
+    expect(alert.truth.kind).toBe(truth);
+    expect(answer.blamed).toBeNull();
+    expect(answer.halted).toEqual([]);
+  };
+  /** The same, for an alert a faulty rollout caused: that rollout is the one blamed. */
+  const expectBlame = async (w: World, service: string, region: string, at: string, rolloutId: string) => {
+    const { alert, answer } = await askAbout(w, service, region, at);
+    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId });
+    expect(answer.blamed).toBe(rolloutId);
+  };
+  const sized = (seed: number) => generateWorld({ seed, ...DEFAULT_WORLD });
 
   it('blames only a rollout that changed the alert region before the answer, and names LIKELY_CHANGE only with a blame', async () => {
     await fc.assert(
@@ -129,108 +143,71 @@ describe("Sluice's blame on generated worlds", () => {
     // seed 1012285193: an outage of a shared dependency in r23 since 10:05; svc17's faulty
     // change reaches r23 at 10:21:55 and raises its own errors there; svc23's alert at 10:26:30
     // is the outage's, and svc23's errors did not rise at svc17's push
-    const { alert, answer } = await askAbout(fullWorld(), 'svc23', 'r23', '2026-01-01T10:26:30Z');
-    expect(alert.truth.kind).toBe('external');
-    expect(answer.blamed).toBeNull();
-    expect(answer.halted).toEqual([]);
+    await expectNoBlame(fullWorld(), 'svc23', 'r23', '2026-01-01T10:26:30Z', 'external');
   });
 
   it('does not blame a harmless rollout for a rise in one region when regions it reached as early ruled such a rise out', async () => {
     // seed 2000002: svc18-v6 (harmless) reaches r02 at 15:52:20, its 19th region; a blip
     // fires svc18's alert there at 15:55:30, while the regions pushed before it stay clean
-    const w = generateWorld({ seed: 2000002, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc18', 'r02', '2026-01-01T15:55:30Z');
-    expect(alert.truth.kind).toBe('noise');
-    expect(answer.blamed).toBeNull();
-    expect(answer.halted).toEqual([]);
+    await expectNoBlame(sized(2000002), 'svc18', 'r02', '2026-01-01T15:55:30Z', 'noise');
   });
 
   it('does not blame a rollout for a rise in a region it was rolled back from long before', async () => {
     // seed 1061385776: svc00-v3 (faulty) reached r34 at 08:11:07, was halted and rolled back
     // there at 08:14:43; a blip fires svc00's alert in r34 at 08:50:30, 36 minutes later
-    const w = generateWorld({ seed: 1061385776, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc00', 'r34', '2026-01-01T08:50:30Z');
-    expect(alert.truth.kind).toBe('noise');
-    expect(answer.blamed).toBeNull();
-    expect(answer.halted).toEqual([]);
+    await expectNoBlame(sized(1061385776), 'svc00', 'r34', '2026-01-01T08:50:30Z', 'noise');
   });
 
   it("does not blame another service's change for an alert whose own series had risen before the push", async () => {
     // seed 1061385779: an outage fails svc06, svc16 and others in r27 from 15:27:18; svc16-v4 (harmless) reaches r27
     // at 15:28:51, 8 seconds before svc06's alert there at 15:29:00
-    const w = generateWorld({ seed: 1061385779, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc06', 'r27', '2026-01-01T15:29:00Z');
-    expect(alert.truth.kind).toBe('external');
-    expect(answer.blamed).toBeNull();
-    expect(answer.halted).toEqual([]);
+    await expectNoBlame(sized(1061385779), 'svc06', 'r27', '2026-01-01T15:29:00Z', 'external');
   });
 
   it("does not blame a push to the alert's own service that landed after the alert's rise began", async () => {
     // seed 5000025: an outage fails svc17 in r00 from 10:41:24; svc17-v4 (harmless) reaches
     // r00 at 10:42:56, four seconds before the alert there at 10:43:00
-    const w = generateWorld({ seed: 5000025, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc17', 'r00', '2026-01-01T10:43:00Z');
-    expect(alert.truth.kind).toBe('external');
-    expect(answer.blamed).toBeNull();
-    expect(answer.halted).toEqual([]);
+    await expectNoBlame(sized(5000025), 'svc17', 'r00', '2026-01-01T10:43:00Z', 'external');
   });
 
   it('blames a faulty canary on a quiet series whose rise only a longer baseline places after the push', async () => {
     // seed 1061385771: svc16-v2's canary r15 (about 3 requests a second, 5 errors in the
     // 5 minutes before the push) errors from 69 s after its push at 17:23:04; the alert at
     // 17:26:00 reads an e-value of about 2 against those 5 minutes
-    const w = generateWorld({ seed: 1061385771, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc16', 'r15', '2026-01-01T17:26:00Z');
-    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc16-v2' });
-    expect(answer.blamed).toBe('svc16-v2');
+    await expectBlame(sized(1061385771), 'svc16', 'r15', '2026-01-01T17:26:00Z', 'svc16-v2');
   });
 
   it("blames a faulty canary whose rise in the alert's own region is short of the 1/α bar but clear", async () => {
     // seed 2000006: svc19-v5's canary r25 errors from 8 s after its push; the alert at 08:40
     // comes two minutes in, on too few requests for an e-value of 100 (it is about 29)
-    const w = generateWorld({ seed: 2000006, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc19', 'r25', '2026-01-02T08:40:00Z');
-    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc19-v5' });
-    expect(answer.blamed).toBe('svc19-v5');
+    await expectBlame(sized(2000006), 'svc19', 'r25', '2026-01-02T08:40:00Z', 'svc19-v5');
   });
 
   it('blames a faulty rollout that raised its other regions for an alert in a region whose rise began minutes after the push', async () => {
     // seed 3000043: svc01-v2 raises errors 7 minutes after each push; r19 and r28 rose, and
     // r16's alert at 22:30:00 comes 10 minutes after its push, 3 minutes into the rise: over
     // the span read there the rise is diluted (an e-value of about 1)
-    const w = generateWorld({ seed: 3000043, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc01', 'r16', '2026-01-01T22:30:00Z');
-    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc01-v2' });
-    expect(answer.blamed).toBe('svc01-v2');
+    await expectBlame(sized(3000043), 'svc01', 'r16', '2026-01-01T22:30:00Z', 'svc01-v2');
   });
 
   it("blames a faulty rollout whose service's other regions rose with an outage of their own", async () => {
     // seed 1060207080: svc08-v1 raises errors 8 minutes after each push (r23, r06, r34 at
     // 23:12); an outage fails r30, r03, r11, r19 and r18 from 23:16, five of svc08's fifteen
     // regions without the change; the alert in r23 fires at 23:22:00
-    const w = generateWorld({ seed: 1060207080, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc08', 'r23', '2026-01-01T23:22:00Z');
-    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc08-v1' });
-    expect(answer.blamed).toBe('svc08-v1');
+    await expectBlame(sized(1060207080), 'svc08', 'r23', '2026-01-01T23:22:00Z', 'svc08-v1');
   });
 
   it('blames a faulty canary when one other service in the region rose, but less surely than a change must', async () => {
     // seed 3000051: svc03-v3's canary r27 errors from 13 s after its push at 05:35:01; svc07
     // in r27 rose too, to an e-value of about 27 (a peer's bar is 10, a change's 100)
-    const w = generateWorld({ seed: 3000051, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc03', 'r27', '2026-01-02T05:37:00Z');
-    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc03-v3' });
-    expect(answer.blamed).toBe('svc03-v3');
+    await expectBlame(sized(3000051), 'svc03', 'r27', '2026-01-02T05:37:00Z', 'svc03-v3');
   });
 
   it("puts a likely cause in the alert's own service first, above a change to another service that scores higher", async () => {
     // seed 3000020: svc23-v5 (faulty, pushed into r15 10 minutes before) and svc05-v5 (3
     // minutes before, raising svc05 there) are both LIKELY_CHANGE; svc05's nearer push scored
     // 0.878 against 0.871
-    const w = generateWorld({ seed: 3000020, ...DEFAULT_WORLD });
-    const { alert, answer } = await askAbout(w, 'svc23', 'r15', '2026-01-01T10:14:00Z');
-    expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc23-v5' });
-    expect(answer.blamed).toBe('svc23-v5');
+    await expectBlame(sized(3000020), 'svc23', 'r15', '2026-01-01T10:14:00Z', 'svc23-v5');
   });
 
   describe('when one other service in the region rose with the alert', () => {
@@ -241,17 +218,13 @@ describe("Sluice's blame on generated worlds", () => {
     it("blames the change when that service's rise is its own faulty change's", async () => {
       // svc09-v2 (faulty) reached r17 at 22:18:58 and raised svc09 there; svc21-v2 (faulty)
       // reached r17 at 22:25:10, and svc21's alert fires at 22:30:30
-      const { alert, answer } = await askAbout(busyWorld(), 'svc21', 'r17', '2026-01-01T22:30:30Z');
-      expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc21-v2' });
-      expect(answer.blamed).toBe('svc21-v2');
+      await expectBlame(busyWorld(), 'svc21', 'r17', '2026-01-01T22:30:30Z', 'svc21-v2');
     });
 
     it('blames the change when four regions it reached rose after their own push', async () => {
       // svc22-v4 (slow from 103 s after each push) raised r08, r18, r24 and r32; svc22's latency
       // alert in r08 at 01:14:30 comes while one other service there rose too
-      const { alert, answer } = await askAbout(busyWorld(), 'svc22', 'r08', '2026-01-02T01:14:30Z');
-      expect(alert.truth).toMatchObject({ kind: 'change', rolloutId: 'svc22-v4' });
-      expect(answer.blamed).toBe('svc22-v4');
+      await expectBlame(busyWorld(), 'svc22', 'r08', '2026-01-02T01:14:30Z', 'svc22-v4');
     });
   });
 
