@@ -268,6 +268,8 @@ describe('the rollout board in a browser', () => {
     await page.getByTestId('plan-waves').locator('li').first().waitFor();
     expect(await page.locator('[data-testid="plan-waves"] li').count()).toBeGreaterThan(1);
     expect(await page.getByTestId('plan-valid').textContent()).toBe('The plan keeps every rule.');
+    // the chart draws in an effect after the waves render: wait for it, then there is exactly one
+    await page.locator('[data-testid="exposure-chart"] canvas').first().waitFor();
     expect(await page.locator('[data-testid="exposure-chart"] canvas').count()).toBe(1);
   });
 
