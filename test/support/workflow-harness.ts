@@ -118,16 +118,63 @@ async function sharedWorkflowBundle(): Promise<string> {
   return path;
 }
 
-export async function startWorkflowHarness(
-  regions: Array<Pick<Region, 'name' | 'tier' | 'weight'>>,
-  options: HarnessOptions = {},
-): Promise<WorkflowHarness> {
-  quietRuntime();
+interface SkippingServer {
+  env: TestWorkflowEnvironment;
+  worker: Worker;
+  running: Promise<void>;
+}
+
+/** A time-skipping test server with the harness's search attributes, and a worker on it. */
+async function startSkippingServer(
+  taskQueue: string,
+  activities: ReturnType<typeof createActivities>,
+): Promise<SkippingServer> {
   const testServer = resolveTestServer(projectRoot(__dirname));
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: testServer ? { type: 'existing-path', path: testServer } : { type: 'cached-download' } },
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default', SLUICE_SEARCH_ATTRIBUTES);
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: await sharedWorkflowBundle() },
+    activities,
+  });
+  return { env, worker, running: worker.run() };
+}
+
+async function stopSkippingServer({ env, worker, running }: SkippingServer): Promise<void> {
+  worker.shutdown();
+  await running;
+  await env.teardown();
+}
+
+/**
+ * A sleep the probe asks of the server: skipped at once by a server that skips, waited in real
+ * time by one that does not. Short, so a probe moves the rollouts' clock by nothing that matters
+ * (a freeze window, a bake); long enough that waiting it is told from skipping it.
+ */
+const SKIP_PROBE_MS = 5_000;
+
+/**
+ * Whether the test server still skips time, asked when no workflow is open. The server counts
+ * locks on skipping, and some of its paths never give theirs back: an activity still
+ * outstanding when its workflow completes (sdk-java #1138), an activity cancelled after its
+ * retry was queued and before a worker took it, as a halt does to a bake's waiting tick on a
+ * loaded machine. One such lock stops skipping for the server's life: the next rollout's hour
+ * of bake then waits an hour of real time (CI saw it beside the e2e suite).
+ */
+async function skipsTime(env: TestWorkflowEnvironment): Promise<boolean> {
+  const started = Date.now();
+  await env.sleep(SKIP_PROBE_MS);
+  return Date.now() - started < SKIP_PROBE_MS / 2;
+}
+
+export async function startWorkflowHarness(
+  regions: Array<Pick<Region, 'name' | 'tier' | 'weight'>>,
+  options: HarnessOptions = {},
+): Promise<WorkflowHarness> {
+  quietRuntime();
   const pool = new Pool({ connectionString: testServices().databaseUrl, max: 8 });
   const ownPool = (url: string) => {
     const own = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 2_000 });
@@ -138,25 +185,22 @@ export async function startWorkflowHarness(
   const configPool = options.configStoreUrl ? ownPool(options.configStoreUrl) : workerPool;
   const regionSim = await startRegionSim({ regions: regions.map((r) => r.name), port: 0 });
   const taskQueue = `wf-test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: await sharedWorkflowBundle() },
-    activities: createActivities({
-      configs: new CachedConfigStore(new PgConfigStore(configPool), options.configCacheBytes),
-      eventStore: new PgEventStore(workerPool),
-      regions: new HttpRegionClient(),
-      fleet: new FleetConfigs({
-        catalog: new PgServiceCatalog(workerPool),
-        readModels: new ReadModels(workerPool),
-        configs: new PgConfigStore(configPool),
-      }),
-      metrics: new PrometheusClient('http://127.0.0.1:1'),
-      alerts: new AlertmanagerClient('http://127.0.0.1:1'),
-      scenarioRuns: new PgScenarioRuns(workerPool),
+  const activities = createActivities({
+    configs: new CachedConfigStore(new PgConfigStore(configPool), options.configCacheBytes),
+    eventStore: new PgEventStore(workerPool),
+    regions: new HttpRegionClient(),
+    fleet: new FleetConfigs({
+      catalog: new PgServiceCatalog(workerPool),
+      readModels: new ReadModels(workerPool),
+      configs: new PgConfigStore(configPool),
     }),
+    metrics: new PrometheusClient('http://127.0.0.1:1'),
+    alerts: new AlertmanagerClient('http://127.0.0.1:1'),
+    scenarioRuns: new PgScenarioRuns(workerPool),
   });
-  const running = worker.run();
+  let server = await startSkippingServer(taskQueue, activities);
+  // Servers given up on for a leaked lock: stopped with the harness, not while their runs may still answer.
+  const retired: SkippingServer[] = [];
   const eventStore = new PgEventStore(pool);
   const topology: Region[] = regions.map((r) => ({
     ...r,
@@ -185,15 +229,28 @@ export async function startWorkflowHarness(
     for (let i = 0; i < minutes; i++) {
       last = await read();
       if (done(last)) return last;
-      await env.sleep('1 minute');
+      await server.env.sleep('1 minute');
     }
     throw new Error(
       `${what} did not happen within ${minutes} minutes of workflow time; last seen ${JSON.stringify(last)}`,
     );
   };
 
+  // Workflows this harness started and has not yet seen closed.
+  const open = new Set<string>();
+  const noneOpen = async () => {
+    for (const workflowId of open) {
+      const { status } = await server.env.client.workflow.getHandle(workflowId).describe();
+      if (status.name === 'RUNNING') return false;
+      open.delete(workflowId);
+    }
+    return true;
+  };
+
   return {
-    env,
+    get env() {
+      return server.env;
+    },
     regionSim,
     pool,
     taskQueue,
@@ -218,7 +275,15 @@ export async function startWorkflowHarness(
     },
     async start(overrides = {}) {
       const args = input(overrides);
-      return env.client.workflow.start(rolloutWorkflow, {
+      if ((await noneOpen()) && !(await skipsTime(server.env))) {
+        console.warn(
+          'the time-skipping test server stopped skipping (a leaked lock): the next rollout runs on a fresh one',
+        );
+        retired.push(server);
+        server = await startSkippingServer(taskQueue, activities);
+      }
+      open.add(rolloutWorkflowId(args.service));
+      return server.env.client.workflow.start(rolloutWorkflow, {
         taskQueue,
         workflowId: rolloutWorkflowId(args.service),
         args: [args],
@@ -241,13 +306,11 @@ export async function startWorkflowHarness(
       return readUntil(() => live(handle), predicate, { what, timeoutMs: 30_000, intervalMs: 50 });
     },
     async stop() {
-      worker.shutdown();
-      await running;
+      await Promise.all([server, ...retired].map(stopSkippingServer));
       await regionSim.close();
       await pool.end();
       if (workerPool !== pool) await workerPool.end();
       if (configPool !== workerPool) await configPool.end();
-      await env.teardown();
     },
   };
 }

@@ -1,0 +1,35 @@
+import { SMALL_FLEET, SMALL_FLEET_WAVES, startWorkflowHarness, type WorkflowHarness } from './workflow-harness';
+
+/**
+ * The time-skipping test server can leak a lock on skipping (an activity cancelled after its
+ * retry was queued, or still outstanding when its workflow completed); from then on every bake
+ * waits in real time. CI saw a rollout's hour of bake hang a spec that way. A leaked lock is
+ * made here by taking one more lock than any workflow holds.
+ */
+describe('the workflow harness when its test server stops skipping time', () => {
+  let h: WorkflowHarness;
+  beforeAll(async () => {
+    h = await startWorkflowHarness(SMALL_FLEET);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+  beforeEach(() => h.reset(1));
+
+  it('keeps a server that still skips: two rollouts in a row run on one server', async () => {
+    const server = h.env;
+    expect((await (await h.start({ waves: SMALL_FLEET_WAVES })).result()).status).toBe('SUCCEEDED');
+    h.reset(2);
+    expect((await (await h.start({ waves: SMALL_FLEET_WAVES })).result()).status).toBe('SUCCEEDED');
+    expect(h.env).toBe(server);
+  });
+
+  it('starts the next rollout on a fresh server when a leaked lock holds skipping, and its hour of bake passes in moments', async () => {
+    const stuck = h.env;
+    await stuck.connection.testService!.lockTimeSkipping({});
+    const handle = await h.start({ waves: SMALL_FLEET_WAVES });
+    expect(h.env).not.toBe(stuck);
+    expect((await handle.result()).status).toBe('SUCCEEDED');
+    expect((await h.events((await h.live(handle)).rolloutId)).at(-1)?.type).toBe('RolloutSucceeded');
+  });
+});
