@@ -1,11 +1,7 @@
 import { PgScenarioRuns } from '../../libs/scenarios/src/scenario-runs-store';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { startRegionSim, type RegionSim } from '../../apps/region-sim/src/region-sim';
 import { createActivities } from '../../apps/worker/src/activities';
@@ -15,15 +11,18 @@ import { CachedConfigStore, PgConfigStore } from '../../libs/config-store/src';
 import { ReadModels } from '../../libs/projections/src';
 import { FleetConfigs } from '../../libs/redundancy/src';
 import { PgServiceCatalog } from '../../libs/service-catalog/src';
-import { projectRoot } from '../../libs/platform/src/project-root';
-import { registerSearchAttributes } from '../../libs/platform/src/search-attributes';
-import { resolveTestServer } from '../../libs/platform/src/temporal-cli';
 import { AlertmanagerClient, HttpRegionClient, PrometheusClient } from '../../libs/targets/src';
 import { liveStateQuery, type LiveState } from '../../workflows/rollout.messages';
 import { rolloutWorkflow } from '../../workflows/rollout.workflow';
 import { rolloutWorkflowId, type RolloutWorkflowInput } from '../../workflows/rollout.types';
-import { SLUICE_SEARCH_ATTRIBUTES } from '../../workflows/rollout.search-attributes';
 import { readUntil } from './eventually';
+import {
+  quietRuntime,
+  skipsTime,
+  startSkippingServer,
+  stopSkippingServer,
+  type SkippingServer,
+} from './skipping-server';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { testServices } from './test-env';
 
@@ -81,14 +80,6 @@ export interface WorkflowHarness {
   stop(): Promise<void>;
 }
 
-function quietRuntime(): void {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // installed by an earlier spec in this process
-  }
-}
-
 export interface HarnessOptions {
   /** Where the worker's event store and config store connect (default: the test database). */
   workerDatabaseUrl?: string;
@@ -96,78 +87,6 @@ export interface HarnessOptions {
   configStoreUrl?: string;
   /** The worker's config document cache; 1 keeps nothing, as in a worker that never saw them. */
   configCacheBytes?: number;
-}
-
-/**
- * The workflow bundle, built once per jest process and kept on disk for the next spec file
- * (each file has its own module registry, so a variable would not outlive it). Bundling is
- * 10 to 20 s of CPU; ten spec files each bundling made the harness's start the slowest and
- * most load-sensitive part of the suite. A file older than this process is from another run.
- */
-async function sharedWorkflowBundle(): Promise<string> {
-  const path = join(tmpdir(), `sluice-harness-bundle-${process.pid}.js`);
-  const processStarted = Date.now() - process.uptime() * 1000;
-  if (existsSync(path) && statSync(path).mtimeMs > processStarted) return path;
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  writeFileSync(`${path}.tmp`, code);
-  renameSync(`${path}.tmp`, path);
-  process.once('exit', () => rmSync(path, { force: true }));
-  return path;
-}
-
-interface SkippingServer {
-  env: TestWorkflowEnvironment;
-  worker: Worker;
-  running: Promise<void>;
-}
-
-/** A time-skipping test server with the harness's search attributes, and a worker on it. */
-async function startSkippingServer(
-  taskQueue: string,
-  activities: ReturnType<typeof createActivities>,
-): Promise<SkippingServer> {
-  const testServer = resolveTestServer(projectRoot(__dirname));
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: testServer ? { type: 'existing-path', path: testServer } : { type: 'cached-download' } },
-  });
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default', SLUICE_SEARCH_ATTRIBUTES);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: await sharedWorkflowBundle() },
-    activities,
-  });
-  return { env, worker, running: worker.run() };
-}
-
-async function stopSkippingServer({ env, worker, running }: SkippingServer): Promise<void> {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-}
-
-/**
- * A sleep the probe asks of the server: skipped at once by a server that skips, waited in real
- * time by one that does not. Short, so a probe moves the rollouts' clock by nothing that matters
- * (a freeze window, a bake); long enough that waiting it is told from skipping it.
- */
-const SKIP_PROBE_MS = 5_000;
-
-/**
- * Whether the test server still skips time, asked when no workflow is open. The server counts
- * locks on skipping, and some of its paths never give theirs back: an activity still
- * outstanding when its workflow completes (sdk-java #1138), an activity cancelled after its
- * retry was queued and before a worker took it, as a halt does to a bake's waiting tick on a
- * loaded machine. One such lock stops skipping for the server's life: the next rollout's hour
- * of bake then waits an hour of real time (CI saw it beside the e2e suite).
- */
-async function skipsTime(env: TestWorkflowEnvironment): Promise<boolean> {
-  const started = Date.now();
-  await env.sleep(SKIP_PROBE_MS);
-  return Date.now() - started < SKIP_PROBE_MS / 2;
 }
 
 export async function startWorkflowHarness(
