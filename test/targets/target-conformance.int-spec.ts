@@ -601,10 +601,35 @@ describe('unleash target specifics', () => {
   });
 
   it('the first pushes of a wave to several environments of a new flag all land (the flag is created once)', async () => {
+    // Unleash creates a flag, then connects it to the project's environments: a push that finds
+    // it created (409) can read its environment before it is connected. Many flags at once make
+    // that window likely.
+    const flags = Array.from({ length: 12 }, (_, i) => `created-in-parallel-${i}`);
     const pushed = await Promise.all(
-      ['eu-1', 'eu-2'].map((env) => client.push(endpoint(env, 'created-in-parallel'), 'v1', flagState(10))),
+      flags.flatMap((flag) => ['eu-1', 'eu-2'].map((env) => client.push(endpoint(env, flag), 'v1', flagState(10)))),
     );
-    expect(pushed.map((p) => p.version)).toEqual(['v1', 'v1']);
+    expect(pushed.map((p) => p.version)).toEqual(flags.flatMap(() => ['v1', 'v1']));
+  });
+
+  it('a push to an archived flag is REGION_REJECTED_PUSH naming it, and writes nothing', async () => {
+    const path = `${server.url}/api/admin/projects/default/features`;
+    const headers = { authorization: server.token, 'content-type': 'application/json' };
+    const made = await fetch(path, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'archived', type: 'release' }),
+    });
+    expect(made.ok).toBe(true);
+    expect((await fetch(`${path}/archived`, { method: 'DELETE', headers })).ok).toBe(true);
+    const before = await client.read(endpoint('eu-1', 'archived'));
+    for (const environment of ['eu-1', 'eu-2']) {
+      await expect(client.push(endpoint(environment, 'archived'), 'v1', flagState(10))).rejects.toMatchObject({
+        code: ErrorCode.RegionRejectedPush,
+        message: expect.stringMatching(/flag archived in eu-\d: the flag is archived in project default/),
+      });
+    }
+    expect(await client.read(endpoint('eu-1', 'archived'))).toEqual(before);
+    expect(await client.read(endpoint('eu-2', 'archived'))).toMatchObject({ version: null, config: null });
   });
 
   it('restores a hand-made strategy without a title exactly: the mark of Sluice does not stay behind', async () => {

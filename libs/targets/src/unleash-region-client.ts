@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ErrorCode, SluiceError, unleashEndpointProblem } from '../../domain/src';
 import { configHash } from './config-hash';
@@ -43,6 +44,13 @@ const MARK = 'sluice:';
 /** Events read per page while looking for the environment's newest, and at most this many pages. */
 const EVENT_PAGE = 100;
 const EVENT_PAGES = 20;
+/**
+ * Unleash creates a flag, then connects it to the project's environments: a push that finds the
+ * flag just created by a parallel push to another environment re-reads its own this often, this
+ * many times, before it gives up.
+ */
+const CONNECT_WAIT_MS = 100;
+const CONNECT_READS = 50;
 
 /** The strategy fields Sluice writes and reads back; parameter values are strings, as Unleash keeps them. */
 const strategySchema = z.strictObject({
@@ -341,13 +349,13 @@ export class UnleashRegionClient implements RegionClient {
     if (current === null) {
       if (state.strategies.length === 0) return;
       await this.createFlag(target);
-      current = await this.flagState(target);
-      if (current === null) {
-        throw new SluiceError(
-          ErrorCode.RegionRejectedPush,
-          `${where(target)}: the flag cannot be created in project ${target.project}: its name is taken (another project, or archived)`,
-        );
-      }
+      current = await this.createdState(target);
+    } else if (!(await this.flagInProject(target))) {
+      // an archived flag still answers its environments, and refuses only the switch: check first
+      throw new SluiceError(
+        ErrorCode.RegionRejectedPush,
+        `${where(target)}: the flag is archived in project ${target.project}: revive it in Unleash, or push another flag`,
+      );
     }
     const env = `${this.flagPath(target)}/environments/${encodeURIComponent(target.environment)}`;
     if (!state.enabled && current.enabled) await this.ok(target, 'POST', `${env}/off`);
@@ -389,6 +397,43 @@ export class UnleashRegionClient implements RegionClient {
     else if (!state.enabled && state.strategies.length > 0) {
       await this.ok(target, 'POST', `${env}/off`);
     }
+  }
+
+  /**
+   * The state of a flag just created, here or by a parallel push to another environment: re-read
+   * while the flag is in the project and not yet connected to this environment.
+   */
+  private async createdState(
+    target: UnleashTarget,
+  ): Promise<{ enabled: boolean; strategies: Record<string, unknown>[] }> {
+    for (let read = 1; ; read++) {
+      const state = await this.flagState(target);
+      if (state !== null) return state;
+      if (!(await this.flagInProject(target))) {
+        throw new SluiceError(
+          ErrorCode.RegionRejectedPush,
+          `${where(target)}: the flag cannot be created in project ${target.project}: its name is taken (another project, or archived)`,
+        );
+      }
+      if (read >= CONNECT_READS) {
+        throw new SluiceError(
+          ErrorCode.RegionRejectedPush,
+          `${where(target)}: the flag is in project ${target.project} but not in this environment ${(CONNECT_READS * CONNECT_WAIT_MS) / 1000} s after it was created`,
+        );
+      }
+      await sleep(CONNECT_WAIT_MS);
+    }
+  }
+
+  /** Whether the flag exists, not archived, in the target's project. */
+  private async flagInProject(target: UnleashTarget): Promise<boolean> {
+    const res = await this.request(target, 'GET', this.flagPath(target));
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return false;
+    }
+    await this.json(target, res);
+    return true;
   }
 
   /** Creates the flag; one a parallel push to another environment just created (409) is as good. */
