@@ -4,6 +4,14 @@ import { ErrorCode, SluiceError, unleashEndpointProblem } from '../../domain/src
 import { configHash } from './config-hash';
 import { resolveSecret } from './secret-reference';
 import {
+  markedStrategies,
+  stateOf,
+  wantedState,
+  type FlagState,
+  type RawFlagState,
+  type Strategy,
+} from './unleash-flag-state';
+import {
   responseExcerpt,
   type HealthResult,
   type ProbeResponse,
@@ -40,7 +48,6 @@ interface UnleashTarget {
 }
 
 const TIMEOUT_MS = 5_000;
-const MARK = 'sluice:';
 /** Events read per page while looking for the environment's newest, and at most this many pages. */
 const EVENT_PAGE = 100;
 const EVENT_PAGES = 20;
@@ -51,52 +58,6 @@ const EVENT_PAGES = 20;
  */
 const CONNECT_WAIT_MS = 100;
 const CONNECT_READS = 50;
-
-/** The strategy fields Sluice writes and reads back; parameter values are strings, as Unleash keeps them. */
-const strategySchema = z.strictObject({
-  name: z.string().min(1),
-  title: z.string().optional(),
-  parameters: z.record(z.string(), z.string()).default({}),
-  constraints: z.array(z.record(z.string(), z.unknown())).optional(),
-  variants: z.array(z.record(z.string(), z.unknown())).optional(),
-  segments: z.array(z.number().int()).optional(),
-  disabled: z.boolean().optional(),
-});
-type Strategy = z.infer<typeof strategySchema>;
-
-const flagStateSchema = z
-  .strictObject({
-    enabled: z.boolean(),
-    strategies: z.array(strategySchema).min(1, 'name at least one strategy: the version is kept in its title'),
-  })
-  .refine((s) => !s.enabled || s.strategies.some((x) => x.disabled !== true), {
-    message: 'an enabled flag needs a strategy that is not disabled (Unleash would add a 100% one)',
-    path: ['strategies'],
-  });
-type FlagState = z.infer<typeof flagStateSchema>;
-
-/** A strategy as Unleash answered it, in the form a config holds (empty and default fields left out). */
-function strategyOf(raw: Record<string, unknown>, keepTitle: boolean): Strategy {
-  const list = (value: unknown) => (Array.isArray(value) && value.length > 0 ? value : undefined);
-  const strategy: Strategy = {
-    name: String(raw.name),
-    parameters: Object.fromEntries(
-      Object.entries((raw.parameters as Record<string, unknown>) ?? {}).map(([k, v]) => [k, String(v)]),
-    ),
-  };
-  if (keepTitle && typeof raw.title === 'string' && raw.title !== '') strategy.title = raw.title;
-  const constraints = list(raw.constraints);
-  if (constraints) strategy.constraints = constraints as Strategy['constraints'];
-  const variants = list(raw.variants);
-  if (variants) strategy.variants = variants as Strategy['variants'];
-  const segments = list(raw.segments);
-  if (segments) strategy.segments = segments as number[];
-  if (raw.disabled === true) strategy.disabled = true;
-  return strategy;
-}
-
-/** The version a found state stands for: what it is, by its content. */
-const foundVersion = (config: FlagState) => `unleash-${configHash(config).slice(0, 12)}`;
 
 export function parseUnleashEndpoint(endpoint: string): UnleashTarget {
   if (!/^unleash\+https?:/i.test(endpoint))
@@ -139,7 +100,7 @@ export class UnleashRegionClient implements RegionClient {
     for (let attempt = 1; ; attempt++) {
       const state = await this.flagState(target);
       const after = await this.revision(target);
-      if (after === revision || attempt >= 3) return this.stateOf(target, state, after);
+      if (after === revision || attempt >= 3) return stateOf(where(target), state, after);
       revision = after;
     }
   }
@@ -163,7 +124,7 @@ export class UnleashRegionClient implements RegionClient {
     ifRevision?: number,
   ): Promise<PushResult> {
     const target = parseUnleashEndpoint(endpoint);
-    const wanted = this.wantedState(target, version, config);
+    const wanted = wantedState(where(target), version, config);
     return this.serial(target, () => this.pushNow(target, version, config, wanted, ifRevision));
   }
 
@@ -181,11 +142,7 @@ export class UnleashRegionClient implements RegionClient {
     }
     if (ifRevision !== undefined && current.revision !== ifRevision)
       throw changed(target, ifRevision, current.revision);
-    const found = version === foundVersion(wanted);
-    await this.write(target, {
-      enabled: wanted.enabled,
-      strategies: wanted.strategies.map((s) => (found ? s : { ...s, title: `${MARK}${version}` })),
-    });
+    await this.write(target, { enabled: wanted.enabled, strategies: markedStrategies(wanted, version) });
     const after = await this.readNow(target);
     if (after.version !== version || after.configHash !== hash) {
       throw new SluiceError(
@@ -228,48 +185,8 @@ export class UnleashRegionClient implements RegionClient {
 
   close(): void {}
 
-  /** The config a push writes, refused (not retried) unless it is a flag state in the form Unleash returns. */
-  private wantedState(target: UnleashTarget, version: string, config: Record<string, unknown>): FlagState {
-    const parsed = flagStateSchema.safeParse(config);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new SluiceError(
-        ErrorCode.RegionRejectedPush,
-        `${where(target)}: the config is not a flag state { enabled, strategies }: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      );
-    }
-    const found = version === foundVersion(parsed.data);
-    const form = { ...parsed.data, strategies: parsed.data.strategies.map((s) => strategyOf(s, found)) };
-    if (configHash(form) !== configHash(config)) {
-      throw new SluiceError(
-        ErrorCode.RegionRejectedPush,
-        `${where(target)}: write the config in the form Unleash returns it, so it reads back the same: ${JSON.stringify(form).slice(0, 500)}`,
-      );
-    }
-    return parsed.data;
-  }
-
-  private stateOf(
-    target: UnleashTarget,
-    raw: { enabled: boolean; strategies: Record<string, unknown>[] } | null,
-    revision: number,
-  ): RegionConfigState {
-    const region = where(target);
-    if (raw === null || (!raw.enabled && raw.strategies.length === 0)) {
-      return { region, version: null, config: null, configHash: null, revision };
-    }
-    const titles = new Set(raw.strategies.map((s) => (typeof s.title === 'string' ? s.title : '')));
-    const [only] = titles;
-    const marked = titles.size === 1 && only.startsWith(MARK) && only.length > MARK.length;
-    const config: FlagState = { enabled: raw.enabled, strategies: raw.strategies.map((s) => strategyOf(s, !marked)) };
-    const version = marked ? only.slice(MARK.length) : foundVersion(config);
-    return { region, version, config, configHash: configHash(config), revision };
-  }
-
   /** The flag's state in the environment; null when the flag does not exist. */
-  private async flagState(
-    target: UnleashTarget,
-  ): Promise<{ enabled: boolean; strategies: Record<string, unknown>[] } | null> {
+  private async flagState(target: UnleashTarget): Promise<RawFlagState | null> {
     const res = await this.request(
       target,
       'GET',
@@ -403,9 +320,7 @@ export class UnleashRegionClient implements RegionClient {
    * The state of a flag just created, here or by a parallel push to another environment: re-read
    * while the flag is in the project and not yet connected to this environment.
    */
-  private async createdState(
-    target: UnleashTarget,
-  ): Promise<{ enabled: boolean; strategies: Record<string, unknown>[] }> {
+  private async createdState(target: UnleashTarget): Promise<RawFlagState> {
     for (let read = 1; ; read++) {
       const state = await this.flagState(target);
       if (state !== null) return state;
