@@ -1,3 +1,4 @@
+import type { ConnectionPlugin } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,27 @@ export interface SkippingServer {
   running: Promise<void>;
 }
 
+/**
+ * The client's pings, within what the test server allows. Its gRPC server lets a client ping
+ * once in 5 minutes, and only while a call is open; the SDK's connection pings every 30 s, idle
+ * or not. After three early pings the server closes the connection (GOAWAY, too_many_pings),
+ * cutting the calls on it, and the SDK retries them: a lock or unlock on skipping the server had
+ * already counted is counted twice. Time then skips through a bake a spec holds, or stops
+ * skipping. (The worker's own connection pings too and cannot be told otherwise; its dropped
+ * polls are retried, and no worker call counts a lock.)
+ */
+const pingsTheServerAllows: ConnectionPlugin = {
+  name: 'sluice-test-server-pings',
+  configureConnection: (options) => ({
+    ...options,
+    channelArgs: {
+      ...options.channelArgs,
+      'grpc.keepalive_permit_without_calls': 0,
+      'grpc.keepalive_time_ms': 10 * 60_000,
+    },
+  }),
+};
+
 /** A time-skipping test server with the harness's search attributes, and a worker on it. */
 export async function startSkippingServer(
   taskQueue: string,
@@ -56,6 +78,7 @@ export async function startSkippingServer(
   const testServer = resolveTestServer(projectRoot(__dirname));
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: testServer ? { type: 'existing-path', path: testServer } : { type: 'cached-download' } },
+    plugins: [pingsTheServerAllows],
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default', SLUICE_SEARCH_ATTRIBUTES);
   const worker = await Worker.create({

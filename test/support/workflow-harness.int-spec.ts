@@ -1,3 +1,4 @@
+import { connectivityState, type Client } from '@grpc/grpc-js';
 import { SMALL_FLEET, SMALL_FLEET_WAVES, startWorkflowHarness, type WorkflowHarness } from './workflow-harness';
 
 /**
@@ -32,4 +33,19 @@ describe('the workflow harness when its test server stops skipping time', () => 
     expect((await handle.result()).status).toBe('SUCCEEDED');
     expect((await h.events((await h.live(handle)).rolloutId)).at(-1)?.type).toBe('RolloutSucceeded');
   });
+
+  /**
+   * The test server's gRPC server lets a client ping once in 5 minutes, and only while a call is
+   * open. A connection that pings more often is closed (GOAWAY, too_many_pings) after three
+   * early pings, cutting the calls on it. The SDK retries them, so a lock or unlock on skipping
+   * that the server had already counted is counted twice. CI saw a spec's time skip through a
+   * bake it should have held, and then stop skipping.
+   */
+  it('its connection to the test server stays up through an idle longer than the server allows pings for', async () => {
+    // the connection's gRPC client is protected in the SDK's types: its channel's state is the evidence
+    const channel = (h.env.connection as unknown as { client: Client }).client.getChannel();
+    expect(channel.getConnectivityState(false)).toBe(connectivityState.READY);
+    await new Promise((resolve) => setTimeout(resolve, 100_000));
+    expect(channel.getConnectivityState(false)).toBe(connectivityState.READY);
+  }, 150_000);
 });
