@@ -2,6 +2,7 @@ import { Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time';
 import { TimeSkippingWorkflowClient } from '@temporalio/testing';
+import { TEST_SERVER_KEEPALIVE } from '../../libs/platform/src/temporal-cli';
 
 /**
  * The bench's own connection to the time-skipping test server, instead of the test
@@ -26,18 +27,13 @@ export interface TestServerClient {
   close(): Promise<void>;
 }
 
-const KEEPALIVE_MS = 10 * 60_000;
 const MAX_MESSAGE_BYTES = 1024 * 2 ** 20;
 const DEFAULT_DEADLINE_SECONDS = 120;
 
 export async function connectToTestServer(address: string, namespace = 'default'): Promise<TestServerClient> {
   const options: InternalConnectionOptions = {
     address,
-    channelArgs: {
-      'grpc.keepalive_time_ms': KEEPALIVE_MS,
-      'grpc.keepalive_permit_without_calls': 0,
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    },
+    channelArgs: { ...TEST_SERVER_KEEPALIVE, 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES },
     // The SDK's own test environment connects this way (an SDK-internal option, pinned
     // version): only such a connection can make the test service's calls.
     [InternalConnectionOptionsSymbol]: { supportsTestService: true },

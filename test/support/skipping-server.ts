@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { createActivities } from '../../apps/worker/src/activities';
 import { projectRoot } from '../../libs/platform/src/project-root';
 import { registerSearchAttributes } from '../../libs/platform/src/search-attributes';
-import { resolveTestServer } from '../../libs/platform/src/temporal-cli';
+import { releaseLeakedLocks } from './leaked-locks';
+import { resolveTestServer, TEST_SERVER_KEEPALIVE } from '../../libs/platform/src/temporal-cli';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../../workflows/rollout.search-attributes';
 
 /**
@@ -50,30 +51,28 @@ export interface SkippingServer {
 }
 
 /**
- * The client's pings, within what the test server allows. Its gRPC server lets a client ping
- * once in 5 minutes, and only while a call is open; the SDK's connection pings every 30 s, idle
- * or not. After three early pings the server closes the connection (GOAWAY, too_many_pings),
- * cutting the calls on it, and the SDK retries them: a lock or unlock on skipping the server had
- * already counted is counted twice. Time then skips through a bake a spec holds, or stops
- * skipping. (The worker's own connection pings too and cannot be told otherwise; its dropped
- * polls are retried, and no worker call counts a lock.)
+ * The client connection's pings, within what the test server allows (TEST_SERVER_KEEPALIVE):
+ * when it closed the connection, the SDK retried the calls it cut, and a lock or unlock on
+ * skipping the server had already counted was counted twice. Time then skipped through a bake a
+ * spec held, or stopped skipping. (The worker's own connection pings every 30 s and cannot be
+ * told otherwise; its dropped polls are retried, and no worker call counts a lock.)
  */
 const pingsTheServerAllows: ConnectionPlugin = {
   name: 'sluice-test-server-pings',
   configureConnection: (options) => ({
     ...options,
-    channelArgs: {
-      ...options.channelArgs,
-      'grpc.keepalive_permit_without_calls': 0,
-      'grpc.keepalive_time_ms': 10 * 60_000,
-    },
+    channelArgs: { ...options.channelArgs, ...TEST_SERVER_KEEPALIVE },
   }),
 };
 
-/** A time-skipping test server with the harness's search attributes, and a worker on it. */
+/**
+ * A time-skipping test server with the harness's search attributes, and a worker on it; a lock
+ * leaked inside one of the `open` workflows is released while a spec waits on time.
+ */
 export async function startSkippingServer(
   taskQueue: string,
   activities: ReturnType<typeof createActivities>,
+  open: Iterable<string>,
 ): Promise<SkippingServer> {
   const testServer = resolveTestServer(projectRoot(__dirname));
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -81,6 +80,7 @@ export async function startSkippingServer(
     plugins: [pingsTheServerAllows],
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default', SLUICE_SEARCH_ATTRIBUTES);
+  releaseLeakedLocks(env, () => open);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,

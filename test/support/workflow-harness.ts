@@ -117,7 +117,9 @@ export async function startWorkflowHarness(
     alerts: new AlertmanagerClient('http://127.0.0.1:1'),
     scenarioRuns: new PgScenarioRuns(workerPool),
   });
-  let server = await startSkippingServer(taskQueue, activities);
+  // Workflows this harness started and has not yet seen closed.
+  const open = new Set<string>();
+  let server = await startSkippingServer(taskQueue, activities, open);
   // Servers given up on for a leaked lock: stopped with the harness, not while their runs may still answer.
   const retired: SkippingServer[] = [];
   const eventStore = new PgEventStore(pool);
@@ -155,8 +157,6 @@ export async function startWorkflowHarness(
     );
   };
 
-  // Workflows this harness started and has not yet seen closed.
-  const open = new Set<string>();
   const noneOpen = async () => {
     for (const workflowId of open) {
       const { status } = await server.env.client.workflow.getHandle(workflowId).describe();
@@ -199,7 +199,7 @@ export async function startWorkflowHarness(
           'the time-skipping test server stopped skipping (a leaked lock): the next rollout runs on a fresh one',
         );
         retired.push(server);
-        server = await startSkippingServer(taskQueue, activities);
+        server = await startSkippingServer(taskQueue, activities, open);
       }
       open.add(rolloutWorkflowId(args.service));
       return server.env.client.workflow.start(rolloutWorkflow, {

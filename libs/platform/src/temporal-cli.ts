@@ -38,6 +38,16 @@ export function resolveTemporalCli(projectRoot: string, env: NodeJS.ProcessEnv =
   return { source: 'sdk-download' };
 }
 
+/**
+ * The pings a client of the time-skipping test server may send. Its gRPC server (Java) allows one
+ * in 5 minutes, and only while a call is open; the SDK pings every 30 s, idle or not. After three
+ * early pings the server closes the connection (too_many_pings), cutting the calls on it.
+ */
+export const TEST_SERVER_KEEPALIVE = {
+  'grpc.keepalive_time_ms': 10 * 60_000,
+  'grpc.keepalive_permit_without_calls': 0,
+} as const;
+
 /** The time-skipping test server: `TEMPORAL_TEST_SERVER_PATH`, then the project's copy, else the SDK's download. */
 export function resolveTestServer(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const explicit = env.TEMPORAL_TEST_SERVER_PATH;
